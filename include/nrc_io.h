@@ -1,0 +1,21 @@
+/* File I/O shared by the programs: bounded whole-file reads and atomic
+ * writes (temporary file in the same directory, fsync, rename), so that a
+ * crash or a full disk never leaves a half-written file under the final name. */
+#ifndef NRC_IO_H
+#define NRC_IO_H
+#include <stddef.h>
+#include "nrc_status.h"
+
+/* Read a regular file entirely. Rejects directories, FIFOs and devices
+ * (NRC_ERR_INPUT) and files larger than max_len (NRC_ERR_INPUT), without
+ * allocating more than the file's size. *buf is allocated with nrc_malloc
+ * (free with nrc_free); an empty file gives *len = 0 and a non-NULL *buf. */
+nrc_status nrc_file_read_all(const char *path, size_t max_len,
+                             unsigned char **buf, size_t *len, nrc_error *err);
+
+/* Write len bytes to path atomically. path "-" writes to stdout instead.
+ * On any failure the temporary file is removed and path is untouched. */
+nrc_status nrc_file_write_atomic(const char *path, const void *data, size_t len,
+                                 nrc_error *err);
+
+#endif
