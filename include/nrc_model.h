@@ -44,36 +44,109 @@ void nrc_model_init(nrc_model *M);
 void nrc_model_clear(nrc_model *M);   /* accepts an initialized or cleared model */
 
 /* Allocate arrays for the given sizes (zero-filled; b only with the bias
- * flag). meta stays NULL. Checks the caps; on failure M is left cleared. */
+ * flag; Xt and yt stay NULL when m == 0). meta stays NULL. Checks flags,
+ * n, d, k >= 1 and the caps (NRC_ERR_INPUT), memory (NRC_ERR_SYSTEM).
+ * M must be initialized; on success its old arrays are released, on failure
+ * M is untouched. To make a model in a test: nrc_model_init, nrc_model_alloc,
+ * fill the arrays (labels +-1), nrc_model_set_meta("{}"...), nrc_model_write. */
 nrc_status nrc_model_alloc(nrc_model *M, uint64_t n, uint64_t d, uint64_t k,
                            uint64_t m, uint32_t flags, nrc_error *err);
 
-/* Set the metadata (copied; must be a valid UTF-8 JSON object). */
+/* Set the metadata (copied; must be valid UTF-8 without NUL bytes, at most
+ * NRC_MODEL_META_MAX bytes, and a JSON object without duplicate keys).
+ * NRC_ERR_INPUT when it is not, NRC_ERR_SYSTEM when memory runs out; on
+ * failure the old metadata is kept. */
 nrc_status nrc_model_set_meta(nrc_model *M, const char *json, size_t len,
                               nrc_error *err);
 
 /* Parse and validate a complete file image.  name is used in messages
- * ("name: offset 64: field W[3][7]: ...").  Every check of FORMATS.md:
+ * ("name: field W[3][7] (offset 64) is NaN").  Every check of FORMATS.md:
  * magic, version, flags, reserved, size products and sums without overflow,
  * caps, exact length, finite reals, labels +-1, metadata UTF-8 JSON object,
  * checksum.  Returns NRC_ERR_INPUT for a bad file, NRC_ERR_SYSTEM when
  * memory runs out; M is untouched on failure. */
 nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *name,
                            nrc_model *M, nrc_error *err);
+/* Order of checks (spec/MODEL.md): header, length, checksum, contents, so
+ * that a random corruption is reported as a checksum error. On success M's
+ * old arrays are released and replaced. */
 
-/* Read path (bounded by the header's own size claim) and parse it. */
+/* Read path and parse it. Opens with O_NONBLOCK, rejects anything but a
+ * regular file, reads the 64-byte header, checks it and compares its implied
+ * length with fstat BEFORE allocating; so a hostile header or a huge sparse
+ * file is rejected without reading it. Sets M->file_sha256. A nonexistent
+ * file is NRC_ERR_INPUT; a file needing more than half the physical memory
+ * is NRC_ERR_SYSTEM. */
 nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err);
 
 /* Serialize to a freshly allocated buffer (free with nrc_free); validates M
- * the same way the reader would (finite reals, labels, metadata). */
+ * the same way the reader would (flags, sizes, arrays present, finite reals,
+ * labels, metadata set and a JSON object): NRC_ERR_INPUT when M would not
+ * make a valid file. Sets M->file_sha256 on success. */
 nrc_status nrc_model_serialize(nrc_model *M, unsigned char **buf, size_t *len,
                                nrc_error *err);
 
 /* Serialize and write atomically. */
 nrc_status nrc_model_write(const char *path, nrc_model *M, nrc_error *err);
 
-/* Total file size for given sizes, or 0 on overflow / over the caps. */
+/* Total file size for given sizes, or 0 on overflow / over the caps
+ * (each of n, d, k, m <= NRC_MODEL_DIM_MAX, meta_len <= NRC_MODEL_META_MAX,
+ * total <= NRC_MODEL_FILE_MAX). Zero sizes are not rejected here. */
 uint64_t nrc_model_file_size(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
                              uint32_t flags, uint64_t meta_len);
+
+/* ---- Pure pieces of the reader (no allocation, no I/O), shared by
+ * nrc_model_read / nrc_model_parse and meant for Frama-C WP. ---- */
+
+/* The 64-byte header, decoded field by field (little-endian). */
+typedef struct nrc_model_header {
+    uint32_t version, flags;
+    uint64_t n, d, k, m, meta_len, reserved;
+} nrc_model_header;
+
+/* Byte offsets of every section of a file with given sizes; off_b == off_v
+ * when there are no biases. total = off_sum + 32 = the file length. */
+typedef struct nrc_model_layout {
+    uint64_t off_W, off_b, off_v, off_X, off_y, off_Xt, off_yt, off_meta,
+        off_sum, total;
+} nrc_model_layout;
+
+/* Compute the layout with checked arithmetic. Returns 0 on success, 1 when a
+ * size exceeds its cap (NRC_MODEL_DIM_MAX, NRC_MODEL_META_MAX), 2 when a
+ * product or sum overflows 64 bits, 3 when total > NRC_MODEL_FILE_MAX. */
+int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
+                             uint32_t flags, uint64_t meta_len,
+                             nrc_model_layout *L);
+
+/* Decode and check the header from the first len bytes of a file (len may be
+ * less than 64: then the file is truncated, or has a bad magic). Checks, in
+ * offset order: magic, version, flags, n, d, k >= 1, each size against its
+ * cap, reserved == 0, then the layout (overflow, file cap). Does not look at
+ * the file length: see nrc_model_check_length. NRC_ERR_INPUT on failure. */
+nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
+                                   const char *name, nrc_model_header *h,
+                                   nrc_model_layout *L, nrc_error *err);
+
+/* The file length must equal L->total exactly (truncated / trailing bytes). */
+nrc_status nrc_model_check_length(const nrc_model_layout *L, uint64_t file_len,
+                                  const char *name, nrc_error *err);
+
+/* Given a buffer of exactly L->total bytes whose header decoded to h, L:
+ * the stored SHA-256 matches the preceding bytes. */
+nrc_status nrc_model_check_checksum(const unsigned char *buf,
+                                    const nrc_model_layout *L,
+                                    const char *name, nrc_error *err);
+
+/* Given such a buffer: every real finite, every label (y, yt) exactly +-1,
+ * metadata UTF-8 without NUL and a JSON object (jansson: the only part that
+ * allocates; NRC_ERR_SYSTEM if it runs out of memory). */
+nrc_status nrc_model_check_contents(const unsigned char *buf,
+                                    const nrc_model_header *h,
+                                    const nrc_model_layout *L,
+                                    const char *name, nrc_error *err);
+
+/* Strict UTF-8 (no overlong forms, no surrogates, <= U+10FFFF) and no NUL
+ * byte. Returns len when valid, else the offset of the first bad byte. */
+size_t nrc_utf8_check(const unsigned char *s, size_t len);
 
 #endif

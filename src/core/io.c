@@ -9,58 +9,94 @@
 #include "nrc_alloc.h"
 #include "nrc_io.h"
 
-nrc_status nrc_file_read_all(const char *path, size_t max_len,
-                             unsigned char **buf, size_t *len, nrc_error *err)
+nrc_status nrc_file_open_regular(const char *path, int *fd, uint64_t *size,
+                                 nrc_error *err)
 {
     struct stat st;
-    unsigned char *p;
-    size_t size, got = 0;
     /* O_NONBLOCK: opening a FIFO must not hang waiting for a writer. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    *buf = NULL;
-    *len = 0;
-    if (fd < 0)
-        return nrc_error_set(err, errno == ENOENT || errno == EISDIR ? NRC_ERR_INPUT : NRC_ERR_SYSTEM,
-                             "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0) {
+    int f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    *fd = -1;
+    *size = 0;
+    if (f < 0) {
         int e = errno;
-        close(fd);
+        nrc_status s = (e == ENOENT || e == EISDIR || e == ENOTDIR || e == ELOOP)
+                           ? NRC_ERR_INPUT : NRC_ERR_SYSTEM;
+        return nrc_error_set(err, s, "%s: cannot open: %s", path, strerror(e));
+    }
+    if (fstat(f, &st) != 0) {
+        int e = errno;
+        close(f);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: cannot stat: %s", path, strerror(e));
     }
     if (S_ISDIR(st.st_mode)) {
-        close(fd);
+        close(f);
         return nrc_error_set(err, NRC_ERR_INPUT, "%s: is a directory, expected a file", path);
     }
     if (!S_ISREG(st.st_mode)) {
-        close(fd);
+        close(f);
         return nrc_error_set(err, NRC_ERR_INPUT, "%s: not a regular file (FIFO, socket or device)", path);
     }
-    if (st.st_size < 0 || (unsigned long long)st.st_size > max_len) {
-        close(fd);
-        return nrc_error_set(err, NRC_ERR_INPUT, "%s: file is %lld bytes, more than the limit of %zu",
-                             path, (long long)st.st_size, max_len);
+    if (st.st_size < 0) {
+        close(f);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: negative file size", path);
     }
-    size = (size_t)st.st_size;
+    *fd = f;
+    *size = (uint64_t)st.st_size;
+    return NRC_OK;
+}
+
+nrc_status nrc_fd_read_full(int fd, const char *path, unsigned char *buf,
+                            size_t len, size_t *got, nrc_error *err)
+{
+    size_t have = 0;
+    *got = 0;
+    while (have < len) {
+        ssize_t r = read(fd, buf + have, len - have);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            *got = have;
+            return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: read error: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break; /* end of file */
+        have += (size_t)r;
+    }
+    *got = have;
+    return NRC_OK;
+}
+
+nrc_status nrc_file_read_all(const char *path, size_t max_len,
+                             unsigned char **buf, size_t *len, nrc_error *err)
+{
+    unsigned char *p;
+    uint64_t fsize;
+    size_t size, got = 0;
+    int fd;
+    nrc_status s;
+    *buf = NULL;
+    *len = 0;
+    s = nrc_file_open_regular(path, &fd, &fsize, err);
+    if (s != NRC_OK)
+        return s;
+    if (fsize > max_len) {
+        close(fd);
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: file is %llu bytes, more than the limit of %zu",
+                             path, (unsigned long long)fsize, max_len);
+    }
+    size = (size_t)fsize;
     p = nrc_malloc(size);
     if (!p) {
         close(fd);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory reading %zu bytes", path, size);
     }
-    while (got < size) {
-        ssize_t r = read(fd, p + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            nrc_free(p);
-            close(fd);
-            return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: read error: %s", path, strerror(e));
-        }
-        if (r == 0)
-            break; /* file shrank while reading */
-        got += (size_t)r;
-    }
+    s = nrc_fd_read_full(fd, path, p, size, &got, err);
     close(fd);
+    if (s != NRC_OK) {
+        nrc_free(p);
+        return s;
+    }
     if (got != size) {
         nrc_free(p);
         return nrc_error_set(err, NRC_ERR_INPUT, "%s: file changed while being read", path);

@@ -1,0 +1,736 @@
+/* The model file (FORMATS.md "model.bin", version 1; spec/MODEL.md):
+ * validating reader and writer (include/nrc_model.h).
+ *
+ * Structure, for the proofs to come: the checks are pure functions over a
+ * caller-provided byte buffer (header decode, layout, length, checksum,
+ * contents); allocation happens only in nrc_model_alloc, nrc_model_set_meta,
+ * nrc_model_serialize, nrc_model_read and inside jansson. Integers and reals
+ * are decoded byte by byte, little-endian; finiteness and labels are decided
+ * on the bit patterns, so the validator does no floating-point arithmetic. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "nrc_alloc.h"
+#include "nrc_io.h"
+#include "nrc_model.h"
+
+#define SUM_SIZE ((uint64_t)NRC_SHA256_SIZE)
+#define EXP_MASK UINT64_C(0x7ff0000000000000)
+#define FRAC_MASK UINT64_C(0x000fffffffffffff)
+#define BITS_PLUS_ONE UINT64_C(0x3ff0000000000000)
+#define BITS_MINUS_ONE UINT64_C(0xbff0000000000000)
+
+/* ---------------------------------------------------------------- bytes */
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | (uint64_t)p[i];
+    return v;
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)((v >> (8 * i)) & 0xffu);
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)((v >> (8 * i)) & 0xffu);
+}
+
+/* Bit patterns <-> doubles: memcpy of one scalar of the same size is the
+ * defined way in C (no aliasing through pointer casts). */
+static double bits_to_double(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+static uint64_t double_to_bits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/* --------------------------------------------------------------- layout */
+
+/* *r = a * b; returns 0 on overflow. */
+static int mul_ok(uint64_t a, uint64_t b, uint64_t *r)
+{
+    if (a != 0 && b > UINT64_MAX / a)
+        return 0;
+    *r = a * b;
+    return 1;
+}
+
+/* *acc += a; returns 0 on overflow. */
+static int add_ok(uint64_t *acc, uint64_t a)
+{
+    if (a > UINT64_MAX - *acc)
+        return 0;
+    *acc += a;
+    return 1;
+}
+
+/* *acc += 8 * rows * cols; returns 0 on overflow. */
+static int add_reals(uint64_t *acc, uint64_t rows, uint64_t cols)
+{
+    uint64_t c, bytes;
+    if (!mul_ok(rows, cols, &c) || !mul_ok(c, 8, &bytes))
+        return 0;
+    return add_ok(acc, bytes);
+}
+
+int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
+                             uint32_t flags, uint64_t meta_len,
+                             nrc_model_layout *L)
+{
+    uint64_t off = NRC_MODEL_HEADER_SIZE;
+    if (n > NRC_MODEL_DIM_MAX || d > NRC_MODEL_DIM_MAX || k > NRC_MODEL_DIM_MAX ||
+        m > NRC_MODEL_DIM_MAX || meta_len > NRC_MODEL_META_MAX)
+        return 1;
+    L->off_W = off;
+    if (!add_reals(&off, k, d))
+        return 2;
+    L->off_b = off;
+    if ((flags & NRC_FLAG_BIAS) && !add_reals(&off, k, 1))
+        return 2;
+    L->off_v = off;
+    if (!add_reals(&off, k, 1))
+        return 2;
+    L->off_X = off;
+    if (!add_reals(&off, n, d))
+        return 2;
+    L->off_y = off;
+    if (!add_reals(&off, n, 1))
+        return 2;
+    L->off_Xt = off;
+    if (!add_reals(&off, m, d))
+        return 2;
+    L->off_yt = off;
+    if (!add_reals(&off, m, 1))
+        return 2;
+    L->off_meta = off;
+    if (!add_ok(&off, meta_len))
+        return 2;
+    L->off_sum = off;
+    if (!add_ok(&off, SUM_SIZE))
+        return 2;
+    L->total = off;
+    if (off > NRC_MODEL_FILE_MAX)
+        return 3;
+    return 0;
+}
+
+uint64_t nrc_model_file_size(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
+                             uint32_t flags, uint64_t meta_len)
+{
+    nrc_model_layout L;
+    if (nrc_model_layout_compute(n, d, k, m, flags, meta_len, &L) != 0)
+        return 0;
+    return L.total;
+}
+
+/* --------------------------------------------------------------- header */
+
+static nrc_status bad_size(const char *name, const char *field, unsigned off,
+                           uint64_t v, uint64_t cap, nrc_error *err)
+{
+    return nrc_error_set(err, NRC_ERR_INPUT,
+                         "%s: field %s (offset %u) is %llu, more than the cap of %llu",
+                         name, field, off, (unsigned long long)v, (unsigned long long)cap);
+}
+
+nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
+                                   const char *name, nrc_model_header *h,
+                                   nrc_model_layout *L, nrc_error *err)
+{
+    static const char magic[8] = {'N', 'R', 'C', 'M', 'O', 'D', 'E', 'L'};
+    size_t mlen = len < 8 ? len : 8;
+    int r;
+    /* A prefix that already disagrees with the magic is "not a model file",
+     * more useful than "truncated". */
+    for (size_t i = 0; i < mlen; i++)
+        if (buf[i] != (unsigned char)magic[i])
+            return nrc_error_set(err, NRC_ERR_INPUT,
+                                 "%s: field magic (offset 0): bad magic, expected the ASCII bytes "
+                                 "NRCMODEL: not a model file",
+                                 name);
+    if (len < NRC_MODEL_HEADER_SIZE)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: truncated: file is %zu bytes, shorter than the %u-byte header "
+                             "(offset %zu)",
+                             name, len, NRC_MODEL_HEADER_SIZE, len);
+    h->version = get_u32(buf + 8);
+    h->flags = get_u32(buf + 12);
+    h->n = get_u64(buf + 16);
+    h->d = get_u64(buf + 24);
+    h->k = get_u64(buf + 32);
+    h->m = get_u64(buf + 40);
+    h->meta_len = get_u64(buf + 48);
+    h->reserved = get_u64(buf + 56);
+    if (h->version != NRC_MODEL_VERSION)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field version (offset 8) is %lu, expected %u",
+                             name, (unsigned long)h->version, NRC_MODEL_VERSION);
+    if (h->flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field flags (offset 12) is 0x%08lx: unknown flag bits 0x%08lx "
+                             "(only bits 0 and 1 are defined)",
+                             name, (unsigned long)h->flags,
+                             (unsigned long)(h->flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN));
+    if (h->n == 0)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: field n (offset 16) is 0, expected >= 1", name);
+    if (h->d == 0)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: field d (offset 24) is 0, expected >= 1", name);
+    if (h->k == 0)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: field k (offset 32) is 0, expected >= 1", name);
+    if (h->n > NRC_MODEL_DIM_MAX)
+        return bad_size(name, "n", 16, h->n, NRC_MODEL_DIM_MAX, err);
+    if (h->d > NRC_MODEL_DIM_MAX)
+        return bad_size(name, "d", 24, h->d, NRC_MODEL_DIM_MAX, err);
+    if (h->k > NRC_MODEL_DIM_MAX)
+        return bad_size(name, "k", 32, h->k, NRC_MODEL_DIM_MAX, err);
+    if (h->m > NRC_MODEL_DIM_MAX)
+        return bad_size(name, "m", 40, h->m, NRC_MODEL_DIM_MAX, err);
+    if (h->meta_len > NRC_MODEL_META_MAX)
+        return bad_size(name, "meta_len", 48, h->meta_len, NRC_MODEL_META_MAX, err);
+    if (h->reserved != 0)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field reserved (offset 56) is 0x%016llx, expected 0",
+                             name, (unsigned long long)h->reserved);
+    r = nrc_model_layout_compute(h->n, h->d, h->k, h->m, h->flags, h->meta_len, L);
+    if (r == 2)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: header sizes (offsets 16-55: n=%llu d=%llu k=%llu m=%llu "
+                             "meta_len=%llu): size of the file overflows 64 bits",
+                             name, (unsigned long long)h->n, (unsigned long long)h->d,
+                             (unsigned long long)h->k, (unsigned long long)h->m,
+                             (unsigned long long)h->meta_len);
+    if (r != 0)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: header sizes (offsets 16-55: n=%llu d=%llu k=%llu m=%llu "
+                             "meta_len=%llu): size of the file exceeds the cap of %llu bytes",
+                             name, (unsigned long long)h->n, (unsigned long long)h->d,
+                             (unsigned long long)h->k, (unsigned long long)h->m,
+                             (unsigned long long)h->meta_len,
+                             (unsigned long long)NRC_MODEL_FILE_MAX);
+    return NRC_OK;
+}
+
+nrc_status nrc_model_check_length(const nrc_model_layout *L, uint64_t file_len,
+                                  const char *name, nrc_error *err)
+{
+    if (file_len < L->total)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: truncated: file is %llu bytes, the header (offsets 16-55) "
+                             "implies %llu; data ends at offset %llu",
+                             name, (unsigned long long)file_len, (unsigned long long)L->total,
+                             (unsigned long long)file_len);
+    if (file_len > L->total)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: too long: file is %llu bytes, the header (offsets 16-55) "
+                             "implies %llu; %llu trailing bytes from offset %llu",
+                             name, (unsigned long long)file_len, (unsigned long long)L->total,
+                             (unsigned long long)(file_len - L->total),
+                             (unsigned long long)L->total);
+    return NRC_OK;
+}
+
+/* ------------------------------------------------------------- checksum */
+
+nrc_status nrc_model_check_checksum(const unsigned char *buf,
+                                    const nrc_model_layout *L,
+                                    const char *name, nrc_error *err)
+{
+    unsigned char sum[NRC_SHA256_SIZE];
+    char want[2 * NRC_SHA256_SIZE + 1], got[2 * NRC_SHA256_SIZE + 1];
+    nrc_sha256(buf, (size_t)L->off_sum, sum);
+    if (memcmp(sum, buf + L->off_sum, NRC_SHA256_SIZE) == 0)
+        return NRC_OK;
+    nrc_hex(buf + L->off_sum, NRC_SHA256_SIZE, got);
+    nrc_hex(sum, NRC_SHA256_SIZE, want);
+    return nrc_error_set(err, NRC_ERR_INPUT,
+                         "%s: field checksum (offset %llu): SHA-256 mismatch, the file is "
+                         "corrupted (stored %s, computed %s)",
+                         name, (unsigned long long)L->off_sum, got, want);
+}
+
+/* ------------------------------------------------------------- contents */
+
+/* Check rows*cols reals at offset off: finite, and exactly +-1 when labels.
+ * rows*cols*8 fits the buffer by the layout. */
+static nrc_status check_reals(const unsigned char *buf, uint64_t off, uint64_t rows,
+                              uint64_t cols, int matrix, int labels,
+                              const char *field, const char *name, nrc_error *err)
+{
+    for (uint64_t i = 0; i < rows; i++) {
+        for (uint64_t j = 0; j < cols; j++) {
+            uint64_t at = off + 8 * (i * cols + j);
+            uint64_t u = get_u64(buf + at);
+            char where[80];
+            if ((u & EXP_MASK) != EXP_MASK &&
+                (!labels || u == BITS_PLUS_ONE || u == BITS_MINUS_ONE))
+                continue;
+            if (matrix)
+                snprintf(where, sizeof where, "%s[%llu][%llu]", field,
+                         (unsigned long long)i, (unsigned long long)j);
+            else
+                snprintf(where, sizeof where, "%s[%llu]", field, (unsigned long long)i);
+            if ((u & EXP_MASK) == EXP_MASK) {
+                const char *what = (u & FRAC_MASK) != 0 ? "NaN" : (u >> 63) ? "-Inf" : "+Inf";
+                return nrc_error_set(err, NRC_ERR_INPUT,
+                                     "%s: field %s (offset %llu) is %s, expected a finite real",
+                                     name, where, (unsigned long long)at, what);
+            }
+            if (labels && u != BITS_PLUS_ONE && u != BITS_MINUS_ONE) {
+                double x = bits_to_double(u);
+                return nrc_error_set(err, NRC_ERR_INPUT,
+                                     "%s: field %s (offset %llu) is %.17g (%a), label expected "
+                                     "exactly +1 or -1",
+                                     name, where, (unsigned long long)at, x, x);
+            }
+        }
+    }
+    return NRC_OK;
+}
+
+/* UTF-8 by the table of RFC 3629 section 4 / Unicode 3.9 D92. */
+size_t nrc_utf8_check(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        unsigned lo = 0x80, hi = 0xbf;
+        size_t more;
+        if (c == 0)
+            return i;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            more = 1;
+        else if (c >= 0xe0 && c <= 0xef) {
+            more = 2;
+            if (c == 0xe0)
+                lo = 0xa0;      /* no overlong forms */
+            else if (c == 0xed)
+                hi = 0x9f;      /* no surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            more = 3;
+            if (c == 0xf0)
+                lo = 0x90;      /* no overlong forms */
+            else if (c == 0xf4)
+                hi = 0x8f;      /* nothing above U+10FFFF */
+        } else
+            return i;
+        if (more > len - i - 1)
+            return i;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return i;
+        for (size_t t = 2; t <= more; t++)
+            if (s[i + t] < 0x80 || s[i + t] > 0xbf)
+                return i;
+        i += more + 1;
+    }
+    return len;
+}
+
+/* Metadata: UTF-8, no NUL, one JSON object, no duplicate keys. off is the
+ * file offset of the block (for messages). */
+static nrc_status check_meta(const unsigned char *p, size_t len, uint64_t off,
+                             const char *name, nrc_error *err)
+{
+    json_error_t jerr;
+    json_t *root;
+    size_t bad = nrc_utf8_check(p, len);
+    if (bad < len) {
+        if (p[bad] == 0)
+            return nrc_error_set(err, NRC_ERR_INPUT,
+                                 "%s: field metadata (offset %llu): embedded NUL byte at offset %llu",
+                                 name, (unsigned long long)off, (unsigned long long)(off + bad));
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field metadata (offset %llu): not valid UTF-8 at offset %llu "
+                             "(byte 0x%02x)",
+                             name, (unsigned long long)off, (unsigned long long)(off + bad), p[bad]);
+    }
+    root = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        if (json_error_code(&jerr) == json_error_out_of_memory)
+            return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory parsing the metadata", name);
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field metadata (offset %llu): not valid JSON: %s (at byte %d "
+                             "of the block)",
+                             name, (unsigned long long)off, jerr.text, jerr.position);
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field metadata (offset %llu): JSON but not an object", name,
+                             (unsigned long long)off);
+    }
+    json_decref(root);
+    return NRC_OK;
+}
+
+nrc_status nrc_model_check_contents(const unsigned char *buf,
+                                    const nrc_model_header *h,
+                                    const nrc_model_layout *L,
+                                    const char *name, nrc_error *err)
+{
+    nrc_status s;
+    if ((s = check_reals(buf, L->off_W, h->k, h->d, 1, 0, "W", name, err)) != NRC_OK)
+        return s;
+    if ((h->flags & NRC_FLAG_BIAS) &&
+        (s = check_reals(buf, L->off_b, h->k, 1, 0, 0, "b", name, err)) != NRC_OK)
+        return s;
+    if ((s = check_reals(buf, L->off_v, h->k, 1, 0, 0, "v", name, err)) != NRC_OK)
+        return s;
+    if ((s = check_reals(buf, L->off_X, h->n, h->d, 1, 0, "X", name, err)) != NRC_OK)
+        return s;
+    if ((s = check_reals(buf, L->off_y, h->n, 1, 0, 1, "y", name, err)) != NRC_OK)
+        return s;
+    if ((s = check_reals(buf, L->off_Xt, h->m, h->d, 1, 0, "Xt", name, err)) != NRC_OK)
+        return s;
+    if ((s = check_reals(buf, L->off_yt, h->m, 1, 0, 1, "yt", name, err)) != NRC_OK)
+        return s;
+    return check_meta(buf + L->off_meta, (size_t)h->meta_len, L->off_meta, name, err);
+}
+
+/* ---------------------------------------------------------- model object */
+
+void nrc_model_init(nrc_model *M)
+{
+    memset(M, 0, sizeof *M);
+    M->W = M->b = M->v = M->X = M->y = M->Xt = M->yt = NULL;
+    M->meta = NULL;
+}
+
+void nrc_model_clear(nrc_model *M)
+{
+    nrc_free(M->W);
+    nrc_free(M->b);
+    nrc_free(M->v);
+    nrc_free(M->X);
+    nrc_free(M->y);
+    nrc_free(M->Xt);
+    nrc_free(M->yt);
+    nrc_free(M->meta);
+    nrc_model_init(M);
+}
+
+/* Zero-filled array of count doubles, count >= 1 (size_t fits: the layout
+ * bounded count * 8 by NRC_MODEL_FILE_MAX). */
+static double *alloc_reals(uint64_t count)
+{
+    return nrc_calloc((size_t)count, sizeof(double));
+}
+
+nrc_status nrc_model_alloc(nrc_model *M, uint64_t n, uint64_t d, uint64_t k,
+                           uint64_t m, uint32_t flags, nrc_error *err)
+{
+    nrc_model T;
+    nrc_model_layout L;
+    int r;
+    if (flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN)
+        return nrc_error_set(err, NRC_ERR_INPUT, "model: unknown flag bits 0x%08lx",
+                             (unsigned long)(flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN));
+    if (n == 0 || d == 0 || k == 0)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "model: sizes n=%llu d=%llu k=%llu: each must be >= 1",
+                             (unsigned long long)n, (unsigned long long)d, (unsigned long long)k);
+    r = nrc_model_layout_compute(n, d, k, m, flags, 0, &L);
+    if (r != 0)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "model: sizes n=%llu d=%llu k=%llu m=%llu exceed the caps of the "
+                             "model file",
+                             (unsigned long long)n, (unsigned long long)d, (unsigned long long)k,
+                             (unsigned long long)m);
+    nrc_model_init(&T);
+    T.n = n;
+    T.d = d;
+    T.k = k;
+    T.m = m;
+    T.flags = flags;
+    T.W = alloc_reals(k * d);
+    T.v = alloc_reals(k);
+    T.X = alloc_reals(n * d);
+    T.y = alloc_reals(n);
+    if (flags & NRC_FLAG_BIAS)
+        T.b = alloc_reals(k);
+    if (m > 0) {
+        T.Xt = alloc_reals(m * d);
+        T.yt = alloc_reals(m);
+    }
+    if (!T.W || !T.v || !T.X || !T.y || ((flags & NRC_FLAG_BIAS) && !T.b) ||
+        (m > 0 && (!T.Xt || !T.yt))) {
+        nrc_model_clear(&T);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "model: out of memory for %llu bytes of arrays",
+                             (unsigned long long)(L.off_meta - NRC_MODEL_HEADER_SIZE));
+    }
+    nrc_model_clear(M);
+    *M = T;
+    return NRC_OK;
+}
+
+nrc_status nrc_model_set_meta(nrc_model *M, const char *json, size_t len,
+                              nrc_error *err)
+{
+    char *copy;
+    nrc_status s;
+    if (len > NRC_MODEL_META_MAX)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "model: metadata is %zu bytes, more than the cap of %llu", len,
+                             (unsigned long long)NRC_MODEL_META_MAX);
+    s = check_meta((const unsigned char *)json, len, 0, "model", err);
+    if (s != NRC_OK)
+        return s;
+    copy = nrc_malloc(len + 1);
+    if (!copy)
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "model: out of memory for the metadata");
+    memcpy(copy, json, len);
+    copy[len] = '\0';
+    nrc_free(M->meta);
+    M->meta = copy;
+    M->meta_len = len;
+    return NRC_OK;
+}
+
+/* ---------------------------------------------------------------- parse */
+
+static void get_reals(const unsigned char *buf, uint64_t off, uint64_t count, double *out)
+{
+    for (uint64_t i = 0; i < count; i++)
+        out[i] = bits_to_double(get_u64(buf + off + 8 * i));
+}
+
+nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *name,
+                           nrc_model *M, nrc_error *err)
+{
+    nrc_model_header h;
+    nrc_model_layout L;
+    nrc_model T;
+    nrc_status s;
+    /* Order (spec/MODEL.md "Order of checks"): structure and sizes first, so
+     * nothing below reads out of bounds or allocates from unchecked sizes;
+     * then the checksum, so a random corruption is reported as such; then
+     * the contents, which are only wrong if the writer wrote them so. */
+    if ((s = nrc_model_header_decode(buf, len, name, &h, &L, err)) != NRC_OK)
+        return s;
+    if ((s = nrc_model_check_length(&L, len, name, err)) != NRC_OK)
+        return s;
+    if ((s = nrc_model_check_checksum(buf, &L, name, err)) != NRC_OK)
+        return s;
+    if ((s = nrc_model_check_contents(buf, &h, &L, name, err)) != NRC_OK)
+        return s;
+    nrc_model_init(&T);
+    if ((s = nrc_model_alloc(&T, h.n, h.d, h.k, h.m, h.flags, err)) != NRC_OK) {
+        nrc_error_prefix(err, name);
+        return s;
+    }
+    T.meta = nrc_malloc((size_t)h.meta_len + 1);
+    if (!T.meta) {
+        nrc_model_clear(&T);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory for the metadata", name);
+    }
+    get_reals(buf, L.off_W, h.k * h.d, T.W);
+    if (h.flags & NRC_FLAG_BIAS)
+        get_reals(buf, L.off_b, h.k, T.b);
+    get_reals(buf, L.off_v, h.k, T.v);
+    get_reals(buf, L.off_X, h.n * h.d, T.X);
+    get_reals(buf, L.off_y, h.n, T.y);
+    if (h.m > 0) {
+        get_reals(buf, L.off_Xt, h.m * h.d, T.Xt);
+        get_reals(buf, L.off_yt, h.m, T.yt);
+    }
+    memcpy(T.meta, buf + L.off_meta, (size_t)h.meta_len);
+    T.meta[h.meta_len] = '\0';
+    T.meta_len = (size_t)h.meta_len;
+    nrc_sha256(buf, len, T.file_sha256);
+    nrc_model_clear(M);
+    *M = T;
+    return NRC_OK;
+}
+
+/* ----------------------------------------------------------------- read */
+
+/* Refuse (NRC_ERR_SYSTEM) a consistent header whose file would need more
+ * than half the physical memory (the image and the arrays are both held):
+ * a sparse file must not make us read and allocate gigabytes of zeros. */
+static nrc_status check_fits_memory(uint64_t total, const char *name, nrc_error *err)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    uint64_t phys;
+    if (pages <= 0 || psize <= 0)
+        return NRC_OK;
+    if (!mul_ok((uint64_t)pages, (uint64_t)psize, &phys))
+        return NRC_OK;
+    if (total > phys / 2)
+        return nrc_error_set(err, NRC_ERR_SYSTEM,
+                             "%s: the model needs %llu bytes twice, more than the %llu bytes "
+                             "of physical memory allow",
+                             name, (unsigned long long)total, (unsigned long long)phys);
+    return NRC_OK;
+}
+
+nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err)
+{
+    unsigned char hdr[NRC_MODEL_HEADER_SIZE];
+    unsigned char extra;
+    unsigned char *buf;
+    nrc_model_header h;
+    nrc_model_layout L;
+    uint64_t fsize;
+    size_t got = 0, hlen;
+    int fd;
+    nrc_status s;
+
+    if ((s = nrc_file_open_regular(path, &fd, &fsize, err)) != NRC_OK)
+        return s;
+    hlen = fsize < NRC_MODEL_HEADER_SIZE ? (size_t)fsize : NRC_MODEL_HEADER_SIZE;
+    if ((s = nrc_fd_read_full(fd, path, hdr, hlen, &got, err)) != NRC_OK) {
+        close(fd);
+        return s;
+    }
+    if (got != hlen) {
+        close(fd);
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: file changed while being read", path);
+    }
+    /* Sizes are checked before anything is allocated. */
+    if ((s = nrc_model_header_decode(hdr, hlen, path, &h, &L, err)) != NRC_OK ||
+        (s = nrc_model_check_length(&L, fsize, path, err)) != NRC_OK ||
+        (s = check_fits_memory(L.total, path, err)) != NRC_OK) {
+        close(fd);
+        return s;
+    }
+    buf = nrc_malloc((size_t)L.total);
+    if (!buf) {
+        close(fd);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory reading %llu bytes", path,
+                             (unsigned long long)L.total);
+    }
+    memcpy(buf, hdr, NRC_MODEL_HEADER_SIZE);
+    s = nrc_fd_read_full(fd, path, buf + NRC_MODEL_HEADER_SIZE,
+                         (size_t)L.total - NRC_MODEL_HEADER_SIZE, &got, err);
+    if (s == NRC_OK && got == (size_t)L.total - NRC_MODEL_HEADER_SIZE) {
+        /* The file must end exactly here (it may have grown since fstat). */
+        size_t more = 0;
+        s = nrc_fd_read_full(fd, path, &extra, 1, &more, err);
+        got = more == 0 ? got : 0;
+    }
+    close(fd);
+    if (s == NRC_OK && got != (size_t)L.total - NRC_MODEL_HEADER_SIZE)
+        s = nrc_error_set(err, NRC_ERR_INPUT, "%s: file changed while being read", path);
+    if (s == NRC_OK)
+        s = nrc_model_parse(buf, (size_t)L.total, path, M, err);
+    nrc_free(buf);
+    return s;
+}
+
+/* ------------------------------------------------------------ serialize */
+
+static void put_reals(unsigned char *buf, uint64_t off, uint64_t count, const double *x)
+{
+    for (uint64_t i = 0; i < count; i++)
+        put_u64(buf + off + 8 * i, double_to_bits(x[i]));
+}
+
+static nrc_status serialize_named(nrc_model *M, const char *name, unsigned char **out,
+                                  size_t *out_len, nrc_error *err)
+{
+    nrc_model_header h;
+    nrc_model_layout L;
+    unsigned char *buf;
+    nrc_status s;
+    int r;
+
+    *out = NULL;
+    *out_len = 0;
+    if (M->flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: flags 0x%08lx has unknown bits", name,
+                             (unsigned long)M->flags);
+    if (M->n == 0 || M->d == 0 || M->k == 0)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: n, d and k must be >= 1 (n=%llu d=%llu k=%llu)",
+                             name, (unsigned long long)M->n, (unsigned long long)M->d,
+                             (unsigned long long)M->k);
+    if (!M->meta)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field metadata: not set (use nrc_model_set_meta)", name);
+    r = nrc_model_layout_compute(M->n, M->d, M->k, M->m, M->flags, M->meta_len, &L);
+    if (r != 0)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: sizes exceed the caps of the model file",
+                             name);
+    if (!M->W || !M->v || !M->X || !M->y || ((M->flags & NRC_FLAG_BIAS) && !M->b) ||
+        (M->m > 0 && (!M->Xt || !M->yt)))
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: an array required by the sizes is NULL", name);
+    if (!(M->flags & NRC_FLAG_BIAS) && M->b)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field b: biases present but flag bit 0 is clear", name);
+    buf = nrc_malloc((size_t)L.total);
+    if (!buf)
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory for %llu bytes", name,
+                             (unsigned long long)L.total);
+    memcpy(buf, NRC_MODEL_MAGIC, 8);
+    put_u32(buf + 8, NRC_MODEL_VERSION);
+    put_u32(buf + 12, M->flags);
+    put_u64(buf + 16, M->n);
+    put_u64(buf + 24, M->d);
+    put_u64(buf + 32, M->k);
+    put_u64(buf + 40, M->m);
+    put_u64(buf + 48, (uint64_t)M->meta_len);
+    put_u64(buf + 56, 0);
+    put_reals(buf, L.off_W, M->k * M->d, M->W);
+    if (M->flags & NRC_FLAG_BIAS)
+        put_reals(buf, L.off_b, M->k, M->b);
+    put_reals(buf, L.off_v, M->k, M->v);
+    put_reals(buf, L.off_X, M->n * M->d, M->X);
+    put_reals(buf, L.off_y, M->n, M->y);
+    if (M->m > 0) {
+        put_reals(buf, L.off_Xt, M->m * M->d, M->Xt);
+        put_reals(buf, L.off_yt, M->m, M->yt);
+    }
+    memcpy(buf + L.off_meta, M->meta, M->meta_len);
+    nrc_sha256(buf, (size_t)L.off_sum, buf + L.off_sum);
+    /* Validate the image with the reader's own checks. */
+    if ((s = nrc_model_header_decode(buf, (size_t)L.total, name, &h, &L, err)) != NRC_OK ||
+        (s = nrc_model_check_contents(buf, &h, &L, name, err)) != NRC_OK) {
+        nrc_free(buf);
+        return s;
+    }
+    nrc_sha256(buf, (size_t)L.total, M->file_sha256);
+    *out = buf;
+    *out_len = (size_t)L.total;
+    return NRC_OK;
+}
+
+nrc_status nrc_model_serialize(nrc_model *M, unsigned char **buf, size_t *len,
+                               nrc_error *err)
+{
+    return serialize_named(M, "model (in memory)", buf, len, err);
+}
+
+nrc_status nrc_model_write(const char *path, nrc_model *M, nrc_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    nrc_status s = serialize_named(M, path, &buf, &len, err);
+    if (s != NRC_OK)
+        return s;
+    s = nrc_file_write_atomic(path, buf, len, err);
+    nrc_free(buf);
+    return s;
+}
