@@ -368,7 +368,7 @@ static nrc_status check_meta(const unsigned char *p, size_t len, uint64_t off,
                              "(byte 0x%02x)",
                              name, (unsigned long long)off, (unsigned long long)(off + bad), p[bad]);
     }
-    root = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &jerr);
+    root = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         if (json_error_code(&jerr) == json_error_out_of_memory)
             return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory parsing the metadata", name);
