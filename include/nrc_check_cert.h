@@ -1,0 +1,98 @@
+/* The checker's view of a certificate (spec/CERTIFICATE.md, spec/CHECK.md):
+ * a strict parser from JSON to plain numbers (check_parse.c) and the exact
+ * evaluation of every certified claim against a model (check_claims.c).
+ * Shares no numeric code with the certifier: only the model reader. */
+#ifndef NRC_CHECK_CERT_H
+#define NRC_CHECK_CERT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "nrc_model.h"
+#include "nrc_status.h"
+
+enum { NRC_CFLIP_CERTIFIED = 0, NRC_CFLIP_UNDECIDED = 1, NRC_CFLIP_NONE = 2 };
+enum { NRC_CPOINTS_TRAIN = 0, NRC_CPOINTS_TEST = 1, NRC_CPOINTS_ALL = 2 };
+
+typedef struct {
+    int test;             /* 0: X[index], 1: Xt[index] */
+    uint64_t index;
+    int sign;             /* +1 / -1 */
+    int status;           /* NRC_CFLIP_* */
+    double s, U, x_norm_lower, D;  /* s, U, D only meaningful when certified */
+} nrc_cflip;
+
+typedef struct {
+    uint64_t i, j;
+    double g;
+} nrc_ckink;
+
+typedef struct {
+    /* model */
+    char sha256[65];
+    uint64_t n, d, k, m;
+    int bias, fixed_second_layer;
+    /* options */
+    int points;                  /* NRC_CPOINTS_* */
+    /* direction */
+    int dir_all;
+    uint64_t *indices;           /* ascending, distinct, < n */
+    size_t n_indices;
+    /* fit */
+    int all_correct;
+    double min_margin[2], normalized_margin[2], theta_norm_sq[2];
+    /* data */
+    double R_min_sq[2], R_max_sq[2], rho[2], eps_data[2], gamma_z[2], z_norm_sq[2];
+    uint64_t n_pos, n_neg;
+    int regime;
+    /* lipschitz */
+    double *neuron_norm_upper;   /* (k) */
+    double L_upper;
+    /* flips */
+    nrc_cflip *flips;
+    size_t n_flips;
+    /* kkt */
+    int kkt_certified, kkt_fixed;
+    double *lambda;              /* (n), NULL unless certified */
+    nrc_ckink *kinks;
+    size_t n_kinks;
+    double eps_rel_upper, eps_upper, delta_upper, balance_defect_upper;
+    /* robust_reference */
+    int robust_certified;
+    double radius_lower;
+} nrc_cert;
+
+void nrc_cert_init(nrc_cert *C);
+void nrc_cert_clear(nrc_cert *C);
+
+/* Strict parse of a certificate object (every member CERTIFICATE.md lists is
+ * required; every claimed number must be an exact binary64 hex string).
+ * NRC_ERR_INPUT with "member.path: problem" for anything malformed,
+ * NRC_ERR_SYSTEM when memory runs out. */
+nrc_status nrc_cert_parse(json_t *root, nrc_cert *C, nrc_error *err);
+
+/* Counts of what was checked, and the first false claim. */
+typedef struct {
+    int valid;                 /* 1: every claim holds; 0: see claim/err */
+    char claim[160];           /* member path of the first false claim */
+    size_t fit, data, lipschitz, kkt, robust;   /* exact claims checked */
+    size_t flips_train, flips_test, flips_other;
+} nrc_check_report;
+
+/* Evaluate every certified claim of C against model M exactly.
+ * model_sha256 is the SHA-256 of the model file's bytes as read.
+ * Returns NRC_OK with rep->valid = 1 (valid) or 0 (err holds the first false
+ * claim "path: what was computed"); NRC_ERR_INPUT when C does not fit M
+ * (sizes, flags); NRC_ERR_SYSTEM when memory runs out. */
+nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
+                            const unsigned char model_sha256[32],
+                            nrc_check_report *rep, nrc_error *err);
+
+/* Whole check from file images: parse both, hash, evaluate.  Messages are
+ * prefixed with cert_name / model_name. */
+nrc_status nrc_check_buffers(const unsigned char *cert, size_t cert_len,
+                             const char *cert_name,
+                             const unsigned char *model, size_t model_len,
+                             const char *model_name,
+                             nrc_check_report *rep, nrc_error *err);
+
+#endif
