@@ -113,7 +113,8 @@ typedef struct nrc_model_layout {
 
 /* Compute the layout with checked arithmetic. Returns 0 on success, 1 when a
  * size exceeds its cap (NRC_MODEL_DIM_MAX, NRC_MODEL_META_MAX), 2 when a
- * product or sum overflows 64 bits, 3 when total > NRC_MODEL_FILE_MAX. */
+ * product or sum overflows 64 bits, 3 when total > NRC_MODEL_FILE_MAX (or
+ * does not fit size_t). */
 int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
                              uint32_t flags, uint64_t meta_len,
                              nrc_model_layout *L);

@@ -132,6 +132,10 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
     L->total = off;
     if (off > NRC_MODEL_FILE_MAX)
         return 3;
+#if SIZE_MAX < UINT64_MAX
+    if (off > SIZE_MAX) /* a 32-bit host cannot hold the image */
+        return 3;
+#endif
     return 0;
 }
 
