@@ -116,6 +116,10 @@ void nrc_dgemm(nrc_blas_trans ta, nrc_blas_trans tb, size_t M, size_t N, size_t 
     size_t started = 0, total, want, i;
 
     pthread_once(&blas_once, blas_init_once);
+    /* Someone may have raised OpenBLAS's thread count since: pin it again
+     * (cheap when already 1). */
+    if (openblas_get_num_threads() != 1)
+        openblas_set_num_threads(1);
     if (M == 0 || N == 0)
         return;
     if (K > (size_t)INT_MAX || lda > (size_t)INT_MAX || ldb > (size_t)INT_MAX ||
