@@ -146,6 +146,14 @@ nrc_status nrc_model_check_contents(const unsigned char *buf,
                                     const nrc_model_layout *L,
                                     const char *name, nrc_error *err);
 
+/* The JSON part of the metadata check (jansson, the only allocation of the
+ * validator): p[0..len) parses as JSON (JSON_REJECT_DUPLICATES, no trailing
+ * data) and is an object. off is the block's file offset, for messages.
+ * NRC_ERR_INPUT when not, NRC_ERR_SYSTEM when jansson runs out of memory.
+ * Not compiled under Frama-C (__FRAMAC__): an assumed contract there. */
+nrc_status nrc_model_check_meta_json(const unsigned char *p, size_t len, uint64_t off,
+                                     const char *name, nrc_error *err);
+
 /* Strict UTF-8 (no overlong forms, no surrogates, <= U+10FFFF) and no NUL
  * byte. Returns len when valid, else the offset of the first bad byte. */
 size_t nrc_utf8_check(const unsigned char *s, size_t len);

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#ifndef __FRAMAC__
 #include <jansson.h>
+#endif
 #include "nrc_alloc.h"
 #include "nrc_io.h"
 #include "nrc_model.h"
@@ -354,24 +356,17 @@ size_t nrc_utf8_check(const unsigned char *s, size_t len)
     return len;
 }
 
-/* Metadata: UTF-8, no NUL, one JSON object, no duplicate keys. off is the
- * file offset of the block (for messages). */
-static nrc_status check_meta(const unsigned char *p, size_t len, uint64_t off,
-                             const char *name, nrc_error *err)
+#ifndef __FRAMAC__
+/* The only use of jansson, kept out of the files Frama-C analyses (its
+ * headers are not in Frama-C's libc; the proofs take this function's
+ * contract from spec/ as an assumption). */
+nrc_status nrc_model_check_meta_json(const unsigned char *p, size_t len, uint64_t off,
+                                     const char *name, nrc_error *err)
 {
     json_error_t jerr;
     json_t *root;
-    size_t bad = nrc_utf8_check(p, len);
-    if (bad < len) {
-        if (p[bad] == 0)
-            return nrc_error_set(err, NRC_ERR_INPUT,
-                                 "%s: field metadata (offset %llu): embedded NUL byte at offset %llu",
-                                 name, (unsigned long long)off, (unsigned long long)(off + bad));
-        return nrc_error_set(err, NRC_ERR_INPUT,
-                             "%s: field metadata (offset %llu): not valid UTF-8 at offset %llu "
-                             "(byte 0x%02x)",
-                             name, (unsigned long long)off, (unsigned long long)(off + bad), p[bad]);
-    }
+    /* JSON_DECODE_ANY: a scalar or array parses, and is then reported as
+     * "not an object" rather than with jansson's generic message. */
     root = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         if (json_error_code(&jerr) == json_error_out_of_memory)
@@ -389,6 +384,26 @@ static nrc_status check_meta(const unsigned char *p, size_t len, uint64_t off,
     }
     json_decref(root);
     return NRC_OK;
+}
+#endif
+
+/* Metadata: UTF-8, no NUL, one JSON object, no duplicate keys. off is the
+ * file offset of the block (for messages). */
+static nrc_status check_meta(const unsigned char *p, size_t len, uint64_t off,
+                             const char *name, nrc_error *err)
+{
+    size_t bad = nrc_utf8_check(p, len);
+    if (bad < len) {
+        if (p[bad] == 0)
+            return nrc_error_set(err, NRC_ERR_INPUT,
+                                 "%s: field metadata (offset %llu): embedded NUL byte at offset %llu",
+                                 name, (unsigned long long)off, (unsigned long long)(off + bad));
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field metadata (offset %llu): not valid UTF-8 at offset %llu "
+                             "(byte 0x%02x)",
+                             name, (unsigned long long)off, (unsigned long long)(off + bad), p[bad]);
+    }
+    return nrc_model_check_meta_json(p, len, off, name, err);
 }
 
 nrc_status nrc_model_check_contents(const unsigned char *buf,
