@@ -65,18 +65,19 @@ nrc_status nrc_model_set_meta(nrc_model *M, const char *json, size_t len,
  * caps, exact length, finite reals, labels +-1, metadata UTF-8 JSON object,
  * checksum.  Returns NRC_ERR_INPUT for a bad file, NRC_ERR_SYSTEM when
  * memory runs out; M is untouched on failure. */
+/* Order of checks (spec/MODEL.md): header, length, checksum, contents, so
+ * that a random corruption is reported as a checksum error. M must be
+ * initialized (nrc_model_init); on success its old arrays are released and
+ * replaced, and M->file_sha256 is the SHA-256 of buf[0..len). */
 nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *name,
                            nrc_model *M, nrc_error *err);
-/* Order of checks (spec/MODEL.md): header, length, checksum, contents, so
- * that a random corruption is reported as a checksum error. On success M's
- * old arrays are released and replaced. */
 
 /* Read path and parse it. Opens with O_NONBLOCK, rejects anything but a
  * regular file, reads the 64-byte header, checks it and compares its implied
  * length with fstat BEFORE allocating; so a hostile header or a huge sparse
  * file is rejected without reading it. Sets M->file_sha256. A nonexistent
  * file is NRC_ERR_INPUT; a file needing more than half the physical memory
- * is NRC_ERR_SYSTEM. */
+ * is NRC_ERR_SYSTEM. M must be initialized; it is untouched on failure. */
 nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err);
 
 /* Serialize to a freshly allocated buffer (free with nrc_free); validates M
@@ -86,7 +87,8 @@ nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err);
 nrc_status nrc_model_serialize(nrc_model *M, unsigned char **buf, size_t *len,
                                nrc_error *err);
 
-/* Serialize and write atomically. */
+/* Serialize and write atomically (nrc_file_write_atomic; "-" is stdout).
+ * Messages name path. */
 nrc_status nrc_model_write(const char *path, nrc_model *M, nrc_error *err);
 
 /* Total file size for given sizes, or 0 on overflow / over the caps
