@@ -1,0 +1,970 @@
+/* Exact evaluation of every certified claim (spec/CERTIFICATE.md, "What each
+ * member asserts"; spec/CHECK.md).  All quantities are polynomials in the
+ * stored doubles, so they are computed as exact dyadics: dot products with
+ * the fixed-point kernels of check_fix.c, everything else with check_dy.c.
+ * Divisions are cross-multiplied and square roots squared exactly as the
+ * certificate contract states them.  Nothing here rounds. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "nrc_alloc.h"
+#include "nrc_check_cert.h"
+#include "nrc_check_exact.h"
+
+typedef struct {
+    const nrc_cert *C;
+    const nrc_model *M;
+    size_t n, d, k, m;
+    nrc_cfix *Xr;      /* (n) rows of X */
+    nrc_cfix *Wr;      /* (k) rows of W */
+    nrc_cfix z;        /* direction z = sum_{l in I} y_l x_l, exact */
+    nrc_cdy *A;        /* (n, k) a_ij = <w_j, x_i> + b_j */
+    nrc_cdy *q;        /* (n) q_i = y_i N(x_i) */
+    nrc_cdy *xx;       /* (n) ||x_i||^2 */
+    nrc_cdy *ww;       /* (k) ||w_j||^2 */
+    nrc_cdy *wz;       /* (k) <w_j, z> */
+    nrc_cdy qmin, T_full, T_wb, rho, Rmin, Rmax, zz, gz;
+    uint64_t *sp, *sn; /* dot-product accumulators */
+    size_t s_limbs;
+    nrc_check_report *rep;
+    nrc_error *err;
+} ctx_t;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static nrc_status oom(ctx_t *c)
+{
+    return nrc_error_set(c->err, NRC_ERR_SYSTEM, "out of memory");
+}
+
+static nrc_cdy *cdy_array(size_t count)
+{
+    nrc_cdy *a = nrc_malloc_array(count ? count : 1, sizeof *a);
+    size_t t;
+    if (!a)
+        return NULL;
+    for (t = 0; t < count; t++)
+        nrc_cdy_init(&a[t]);
+    return a;
+}
+
+static void cdy_array_free(nrc_cdy *a, size_t count)
+{
+    size_t t;
+    if (!a)
+        return;
+    for (t = 0; t < count; t++)
+        nrc_cdy_clear(&a[t]);
+    nrc_free(a);
+}
+
+static nrc_status dot(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b)
+{
+    size_t need = a->limbs + b->limbs + 1;
+    if (need > c->s_limbs) {
+        uint64_t *p = nrc_realloc(c->sp, need * sizeof(uint64_t));
+        if (!p)
+            return oom(c);
+        c->sp = p;
+        p = nrc_realloc(c->sn, need * sizeof(uint64_t));
+        if (!p)
+            return oom(c);
+        c->sn = p;
+        c->s_limbs = need;
+    }
+    nrc_cfix_dot(r, a, b, c->sp, c->sn);
+    return NRC_OK;
+}
+
+/* "0x...p-NN (~1.234e-05)" for messages; the hex is exact unless it would
+ * not fit, in which case it is cut and marked. */
+static void show(const nrc_cdy *a, char *buf, size_t size)
+{
+    char *h = nrc_cdy_get_hex(a);
+    double approx = nrc_cdy_get_d_approx(a);
+    if (!h) {
+        snprintf(buf, size, "~%.17g", approx);
+        return;
+    }
+    if (strlen(h) > 200)
+        snprintf(buf, size, "%.80s...[%zu hex chars]...%s (~%.17g)", h, strlen(h),
+                 strrchr(h, 'p'), approx);
+    else
+        snprintf(buf, size, "%s (~%.17g)", h, approx);
+    nrc_free(h);
+}
+
+/* Record the first false claim; returns NRC_OK (the check itself ran). */
+static nrc_status fail(ctx_t *c, const char *claim, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static nrc_status fail(ctx_t *c, const char *claim, const char *fmt, ...)
+{
+    char body[NRC_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    c->rep->valid = 0;
+    snprintf(c->rep->claim, sizeof c->rep->claim, "%s", claim);
+    nrc_error_set(c->err, NRC_OK, "%s: %s", claim, body);
+    return NRC_OK;
+}
+
+/* Enclosure [lo, hi] must contain the exact value v. */
+static int enc_holds(ctx_t *c, const char *claim, const double e[2], const nrc_cdy *v)
+{
+    char sv[320], sb[64];
+    if (nrc_cdy_cmp_d(v, e[0]) < 0) {
+        show(v, sv, sizeof sv);
+        nrc_check_hex_format(e[0], sb, sizeof sb);
+        fail(c, claim, "lower end %s > exact value %s", sb, sv);
+        return 0;
+    }
+    if (nrc_cdy_cmp_d(v, e[1]) > 0) {
+        show(v, sv, sizeof sv);
+        nrc_check_hex_format(e[1], sb, sizeof sb);
+        fail(c, claim, "upper end %s < exact value %s", sb, sv);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- model-derived exact quantities ------------------------------------ */
+
+static nrc_status build_rows(ctx_t *c)
+{
+    const nrc_model *M = c->M;
+    size_t i, j;
+    nrc_status st;
+    c->Xr = nrc_malloc_array(c->n, sizeof *c->Xr);
+    c->Wr = nrc_malloc_array(c->k, sizeof *c->Wr);
+    if (!c->Xr || !c->Wr)
+        return oom(c);
+    for (i = 0; i < c->n; i++)
+        nrc_cfix_init(&c->Xr[i]);
+    for (j = 0; j < c->k; j++)
+        nrc_cfix_init(&c->Wr[j]);
+    for (i = 0; i < c->n; i++)
+        if ((st = nrc_cfix_set_d(&c->Xr[i], M->X + i * c->d, c->d, 1, c->err)))
+            return st;
+    for (j = 0; j < c->k; j++)
+        if ((st = nrc_cfix_set_d(&c->Wr[j], M->W + j * c->d, c->d, 1, c->err)))
+            return st;
+    return NRC_OK;
+}
+
+/* sum_j v_j relu(a_j) for a (k) pre-activations. */
+static void eval_net(ctx_t *c, nrc_cdy *out, const nrc_cdy *a, nrc_cdy *tmp)
+{
+    size_t j;
+    nrc_cdy_set_si(out, 0);
+    for (j = 0; j < c->k; j++) {
+        if (nrc_cdy_sgn(&a[j]) <= 0)
+            continue;
+        nrc_cdy_mul_d(tmp, &a[j], c->M->v[j]);
+        nrc_cdy_add(out, out, tmp);
+    }
+}
+
+static nrc_status build_preactivations(ctx_t *c)
+{
+    const nrc_model *M = c->M;
+    size_t i, j;
+    nrc_status st;
+    nrc_cdy tmp;
+    c->A = cdy_array(c->n * c->k);
+    c->q = cdy_array(c->n);
+    c->xx = cdy_array(c->n);
+    c->ww = cdy_array(c->k);
+    if (!c->A || !c->q || !c->xx || !c->ww)
+        return oom(c);
+    for (i = 0; i < c->n; i++)
+        for (j = 0; j < c->k; j++) {
+            nrc_cdy *a = &c->A[i * c->k + j];
+            if ((st = dot(c, a, &c->Wr[j], &c->Xr[i])))
+                return st;
+            if (M->b)
+                nrc_cdy_add_d(a, a, M->b[j]);
+        }
+    nrc_cdy_init(&tmp);
+    for (i = 0; i < c->n; i++) {
+        eval_net(c, &c->q[i], &c->A[i * c->k], &tmp);
+        if (M->y[i] < 0)
+            nrc_cdy_neg(&c->q[i], &c->q[i]);
+        if (i == 0 || nrc_cdy_cmp(&c->q[i], &c->qmin) < 0)
+            nrc_cdy_set(&c->qmin, &c->q[i]);
+    }
+    /* ||theta||^2 over (W, b) and over (W, b, v) */
+    nrc_cdy_set_si(&c->T_wb, 0);
+    for (j = 0; j < c->k; j++) {
+        if ((st = dot(c, &c->ww[j], &c->Wr[j], &c->Wr[j]))) {
+            nrc_cdy_clear(&tmp);
+            return st;
+        }
+        nrc_cdy_add(&c->T_wb, &c->T_wb, &c->ww[j]);
+        if (M->b) {
+            nrc_cdy_set_d(&tmp, M->b[j]);
+            nrc_cdy_mul(&tmp, &tmp, &tmp);
+            nrc_cdy_add(&c->T_wb, &c->T_wb, &tmp);
+        }
+    }
+    nrc_cdy_set(&c->T_full, &c->T_wb);
+    for (j = 0; j < c->k; j++) {
+        nrc_cdy_set_d(&tmp, M->v[j]);
+        nrc_cdy_mul(&tmp, &tmp, &tmp);
+        nrc_cdy_add(&c->T_full, &c->T_full, &tmp);
+    }
+    nrc_cdy_clear(&tmp);
+    return NRC_OK;
+}
+
+static nrc_status build_data(ctx_t *c)
+{
+    const nrc_model *M = c->M;
+    size_t i, l, t;
+    nrc_status st = NRC_OK;
+    nrc_cdy g;
+    mpz_t *zi = NULL, e;
+    long ez = 0;
+    int any = 0;
+
+    for (i = 0; i < c->n; i++) {
+        if ((st = dot(c, &c->xx[i], &c->Xr[i], &c->Xr[i])))
+            return st;
+        if (i == 0 || nrc_cdy_cmp(&c->xx[i], &c->Rmin) < 0)
+            nrc_cdy_set(&c->Rmin, &c->xx[i]);
+        if (i == 0 || nrc_cdy_cmp(&c->xx[i], &c->Rmax) > 0)
+            nrc_cdy_set(&c->Rmax, &c->xx[i]);
+    }
+    /* rho = max_{i != l} |<x_i, x_l>| (0 when n = 1) */
+    nrc_cdy_init(&g);
+    nrc_cdy_set_si(&c->rho, 0);
+    for (i = 0; i < c->n && !st; i++)
+        for (l = i + 1; l < c->n; l++) {
+            if ((st = dot(c, &g, &c->Xr[i], &c->Xr[l])))
+                break;
+            nrc_cdy_abs(&g, &g);
+            if (nrc_cdy_cmp(&g, &c->rho) > 0)
+                nrc_cdy_set(&c->rho, &g);
+        }
+    if (st) {
+        nrc_cdy_clear(&g);
+        return st;
+    }
+    /* z = sum_{l in I} y_l x_l as integers at the smallest row exponent */
+    for (l = 0; l < c->n; l++) {
+        int in = c->C->dir_all;
+        size_t u;
+        for (u = 0; !in && u < c->C->n_indices; u++)
+            in = c->C->indices[u] == l;
+        if (!in)
+            continue;
+        if (!any || c->Xr[l].e < ez)
+            ez = c->Xr[l].e;
+        any = 1;
+    }
+    zi = nrc_malloc_array(c->d, sizeof *zi);
+    if (!zi) {
+        nrc_cdy_clear(&g);
+        return oom(c);
+    }
+    for (t = 0; t < c->d; t++)
+        mpz_init(zi[t]);
+    mpz_init(e);
+    {
+        size_t u = 0;
+        for (l = 0; l < c->n; l++) {
+            if (!c->C->dir_all) {
+                if (u >= c->C->n_indices || c->C->indices[u] != l)
+                    continue;
+                u++;
+            }
+            for (t = 0; t < c->d; t++) {
+                const nrc_cfix *x = &c->Xr[l];
+                mpz_import(e, x->limbs, -1, sizeof(uint64_t), 0, 0, x->mag + t * x->limbs);
+                mpz_mul_2exp(e, e, (mp_bitcnt_t)(x->e - ez));
+                if ((x->neg[t] != 0) != (M->y[l] < 0))
+                    mpz_sub(zi[t], zi[t], e);
+                else
+                    mpz_add(zi[t], zi[t], e);
+            }
+        }
+    }
+    mpz_clear(e);
+    st = nrc_cfix_set_mpz(&c->z, (const mpz_t *)zi, c->d, ez, c->err);
+    for (t = 0; t < c->d; t++)
+        mpz_clear(zi[t]);
+    nrc_free(zi);
+    if (st) {
+        nrc_cdy_clear(&g);
+        return st;
+    }
+    if ((st = dot(c, &c->zz, &c->z, &c->z))) {
+        nrc_cdy_clear(&g);
+        return st;
+    }
+    /* gamma_z = min_i y_i <x_i, z>; wz_j = <w_j, z> */
+    for (i = 0; i < c->n; i++) {
+        if ((st = dot(c, &g, &c->Xr[i], &c->z)))
+            break;
+        if (M->y[i] < 0)
+            nrc_cdy_neg(&g, &g);
+        if (i == 0 || nrc_cdy_cmp(&g, &c->gz) < 0)
+            nrc_cdy_set(&c->gz, &g);
+    }
+    nrc_cdy_clear(&g);
+    if (st)
+        return st;
+    c->wz = cdy_array(c->k);
+    if (!c->wz)
+        return oom(c);
+    for (t = 0; t < c->k; t++)
+        if ((st = dot(c, &c->wz[t], &c->Wr[t], &c->z)))
+            return st;
+    return NRC_OK;
+}
+
+/* ---- claim families ----------------------------------------------------- */
+
+static nrc_status check_fit(ctx_t *c)
+{
+    const nrc_cert *C = c->C;
+    size_t i;
+    nrc_cdy t;
+    char s1[320];
+    if (C->all_correct) {
+        for (i = 0; i < c->n; i++)
+            if (nrc_cdy_sgn(&c->q[i]) <= 0) {
+                show(&c->q[i], s1, sizeof s1);
+                return fail(c, "fit.all_correct", "y_i N(x_i) = %s <= 0 at training point %zu", s1, i);
+            }
+        c->rep->fit++;
+    }
+    if (!enc_holds(c, "fit.min_margin", C->min_margin, &c->qmin))
+        return NRC_OK;
+    c->rep->fit++;
+    if (!enc_holds(c, "fit.theta_norm_sq", C->theta_norm_sq, &c->T_full))
+        return NRC_OK;
+    c->rep->fit++;
+    /* lo ||theta||^2 <= q_min <= hi ||theta||^2 */
+    nrc_cdy_init(&t);
+    nrc_cdy_mul_d(&t, &c->T_full, C->normalized_margin[0]);
+    if (nrc_cdy_cmp(&t, &c->qmin) > 0) {
+        show(&c->qmin, s1, sizeof s1);
+        nrc_cdy_clear(&t);
+        return fail(c, "fit.normalized_margin", "lower end times ||theta||^2 exceeds q_min = %s", s1);
+    }
+    nrc_cdy_mul_d(&t, &c->T_full, C->normalized_margin[1]);
+    if (nrc_cdy_cmp(&t, &c->qmin) < 0) {
+        show(&c->qmin, s1, sizeof s1);
+        nrc_cdy_clear(&t);
+        return fail(c, "fit.normalized_margin", "upper end times ||theta||^2 is below q_min = %s", s1);
+    }
+    nrc_cdy_clear(&t);
+    c->rep->fit++;
+    return NRC_OK;
+}
+
+static nrc_status check_data(ctx_t *c)
+{
+    const nrc_cert *C = c->C;
+    const double tenth = 0x1.999999999999ap-4;
+    nrc_cdy t, u;
+    uint64_t npos = 0, nneg = 0;
+    size_t i;
+    int regime;
+    char s1[320];
+    if (!enc_holds(c, "data.R_min_sq", C->R_min_sq, &c->Rmin) ||
+        !enc_holds(c, "data.R_max_sq", C->R_max_sq, &c->Rmax) ||
+        !enc_holds(c, "data.rho", C->rho, &c->rho))
+        return NRC_OK;
+    c->rep->data += 3;
+    /* lo R_min^2 <= (n - 1) rho <= hi R_min^2 */
+    nrc_cdy_init(&t);
+    nrc_cdy_init(&u);
+    nrc_cdy_set_si(&u, (long)(c->n - 1));
+    nrc_cdy_mul(&u, &u, &c->rho);
+    nrc_cdy_mul_d(&t, &c->Rmin, C->eps_data[0]);
+    if (nrc_cdy_cmp(&t, &u) > 0) {
+        show(&u, s1, sizeof s1);
+        fail(c, "data.eps_data", "lower end times R_min^2 exceeds (n - 1) rho = %s", s1);
+        goto done;
+    }
+    nrc_cdy_mul_d(&t, &c->Rmin, C->eps_data[1]);
+    if (nrc_cdy_cmp(&t, &u) < 0) {
+        show(&u, s1, sizeof s1);
+        fail(c, "data.eps_data", "upper end times R_min^2 is below (n - 1) rho = %s", s1);
+        goto done;
+    }
+    c->rep->data++;
+    if (!enc_holds(c, "data.gamma_z", C->gamma_z, &c->gz) ||
+        !enc_holds(c, "data.z_norm_sq", C->z_norm_sq, &c->zz))
+        goto done;
+    c->rep->data += 2;
+    for (i = 0; i < c->n; i++) {
+        if (c->M->y[i] > 0)
+            npos++;
+        else
+            nneg++;
+    }
+    if (npos != C->n_pos) {
+        fail(c, "data.n_pos", "%llu, but the model has %llu positive labels",
+             (unsigned long long)C->n_pos, (unsigned long long)npos);
+        goto done;
+    }
+    if (nneg != C->n_neg) {
+        fail(c, "data.n_neg", "%llu, but the model has %llu negative labels",
+             (unsigned long long)C->n_neg, (unsigned long long)nneg);
+        goto done;
+    }
+    c->rep->data += 2;
+    regime = C->eps_data[1] <= tenth && C->gamma_z[0] > 0.0;
+    if (regime != C->regime) {
+        fail(c, "data.regime", "is %s, but eps_data.hi <= 0.1 and gamma_z.lo > 0 is %s",
+             C->regime ? "true" : "false", regime ? "true" : "false");
+        goto done;
+    }
+    c->rep->data++;
+done:
+    nrc_cdy_clear(&t);
+    nrc_cdy_clear(&u);
+    return NRC_OK;
+}
+
+static nrc_status check_lipschitz(ctx_t *c)
+{
+    const nrc_cert *C = c->C;
+    nrc_cdy t, sum;
+    size_t j;
+    char name[64], s1[320];
+    nrc_cdy_init(&t);
+    nrc_cdy_init(&sum);
+    nrc_cdy_set_si(&sum, 0);
+    for (j = 0; j < c->k; j++) {
+        double u = C->neuron_norm_upper[j];
+        snprintf(name, sizeof name, "lipschitz.neuron_norm_upper[%zu]", j);
+        if (!(u >= 0.0)) {
+            fail(c, name, "negative");
+            goto done;
+        }
+        nrc_cdy_set_d(&t, u);
+        nrc_cdy_mul(&t, &t, &t);
+        if (nrc_cdy_cmp(&t, &c->ww[j]) < 0) {
+            show(&c->ww[j], s1, sizeof s1);
+            fail(c, name, "u_j^2 < ||w_j||^2 = %s", s1);
+            goto done;
+        }
+        c->rep->lipschitz++;
+        nrc_cdy_set_d(&t, u);
+        nrc_cdy_mul_d(&t, &t, c->M->v[j] < 0 ? -c->M->v[j] : c->M->v[j]);
+        nrc_cdy_add(&sum, &sum, &t);
+    }
+    if (nrc_cdy_cmp_d(&sum, C->L_upper) > 0) {
+        show(&sum, s1, sizeof s1);
+        fail(c, "lipschitz.L_upper", "below sum_j |v_j| u_j = %s", s1);
+        goto done;
+    }
+    c->rep->lipschitz++;
+done:
+    nrc_cdy_clear(&t);
+    nrc_cdy_clear(&sum);
+    return NRC_OK;
+}
+
+static nrc_status check_flips(ctx_t *c)
+{
+    const nrc_cert *C = c->C;
+    const nrc_model *M = c->M;
+    nrc_cdy *a = cdy_array(c->k), *ap = cdy_array(c->k);
+    nrc_cdy N, Np, t, xx, ps;
+    nrc_cfix xt;
+    size_t r, j;
+    nrc_status st = NRC_OK;
+    char name[96], s1[320];
+    if (!a || !ap) {
+        cdy_array_free(a, c->k);
+        cdy_array_free(ap, c->k);
+        return oom(c);
+    }
+    nrc_cdy_init(&N);
+    nrc_cdy_init(&Np);
+    nrc_cdy_init(&t);
+    nrc_cdy_init(&xx);
+    nrc_cdy_init(&ps);
+    nrc_cfix_init(&xt);
+    for (r = 0; r < C->n_flips && c->rep->valid; r++) {
+        const nrc_cflip *f = &C->flips[r];
+        size_t i = (size_t)f->index;
+        if (f->status != NRC_CFLIP_CERTIFIED) {
+            c->rep->flips_other++;
+            continue;
+        }
+        /* pre-activations at x and <x, x> */
+        if (!f->test) {
+            for (j = 0; j < c->k; j++)
+                nrc_cdy_set(&a[j], &c->A[i * c->k + j]);
+            nrc_cdy_set(&xx, &c->xx[i]);
+        } else {
+            if ((st = nrc_cfix_set_d(&xt, M->Xt + i * c->d, c->d, 1, c->err)))
+                break;
+            for (j = 0; j < c->k; j++) {
+                if ((st = dot(c, &a[j], &c->Wr[j], &xt)))
+                    break;
+                if (M->b)
+                    nrc_cdy_add_d(&a[j], &a[j], M->b[j]);
+            }
+            if (st || (st = dot(c, &xx, &xt, &xt)))
+                break;
+        }
+        snprintf(name, sizeof name, "flips[%zu] (%s %zu)", r, f->test ? "test" : "train", i);
+        /* p N(x) > 0 */
+        eval_net(c, &N, a, &t);
+        if (f->sign < 0)
+            nrc_cdy_neg(&N, &N);
+        if (nrc_cdy_sgn(&N) <= 0) {
+            show(&N, s1, sizeof s1);
+            snprintf(name, sizeof name, "flips[%zu].sign", r);
+            fail(c, name, "(%s %zu) p N(x) = %s <= 0", f->test ? "test" : "train", i, s1);
+            break;
+        }
+        /* s >= 0 and p N(x - p s z) < 0, with a_j(x - p s z) = a_j(x) - p s <w_j, z> */
+        if (!(f->s >= 0.0)) {
+            snprintf(name, sizeof name, "flips[%zu].scale", r);
+            fail(c, name, "(%s %zu) s < 0", f->test ? "test" : "train", i);
+            break;
+        }
+        for (j = 0; j < c->k; j++) {
+            nrc_cdy_mul_d(&ps, &c->wz[j], f->sign < 0 ? -f->s : f->s);
+            nrc_cdy_sub(&ap[j], &a[j], &ps);
+        }
+        eval_net(c, &Np, ap, &t);
+        if (f->sign < 0)
+            nrc_cdy_neg(&Np, &Np);
+        if (nrc_cdy_sgn(&Np) >= 0) {
+            show(&Np, s1, sizeof s1);
+            snprintf(name, sizeof name, "flips[%zu].scale", r);
+            fail(c, name, "(%s %zu) p N(x - p s z) = %s >= 0", f->test ? "test" : "train", i, s1);
+            break;
+        }
+        /* U >= 0 and s^2 <z, z> <= U^2 */
+        nrc_cdy_set_d(&t, f->s);
+        nrc_cdy_mul(&t, &t, &t);
+        nrc_cdy_mul(&t, &t, &c->zz);
+        nrc_cdy_set_d(&ps, f->U);
+        nrc_cdy_mul(&ps, &ps, &ps);
+        if (!(f->U >= 0.0) || nrc_cdy_cmp(&t, &ps) > 0) {
+            show(&t, s1, sizeof s1);
+            snprintf(name, sizeof name, "flips[%zu].delta_norm_upper", r);
+            fail(c, name, "(%s %zu) U < 0 or s^2 <z, z> = %s > U^2", f->test ? "test" : "train", i, s1);
+            break;
+        }
+        /* x_norm_lower >= 0 and x_norm_lower^2 <= <x, x> */
+        nrc_cdy_set_d(&t, f->x_norm_lower);
+        nrc_cdy_mul(&t, &t, &t);
+        if (!(f->x_norm_lower >= 0.0) || nrc_cdy_cmp(&t, &xx) > 0) {
+            show(&xx, s1, sizeof s1);
+            snprintf(name, sizeof name, "flips[%zu].x_norm_lower", r);
+            fail(c, name, "(%s %zu) negative, or its square exceeds <x, x> = %s",
+                 f->test ? "test" : "train", i, s1);
+            break;
+        }
+        /* D >= 0 and D L <= p N(x) */
+        nrc_cdy_set_d(&t, f->D);
+        nrc_cdy_mul_d(&t, &t, C->L_upper);
+        if (!(f->D >= 0.0) || nrc_cdy_cmp(&t, &N) > 0) {
+            show(&N, s1, sizeof s1);
+            snprintf(name, sizeof name, "flips[%zu].dist_lower", r);
+            fail(c, name, "(%s %zu) negative, or D L exceeds p N(x) = %s",
+                 f->test ? "test" : "train", i, s1);
+            break;
+        }
+        if (f->test)
+            c->rep->flips_test++;
+        else
+            c->rep->flips_train++;
+    }
+    cdy_array_free(a, c->k);
+    cdy_array_free(ap, c->k);
+    nrc_cdy_clear(&N);
+    nrc_cdy_clear(&Np);
+    nrc_cdy_clear(&t);
+    nrc_cdy_clear(&xx);
+    nrc_cdy_clear(&ps);
+    nrc_cfix_clear(&xt);
+    return st;
+}
+
+/* ||r||^2 for r = theta - sum_i lambda_i h_i (MATH.md section 4), over
+ * (W, b) and, for the full variant, v. */
+static nrc_status kkt_residual(ctx_t *c, const unsigned char *is_kink, nrc_cdy *rr)
+{
+    const nrc_cert *C = c->C;
+    const nrc_model *M = c->M;
+    size_t i, j, t, kk;
+    nrc_status st = NRC_OK;
+    double *coef = nrc_malloc_array(c->n, sizeof(double));
+    nrc_cfix *Xc = nrc_malloc_array(c->d, sizeof *Xc);
+    nrc_cfix cf;
+    nrc_cdy *S = cdy_array(c->d);
+    nrc_cdy sb, tmp, g;
+    if (!coef || !Xc || !S) {
+        nrc_free(coef);
+        nrc_free(Xc);
+        cdy_array_free(S, c->d);
+        return oom(c);
+    }
+    for (t = 0; t < c->d; t++)
+        nrc_cfix_init(&Xc[t]);
+    nrc_cfix_init(&cf);
+    nrc_cdy_init(&sb);
+    nrc_cdy_init(&tmp);
+    nrc_cdy_init(&g);
+    nrc_cdy_set_si(rr, 0);
+    for (t = 0; t < c->d && !st; t++)
+        st = nrc_cfix_set_d(&Xc[t], M->X + t, c->n, c->d, c->err);
+    for (j = 0; j < c->k && !st; j++) {
+        /* coef_i = y_i lambda_i where a_ij > 0 (exact in binary64: a sign
+         * change), 0 where a_ij < 0; kinks are added below exactly. */
+        for (i = 0; i < c->n; i++)
+            coef[i] = nrc_cdy_sgn(&c->A[i * c->k + j]) > 0
+                          ? (M->y[i] < 0 ? -C->lambda[i] : C->lambda[i]) : 0.0;
+        if ((st = nrc_cfix_set_d(&cf, coef, c->n, 1, c->err)))
+            break;
+        for (t = 0; t < c->d; t++)
+            if ((st = dot(c, &S[t], &cf, &Xc[t])))
+                break;
+        if (st)
+            break;
+        /* sum_i coef_i (the b-equation) */
+        nrc_cdy_set_si(&sb, 0);
+        for (i = 0; i < c->n; i++)
+            nrc_cdy_add_d(&sb, &sb, coef[i]);
+        for (kk = 0; kk < C->n_kinks; kk++) {
+            const nrc_ckink *K = &C->kinks[kk];
+            if (K->j != j)
+                continue;
+            /* g y_i lambda_i, exactly */
+            nrc_cdy_set_d(&g, K->g);
+            nrc_cdy_mul_d(&g, &g, M->y[K->i] < 0 ? -C->lambda[K->i] : C->lambda[K->i]);
+            nrc_cdy_add(&sb, &sb, &g);
+            for (t = 0; t < c->d; t++) {
+                nrc_cdy_mul_d(&tmp, &g, M->X[K->i * c->d + t]);
+                nrc_cdy_add(&S[t], &S[t], &tmp);
+            }
+        }
+        (void)is_kink;
+        /* r_w[j][t] = w_j[t] - v_j S[t] */
+        for (t = 0; t < c->d; t++) {
+            nrc_cdy_mul_d(&tmp, &S[t], -M->v[j]);
+            nrc_cdy_add_d(&tmp, &tmp, M->W[j * c->d + t]);
+            nrc_cdy_mul(&tmp, &tmp, &tmp);
+            nrc_cdy_add(rr, rr, &tmp);
+        }
+        if (M->b) {
+            nrc_cdy_mul_d(&tmp, &sb, -M->v[j]);
+            nrc_cdy_add_d(&tmp, &tmp, M->b[j]);
+            nrc_cdy_mul(&tmp, &tmp, &tmp);
+            nrc_cdy_add(rr, rr, &tmp);
+        }
+        if (!C->kkt_fixed) {
+            /* r_v[j] = v_j - sum_i lambda_i y_i relu(a_ij) */
+            nrc_cdy_set_d(&sb, M->v[j]);
+            for (i = 0; i < c->n; i++) {
+                const nrc_cdy *a = &c->A[i * c->k + j];
+                if (nrc_cdy_sgn(a) <= 0)
+                    continue;
+                nrc_cdy_mul_d(&tmp, a, M->y[i] < 0 ? C->lambda[i] : -C->lambda[i]);
+                nrc_cdy_add(&sb, &sb, &tmp);
+            }
+            nrc_cdy_mul(&sb, &sb, &sb);
+            nrc_cdy_add(rr, rr, &sb);
+        }
+    }
+    for (t = 0; t < c->d; t++)
+        nrc_cfix_clear(&Xc[t]);
+    nrc_free(Xc);
+    nrc_cfix_clear(&cf);
+    nrc_free(coef);
+    cdy_array_free(S, c->d);
+    nrc_cdy_clear(&sb);
+    nrc_cdy_clear(&tmp);
+    nrc_cdy_clear(&g);
+    return st;
+}
+
+static nrc_status check_kkt(ctx_t *c)
+{
+    const nrc_cert *C = c->C;
+    const nrc_model *M = c->M;
+    size_t i, j, kk;
+    nrc_status st;
+    nrc_cdy rr, t, u;
+    char name[96], s1[320], s2[320];
+    if (nrc_cdy_sgn(&c->qmin) <= 0) {
+        show(&c->qmin, s1, sizeof s1);
+        return fail(c, "kkt.status", "\"certified\" requires q_min > 0, but q_min = %s", s1);
+    }
+    for (i = 0; i < c->n; i++)
+        if (!(C->lambda[i] >= 0.0)) {
+            snprintf(name, sizeof name, "kkt.lambda[%zu]", i);
+            return fail(c, name, "negative multiplier");
+        }
+    c->rep->kkt++;
+    /* kinks: listed pairs are exact zeros with 0 <= g <= 1; every exact zero
+     * is listed (kinks are sorted by (i, j), so one merge pass suffices). */
+    kk = 0;
+    for (i = 0; i < c->n; i++)
+        for (j = 0; j < c->k; j++) {
+            int zero = nrc_cdy_sgn(&c->A[i * c->k + j]) == 0;
+            int listed = kk < C->n_kinks && C->kinks[kk].i == i && C->kinks[kk].j == j;
+            if (listed) {
+                snprintf(name, sizeof name, "kkt.kinks[%zu]", kk);
+                if (!zero) {
+                    show(&c->A[i * c->k + j], s1, sizeof s1);
+                    return fail(c, name, "a_ij at (i, j) = (%zu, %zu) is %s, not an exact zero", i, j, s1);
+                }
+                if (!(C->kinks[kk].g >= 0.0 && C->kinks[kk].g <= 1.0))
+                    return fail(c, name, "subgradient g is not in [0, 1]");
+                kk++;
+            } else if (zero) {
+                return fail(c, "kkt.kinks", "a_ij = 0 exactly at (i, j) = (%zu, %zu) but the pair is not listed", i, j);
+            }
+        }
+    c->rep->kkt++;
+    nrc_cdy_init(&rr);
+    nrc_cdy_init(&t);
+    nrc_cdy_init(&u);
+    if ((st = kkt_residual(c, NULL, &rr)))
+        goto done;
+    /* ||r||^2 <= eps_rel^2 T, T over the coordinates of r */
+    nrc_cdy_set_d(&t, C->eps_rel_upper);
+    nrc_cdy_mul(&t, &t, &t);
+    nrc_cdy_mul(&t, &t, C->kkt_fixed ? &c->T_wb : &c->T_full);
+    if (!(C->eps_rel_upper >= 0.0) || nrc_cdy_cmp(&rr, &t) > 0) {
+        show(&rr, s1, sizeof s1);
+        show(C->kkt_fixed ? &c->T_wb : &c->T_full, s2, sizeof s2);
+        fail(c, "kkt.eps_rel_upper", "negative, or ||r||^2 = %s > eps_rel_upper^2 T with T = %s", s1, s2);
+        goto done;
+    }
+    c->rep->kkt++;
+    /* ||r||^2 <= eps^2 q_min (full) or eps^2 q_min^2 (fixed second layer) */
+    nrc_cdy_set_d(&t, C->eps_upper);
+    nrc_cdy_mul(&t, &t, &t);
+    nrc_cdy_mul(&t, &t, &c->qmin);
+    if (C->kkt_fixed)
+        nrc_cdy_mul(&t, &t, &c->qmin);
+    if (!(C->eps_upper >= 0.0) || nrc_cdy_cmp(&rr, &t) > 0) {
+        show(&rr, s1, sizeof s1);
+        fail(c, "kkt.eps_upper", "negative, or ||r||^2 = %s > eps_upper^2 q_min%s", s1,
+             C->kkt_fixed ? "^2" : "");
+        goto done;
+    }
+    c->rep->kkt++;
+    /* sum_i lambda_i (q_i - q_min) <= delta_upper q_min */
+    nrc_cdy_set_si(&u, 0);
+    for (i = 0; i < c->n; i++) {
+        nrc_cdy_sub(&t, &c->q[i], &c->qmin);
+        nrc_cdy_mul_d(&t, &t, C->lambda[i]);
+        nrc_cdy_add(&u, &u, &t);
+    }
+    nrc_cdy_mul_d(&t, &c->qmin, C->delta_upper);
+    if (nrc_cdy_cmp(&u, &t) > 0) {
+        show(&u, s1, sizeof s1);
+        fail(c, "kkt.delta_upper", "sum_i lambda_i (q_i - q_min) = %s > delta_upper q_min", s1);
+        goto done;
+    }
+    c->rep->kkt++;
+    /* max_j | ||w_j||^2 + b_j^2 - v_j^2 | <= B ||theta||^2 (full theta) */
+    nrc_cdy_mul_d(&t, &c->T_full, C->balance_defect_upper);
+    for (j = 0; j < c->k; j++) {
+        nrc_cdy_set(&u, &c->ww[j]);
+        if (M->b) {
+            nrc_cdy_set_d(&rr, M->b[j]);
+            nrc_cdy_mul(&rr, &rr, &rr);
+            nrc_cdy_add(&u, &u, &rr);
+        }
+        nrc_cdy_set_d(&rr, M->v[j]);
+        nrc_cdy_mul(&rr, &rr, &rr);
+        nrc_cdy_sub(&u, &u, &rr);
+        nrc_cdy_abs(&u, &u);
+        if (nrc_cdy_cmp(&u, &t) > 0) {
+            show(&u, s1, sizeof s1);
+            fail(c, "kkt.balance_defect_upper", "neuron %zu: | ||w_j||^2 + b_j^2 - v_j^2 | = %s > bound ||theta||^2", j, s1);
+            goto done;
+        }
+    }
+    c->rep->kkt++;
+done:
+    nrc_cdy_clear(&rr);
+    nrc_cdy_clear(&t);
+    nrc_cdy_clear(&u);
+    return st;
+}
+
+static nrc_status check_robust(ctx_t *c)
+{
+    double r = c->C->radius_lower;
+    nrc_cdy t, u;
+    char s1[320];
+    if (!(r >= 0.0))
+        return fail(c, "robust_reference.radius_lower", "negative radius");
+    if (nrc_cdy_cmp(&c->Rmin, &c->rho) <= 0)
+        return fail(c, "robust_reference.status", "\"certified\" requires R_min^2 > rho");
+    nrc_cdy_init(&t);
+    nrc_cdy_init(&u);
+    /* (R_min^2 - rho)^2 >= 4 r^2 R_max^2 */
+    nrc_cdy_sub(&t, &c->Rmin, &c->rho);
+    nrc_cdy_mul(&t, &t, &t);
+    nrc_cdy_set_d(&u, r);
+    nrc_cdy_mul(&u, &u, &u);
+    nrc_cdy_mul(&u, &u, &c->Rmax);
+    nrc_cdy_mul_d(&u, &u, 4.0);
+    if (nrc_cdy_cmp(&t, &u) < 0) {
+        show(&t, s1, sizeof s1);
+        fail(c, "robust_reference.radius_lower", "4 r^2 R_max^2 exceeds (R_min^2 - rho)^2 = %s", s1);
+    } else {
+        c->rep->robust++;
+    }
+    nrc_cdy_clear(&t);
+    nrc_cdy_clear(&u);
+    return NRC_OK;
+}
+
+/* ---- driver ------------------------------------------------------------- */
+
+static void ctx_free(ctx_t *c)
+{
+    size_t i;
+    if (c->Xr) {
+        for (i = 0; i < c->n; i++)
+            nrc_cfix_clear(&c->Xr[i]);
+        nrc_free(c->Xr);
+    }
+    if (c->Wr) {
+        for (i = 0; i < c->k; i++)
+            nrc_cfix_clear(&c->Wr[i]);
+        nrc_free(c->Wr);
+    }
+    nrc_cfix_clear(&c->z);
+    cdy_array_free(c->A, c->n * c->k);
+    cdy_array_free(c->q, c->n);
+    cdy_array_free(c->xx, c->n);
+    cdy_array_free(c->ww, c->k);
+    cdy_array_free(c->wz, c->k);
+    nrc_cdy_clear(&c->qmin);
+    nrc_cdy_clear(&c->T_full);
+    nrc_cdy_clear(&c->T_wb);
+    nrc_cdy_clear(&c->rho);
+    nrc_cdy_clear(&c->Rmin);
+    nrc_cdy_clear(&c->Rmax);
+    nrc_cdy_clear(&c->zz);
+    nrc_cdy_clear(&c->gz);
+    nrc_free(c->sp);
+    nrc_free(c->sn);
+}
+
+nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
+                            const unsigned char model_sha256[32],
+                            nrc_check_report *rep, nrc_error *err)
+{
+    ctx_t c;
+    nrc_status st = NRC_OK;
+    char hex[65];
+    memset(rep, 0, sizeof *rep);
+    rep->valid = 1;
+    /* The certificate must be about this model file. */
+    nrc_hex(model_sha256, 32, hex);
+    if (strcmp(hex, C->sha256) != 0) {
+        rep->valid = 0;
+        snprintf(rep->claim, sizeof rep->claim, "model.sha256");
+        nrc_error_set(err, NRC_OK, "model.sha256: %s does not match MODEL (its SHA-256 is %s)",
+                      C->sha256, hex);
+        return NRC_OK;
+    }
+    if (C->n != M->n || C->d != M->d || C->k != M->k || C->m != M->m ||
+        C->bias != ((M->flags & NRC_FLAG_BIAS) != 0) ||
+        C->fixed_second_layer != ((M->flags & NRC_FLAG_FIXED_V) != 0))
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "model: n, d, k, m, bias, fixed_second_layer do not match the model file "
+                             "(%llu, %llu, %llu, %llu, %d, %d)",
+                             (unsigned long long)M->n, (unsigned long long)M->d,
+                             (unsigned long long)M->k, (unsigned long long)M->m,
+                             (M->flags & NRC_FLAG_BIAS) != 0, (M->flags & NRC_FLAG_FIXED_V) != 0);
+    memset(&c, 0, sizeof c);
+    c.C = C;
+    c.M = M;
+    c.n = (size_t)M->n;
+    c.d = (size_t)M->d;
+    c.k = (size_t)M->k;
+    c.m = (size_t)M->m;
+    c.rep = rep;
+    c.err = err;
+    nrc_cfix_init(&c.z);
+    nrc_cdy_init(&c.qmin);
+    nrc_cdy_init(&c.T_full);
+    nrc_cdy_init(&c.T_wb);
+    nrc_cdy_init(&c.rho);
+    nrc_cdy_init(&c.Rmin);
+    nrc_cdy_init(&c.Rmax);
+    nrc_cdy_init(&c.zz);
+    nrc_cdy_init(&c.gz);
+    if ((st = build_rows(&c)) || (st = build_preactivations(&c)) || (st = build_data(&c)))
+        goto done;
+    if ((st = check_fit(&c)) || !rep->valid)
+        goto done;
+    if ((st = check_data(&c)) || !rep->valid)
+        goto done;
+    if ((st = check_lipschitz(&c)) || !rep->valid)
+        goto done;
+    if ((st = check_flips(&c)) || !rep->valid)
+        goto done;
+    if (C->kkt_certified && ((st = check_kkt(&c)) || !rep->valid))
+        goto done;
+    if (C->robust_certified && ((st = check_robust(&c)) || !rep->valid))
+        goto done;
+done:
+    ctx_free(&c);
+    if (st)
+        rep->valid = 0;
+    return st;
+}
+
+nrc_status nrc_check_buffers(const unsigned char *cert, size_t cert_len,
+                             const char *cert_name,
+                             const unsigned char *model, size_t model_len,
+                             const char *model_name,
+                             nrc_check_report *rep, nrc_error *err)
+{
+    json_error_t jerr;
+    json_t *root;
+    nrc_cert C;
+    nrc_model M;
+    unsigned char sha[32];
+    nrc_status st;
+    memset(rep, 0, sizeof *rep);
+    root = json_loadb((const char *)cert, cert_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: line %d column %d: invalid JSON: %s",
+                             cert_name, jerr.line, jerr.column, jerr.text);
+    nrc_cert_init(&C);
+    st = nrc_cert_parse(root, &C, err);
+    json_decref(root);
+    if (st) {
+        nrc_error_prefix(err, cert_name);
+        nrc_cert_clear(&C);
+        return st;
+    }
+    nrc_model_init(&M);
+    st = nrc_model_parse(model, model_len, model_name, &M, err);
+    if (st) {
+        nrc_cert_clear(&C);
+        return st;
+    }
+    nrc_sha256(model, model_len, sha);
+    st = nrc_check_claims(&C, &M, sha, rep, err);
+    if (st == NRC_ERR_INPUT)
+        nrc_error_prefix(err, cert_name);
+    nrc_model_clear(&M);
+    nrc_cert_clear(&C);
+    return st;
+}
