@@ -1,0 +1,56 @@
+/* Gradient of sum_i weight_i from the forward buffers (include/nrc_train.h,
+ * MATH.md section 3).  Search level. */
+#include "nrc_blas.h"
+#include "nrc_train.h"
+
+void nrc_train_gradient_d(size_t n, size_t d, size_t k, const double *X,
+                          const double *A, const double *R, const double *v,
+                          const double *r, double *Mbuf, double *gW,
+                          double *gb, double *gv)
+{
+    if (gv)
+        for (size_t j = 0; j < k; j++)
+            gv[j] = 0.0;
+    if (gb)
+        for (size_t j = 0; j < k; j++)
+            gb[j] = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < k; j++) {
+            /* S o (r v^T): the ReLU's derivative is taken as 0 at a = 0. */
+            double mij = A[i * k + j] > 0.0 ? r[i] * v[j] : 0.0;
+            Mbuf[i * k + j] = mij;
+            if (gv)
+                gv[j] += R[i * k + j] * r[i];
+            if (gb)
+                gb[j] += mij;
+        }
+    }
+    /* gW (k,d) = Mbuf^T (k,n) X (n,d): the second GEMM of a step. */
+    nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, d, n, 1.0, Mbuf, k, X, d, 0.0, gW, d);
+}
+
+void nrc_train_gradient_ref_d(size_t n, size_t d, size_t k, const double *X,
+                              const double *A, const double *R, const double *v,
+                              const double *r, double *gW, double *gb,
+                              double *gv)
+{
+    for (size_t j = 0; j < k; j++) {
+        double sv = 0.0, sb = 0.0;
+        for (size_t l = 0; l < d; l++) {
+            double s = 0.0;
+            for (size_t i = 0; i < n; i++)
+                if (A[i * k + j] > 0.0)
+                    s += r[i] * v[j] * X[i * d + l];
+            gW[j * d + l] = s;
+        }
+        for (size_t i = 0; i < n; i++) {
+            sv += R[i * k + j] * r[i];
+            if (A[i * k + j] > 0.0)
+                sb += r[i] * v[j];
+        }
+        if (gv)
+            gv[j] = sv;
+        if (gb)
+            gb[j] = sb;
+    }
+}

@@ -1,0 +1,45 @@
+/* Gradient step and parameter norm (include/nrc_train.h).  Search level. */
+#include "nrc_train.h"
+
+void nrc_train_update_d(size_t d, size_t k, double eta, const double *gW,
+                        const double *gb, const double *gv, double *W,
+                        double *b, double *v)
+{
+    for (size_t t = 0; t < k * d; t++)
+        W[t] = W[t] - eta * gW[t];
+    if (b && gb)
+        for (size_t j = 0; j < k; j++)
+            b[j] = b[j] - eta * gb[j];
+    if (v && gv)
+        for (size_t j = 0; j < k; j++)
+            v[j] = v[j] - eta * gv[j];
+}
+
+/* Four interleaved partial sums, combined in a fixed order: the same bits on
+ * every run, and four times fewer dependent additions than one running sum
+ * (this pass over k*d entries runs every step). */
+static double update_sumsq(size_t len, const double *x)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t t = 0;
+    for (; t + 4 <= len; t += 4) {
+        s0 += x[t] * x[t];
+        s1 += x[t + 1] * x[t + 1];
+        s2 += x[t + 2] * x[t + 2];
+        s3 += x[t + 3] * x[t + 3];
+    }
+    for (; t < len; t++)
+        s0 += x[t] * x[t];
+    return (s0 + s1) + (s2 + s3);
+}
+
+double nrc_train_sqnorm_d(size_t d, size_t k, const double *W, const double *b,
+                          const double *v)
+{
+    double s = W ? update_sumsq(k * d, W) : 0.0;
+    if (b)
+        s += update_sumsq(k, b);
+    if (v)
+        s += update_sumsq(k, v);
+    return s;
+}
