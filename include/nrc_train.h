@@ -17,7 +17,11 @@
 #include "nrc_status.h"
 
 typedef enum { NRC_LOSS_LOGISTIC = 0, NRC_LOSS_EXP = 1 } nrc_loss_kind;
-typedef enum { NRC_SCHEDULE_NORMALIZED = 0, NRC_SCHEDULE_CONSTANT = 1 } nrc_schedule_kind;
+typedef enum {
+    NRC_SCHEDULE_NORMALIZED = 0,  /* eta / (L max(1, log(1/L))) */
+    NRC_SCHEDULE_CONSTANT = 1,    /* eta */
+    NRC_SCHEDULE_LOSS = 2         /* eta / L */
+} nrc_schedule_kind;
 
 /* ---- kernels: plain loops over caller-provided buffers ---- */
 
@@ -55,8 +59,8 @@ typedef struct {
 void nrc_train_loss_d(nrc_loss_kind loss, int normalized, size_t n,
                       const double *y, const double *q, double *r,
                       nrc_train_loss_info *info);
-/* Naive reference: direct formulas (log(1 + exp(-q)), sums in order);
- * valid only for moderate margins. */
+/* Naive reference: direct formulas (log1p(exp(-q)), l'/L divided out);
+ * valid only for moderate margins (|q| < ~700). */
 void nrc_train_loss_ref_d(nrc_loss_kind loss, int normalized, size_t n,
                           const double *y, const double *q, double *r,
                           nrc_train_loss_info *info);

@@ -69,6 +69,8 @@ void nrc_train_loss_d(nrc_loss_kind loss, int normalized, size_t n,
         double lg = nrc_train_log_dloss_point_d(loss, q[i]);
         if (normalized)
             lg -= log_L;
+        if (normalized == 2 && log_L < -1.0)
+            lg -= log(-log_L);
         r[i] = -y[i] * exp(lg);
     }
 }
@@ -81,7 +83,7 @@ void nrc_train_loss_ref_d(nrc_loss_kind loss, int normalized, size_t n,
     info->q_min = q[0];
     info->i_min = 0;
     for (size_t i = 0; i < n; i++) {
-        L += loss == NRC_LOSS_EXP ? exp(-q[i]) : log(1.0 + exp(-q[i]));
+        L += loss == NRC_LOSS_EXP ? exp(-q[i]) : log1p(exp(-q[i]));
         if (q[i] < info->q_min) {
             info->q_min = q[i];
             info->i_min = i;

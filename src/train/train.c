@@ -67,7 +67,8 @@ static void train_eval(const nrc_train_opts *o, const double *X, const double *y
     nrc_train_loss_info li;
     double wb_sq;
     nrc_train_forward_d(o->n, o->d, o->k, X, y, W, b, v, w->A, w->R, w->N, w->q);
-    nrc_train_loss_d(o->loss, o->schedule == NRC_SCHEDULE_NORMALIZED, o->n, y,
+    nrc_train_loss_d(o->loss, o->schedule == NRC_SCHEDULE_CONSTANT ? 0 :
+                     o->schedule == NRC_SCHEDULE_NORMALIZED ? 2 : 1, o->n, y,
                      w->q, w->r, &li);
     wb_sq = nrc_train_sqnorm_d(o->d, o->k, W, b, NULL);
     p->step = step;

@@ -1,0 +1,288 @@
+/* Trainer kernels (src/train/{forward,loss,gradient,update}.c):
+ * - gradients against central finite differences of L(theta) = sum_i l(q_i)
+ *   on small random networks: with and without biases, both losses, fixed
+ *   second layer;
+ * - fast kernels against their naive references, |a - b| <= atol + rtol |ref|;
+ * - losses and gradient weights finite and right for huge and tiny margins
+ *   (the normalized schedule keeps moving when L underflows). */
+#include <math.h>
+#include <string.h>
+#include "testlib.h"
+#include "nrc_alloc.h"
+#include "nrc_blas.h"
+#include "nrc_data.h"
+#include "nrc_rng.h"
+#include "nrc_train.h"
+
+typedef struct {
+    size_t n, d, k;
+    double *X, *y, *W, *b, *v;
+    double *A, *R, *N, *q, *r, *M, *gW, *gb, *gv;
+    double *A2, *R2, *N2, *q2, *gW2, *gb2, *gv2;
+} net;
+
+static int net_alloc(net *t, size_t n, size_t d, size_t k)
+{
+    double **p[] = {&t->X, &t->y, &t->W, &t->b, &t->v, &t->A, &t->R, &t->N,
+                    &t->q, &t->r, &t->M, &t->gW, &t->gb, &t->gv, &t->A2, &t->R2,
+                    &t->N2, &t->q2, &t->gW2, &t->gb2, &t->gv2};
+    size_t len[] = {n * d, n, k * d, k, k, n * k, n * k, n, n, n, n * k, k * d,
+                    k, k, n * k, n * k, n, n, k * d, k, k};
+    int ok = 1;
+    t->n = n; t->d = d; t->k = k;
+    for (size_t i = 0; i < sizeof len / sizeof len[0]; i++) {
+        *p[i] = nrc_malloc_array(len[i], sizeof(double));
+        ok = ok && *p[i];
+    }
+    return ok;
+}
+
+static void net_free(net *t)
+{
+    double *p[] = {t->X, t->y, t->W, t->b, t->v, t->A, t->R, t->N, t->q, t->r,
+                   t->M, t->gW, t->gb, t->gv, t->A2, t->R2, t->N2, t->q2, t->gW2,
+                   t->gb2, t->gv2};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+        nrc_free(p[i]);
+}
+
+static void net_random(net *t, nrc_rng *g, double wscale)
+{
+    nrc_data_generate(NRC_DATA_GAUSSIAN, NRC_LABELS_RANDOM, t->n, t->d,
+                      nrc_rng_next(g), 1, t->X, t->y);
+    for (size_t i = 0; i < t->k * t->d; i++)
+        t->W[i] = wscale * nrc_rng_normal_d(g);
+    for (size_t j = 0; j < t->k; j++) {
+        t->b[j] = wscale * nrc_rng_normal_d(g);
+        t->v[j] = nrc_rng_normal_d(g);
+    }
+}
+
+/* Total loss via the reference forward and the stable pointwise loss. */
+static double net_loss(net *t, nrc_loss_kind loss, int bias)
+{
+    double L = 0.0;
+    nrc_train_forward_ref_d(t->n, t->d, t->k, t->X, t->y, t->W, bias ? t->b : NULL,
+                            t->v, t->A2, t->R2, t->N2, t->q2);
+    for (size_t i = 0; i < t->n; i++)
+        L += nrc_train_loss_point_d(loss, t->q2[i]);
+    return L;
+}
+
+/* min_ij |a_ij| / scale: finite differences are only meaningful away from
+ * the ReLU kinks. */
+static double net_kink_distance(net *t, int bias)
+{
+    double m = INFINITY;
+    nrc_train_forward_ref_d(t->n, t->d, t->k, t->X, t->y, t->W, bias ? t->b : NULL,
+                            t->v, t->A2, t->R2, t->N2, t->q2);
+    for (size_t i = 0; i < t->n * t->k; i++)
+        if (fabs(t->A2[i]) < m)
+            m = fabs(t->A2[i]);
+    return m;
+}
+
+static int fd_check(double *param, size_t len, const double *grad, net *t,
+                    nrc_loss_kind loss, int bias, const char *what, int cfg)
+{
+    for (size_t i = 0; i < len; i++) {
+        double old = param[i], h = 1e-6 * (fabs(old) > 1.0 ? fabs(old) : 1.0);
+        double lp, lm, fd;
+        param[i] = old + h;
+        lp = net_loss(t, loss, bias);
+        param[i] = old - h;
+        lm = net_loss(t, loss, bias);
+        param[i] = old;
+        fd = (lp - lm) / (2.0 * h);
+        if (!(fabs(grad[i] - fd) <= 1e-6 * (1.0 + fabs(fd)))) {
+            CHECK(0, "config %d: d L / d %s[%zu] = %.12g, finite difference %.12g",
+                  cfg, what, i, grad[i], fd);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void train_gradient_finite_differences(void)
+{
+    nrc_rng g;
+    long iters = 24 * tl_mult();
+    int checked = 0;
+    nrc_rng_init(&g, tl_seed(), 201);
+    for (long it = 0; it < iters; it++) {
+        int bias = it & 1, fix_v = (it >> 1) & 1;
+        nrc_loss_kind loss = (it >> 2) & 1 ? NRC_LOSS_EXP : NRC_LOSS_LOGISTIC;
+        size_t n = 2 + (size_t)nrc_rng_below(&g, 6), d = 1 + (size_t)nrc_rng_below(&g, 6),
+               k = 1 + (size_t)nrc_rng_below(&g, 5);
+        net t;
+        nrc_train_loss_info li;
+        REQUIRE(net_alloc(&t, n, d, k), "allocation");
+        net_random(&t, &g, 0.7);
+        if (net_kink_distance(&t, bias) < 1e-3) {
+            net_free(&t);
+            continue;
+        }
+        nrc_train_forward_d(n, d, k, t.X, t.y, t.W, bias ? t.b : NULL, t.v, t.A, t.R,
+                            t.N, t.q);
+        nrc_train_loss_d(loss, 0, n, t.y, t.q, t.r, &li);
+        nrc_train_gradient_d(n, d, k, t.X, t.A, t.R, t.v, t.r, t.M, t.gW,
+                             bias ? t.gb : NULL, fix_v ? NULL : t.gv);
+        int ok = fd_check(t.W, k * d, t.gW, &t, loss, bias, "W", (int)it);
+        if (ok && bias)
+            ok = fd_check(t.b, k, t.gb, &t, loss, bias, "b", (int)it);
+        if (ok && !fix_v)
+            ok = fd_check(t.v, k, t.gv, &t, loss, bias, "v", (int)it);
+        if (ok)
+            checked++;
+        net_free(&t);
+        if (!ok)
+            return;
+    }
+    CHECK(checked >= iters / 2, "only %d of %ld networks were away from kinks",
+          checked, iters);
+}
+
+static int close_arr(size_t len, const double *a, const double *ref, double atol,
+                     double rtol, const char *what)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!(fabs(a[i] - ref[i]) <= atol + rtol * fabs(ref[i]))) {
+            CHECK(0, "%s[%zu] = %.17g, reference %.17g", what, i, a[i], ref[i]);
+            return 0;
+        }
+    return 1;
+}
+
+static void train_kernels_match_reference(void)
+{
+    nrc_rng g;
+    long iters = 20 * tl_mult();
+    nrc_rng_init(&g, tl_seed(), 202);
+    for (long it = 0; it < iters; it++) {
+        size_t n = 1 + (size_t)nrc_rng_below(&g, 40), d = 1 + (size_t)nrc_rng_below(&g, 300),
+               k = 1 + (size_t)nrc_rng_below(&g, 40);
+        int bias = it & 1;
+        net t;
+        nrc_train_loss_info li, lr;
+        REQUIRE(net_alloc(&t, n, d, k), "allocation");
+        net_random(&t, &g, 0.3);
+        nrc_blas_set_threads(1 + (int)(it % 3));
+        nrc_train_forward_d(n, d, k, t.X, t.y, t.W, bias ? t.b : NULL, t.v, t.A, t.R,
+                            t.N, t.q);
+        nrc_train_forward_ref_d(n, d, k, t.X, t.y, t.W, bias ? t.b : NULL, t.v, t.A2,
+                                t.R2, t.N2, t.q2);
+        /* ||x_i|| ||w_j|| ~ sqrt(d) * 0.3 sqrt(d): atol relative to that */
+        int ok = close_arr(n * k, t.A, t.A2, 1e-13 * (double)d, 1e-12, "A") &&
+                 close_arr(n, t.N, t.N2, 1e-12 * (double)(d * k), 1e-12, "N");
+        /* Gradient kernels on the same (reference) forward buffers. */
+        for (int norm = 0; ok && norm <= 1; norm++) {
+            nrc_train_loss_d(NRC_LOSS_LOGISTIC, norm, n, t.y, t.q2, t.r, &li);
+            /* t.M (n*k >= n entries) holds the reference weights here */
+            nrc_train_loss_ref_d(NRC_LOSS_LOGISTIC, norm, n, t.y, t.q2, t.M, &lr);
+            ok = close_arr(n, t.r, t.M, 1e-300, 1e-13, "r") &&
+                 close_arr(1, &li.loss, &lr.loss, 0.0, 1e-13, "loss");
+        }
+        if (ok) {
+            nrc_train_gradient_d(n, d, k, t.X, t.A2, t.R2, t.v, t.r, t.M, t.gW,
+                                 bias ? t.gb : NULL, t.gv);
+            nrc_train_gradient_ref_d(n, d, k, t.X, t.A2, t.R2, t.v, t.r, t.gW2,
+                                     bias ? t.gb2 : NULL, t.gv2);
+            ok = close_arr(k * d, t.gW, t.gW2, 1e-14 * (double)n, 1e-12, "gW") &&
+                 close_arr(k, t.gv, t.gv2, 1e-13 * (double)(n * d), 1e-12, "gv") &&
+                 (!bias || close_arr(k, t.gb, t.gb2, 1e-14 * (double)n, 1e-12, "gb"));
+        }
+        net_free(&t);
+        if (!ok) {
+            CHECK(0, "n=%zu d=%zu k=%zu bias=%d", n, d, k, bias);
+            break;
+        }
+    }
+    nrc_blas_set_threads(1);
+}
+
+/* l(q) and the gradient weights across the whole range of margins. */
+static void train_loss_stable(void)
+{
+    static const double qs[] = {-1e6, -800.0, -40.0, -1.0, 0.0, 1e-300, 1.0, 40.0,
+                                700.0, 745.0, 800.0, 1e6};
+    double y[2] = {1.0, -1.0}, q[2], r[2];
+    nrc_train_loss_info li;
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        double lg = nrc_train_loss_point_d(NRC_LOSS_LOGISTIC, qs[i]);
+        double ll = nrc_train_log_loss_point_d(NRC_LOSS_LOGISTIC, qs[i]);
+        double le = nrc_train_log_loss_point_d(NRC_LOSS_EXP, qs[i]);
+        CHECK(isfinite(lg) && lg >= 0.0, "logistic l(%g) = %g", qs[i], lg);
+        CHECK(isfinite(ll) && isfinite(le), "log l(%g): %g %g", qs[i], ll, le);
+        if (qs[i] < -40.0)
+            CHECK(lg == -qs[i], "logistic l(%g) = %.17g, expected -q", qs[i], lg);
+        if (qs[i] >= 40.0 && qs[i] <= 700.0)
+            CHECK(fabs(ll + qs[i]) <= 1e-15 * qs[i], "log l(%g) = %.17g", qs[i], ll);
+        if (qs[i] > 700.0)
+            CHECK(ll == -qs[i], "log l(%g) = %.17g", qs[i], ll);
+    }
+    CHECK(nrc_train_loss_point_d(NRC_LOSS_LOGISTIC, 0.0) == log(2.0), "l(0) != log 2");
+    /* Margins 1000 and 1001: L underflows to 0 but the normalized weights are
+     * the softmax -e^-q_i / sum e^-q_l = -1/(1+e^-1), -e^-1/(1+e^-1). */
+    for (int loss = 0; loss <= 1; loss++) {
+        q[0] = 1000.0; q[1] = 1001.0;
+        nrc_train_loss_d((nrc_loss_kind)loss, 1, 2, y, q, r, &li);
+        CHECK(li.loss == 0.0 && isfinite(li.log_loss), "loss %d: L = %g, log L = %g",
+              loss, li.loss, li.log_loss);
+        /* log L = -1000 + log(1 + e^-1) carries an absolute rounding error
+         * of ulp(1000) ~ 1.1e-13, hence the tolerance. */
+        CHECK(fabs(r[0] + 1.0 / (1.0 + exp(-1.0))) <= 4e-13 &&
+              fabs(r[1] - exp(-1.0) / (1.0 + exp(-1.0))) <= 4e-13,
+              "loss %d: normalized weights at huge margins %.17g %.17g", loss, r[0], r[1]);
+        CHECK(li.q_min == 1000.0 && li.i_min == 0, "q_min %g", li.q_min);
+        /* Very negative margins: finite weights; logistic l' -> -1. */
+        q[0] = -1e6; q[1] = -2e6;
+        nrc_train_loss_d((nrc_loss_kind)loss, 1, 2, y, q, r, &li);
+        CHECK(isfinite(li.log_loss) && isfinite(r[0]) && isfinite(r[1]),
+              "loss %d at q = -1e6: log L %g, r %g %g", loss, li.log_loss, r[0], r[1]);
+        CHECK(fabs(r[0]) + fabs(r[1]) <= 1.0 + 1e-15, "loss %d: sum |r| > 1", loss);
+    }
+    q[0] = -1e6; q[1] = 3.0;
+    nrc_train_loss_d(NRC_LOSS_LOGISTIC, 0, 2, y, q, r, &li);
+    CHECK(r[0] == -1.0 && fabs(r[1] - 1.0 / (1.0 + exp(3.0))) <= 1e-16,
+          "constant-schedule logistic weights %.17g %.17g", r[0], r[1]);
+}
+
+/* Normalized schedule: r = l'(q) y / (L max(1, log 1/L)); constant: l'(q) y. */
+static void train_loss_schedules(void)
+{
+    double y[3] = {1.0, -1.0, 1.0}, q[3] = {2.0, 5.0, 9.0}, r0[3], r1[3], r2[3];
+    nrc_train_loss_info li;
+    nrc_train_loss_d(NRC_LOSS_LOGISTIC, 0, 3, y, q, r0, &li);
+    nrc_train_loss_d(NRC_LOSS_LOGISTIC, 1, 3, y, q, r1, &li);
+    nrc_train_loss_d(NRC_LOSS_LOGISTIC, 2, 3, y, q, r2, &li);
+    for (int i = 0; i < 3; i++) {
+        double L = li.loss;
+        CHECK(fabs(r1[i] - r0[i] / L) <= 1e-14 * fabs(r1[i]), "r/L %d", i);
+        CHECK(fabs(r2[i] - r0[i] / (L * log(1.0 / L))) <= 1e-14 * fabs(r2[i]),
+              "r/(L log 1/L) %d: %.17g vs %.17g", i, r2[i], r0[i] / (L * log(1.0 / L)));
+    }
+}
+
+static void train_update_and_norm(void)
+{
+    double W[6] = {1, 2, 3, 4, 5, 6}, g[6] = {1, 1, 1, 1, 1, 1};
+    double b[2] = {1, 1}, v[2] = {2, -2}, gb[2] = {4, 4}, gv[2] = {8, -8};
+    nrc_train_update_d(3, 2, 0.5, g, gb, gv, W, b, v);
+    CHECK(W[0] == 0.5 && W[5] == 5.5 && b[1] == -1.0 && v[0] == -2.0 && v[1] == 2.0,
+          "update values");
+    nrc_train_update_d(3, 2, 0.5, g, NULL, NULL, W, b, v);
+    CHECK(W[0] == 0.0 && b[1] == -1.0 && v[0] == -2.0, "NULL gradients leave b, v");
+    CHECK(nrc_train_sqnorm_d(3, 2, W, b, v) ==
+          0 + 1 + 4 + 9 + 16 + 25 + (1 + 1) + (4 + 4), "sqnorm %g",
+          nrc_train_sqnorm_d(3, 2, W, b, v));
+}
+
+int main(void)
+{
+    RUN(train_gradient_finite_differences);
+    RUN(train_kernels_match_reference);
+    RUN(train_loss_stable);
+    RUN(train_loss_schedules);
+    RUN(train_update_and_norm);
+    return tl_exit();
+}
