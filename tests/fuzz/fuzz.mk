@@ -1,0 +1,57 @@
+# Fuzzing (included from GNUmakefile).  See spec/HOSTILE.md.
+#   make fuzz [FUZZ_SECONDS=60]   run each libFuzzer harness for FUZZ_SECONDS
+#                                 (clang -fsanitize=fuzzer,address,undefined),
+#                                 seeded with the committed corpus; new inputs
+#                                 go to build-fuzz/corpus-<reader>/, crashes to
+#                                 build-fuzz/crash-<reader>-*.
+#   make fuzz-merge               add to the committed corpus only the new
+#                                 inputs that increase coverage (libFuzzer
+#                                 -merge=1), for review before committing.
+# `make check` replays the committed corpus through the same harness functions
+# compiled by gcc: tests/t-fuzz_replay.c includes tests/fuzz/fuzz_*.c.
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build-fuzz
+# -gdwarf-4: valgrind 3.19 cannot read clang 14's default DWARF 5.
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer -g -gdwarf-4 -O1
+FUZZ_CFLAGS  := -std=c17 $(WARN) $(NUMERIC) -D_GNU_SOURCE -DNRC_VERSION='"$(VERSION)"' \
+                -Iinclude -I/usr/include/flint
+# The readers under test and what they need: src/core (model reader, I/O,
+# SHA-256) and src/check (certificate parser, exact claim checks).
+FUZZ_OBJ     := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(SRC_core) $(SRC_check))
+# Longest input tried (bytes): models of a few neurons, certificates for them.
+FUZZ_MAXLEN  := 16384
+
+$(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard include/*.h) GNUmakefile tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -DNRC_FUZZ_LIBFUZZER -Itests/fuzz \
+	    $< $(FUZZ_OBJ) $(LDLIBS) -o $@
+
+# The replay test includes the harness sources.
+$(BUILD)/tests/t-fuzz_replay: tests/fuzz/fuzz_model.c tests/fuzz/fuzz_cert.c tests/fuzz/fuzz_common.h
+
+.PHONY: fuzz fuzz-build fuzz-merge
+fuzz-build: $(FUZZ_DIR)/fuzz_model $(FUZZ_DIR)/fuzz_cert
+
+fuzz: fuzz-build
+	@for r in model cert; do \
+	    mkdir -p $(FUZZ_DIR)/corpus-$$r; \
+	    echo "fuzz: $$r reader for $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_DIR)/fuzz_$$r -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN) \
+	        -timeout=10 -print_final_stats=1 \
+	        -dict=tests/fuzz/$$r.dict -artifact_prefix=$(FUZZ_DIR)/crash-$$r- \
+	        $(FUZZ_DIR)/corpus-$$r tests/fuzz/corpus/$$r || exit 1; \
+	done
+
+fuzz-merge: fuzz-build
+	@for r in model cert; do \
+	    mkdir -p $(FUZZ_DIR)/corpus-$$r; \
+	    $(FUZZ_DIR)/fuzz_$$r -merge=1 -max_len=$(FUZZ_MAXLEN) \
+	        tests/fuzz/corpus/$$r $(FUZZ_DIR)/corpus-$$r || exit 1; \
+	done
