@@ -2,8 +2,8 @@
 #   make fuzz [FUZZ_SECONDS=60]   run each libFuzzer harness for FUZZ_SECONDS
 #                                 (clang -fsanitize=fuzzer,address,undefined),
 #                                 seeded with the committed corpus; new inputs
-#                                 go to build-fuzz/corpus-<reader>/, crashes to
-#                                 build-fuzz/crash-<reader>-*.
+#                                 go to build/fuzz/corpus-<reader>/, crashes to
+#                                 build/fuzz/crash-<reader>-*.
 #   make fuzz-merge               add to the committed corpus only the new
 #                                 inputs that increase coverage (libFuzzer
 #                                 -merge=1), for review before committing.
@@ -12,7 +12,7 @@
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_DIR     := build-fuzz
+FUZZ_DIR     := build/fuzz
 # -gdwarf-4: valgrind 3.19 cannot read clang 14's default DWARF 5.
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer -g -gdwarf-4 -O1
