@@ -92,7 +92,7 @@ if cmp -s "$tmp/s1.bin" "$tmp/s2.bin" && ! cmp -s "$tmp/s1.bin" "$tmp/s3.bin"; t
 
 # Thread counts: --threads 1, 2, 3 and OPENBLAS_NUM_THREADS 1, 2 give the same
 # bytes, on shapes whose products are cut into several tiles.
-MID="-n 64 -d 3000 -k 64 -m 2 --steps 25 --lr 0.1 --bias --quiet"
+MID="-n 520 -d 1200 -k 40 -m 2 --steps 10 --lr 0.1 --bias --quiet"
 ok=1
 OPENBLAS_NUM_THREADS=1 "$T" $MID --threads 1 -o "$tmp/t0.bin" || ok=0
 for th in 1 2 3; do
