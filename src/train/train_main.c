@@ -24,13 +24,13 @@
 #endif
 
 /* Defaults (spec/TRAINING.md "Defaults" has the measurements behind them). */
-#define DEF_N 10
-#define DEF_D 100000
-#define DEF_K 20
+#define DEF_N 8
+#define DEF_D 50000
+#define DEF_K 16
 #define DEF_M 10
-#define DEF_LR 1.0
-#define DEF_STEPS 2000
-#define DEF_INIT_SCALE 1e-3
+#define DEF_LR 0.1
+#define DEF_STEPS 3000
+#define DEF_INIT_SCALE 1e-4
 #define DEF_SEED 1
 #define SEED_MAX ((uint64_t)1 << 53)   /* exact in every JSON reader */
 #define THREADS_MAX 256
@@ -395,9 +395,11 @@ int main(int argc, char **argv)
         if (o.fix_v)
             snprintf(wb, sizeof wb, "; q_min/||(W,b)|| %.6g", fin.norm_margin_wb);
         fprintf(stderr,
-                "train: %" PRIu64 " steps, loss %.4e, min margin %.6g, normalized "
-                "margin %.6g (q_min/||theta||^2%s), eps_data %.4g%s, %.2f s, wrote %s\n",
-                fin.step, fin.loss, fin.q_min, fin.norm_margin, wb, ds.eps_data,
+                "train: %" PRIu64 " steps, loss %.4e (log %.6g), min margin %.6g, "
+                "normalized margin %.6g (q_min/||theta||^2%s), eps_data %.4g%s, "
+                "%.2f s, wrote %s\n",
+                fin.step, fin.loss, fin.log_loss, fin.q_min, fin.norm_margin, wb,
+                ds.eps_data,
                 ds.eps_data <= 0.1 ? " (nearly orthogonal)"
                                    : " (outside the nearly-orthogonal regime)",
                 now_s() - pc.t0, o.out);
