@@ -4,4 +4,5 @@
 set -e
 BIN=${1:-bin}
 mkdir -p demo
+echo "== $BIN/train -o demo/model.bin   (defaults: spec/TRAINING.md; summary on stderr)"
 "$BIN/train" -o demo/model.bin
