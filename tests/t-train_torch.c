@@ -131,6 +131,7 @@ static void torch_case(size_t at)
     o.n = n; o.d = d; o.k = k;
     o.loss = strcmp(c->tok[6], "exp") == 0 ? NRC_LOSS_EXP : NRC_LOSS_LOGISTIC;
     o.schedule = strcmp(c->tok[7], "constant") == 0 ? NRC_SCHEDULE_CONSTANT
+                 : strcmp(c->tok[7], "loss") == 0   ? NRC_SCHEDULE_LOSS
                                                     : NRC_SCHEDULE_NORMALIZED;
     o.lr = num(c, 8);
     o.steps = strtoull(c->tok[9], NULL, 10);
@@ -185,7 +186,7 @@ static void torch_training_matches(void)
             cases++;
         }
     }
-    CHECK(cases >= 3, "only %d cases in the fixture", cases);
+    CHECK(cases >= 6, "only %d cases in the fixture", cases);
 }
 
 int main(void)
