@@ -136,14 +136,18 @@ static nrc_status build_rows(ctx_t *c)
     const nrc_model *M = c->M;
     size_t i, j;
     nrc_status st;
+    /* Initialize each array as soon as it exists: ctx_free clears every
+     * entry of a non-NULL Xr / Wr, also when the other allocation failed. */
     c->Xr = nrc_malloc_array(c->n, sizeof *c->Xr);
+    if (c->Xr)
+        for (i = 0; i < c->n; i++)
+            nrc_cfix_init(&c->Xr[i]);
     c->Wr = nrc_malloc_array(c->k, sizeof *c->Wr);
+    if (c->Wr)
+        for (j = 0; j < c->k; j++)
+            nrc_cfix_init(&c->Wr[j]);
     if (!c->Xr || !c->Wr)
         return oom(c);
-    for (i = 0; i < c->n; i++)
-        nrc_cfix_init(&c->Xr[i]);
-    for (j = 0; j < c->k; j++)
-        nrc_cfix_init(&c->Wr[j]);
     for (i = 0; i < c->n; i++)
         if ((st = nrc_cfix_set_d(&c->Xr[i], M->X + i * c->d, c->d, 1, c->err)))
             return st;
