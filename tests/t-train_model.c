@@ -127,6 +127,35 @@ static void train_model_roundtrip(void)
     nrc_model_clear(&R);
 }
 
+/* Every allocation of the driver is checked: making the k-th one fail gives
+ * NRC_ERR_SYSTEM with a message, never a crash, and the weights are left
+ * as they were (training had not started). */
+static void train_run_allocation_failures(void)
+{
+    enum { n = 5, d = 7, k = 3 };
+    double X[n * d], y[n], W[k * d], W0[k * d], b[k], v[k];
+    nrc_train_opts o = {n, d, k, 1, 0, NRC_LOSS_EXP, NRC_SCHEDULE_NORMALIZED, 0.1, 3};
+    nrc_train_progress fin;
+    nrc_error err;
+    int failures = 0;
+    nrc_data_generate(NRC_DATA_GAUSSIAN, NRC_LABELS_RANDOM, n, d, 3, 1, X, y);
+    nrc_train_init_d(d, k, 0.5, 0, 3, W0, b, v);
+    for (unsigned long fail = 1; fail < 40; fail++) {
+        nrc_status st;
+        memcpy(W, W0, sizeof W);
+        nrc_alloc_fail_at(fail);
+        st = nrc_train_run_d(&o, X, y, W, b, v, NULL, NULL, &fin, &err);
+        nrc_alloc_fail_at(0);
+        if (st == NRC_OK)
+            break;
+        failures++;
+        CHECK(st == NRC_ERR_SYSTEM && strstr(err.msg, "memory"),
+              "allocation %lu failing gave status %d: %s", fail, (int)st, err.msg);
+        CHECK(memcmp(W, W0, sizeof W) == 0, "allocation %lu failing changed W", fail);
+    }
+    CHECK(failures > 0, "no allocation was made");
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2) {
@@ -136,5 +165,6 @@ int main(int argc, char **argv)
         return tl_exit();
     }
     RUN(train_model_roundtrip);
+    RUN(train_run_allocation_failures);
     return tl_exit();
 }
