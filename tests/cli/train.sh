@@ -4,6 +4,7 @@
 BIN=${BIN:-bin}
 BUILD=${BUILD:-build}
 T="$BIN/train"
+case $T in /*) ;; *) T="$(pwd)/$T" ;; esac
 CHECKER="$BUILD/tests/t-train_model"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -24,7 +25,7 @@ if [ $rc -eq 0 ] && grep -q '^train (nrc) [0-9]' "$tmp/out" && [ ! -s "$tmp/err"
 # Every bad option: exit 2, a message on stderr naming the option, no output file.
 bad() { # name option-text-expected args...
     name=$1; want=$2; shift 2
-    (cd "$tmp" && "$OLDPWD/$T" "$@" -o bad.bin) > "$tmp/out" 2> "$tmp/err"; rc=$?
+    (cd "$tmp" && "$T" "$@" -o bad.bin) > "$tmp/out" 2> "$tmp/err"; rc=$?
     if [ $rc -eq 2 ] && grep -q -e "$want" "$tmp/err" && [ ! -e "$tmp/bad.bin" ] &&
        [ ! -s "$tmp/out" ]; then
         pass "bad_$name"
