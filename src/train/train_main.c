@@ -241,7 +241,7 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
 typedef struct {
     const cli_opts *o;
     int tty;
-    double t0, last;
+    double t0, last;   /* start of training, last refresh */
 } progress_ctx;
 
 static double now_s(void)
@@ -259,10 +259,16 @@ static int on_progress(const nrc_train_progress *p, void *vctx)
         double el = t - c->t0;
         double rate = el > 0 ? (double)p->step / el : 0.0;
         double eta = rate > 0 ? (double)(c->o->steps - p->step) / rate : 0.0;
+        char loss[48];
+        /* once L underflows, show it as e^(log L) */
+        if (p->loss > 0.0 && isfinite(p->loss))
+            snprintf(loss, sizeof loss, "%.4e", p->loss);
+        else
+            snprintf(loss, sizeof loss, "e^%.6g", p->log_loss);
         fprintf(stderr,
-                "\rstep %" PRIu64 "/%" PRIu64 "  loss %.4e  min margin %.5g  "
+                "\rstep %" PRIu64 "/%" PRIu64 "  loss %s  min margin %.5g  "
                 "normalized margin %.6g  %.0f steps/s  ETA %.0f s   ",
-                p->step, c->o->steps, p->loss, p->q_min, p->norm_margin, rate, eta);
+                p->step, c->o->steps, loss, p->q_min, p->norm_margin, rate, eta);
         fflush(stderr);
         c->last = t;
     }
@@ -349,6 +355,7 @@ int main(int argc, char **argv)
     char *meta;
     int done, rc;
     uint32_t flags;
+    double t_start;
 
     rc = parse_args(argc, argv, &o, &done);
     if (rc || done)
@@ -356,7 +363,7 @@ int main(int argc, char **argv)
     nrc_blas_set_threads(o.threads);
     pc.o = &o;
     pc.tty = !o.quiet && isatty(2);
-    pc.t0 = pc.last = now_s();
+    t_start = now_s();
 
     flags = (o.bias ? NRC_FLAG_BIAS : 0u) | (o.fix_v ? NRC_FLAG_FIXED_V : 0u);
     nrc_model_init(&M);
@@ -376,6 +383,7 @@ int main(int argc, char **argv)
     to.bias = o.bias; to.fix_v = o.fix_v;
     to.loss = o.loss; to.schedule = o.schedule;
     to.lr = o.lr; to.steps = o.steps;
+    pc.t0 = pc.last = now_s();   /* steps/s and ETA count training only */
     st = nrc_train_run_d(&to, M.X, M.y, M.W, M.b, M.v, on_progress, &pc, &fin, &err);
     if (pc.tty)
         fputc('\n', stderr);
@@ -402,7 +410,7 @@ int main(int argc, char **argv)
                 ds.eps_data,
                 ds.eps_data <= 0.1 ? " (nearly orthogonal)"
                                    : " (outside the nearly-orthogonal regime)",
-                now_s() - pc.t0, o.out);
+                now_s() - t_start, o.out);
     }
 out:
     nrc_model_clear(&M);
