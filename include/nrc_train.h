@@ -52,10 +52,11 @@ typedef struct {
 } nrc_train_loss_info;
 
 /* Loss, log-loss, minimum margin, and the gradient weights
- * r_i = l'(q_i) y_i (scale == 0, constant schedule) or
- * r_i = l'(q_i) y_i / L (scale == 1, normalized schedule), the latter
- * computed as -y_i exp(log|l'(q_i)| - log L) so that it neither underflows
- * with L nor overflows for very negative margins.  n >= 1. */
+ *   normalized == 0: r_i = l'(q_i) y_i                     (constant schedule)
+ *   normalized == 1: r_i = l'(q_i) y_i / L                 (eta / L)
+ *   normalized == 2: r_i = l'(q_i) y_i / (L max(1, log 1/L)) (default schedule)
+ * computed as -y_i exp(log|l'(q_i)| - log L [- log log(1/L)]) so that they
+ * neither underflow with L nor overflow for very negative margins.  n >= 1. */
 void nrc_train_loss_d(nrc_loss_kind loss, int normalized, size_t n,
                       const double *y, const double *q, double *r,
                       nrc_train_loss_info *info);
