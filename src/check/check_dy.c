@@ -199,10 +199,18 @@ char *nrc_cdy_get_hex(const nrc_cdy *a)
     char *buf = nrc_malloc(size);
     mpz_t t;
     char *p;
+    long e;
     if (!buf)
         return NULL;
     mpz_init(t);
     mpz_abs(t, a->m);
+    e = a->e;
+    if (mpz_sgn(t)) {
+        /* normalize: odd mantissa */
+        mp_bitcnt_t z = mpz_scan1(t, 0);
+        mpz_fdiv_q_2exp(t, t, z);
+        e += (long)z;
+    }
     p = buf;
     if (mpz_sgn(a->m) < 0)
         *p++ = '-';
@@ -210,7 +218,7 @@ char *nrc_cdy_get_hex(const nrc_cdy *a)
     *p++ = 'x';
     mpz_get_str(p, 16, t);
     p += strlen(p);
-    snprintf(p, size - (size_t)(p - buf), "p%+ld", mpz_sgn(a->m) ? a->e : 0L);
+    snprintf(p, size - (size_t)(p - buf), "p%+ld", mpz_sgn(a->m) ? e : 0L);
     mpz_clear(t);
     return buf;
 }
