@@ -16,11 +16,11 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include <cblas.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
 #endif
 #include "nrc_alloc.h"
+#include "nrc_blas.h"
 #include "nrc_engine.h"
 #include "nrc_exact.h"
 #include "nrc_fast.h"
@@ -30,10 +30,7 @@
 static void gemm_nt_d(size_t r, size_t c, size_t q, const double *A, size_t lda,
                       const double *B, size_t ldb, double *C, size_t ldc)
 {
-    openblas_set_num_threads(1);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)r, (blasint)c,
-                (blasint)q, 1.0, A, (blasint)lda, B, (blasint)ldb, 0.0, C,
-                (blasint)ldc);
+    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, r, c, q, 1.0, A, lda, B, ldb, 0.0, C, ldc);
 }
 
 /* Upper bound of the Euclidean norm of a row. */

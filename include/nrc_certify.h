@@ -1,0 +1,123 @@
+/* `certify MODEL`: the claim pipeline (spec/CERTIFY.md, spec/CERTIFICATE.md).
+ *
+ * nrc_certify_run decides every claim of the certificate for a model with a
+ * given engine (include/nrc_engine.h) and the exact arbiter; the result is a
+ * plain struct that the writer turns into the certificate JSON and the
+ * summary text.  A claim is marked certified only when it was decided from
+ * engine enclosures or by the exact arbiter; search results (lambda, the
+ * crossing t*, the scale s) are untrusted inputs to those decisions. */
+#ifndef NRC_CERTIFY_H
+#define NRC_CERTIFY_H
+#include <stddef.h>
+#include "nrc_engine.h"
+#include "nrc_model.h"
+#include "nrc_status.h"
+
+enum { NRC_POINTS_TRAIN = 1, NRC_POINTS_TEST = 2, NRC_POINTS_ALL = 3 };
+
+typedef struct {
+    int points;          /* NRC_POINTS_* */
+    int margin_dir;      /* 0: direction over all training points; 1: margin set */
+    double tau;          /* margin set {i : q_i <= (1 + tau) q_min}, tau >= 0 */
+    const char *tau_text;/* the user's spelling of tau, for options.direction */
+} nrc_certify_options;
+
+void nrc_certify_options_default(nrc_certify_options *o);
+
+typedef enum {
+    NRC_FLIP_CERTIFIED = 0,
+    NRC_FLIP_UNDECIDED = 1,
+    NRC_FLIP_NONE = 2
+} nrc_flip_status;
+
+typedef struct {
+    int set;              /* 0 train, 1 test */
+    size_t index;
+    int sign;             /* p: +1, -1, or 0 when N(x) = 0 exactly (undecided) */
+    double scale;         /* s (certified only) */
+    double delta_upper;   /* U */
+    double x_norm_lower;
+    double dist_lower;    /* D */
+    nrc_flip_status status;
+    const char *reason;   /* static string, NULL for certified */
+    int used_arbiter;     /* the flip at s needed the exact arbiter */
+} nrc_flip;
+
+enum { NRC_PHASE_FORWARD, NRC_PHASE_DATA, NRC_PHASE_FLIPS, NRC_PHASE_KKT,
+       NRC_PHASE_OTHER, NRC_PHASE_COUNT };
+
+typedef struct {
+    /* model */
+    size_t n, d, k, m;
+    int bias, fixed_v;
+    char sha256_hex[65];
+    const char *engine;
+    nrc_certify_options opt;
+    /* direction: NULL = all */
+    size_t *dir_idx;
+    size_t dir_len;
+    /* fit */
+    int all_correct;
+    double min_margin[2], normalized_margin[2], theta_norm_sq[2];
+    /* data */
+    double R_min_sq[2], R_max_sq[2], rho[2], eps_data[2], gamma_z[2], z_norm_sq[2];
+    size_t n_pos, n_neg;
+    int regime;
+    /* lipschitz */
+    double *neuron_norm_upper;   /* k */
+    double L_upper;
+    /* flips */
+    nrc_flip *flips;
+    size_t nflips;
+    /* kkt */
+    int kkt_certified;
+    const char *kkt_reason;      /* when not-applicable */
+    double *lambda;              /* n (NULL when not applicable) */
+    size_t *kinks;               /* pairs (i, j), ascending */
+    size_t nkinks;
+    double eps_rel_upper, eps_upper, delta_upper, balance_defect_upper;
+    /* robust reference */
+    int robust_certified;
+    double robust_radius;
+    /* theory (informative, binary64 approximations) */
+    double th_z_norm, th_z_over_n, th_bound_median, th_bound_max;
+    int th_valid;
+    /* counters and timings (stdout only, never in the certificate) */
+    size_t arbiter_preact, arbiter_N, arbiter_flip;
+    double seconds[NRC_PHASE_COUNT];
+} nrc_certify_result;
+
+void nrc_certify_result_init(nrc_certify_result *C);
+void nrc_certify_result_clear(nrc_certify_result *C);
+
+/* Decide every claim. NRC_OK when the run completed (claims may still be
+ * undecided); other statuses for memory (NRC_ERR_SYSTEM), inputs the
+ * certificate cannot represent (NRC_ERR_INPUT, e.g. a zero training point or
+ * values whose squares leave the binary64 range) and bugs (NRC_ERR_INTERNAL).
+ * sha256_hex of the model file must be set in C by the caller (or left
+ * empty for in-memory models). */
+nrc_status nrc_certify_run(const nrc_model *M, const nrc_certify_options *o,
+                           nrc_engine *e, nrc_certify_result *C, nrc_error *err);
+
+/* 1 iff every requested claim is certified: fit.all_correct, every flip,
+ * kkt and robust_reference (the exit-0 condition). */
+int nrc_certify_all_certified(const nrc_certify_result *C);
+
+/* The certificate JSON (spec/CERTIFICATE.md), byte-reproducible; *out is
+ * NUL-terminated, allocated with nrc_malloc. */
+nrc_status nrc_certify_to_json(const nrc_certify_result *C, char **out, size_t *len,
+                            nrc_error *err);
+
+/* The human summary (several lines, ends with a newline). */
+nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_name,
+                            char **out, nrc_error *err);
+
+/* --emit-examples: the binary64 adversarial points x' = fl(x - p s z) of the
+ * certified flips, each certified separately at its exact binary64
+ * coordinates (p N(x') < 0) with the engine and the arbiter; the file format
+ * is in spec/CERTIFY.md.  *n_ok counts the examples certified. */
+nrc_status nrc_certify_examples(const nrc_model *M, const nrc_certify_result *C, nrc_engine *e,
+                             char **out, size_t *len, size_t *n_ok,
+                             size_t *n_total, nrc_error *err);
+
+#endif

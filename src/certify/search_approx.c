@@ -1,0 +1,246 @@
+/* Untrusted binary64 search for certify (include/nrc_cert_search.h):
+ * the flip sweep of MATH.md section 6 and the NNLS solve of section 4.
+ * Nothing here is trusted: every result is re-checked rigorously. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nrc_alloc.h"
+#include "nrc_cert_search.h"
+
+static const double *sort_key;
+static int cmp_key(const void *x, const void *y)
+{
+    double a = sort_key[*(const size_t *)x], b = sort_key[*(const size_t *)y];
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    if (a < b) return -1;
+    if (a > b) return 1;
+    return i < j ? -1 : i > j;
+}
+
+int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
+                          const double *v, int p, double *tstar, double *tnext,
+                          double *work, size_t *idx)
+{
+    double *bp = work, *act = work + k;   /* breakpoint, active flag */
+    double F0 = 0.0, F1 = 0.0, tprev = 0.0;
+    size_t j, nb = 0, r;
+    for (j = 0; j < k; j++) {
+        double e = p * c[j];              /* pre_j(t) = a_j - t e_j */
+        int on = a[j] > 0 || (a[j] == 0 && e < 0);
+        act[j] = on;
+        if (on) {
+            F0 += p * v[j] * a[j];
+            F1 -= p * v[j] * e;
+        }
+        bp[j] = INFINITY;
+        if (e != 0) {
+            double t = a[j] / e;
+            if (t > 0 && isfinite(t)) {
+                bp[j] = t;
+                idx[nb++] = j;
+            }
+        }
+    }
+    sort_key = bp;
+    qsort(idx, nb, sizeof(size_t), cmp_key);
+    for (r = 0; r <= nb; r++) {
+        double tn = r < nb ? bp[idx[r]] : INFINITY;
+        /* f on [tprev, tn] is F0 + F1 t */
+        if (F1 < 0) {
+            double root = -F0 / F1;
+            if (root < tprev)
+                root = tprev;
+            if (root < tn) {
+                *tstar = root;
+                *tnext = tn;
+                return 1;
+            }
+        }
+        if (r == nb)
+            break;
+        j = idx[r];
+        {
+            double e = p * c[j];
+            if (act[j] != 0) {         /* a_j - t e_j goes negative: e_j > 0 */
+                if (e > 0) {
+                    F0 -= p * v[j] * a[j];
+                    F1 += p * v[j] * e;
+                    act[j] = 0;
+                }
+            } else if (e < 0) {
+                F0 += p * v[j] * a[j];
+                F1 -= p * v[j] * e;
+                act[j] = 1;
+            }
+        }
+        tprev = tn;
+    }
+    return 0;
+}
+
+int nrc_flip_scales_approx(double tstar, double tnext, double s[4])
+{
+    int ns = 0;
+    double c1 = tstar * (1.0 + 0x1p-30);
+    if (!(tstar > 0) || !isfinite(tstar))
+        return 0;
+    c1 = nextafter(c1, INFINITY);
+    if (c1 < tnext)
+        s[ns++] = c1;
+    if (isfinite(tnext)) {
+        double mid = tstar + (tnext - tstar) * 0x1p-10;
+        if (mid > tstar && mid < tnext && (ns == 0 || mid > s[ns - 1]))
+            s[ns++] = mid;
+        mid = 0.5 * tstar + 0.5 * tnext;
+        if (mid > tstar && mid < tnext && (ns == 0 || mid > s[ns - 1]))
+            s[ns++] = mid;
+    } else {
+        double far = tstar * (1.0 + 0x1p-12);
+        if (ns == 0 || far > s[ns - 1])
+            s[ns++] = far;
+        far = tstar * 2.0;
+        if (isfinite(far) && far > s[ns - 1])
+            s[ns++] = far;
+    }
+    return ns;
+}
+
+/* Cholesky K_PP = L L^T of the principal submatrix on idx (np entries), then
+ * solve for x. Returns 0 when not positive definite. */
+static int chol_solve(size_t n, const double *K, const size_t *P, size_t np,
+                      const double *rhs, double *L, double *x)
+{
+    size_t i, j, t;
+    for (i = 0; i < np; i++) {
+        for (j = 0; j <= i; j++) {
+            double s = K[P[i] * n + P[j]];
+            for (t = 0; t < j; t++)
+                s -= L[i * np + t] * L[j * np + t];
+            if (i == j) {
+                if (!(s > 0))
+                    return 0;
+                L[i * np + i] = sqrt(s);
+            } else {
+                L[i * np + j] = s / L[j * np + j];
+            }
+        }
+    }
+    for (i = 0; i < np; i++) {
+        double s = rhs[P[i]];
+        for (t = 0; t < i; t++)
+            s -= L[i * np + t] * x[t];
+        x[i] = s / L[i * np + i];
+    }
+    for (i = np; i-- > 0;) {
+        double s = x[i];
+        for (t = i + 1; t < np; t++)
+            s -= L[t * np + i] * x[t];
+        x[i] = s / L[i * np + i];
+    }
+    return 1;
+}
+
+static double kkt_viol(size_t n, const double *K, const double *rhs,
+                       const double *lam, double *g)
+{
+    double worst = 0.0, scale = 0.0;
+    size_t i, l;
+    for (i = 0; i < n; i++) {
+        double s = -rhs[i];
+        for (l = 0; l < n; l++)
+            s += K[i * n + l] * lam[l];
+        g[i] = s;
+        if (fabs(rhs[i]) > scale)
+            scale = fabs(rhs[i]);
+    }
+    for (i = 0; i < n; i++) {
+        double vi = fabs(fmin(lam[i], g[i]));
+        if (lam[i] > 0)
+            vi = fabs(g[i]);
+        if (vi > worst)
+            worst = vi;
+    }
+    return scale > 0 ? worst / scale : worst;
+}
+
+nrc_status nrc_nnls_d(size_t n, const double *K, const double *rhs,
+                      double *lambda, int max_sweeps, double *kkt_violation,
+                      nrc_error *err)
+{
+    double *g = nrc_calloc(n, sizeof(double)), *x = NULL, *L = NULL, *g2 = NULL, *cand = NULL;
+    size_t *P = nrc_calloc(n, sizeof(size_t));
+    size_t i, l, np;
+    int sweep, round;
+    nrc_status st = NRC_OK;
+    if (!g || !P) {
+        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (NNLS, n = %zu)", n);
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        lambda[i] = 0.0;
+        g[i] = -rhs[i];
+    }
+    /* projected coordinate descent (Gauss-Seidel) */
+    for (sweep = 0; sweep < max_sweeps; sweep++) {
+        double change = 0.0, mag = 0.0;
+        for (i = 0; i < n; i++) {
+            double kii = K[i * n + i], nl, dl;
+            if (!(kii > 0))
+                continue;
+            nl = lambda[i] - g[i] / kii;
+            if (nl < 0)
+                nl = 0.0;
+            dl = nl - lambda[i];
+            if (dl != 0) {
+                for (l = 0; l < n; l++)
+                    g[l] += K[l * n + i] * dl;
+                lambda[i] = nl;
+                if (fabs(dl) > change)
+                    change = fabs(dl);
+            }
+            if (lambda[i] > mag)
+                mag = lambda[i];
+        }
+        if (change <= 1e-15 * mag)
+            break;
+    }
+    /* polish: solve on the support exactly; accept when it stays feasible
+     * and improves the optimality measure.  A few rounds of support update. */
+    x = nrc_calloc(n, sizeof(double));
+    g2 = nrc_calloc(n, sizeof(double));
+    cand = nrc_calloc(n, sizeof(double));
+    L = n <= 4096 ? nrc_calloc(n * n, sizeof(double)) : NULL;
+    if (!x || !g2 || !cand) {
+        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (NNLS, n = %zu)", n);
+        goto done;
+    }
+    *kkt_violation = kkt_viol(n, K, rhs, lambda, g);
+    for (round = 0; L && round < 4; round++) {
+        double v2;
+        np = 0;
+        for (i = 0; i < n; i++)
+            if (lambda[i] > 0 || g[i] < 0)
+                P[np++] = i;
+        if (np == 0 || !chol_solve(n, K, P, np, rhs, L, x))
+            break;
+        for (i = 0; i < n; i++)
+            cand[i] = 0.0;
+        for (i = 0; i < np; i++)
+            cand[P[i]] = x[i] > 0 ? x[i] : 0.0;
+        v2 = kkt_viol(n, K, rhs, cand, g2);
+        if (!(v2 < *kkt_violation))
+            break;
+        memcpy(lambda, cand, n * sizeof(double));
+        memcpy(g, g2, n * sizeof(double));
+        *kkt_violation = v2;
+    }
+done:
+    nrc_free(g);
+    nrc_free(g2);
+    nrc_free(x);
+    nrc_free(L);
+    nrc_free(cand);
+    nrc_free(P);
+    return st;
+}
