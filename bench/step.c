@@ -1,6 +1,6 @@
 /* make bench (training part): the time of one training step next to the
  * time of the two GEMMs of that step, measured side by side in one run
- * (median of several repetitions), for 1 and 2 threads.
+ * (median and minimum of 15 repetitions), for 1 and 2 threads.
  *   step      forward + loss + gradient + update + norm (as in nrc_train_run_d)
  *   2 gemm    nrc_dgemm for A = X W^T (n,k,d) and G = M^T X (k,d,n): our
  *             fixed-tile threaded products
@@ -85,12 +85,15 @@ static int bench_shape(size_t n, size_t d, size_t k, int threads, int reps)
         openblas_set_num_threads(1);
     }
     {
+        /* min is printed too: on a shared machine it is the steadier figure */
         double s = median(t_step, reps), g = median(t_gemm, reps), o = median(t_ob, reps);
+        double sm = t_step[0], gm = t_gemm[0], om = t_ob[0];   /* sorted by median() */
         size_t tr, tc, tr2, tc2;
         nrc_blas_partition(n, k, d, &tr, &tc);
         nrc_blas_partition(k, d, n, &tr2, &tc2);
-        printf("%6zu %6zu %5zu %7d %10.3f %10.3f %10.3f %9.2f %9.2f   %zux%zu, %zux%zu\n",
-               n, d, k, threads, 1e3 * s, 1e3 * g, 1e3 * o, s / g, g / o, tr, tc, tr2, tc2);
+        printf("%6zu %6zu %5zu %7d %10.3f %10.3f %10.3f %9.2f %9.2f   min: %8.3f %8.3f %8.3f %6.2f %6.2f   %zux%zu, %zux%zu\n",
+               n, d, k, threads, 1e3 * s, 1e3 * g, 1e3 * o, s / g, g / o,
+               1e3 * sm, 1e3 * gm, 1e3 * om, sm / gm, gm / om, tr, tc, tr2, tc2);
     }
     (void)sink;
     nrc_free(X); nrc_free(y); nrc_free(W); nrc_free(v); nrc_free(A); nrc_free(R);
@@ -102,11 +105,12 @@ int main(int argc, char **argv)
 {
     static const size_t def[][3] = {{1000, 1000, 1000}, {8, 50000, 16}, {200, 20000, 100}};
     const char *ct = getenv("OPENBLAS_CORETYPE"), *ot = getenv("OPENBLAS_NUM_THREADS");
-    int reps = 9, rc = 0;
+    int reps = 15, rc = 0;
     printf("# train step vs its two GEMMs, median of %d; OPENBLAS_NUM_THREADS=%s "
            "OPENBLAS_CORETYPE=%s\n", reps, ot ? ot : "(unset)", ct ? ct : "(unset)");
     printf("# %6s %6s %5s %7s %10s %10s %10s %9s %9s   %s\n", "n", "d", "k", "threads",
-           "step ms", "2gemm ms", "2gemm-ob", "step/2gemm", "tiled/ob", "tiles A, G");
+           "step ms", "2gemm ms", "2gemm-ob", "step/2gemm", "tiled/ob",
+           "min: step, 2gemm, 2gemm-ob, ratios; tiles A, G");
     if (argc > 1 && (argc - 1) % 3 == 0) {
         for (int a = 1; a + 2 < argc && !rc; a += 3)
             for (int th = 1; th <= 2 && !rc; th++)
