@@ -1,0 +1,68 @@
+#!/bin/sh
+# CLI golden cases for `certify --check CERT MODEL` and `certify --cite CERT`
+# (spec/CHECK.md): exit codes 0 / 1 / 2 / 3, the claim named on stderr, and
+# the --cite text.  Run from the repository root with $BIN set.
+BIN=${BIN:-bin}
+FIX=tests/fixtures/check
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# case NAME WANT_RC GREP_PATTERN(stdout+stderr, '' = none) -- command...
+case_() {
+    name=$1; want=$2; pat=$3; shift 4
+    "$@" > "$tmp/out" 2>&1
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        echo "FAIL $name: exit $rc, want $want; output:"; sed 's/^/    /' "$tmp/out" | head -8
+        fails=$((fails + 1))
+    elif [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/out"; then
+        echo "FAIL $name: output lacks '$pat':"; sed 's/^/    /' "$tmp/out" | head -8
+        fails=$((fails + 1))
+    else
+        echo "PASS $name"
+    fi
+}
+
+C=$BIN/certify
+case_ valid_hand 0 'certificate valid' -- $C --check $FIX/hand.cert.json $FIX/hand.model.bin
+case_ valid_fixed 0 'kkt: 6 claims checked' -- $C --check $FIX/fixed.cert.json $FIX/fixed.model.bin
+case_ counts_flips 0 'flips: 4 certified claims checked (4 train, 0 test); 1 not certified' -- \
+    $C --check $FIX/hand.cert.json $FIX/hand.model.bin
+case_ float_trap 1 'check failed: flips\[1\].sign' -- $C --check $FIX/float.cert.json $FIX/float.model.bin
+case_ hash_mismatch 1 'model.sha256: .* does not match MODEL' -- \
+    $C --check $FIX/hand.cert.json $FIX/fixed.model.bin
+
+sed 's/"0x1.c28f5c28f5c29p-3"/"0.22"/' $FIX/hand.cert.json > "$tmp/dec.json"
+case_ decimal_claim 3 'kkt.lambda\[3\]: not a hex float' -- $C --check "$tmp/dec.json" $FIX/hand.model.bin
+sed 's/"version": 1/"version": 2/' $FIX/hand.cert.json > "$tmp/v2.json"
+case_ unknown_version 3 'version' -- $C --check "$tmp/v2.json" $FIX/hand.model.bin
+grep -v '"semantics"' $FIX/hand.cert.json > "$tmp/nosem.json"
+case_ missing_member 3 'semantics: missing required member' -- $C --check "$tmp/nosem.json" $FIX/hand.model.bin
+sed 's/"status": "undecided"/"status": "certified"/' $FIX/hand.cert.json > "$tmp/stale.json"
+case_ stale_status 1 'check failed: flips\[4\]' -- $C --check "$tmp/stale.json" $FIX/hand.model.bin
+head -c 300 $FIX/hand.model.bin > "$tmp/trunc.bin"
+case_ truncated_model 3 '' -- $C --check $FIX/hand.cert.json "$tmp/trunc.bin"
+case_ missing_cert 3 '' -- $C --check "$tmp/none.json" $FIX/hand.model.bin
+case_ directory_model 3 '' -- $C --check $FIX/hand.cert.json "$tmp"
+printf '{"format": ' > "$tmp/bad.json"
+case_ invalid_json 3 'invalid JSON' -- $C --check "$tmp/bad.json" $FIX/hand.model.bin
+case_ usage_one_arg 2 'usage' -- $C --check $FIX/hand.cert.json
+case_ usage_three_args 2 'usage' -- $C --check a b c
+case_ usage_both 2 'usage' -- $C --check --cite a b
+case_ help 0 'certify --check CERT MODEL' -- $C --check --help
+
+case_ cite 0 '\\footnote{Certificate' -- $C --cite $FIX/hand.cert.json
+case_ cite_model_sha 0 '1a9d79949fb393fab443aa2c15dc5dc42dfb73512c0bee486b2bfbdefe4450ba' -- $C --cite $FIX/hand.cert.json
+sha=$(sha256sum $FIX/hand.cert.json | cut -d' ' -f1)
+case_ cite_cert_sha 0 "$sha" -- $C --cite $FIX/hand.cert.json
+case_ cite_command 0 "certify --check $FIX/hand.cert.json MODEL" -- $C --cite $FIX/hand.cert.json
+case_ cite_malformed 3 'kkt.lambda\[3\]' -- $C --cite "$tmp/dec.json"
+
+# certify -> check round trip with a random model, if train works here
+if $BIN/train -n 5 -d 30 -k 6 -m 2 --steps 100 --seed 9 --bias --quiet -o "$tmp/m.bin" 2>/dev/null; then
+    $C --quiet -o "$tmp/c.json" "$tmp/m.bin" >/dev/null 2>&1
+    case_ roundtrip 0 'certificate valid' -- $C --check "$tmp/c.json" "$tmp/m.bin"
+fi
+
+[ "$fails" -eq 0 ]
