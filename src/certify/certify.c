@@ -79,6 +79,10 @@ typedef struct {
     /* ||w_j||^2, b_j^2, v_j^2 enclosures */
     double *wlo, *whi;
     double *G;                /* (n, n) midpoints of X X^T (for NNLS) */
+    /* Search inputs (untrusted, engine-independent so that every engine
+     * reaches the same verdicts): plain binary64 pre-activations and
+     * c = W fl(z), computed with nrc_dgemm. */
+    double *Ad, *ATd, *cd, *zd;
 } run_t;
 
 static nrc_status oom(nrc_error *err, const char *what)
@@ -124,6 +128,19 @@ static nrc_status preact(run_t *R, size_t r, const double *P, double *lo,
         }
     arf_clear(a);
     return NRC_OK;
+}
+
+/* Plain binary64 pre-activations (search only): P W^T + b. */
+static void preact_d(run_t *R, size_t r, const double *P, double *out)
+{
+    size_t i, j, k = R->k;
+    if (r == 0)
+        return;
+    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, r, k, R->d, 1.0, P, R->d, R->M->W, R->d, 0.0, out, k);
+    if (R->b)
+        for (i = 0; i < r; i++)
+            for (j = 0; j < k; j++)
+                out[i * k + j] += R->b[j];
 }
 
 /* Exact pre-activations of one point (k entries). */
@@ -196,6 +213,9 @@ static nrc_status phase_forward(run_t *R, nrc_error *err)
     nrc_status st;
 
     st = preact(R, n, M->X, R->Alo, R->Ahi, R->kink, err);
+    preact_d(R, n, M->X, R->Ad);
+    if (m && (C->opt.points & NRC_POINTS_TEST))
+        preact_d(R, m, M->Xt, R->ATd);
     if (st == NRC_OK)
         st = forward_N(R, n, M->X, R->Alo, R->Ahi, R->Nlo, R->Nhi, R->sgn, err);
     if (st == NRC_OK && m && (C->opt.points & NRC_POINTS_TEST)) {
@@ -322,8 +342,6 @@ static nrc_status phase_data(run_t *R, nrc_error *err)
         for (i = 0; st == NRC_OK && i < rb; i++)
             for (l = 0; l < n; l++) {
                 double al, ah, lo = Glo[i * n + l], hi = Ghi[i * n + l];
-                if (R->G)
-                    R->G[(i0 + i) * n + l] = 0.5 * lo + 0.5 * hi;
                 if (l == i0 + i)
                     continue;
                 nrc_ia_abs(lo, hi, &al, &ah);
@@ -333,9 +351,6 @@ static nrc_status phase_data(run_t *R, nrc_error *err)
     }
     if (st != NRC_OK)
         goto done;
-    if (R->G)
-        for (i = 0; i < n; i++)   /* diagonal from the tighter sumsq */
-            R->G[i * n + i] = 0.5 * R->xlo[i] + 0.5 * R->xhi[i];
     C->rho[0] = rho_lo;
     C->rho[1] = rho_hi;
     {
@@ -348,7 +363,9 @@ static nrc_status phase_data(run_t *R, nrc_error *err)
     for (l = 0; l < d; l++) {
         R->zlo[l] = nrc_exact_get_lo(R->z.v + l);
         R->zhi[l] = nrc_exact_get_hi(R->z.v + l);
+        R->zd[l] = arf_get_d(R->z.v + l, ARF_RND_NEAR);
     }
+    nrc_dgemv(NRC_BLAS_N, k, d, 1.0, M->W, d, R->zd, 0.0, R->cd);
     arf_init(x);
     nrc_exact_sumsq_arf(x, d, R->z.v);
     C->z_norm_sq[0] = nrc_exact_get_lo(x);
@@ -451,13 +468,13 @@ static nrc_truth flip_at(run_t *R, const double *x, const double *alo,
 }
 
 static nrc_status flip_point(run_t *R, nrc_flip *f, const double *x, const double *alo,
-                             const double *ahi, int p, double Nlo, double Nhi,
+                             const double *ahi, const double *ad, int p, double Nlo, double Nhi,
                              double xnlo, double *work, size_t *idx, nrc_xvec *ax,
                              nrc_error *err)
 {
     nrc_certify_result *C = R->C;
     size_t j, k = R->k;
-    double *amid = work + 2 * k, *cmid = work + 3 * k, tstar, tnext, s[4], pNlo;
+    double tstar, tnext, s[4], pNlo;
     int ns, c, ax_ready = 0;
     f->sign = p;
     f->x_norm_lower = nrc_fast_sqrt_down(xnlo);
@@ -475,13 +492,9 @@ static nrc_status flip_point(run_t *R, nrc_flip *f, const double *x, const doubl
             D = nextafter(D, 0.0);
         f->dist_lower = D > 0 ? D : 0.0;
     }
-    for (j = 0; j < k; j++) {
-        amid[j] = 0.5 * alo[j] + 0.5 * ahi[j];
-        cmid[j] = 0.5 * R->clo[j] + 0.5 * R->chi[j];
-        if (!isfinite(amid[j])) amid[j] = alo[j];
-        if (!isfinite(cmid[j])) cmid[j] = 0.0;
-    }
-    if (!nrc_flip_sweep_approx(k, amid, cmid, R->M->v, p, &tstar, &tnext, work, idx)) {
+    (void)j;
+    (void)k;
+    if (!nrc_flip_sweep_approx(R->k, ad, R->cd, R->M->v, p, &tstar, &tnext, work, idx)) {
         f->status = NRC_FLIP_NONE;
         f->reason = "no sign change along the ray (binary64 sweep)";
         return NRC_OK;
@@ -532,14 +545,14 @@ static nrc_status phase_flips(run_t *R, nrc_error *err)
             C->flips[r].set = 0;
             C->flips[r].index = i;
             st = flip_point(R, &C->flips[r], M->X + i * R->d, R->Alo + i * k, R->Ahi + i * k,
-                            R->sgn[i], R->Nlo[i], R->Nhi[i], R->xlo[i], work, idx, &ax, err);
+                            R->Ad + i * k, R->sgn[i], R->Nlo[i], R->Nhi[i], R->xlo[i], work, idx, &ax, err);
         }
     if (C->opt.points & NRC_POINTS_TEST)
         for (i = 0; i < R->m && st == NRC_OK; i++, r++) {
             C->flips[r].set = 1;
             C->flips[r].index = i;
             st = flip_point(R, &C->flips[r], M->Xt + i * R->d, R->Tlo + i * k, R->Thi + i * k,
-                            R->sgnT[i], R->NTlo[i], R->NThi[i], R->xtlo[i], work, idx, &ax, err);
+                            R->ATd + i * k, R->sgnT[i], R->NTlo[i], R->NThi[i], R->xtlo[i], work, idx, &ax, err);
         }
     nrc_free(work);
     nrc_free(idx);
@@ -570,16 +583,20 @@ static nrc_status kkt_lambda_d(run_t *R, double *lambda, nrc_error *err)
     }
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++) {
-            double a = 0.5 * R->Alo[i * k + j] + 0.5 * R->Ahi[i * k + j];
+            double a = R->Ad[i * k + j];
             int g = R->Alo[i * k + j] > 0;        /* kinks: g = 0 */
             Sv[i * k + j] = g ? M->v[j] : 0.0;
             Rl[i * k + j] = a > 0 ? a : 0.0;
         }
     gemm_nt_d(n, n, k, Sv, k, Sv, k, K, n);
+    gemm_nt_d(n, n, R->d, M->X, R->d, M->X, R->d, R->G, n);
     if (full)
         gemm_nt_d(n, n, k, Rl, k, Rl, k, T, n);
     for (i = 0; i < n; i++) {
-        double q = M->y[i] * (0.5 * R->Nlo[i] + 0.5 * R->Nhi[i]);
+        double q = 0;
+        for (j = 0; j < k; j++)
+            q += M->v[j] * Rl[i * k + j];
+        q *= M->y[i];
         rhs[i] = full ? 2.0 * q : q;
         for (l = 0; l < n; l++) {
             double gx = R->G[i * n + l] + (R->b ? 1.0 : 0.0);
@@ -921,11 +938,16 @@ nrc_status nrc_certify_run(const nrc_model *M, const nrc_certify_options *o,
     R.wlo = alloc_d(k, 1);
     R.whi = alloc_d(k, 1);
     R.G = alloc_d(n, n);
+    R.Ad = alloc_d(n, k);
+    R.ATd = alloc_d(m, k);
+    R.cd = alloc_d(k, 1);
+    R.zd = alloc_d(d, 1);
     C->neuron_norm_upper = alloc_d(k, 1);
     C->flips = nrc_calloc(C->nflips ? C->nflips : 1, sizeof(nrc_flip));
     if (!R.Alo || !R.Ahi || !R.kink || !R.Nlo || !R.Nhi || !R.sgn || !R.xlo || !R.xhi ||
         !R.Tlo || !R.Thi || !R.NTlo || !R.NThi || !R.sgnT || !R.xtlo || !R.xthi ||
         !R.zlo || !R.zhi || !R.clo || !R.chi || !R.wlo || !R.whi || !R.G ||
+        !R.Ad || !R.ATd || !R.cd || !R.zd ||
         !C->neuron_norm_upper || !C->flips) {
         st = oom(err, "certify work arrays");
         goto done;
@@ -988,6 +1010,10 @@ done:
     nrc_free(R.wlo);
     nrc_free(R.whi);
     nrc_free(R.G);
+    nrc_free(R.Ad);
+    nrc_free(R.ATd);
+    nrc_free(R.cd);
+    nrc_free(R.zd);
     nrc_xvec_clear(&R.z);
     if (R.cz_ready)
         nrc_xvec_clear(&R.cz);
