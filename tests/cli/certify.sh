@@ -1,0 +1,111 @@
+#!/bin/sh
+# CLI tests of `certify MODEL` (spec/CERTIFY.md): exit codes, atomic output,
+# byte-reproducibility across --threads, -o -, --quiet, --points,
+# --direction, --engine mpfr verdicts equal to fast, --emit-examples, models
+# the trainer did not make (PyTorch fixture, hand-written), and every written
+# certificate accepted by the independent checker (--check).
+# Run from the repo root with $BIN set (default bin).
+BIN=${BIN:-bin}
+case "$BIN" in /*) ;; *) BIN="$(pwd)/$BIN" ;; esac
+FIX="$(pwd)/tests/fixtures"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass() { echo "PASS certify_$1"; }
+fail() { echo "FAIL certify_$1: $2"; fails=$((fails + 1)); }
+expect_rc() { # name want cmd...
+    name=$1; want=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"
+    rc=$?
+    if [ "$rc" -eq "$want" ]; then pass "$name"; else fail "$name" "exit $rc, want $want: $(head -c 300 "$T/err")"; fi
+}
+
+expect_rc help 0 "$BIN/certify" --help
+grep -q '^usage: certify' "$T/out" && pass help_text || fail help_text "no usage on stdout"
+expect_rc no_args 2 "$BIN/certify"
+expect_rc unknown_option 2 "$BIN/certify" --frobnicate m.bin
+expect_rc bad_points 2 "$BIN/certify" --points some m.bin
+expect_rc bad_direction 2 "$BIN/certify" --direction margin:-1 m.bin
+expect_rc bad_engine 2 "$BIN/certify" --engine slow m.bin
+expect_rc bad_threads 2 "$BIN/certify" --threads 0 m.bin
+expect_rc missing_value 2 "$BIN/certify" m.bin -o
+expect_rc two_models 2 "$BIN/certify" a.bin b.bin
+
+"$BIN/train" -n 6 -d 300 -k 8 -m 4 --steps 400 --seed 3 --quiet -o "$T/m.bin" 2> "$T/err" \
+    || fail train "could not train a model: $(head -c 300 "$T/err")"
+
+# a valid run: exit 0, certificate at MODEL.cert.json, checker accepts it
+expect_rc certify_ok 0 "$BIN/certify" "$T/m.bin"
+[ -s "$T/m.bin.cert.json" ] && pass default_output || fail default_output "no $T/m.bin.cert.json"
+grep -q '^verdict   CERTIFIED' "$T/out" && pass summary_verdict || fail summary_verdict "$(cat "$T/out")"
+grep -q '^time ' "$T/out" && pass summary_times || fail summary_times "no time line"
+grep -q 'time\|seconds\|/tmp' "$T/m.bin.cert.json" && fail no_timings_in_cert "timings or paths in the certificate" || pass no_timings_in_cert
+expect_rc check_ok 0 "$BIN/certify" --check "$T/m.bin.cert.json" "$T/m.bin"
+
+# byte-reproducible for any --threads, and -o - writes the same bytes to stdout
+"$BIN/certify" --quiet --threads 2 -o "$T/c2.json" "$T/m.bin"
+cmp -s "$T/m.bin.cert.json" "$T/c2.json" && pass reproducible_threads || fail reproducible_threads "bytes differ with --threads 2"
+"$BIN/certify" -o - "$T/m.bin" > "$T/stdout.json" 2> "$T/err"
+cmp -s "$T/m.bin.cert.json" "$T/stdout.json" && pass stdout_output || fail stdout_output "-o - differs"
+grep -q '^verdict' "$T/err" && pass stdout_summary_on_stderr || fail stdout_summary_on_stderr "summary not on stderr"
+"$BIN/certify" --quiet -o "$T/q.json" "$T/m.bin" > "$T/out" 2>&1
+[ ! -s "$T/out" ] && pass quiet || fail quiet "printed: $(head -c 200 "$T/out")"
+
+# --points and --direction
+"$BIN/certify" --quiet --points train -o "$T/tr.json" "$T/m.bin"
+n_test=$(grep -c '"set": "test"' "$T/tr.json"); n_train=$(grep -c '"set": "train"' "$T/tr.json")
+[ "$n_test" -eq 0 ] && [ "$n_train" -eq 6 ] && pass points_train || fail points_train "train $n_train test $n_test"
+grep -q '"points": "train"' "$T/tr.json" && pass points_option_recorded || fail points_option_recorded "options.points"
+"$BIN/certify" --quiet --points test -o "$T/te.json" "$T/m.bin"
+[ "$(grep -c '"set": "train"' "$T/te.json")" -eq 0 ] && [ "$(grep -c '"set": "test"' "$T/te.json")" -eq 4 ] \
+    && pass points_test || fail points_test "wrong flip sets"
+"$BIN/certify" --quiet --direction margin:0.25 -o "$T/mg.json" "$T/m.bin"; rc=$?
+[ "$rc" -le 1 ] && grep -q '"direction": "margin:0.25"' "$T/mg.json" && pass direction_margin \
+    || fail direction_margin "rc $rc"
+expect_rc check_margin 0 "$BIN/certify" --check "$T/mg.json" "$T/m.bin"
+
+# the mpfr engine: same verdicts (status and sign of every flip, kkt, robust)
+"$BIN/certify" --quiet --engine mpfr -o "$T/mp.json" "$T/m.bin"; rc=$?
+if [ "$rc" -eq 2 ] && "$BIN/certify" --engine mpfr -o "$T/mp.json" "$T/m.bin" 2>&1 | grep -q 'not available'; then
+    echo "     note: mpfr engine not available yet: comparison not run"
+else
+    grep -q '"engine": "mpfr"' "$T/mp.json" && pass mpfr_runs || fail mpfr_runs "rc $rc"
+    grep '"status"\|"sign"\|"scale"' "$T/m.bin.cert.json" > "$T/v1"
+    grep '"status"\|"sign"\|"scale"' "$T/mp.json" > "$T/v2"
+    cmp -s "$T/v1" "$T/v2" && pass mpfr_same_verdicts || fail mpfr_same_verdicts "verdicts differ"
+    expect_rc check_mpfr 0 "$BIN/certify" --check "$T/mp.json" "$T/m.bin"
+fi
+
+# --emit-examples: every example certified at its binary64 coordinates
+expect_rc examples 0 "$BIN/certify" --quiet --emit-examples "$T/ex.json" -o "$T/e.json" "$T/m.bin"
+grep -q '"format": "nrc-examples"' "$T/ex.json" && [ "$(grep -c '"status": "certified"' "$T/ex.json")" -eq 10 ] \
+    && pass examples_file || fail examples_file "$(head -c 300 "$T/ex.json")"
+
+# bad input: exit 3, no output file
+head -c 100 "$T/m.bin" > "$T/trunc.bin"
+expect_rc truncated_model 3 "$BIN/certify" -o "$T/none.json" "$T/trunc.bin"
+[ ! -e "$T/none.json" ] && pass no_output_on_error || fail no_output_on_error "file written"
+"$BIN/certify" -o "$T/none2.json" "$T/does-not-exist.bin" > /dev/null 2>&1; rc=$?
+{ [ "$rc" -eq 3 ] || [ "$rc" -eq 4 ]; } && [ ! -e "$T/none2.json" ] && pass missing_model || fail missing_model "rc $rc"
+# values whose squares leave binary64 (||theta||^2 ~ 1e600): refused, not guessed
+expect_rc unrepresentable 3 "$BIN/certify" -o "$T/none3.json" "$FIX/model/tiny.bin"
+[ ! -e "$T/none3.json" ] && pass unrepresentable_no_output || fail unrepresentable_no_output "file written"
+
+# models the trainer did not make: PyTorch-trained and hand-written
+for f in "$FIX"/certify/torch-*.bin "$FIX"/check/hand.model.bin "$FIX"/check/fixed.model.bin; do
+    b=$(basename "$f" .bin)
+    "$BIN/certify" --quiet -o "$T/$b.json" "$f"; rc=$?
+    if [ "$rc" -le 1 ] && "$BIN/certify" --check "$T/$b.json" "$f" > /dev/null 2>&1; then
+        pass "foreign_$b"
+    else
+        fail "foreign_$b" "certify rc $rc or --check rejected"
+    fi
+done
+# the fitted PyTorch model certifies completely
+expect_rc torch_fitted_all 0 "$BIN/certify" --quiet -o "$T/tf.json" "$FIX/certify/torch-logistic-normalized-fitted.bin"
+
+# --check / --cite are dispatched to the checker before option parsing
+"$BIN/certify" --check "$T/nonexistent.json" "$T/m.bin" > /dev/null 2>&1; rc=$?
+[ "$rc" -ge 2 ] && pass check_dispatch || fail check_dispatch "rc $rc"
+
+[ "$fails" -eq 0 ]
