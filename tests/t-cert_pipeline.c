@@ -333,16 +333,16 @@ static int verify_exact(const nrc_model *M, const nrc_certify_result *C, const c
         ray_q(q, M, ax, E.c, tq, f->sign);
         CHECK(fmpq_sgn(q) < 0, "%s: flip %zu (%s %zu): p N(x - p s z) < 0 exactly", tag, r,
               f->set ? "test" : "train", f->index);
-        /* first crossing, within slack: f >= 0 on [0, s (1 - 2^-28)], i.e. no
+        /* first crossing, within slack: f >= 0 on [0, s (1 - 2^-11)] (s <= t* (1 + 2^-12)), i.e. no
          * strict sign change earlier (f may touch 0 where every neuron is off;
          * piecewise linear: check the end point and every exact breakpoint) */
         {
             fmpq_t Tq, bp, e;
             fmpq_init(Tq); fmpq_init(bp); fmpq_init(e);
-            d_to_fmpq(Tq, 1.0 - 0x1p-28);
+            d_to_fmpq(Tq, 1.0 - 0x1p-11);
             fmpq_mul(Tq, Tq, tq);
             ray_q(q, M, ax, E.c, Tq, f->sign);
-            CHECK(fmpq_sgn(q) >= 0, "%s: flip %zu: crossing before s (1 - 2^-28)", tag, r);
+            CHECK(fmpq_sgn(q) >= 0, "%s: flip %zu: crossing before s (1 - 2^-11)", tag, r);
             for (j = 0; j < k; j++) {
                 if (fmpq_is_zero(E.c + j))
                     continue;

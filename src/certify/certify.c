@@ -438,8 +438,8 @@ static nrc_status ensure_cz(run_t *R, nrc_error *err)
 
 /* Decide p N(x - p s z) < 0: TRUE, FALSE or UNKNOWN (error). */
 static nrc_truth flip_at(run_t *R, const double *x, const double *alo,
-                         const double *ahi, int p, double s, nrc_xvec *ax,
-                         int *ax_ready, int *used_arb, nrc_error *err)
+                         const double *ahi, int p, double s, int engine_only,
+                         nrc_xvec *ax, int *ax_ready, int *used_arb, nrc_error *err)
 {
     double lo, hi, plo, phi, t = p * s;
     arf_t val;
@@ -452,6 +452,8 @@ static nrc_truth flip_at(run_t *R, const double *x, const double *alo,
         return NRC_TRUE;
     if (plo >= 0)
         return NRC_FALSE;
+    if (engine_only)
+        return NRC_UNKNOWN;
     if (ensure_cz(R, err) != NRC_OK)
         return NRC_UNKNOWN;
     if (!*ax_ready) {
@@ -500,12 +502,19 @@ static nrc_status flip_point(run_t *R, nrc_flip *f, const double *x, const doubl
         return NRC_OK;
     }
     ns = nrc_flip_scales_approx(tstar, tnext, s);
-    for (c = 0; c < ns; c++) {
-        int used = 0;
-        nrc_truth tr = flip_at(R, x, alo, ahi, p, s[c], ax, &ax_ready, &used, err);
+    /* First every candidate with the engine alone (cheap), then the exact
+     * arbiter on the candidates in order. */
+    for (c = 0; c < 2 * ns; c++) {
+        int used = 0, eng = c < ns;
+        double sc = s[c % ns];
+        nrc_truth tr = flip_at(R, x, alo, ahi, p, sc, eng, ax, &ax_ready, &used, err);
+        if (tr == NRC_UNKNOWN && eng)
+            continue;
         if (tr == NRC_UNKNOWN)
             return nrc_error_set(err, NRC_ERR_SYSTEM, "flip check failed: %s", err->msg);
         if (tr == NRC_TRUE) {
+            s[c % ns] = sc;
+            c = c % ns;
             f->status = NRC_FLIP_CERTIFIED;
             f->reason = NULL;
             f->scale = s[c];

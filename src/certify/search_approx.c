@@ -81,27 +81,21 @@ int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
 
 int nrc_flip_scales_approx(double tstar, double tnext, double s[4])
 {
-    int ns = 0;
-    double c1 = tstar * (1.0 + 0x1p-30);
+    /* t* (1 + 2^-30), t* (1 + 2^-20), t* (1 + 2^-12), each kept below the
+     * next breakpoint (else a point 1/1024, then 1/2 of the way to it). */
+    static const double rel[3] = { 0x1p-30, 0x1p-20, 0x1p-12 };
+    int ns = 0, i;
     if (!(tstar > 0) || !isfinite(tstar))
         return 0;
-    c1 = nextafter(c1, INFINITY);
-    if (c1 < tnext)
-        s[ns++] = c1;
-    if (isfinite(tnext)) {
-        double mid = tstar + (tnext - tstar) * 0x1p-10;
-        if (mid > tstar && mid < tnext && (ns == 0 || mid > s[ns - 1]))
-            s[ns++] = mid;
-        mid = 0.5 * tstar + 0.5 * tnext;
-        if (mid > tstar && mid < tnext && (ns == 0 || mid > s[ns - 1]))
-            s[ns++] = mid;
-    } else {
-        double far = tstar * (1.0 + 0x1p-12);
-        if (ns == 0 || far > s[ns - 1])
-            s[ns++] = far;
-        far = tstar * 2.0;
-        if (isfinite(far) && far > s[ns - 1])
-            s[ns++] = far;
+    for (i = 0; i < 3; i++) {
+        double c = nextafter(tstar * (1.0 + rel[i]), INFINITY);
+        if (!(c < tnext)) {
+            c = i == 1 ? tstar + (tnext - tstar) * 0x1p-10 : 0.5 * tstar + 0.5 * tnext;
+            if (!(c > tstar && c < tnext))
+                continue;
+        }
+        if (isfinite(c) && (ns == 0 || c > s[ns - 1]))
+            s[ns++] = c;
     }
     return ns;
 }

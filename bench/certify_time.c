@@ -1,0 +1,129 @@
+/* Timing of `certify` against one plain binary64 forward + gradient pass on
+ * the same model, measured side by side in one run (DESIGN.md "Performance").
+ *
+ *   build: make && gcc -O2 -std=c17 -D_GNU_SOURCE -Iinclude -I/usr/include/flint \
+ *            bench/certify_time.c build/libnrc_certify.a build/libnrc_core.a \
+ *            -lflint-arb -lflint -lmpfi -lmpfr -lgmp -lopenblas -ljansson -lnettle \
+ *            -lpthread -lm -o build/bench/certify_time
+ *   run:   OPENBLAS_NUM_THREADS=1 build/bench/certify_time MODEL [engines...]
+ *
+ * The plain pass is what one training step of the logistic loss costs:
+ * A = X W^T (+ b), R = relu(A), N = R v, r_i = y_i l'(q_i),
+ * G_W = (S o (r v^T))^T X, G_v = R^T r; two n*k*d GEMMs (nrc_dgemm). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "nrc_alloc.h"
+#include "nrc_blas.h"
+#include "nrc_certify.h"
+#include "nrc_engine.h"
+#include "nrc_model.h"
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double plain_pass(const nrc_model *M, double *A, double *Gm, double *GW, double *r)
+{
+    size_t n = M->n, d = M->d, k = M->k, i, j;
+    double t0 = cpu_s(), sink = 0;
+    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, k, d, 1.0, M->X, d, M->W, d, 0.0, A, k);
+    for (i = 0; i < n; i++) {
+        double N = 0, q;
+        for (j = 0; j < k; j++) {
+            double a = A[i * k + j] + (M->b ? M->b[j] : 0.0);
+            A[i * k + j] = a > 0 ? a : 0.0;
+            N += M->v[j] * A[i * k + j];
+        }
+        q = M->y[i] * N;
+        r[i] = -M->y[i] / (1.0 + exp(q));          /* y_i l'(q_i), logistic */
+        for (j = 0; j < k; j++)
+            Gm[i * k + j] = A[i * k + j] > 0 ? r[i] * M->v[j] : 0.0;
+    }
+    nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, d, n, 1.0, Gm, k, M->X, d, 0.0, GW, d);
+    for (j = 0; j < k; j++) {
+        double gv = 0;
+        for (i = 0; i < n; i++)
+            gv += r[i] * A[i * k + j];
+        sink += gv;
+    }
+    return cpu_s() - t0 + 0.0 * sink;
+}
+
+int main(int argc, char **argv)
+{
+    nrc_model M;
+    nrc_error err;
+    double *A, *Gm, *GW, *r, tp[3], plain;
+    int e, rep;
+    const char *engines_def[2] = { "fast", "mpfr" };
+    const char **engines = engines_def;
+    int neng = 2;
+    if (argc < 2) {
+        fprintf(stderr, "usage: certify_time MODEL [engine...]\n");
+        return 2;
+    }
+    if (argc > 2) {
+        engines = (const char **)(argv + 2);
+        neng = argc - 2;
+    }
+    nrc_blas_set_threads(1);
+    nrc_model_init(&M);
+    if (nrc_model_read(argv[1], &M, &err) != NRC_OK) {
+        fprintf(stderr, "certify_time: %s\n", err.msg);
+        return 3;
+    }
+    A = nrc_malloc_array(M.n * M.k, sizeof(double));
+    Gm = nrc_malloc_array(M.n * M.k, sizeof(double));
+    GW = nrc_malloc_array(M.k * M.d, sizeof(double));
+    r = nrc_malloc_array(M.n, sizeof(double));
+    if (!A || !Gm || !GW || !r)
+        return 4;
+    for (rep = 0; rep < 3; rep++)
+        tp[rep] = plain_pass(&M, A, Gm, GW, r);
+    plain = tp[0] < tp[1] ? (tp[0] < tp[2] ? tp[0] : tp[2]) : (tp[1] < tp[2] ? tp[1] : tp[2]);
+    printf("model %s: n=%llu d=%llu k=%llu m=%llu\n", argv[1], (unsigned long long)M.n,
+           (unsigned long long)M.d, (unsigned long long)M.k, (unsigned long long)M.m);
+    printf("plain forward+gradient pass (min of 3, CPU time): %.3f s\n", plain);
+    for (e = 0; e < neng; e++) {
+        nrc_engine E;
+        nrc_certify_result C;
+        nrc_certify_options o;
+        double t0, t1;
+        size_t i, c = 0;
+        if (nrc_engine_init(&E, engines[e], 1, &err) != NRC_OK) {
+            printf("certify --engine %s: not available (%s)\n", engines[e], err.msg);
+            continue;
+        }
+        nrc_certify_options_default(&o);
+        nrc_certify_result_init(&C);
+        t0 = cpu_s();
+        if (nrc_certify_run(&M, &o, &E, &C, &err) != NRC_OK) {
+            printf("certify --engine %s: error %s\n", engines[e], err.msg);
+            nrc_engine_clear(&E);
+            continue;
+        }
+        t1 = cpu_s();
+        for (i = 0; i < C.nflips; i++)
+            c += C.flips[i].status == NRC_FLIP_CERTIFIED;
+        printf("certify --engine %-4s: %.3f s CPU = %.2fx plain (wall per phase: forward %.3f, data %.3f, flips %.3f, kkt %.3f); "
+               "%zu/%zu flips certified, kkt %s eps_rel <= %.3g; arbiter calls %zu/%zu/%zu\n",
+               engines[e], t1 - t0, (t1 - t0) / plain, C.seconds[NRC_PHASE_FORWARD],
+               C.seconds[NRC_PHASE_DATA], C.seconds[NRC_PHASE_FLIPS], C.seconds[NRC_PHASE_KKT],
+               c, C.nflips, C.kkt_certified ? "certified" : "n/a", C.eps_rel_upper,
+               C.arbiter_preact, C.arbiter_N, C.arbiter_flip);
+        nrc_certify_result_clear(&C);
+        nrc_engine_clear(&E);
+    }
+    nrc_free(A);
+    nrc_free(Gm);
+    nrc_free(GW);
+    nrc_free(r);
+    nrc_model_clear(&M);
+    return 0;
+}
