@@ -24,6 +24,8 @@ FUZZ_OBJ     := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(SRC_core) $(SRC_check))
 # Longest input tried (bytes): models of a few neurons, certificates for them.
 FUZZ_MAXLEN  := 16384
 
+.SECONDARY: $(FUZZ_OBJ)
+
 $(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard include/*.h) GNUmakefile tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
