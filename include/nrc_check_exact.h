@@ -74,6 +74,9 @@ typedef struct {
     long e;          /* common exponent: entry t = (-1)^neg[t] mag[t] 2^e */
     uint64_t *mag;   /* (len, limbs), least significant limb first */
     unsigned char *neg; /* (len) 1 if the entry is negative */
+    int64_t *dig;    /* (len, 2) signed radix-2^52 digits (lo, hi) when every
+                        magnitude fits 104 bits and the compiler has 128-bit
+                        integers (fast dot product); else NULL */
 } nrc_cfix;
 
 void nrc_cfix_init(nrc_cfix *f);
@@ -103,6 +106,12 @@ void nrc_cfix_fill_d(const double *x, size_t len, size_t stride, long e,
  * overflow. */
 void nrc_cfix_dot_acc(const nrc_cfix *a, const nrc_cfix *b,
                       uint64_t *pos, uint64_t *neg, size_t acc_limbs);
+/* The same result by plain limb loops only (no 128-bit integer type): the
+ * portable reference, and the path WP sees.  nrc_cfix_dot_acc uses a
+ * register-accumulator fast path for entries of at most two limbs where the
+ * compiler has 128-bit integers, and this function otherwise. */
+void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
+                          uint64_t *pos, uint64_t *neg, size_t acc_limbs);
 
 /* Exact dot product of the whole vectors a and b into r (scratch: two
  * buffers of at least a->limbs + b->limbs + 1 limbs). */

@@ -187,6 +187,18 @@ static void fix_dot_matches_rationals(void)
                 it = iters;
             }
         }
+        /* the portable reference kernel agrees limb for limb */
+        if (fa.limbs + fb.limbs + 1 <= 64) {
+            uint64_t rp[64], rn[64];
+            size_t al = fa.limbs + fb.limbs + 1;
+            nrc_cfix_dot_acc(&fa, &fb, sp, sn, al);
+            nrc_cfix_dot_acc_ref(&fa, &fb, rp, rn, al);
+            if (memcmp(sp, rp, al * 8) != 0 || memcmp(sn, rn, al * 8) != 0) {
+                CHECK(0, "iteration %ld: fast and reference kernels differ (limbs %zu %zu)", it,
+                      fa.limbs, fb.limbs);
+                it = iters;
+            }
+        }
         /* entries read back exactly */
         for (i = 0; i < len; i++) {
             nrc_cfix_get(&r, &fa, i);
@@ -203,6 +215,87 @@ static void fix_dot_matches_rationals(void)
     }
     CHECK(limbs_seen[1] > 0 && limbs_seen[2] > 0 && limbs_seen[3] > 0,
           "limb classes not all exercised: %zu %zu %zu", limbs_seen[1], limbs_seen[2], limbs_seen[3]);
+}
+
+/* Many maximal terms of one sign: the 128-bit register accumulators wrap
+ * many times; the result must still be exact. */
+static void fix_dot_accumulator_wraps(void)
+{
+    size_t len = 5000, i;
+    double *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
+    nrc_cfix fa, fb;
+    nrc_cdy r;
+    mpq_t q;
+    uint64_t sp[8], sn[8];
+    REQUIRE(a && b, "alloc");
+    for (i = 0; i < len; i++) {
+        /* entries spanning ~100 bits so that both limbs are full */
+        a[i] = (i % 2) ? 0x1.fffffffffffffp+30 : 0x1.fffffffffffffp-40;
+        b[i] = (i % 3) ? -0x1.fffffffffffffp+30 : 0x1.fffffffffffffp-40;
+        if (i % 5 == 0)
+            b[i] = 0x1.fffffffffffffp+30;
+    }
+    nrc_cfix_init(&fa);
+    nrc_cfix_init(&fb);
+    nrc_cdy_init(&r);
+    mpq_init(q);
+    REQUIRE(nrc_cfix_set_d(&fa, a, len, 1, NULL) == NRC_OK && nrc_cfix_set_d(&fb, b, len, 1, NULL) == NRC_OK, "alloc");
+    CHECK(fa.limbs == 2 && fb.limbs == 2, "limbs %zu %zu", fa.limbs, fb.limbs);
+    nrc_cfix_dot(&r, &fa, &fb, sp, sn);
+    ref_dot(q, a, b, len);
+    CHECK(cdy_equals_mpq(&r, q), "long dot product with wrapping accumulators");
+    nrc_cfix_clear(&fa);
+    nrc_cfix_clear(&fb);
+    nrc_cdy_clear(&r);
+    mpq_clear(q);
+    free(a);
+    free(b);
+}
+
+/* The signed-digit fast path flushes its 128-bit accumulators every 2^20
+ * terms: a vector longer than that, with 104-bit entries, must give exactly
+ * what the plain limb kernel gives. */
+static void fix_dot_digit_chunks(void)
+{
+    size_t len = ((size_t)1 << 20) + 77, i, al;
+    double *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
+    uint64_t *pos = calloc(8, 8), *neg = calloc(8, 8), sp[8], sn[8];
+    nrc_cfix fa, fb;
+    nrc_cdy r, ref;
+    mpz_t t;
+    REQUIRE(a && b && pos && neg, "alloc");
+    rng_state = tl_seed() + 3;
+    for (i = 0; i < len; i++) {
+        /* lowest bit 2^-92, highest below 2^12: 104 bits; mostly one sign */
+        a[i] = (i % 97 == 0) ? 0x1p-92 : ldexp(0.5 + 0.5 * (double)(rnd() >> 11) * 0x1p-53, 12);
+        b[i] = (i % 89 == 0) ? -0x1p-92 : ldexp(0.5 + 0.5 * (double)(rnd() >> 11) * 0x1p-53, 12);
+        if (i % 1000 == 1)
+            b[i] = -b[i];
+    }
+    nrc_cfix_init(&fa);
+    nrc_cfix_init(&fb);
+    nrc_cdy_init(&r);
+    nrc_cdy_init(&ref);
+    REQUIRE(nrc_cfix_set_d(&fa, a, len, 1, NULL) == NRC_OK && nrc_cfix_set_d(&fb, b, len, 1, NULL) == NRC_OK, "alloc");
+    CHECK(fa.dig != NULL && fb.dig != NULL, "digits not used (limbs %zu %zu)", fa.limbs, fb.limbs);
+    nrc_cfix_dot(&r, &fa, &fb, sp, sn);
+    al = fa.limbs + fb.limbs + 1;
+    nrc_cfix_dot_acc_ref(&fa, &fb, pos, neg, al);
+    mpz_init(t);
+    mpz_import(ref.m, al, -1, 8, 0, 0, pos);
+    mpz_import(t, al, -1, 8, 0, 0, neg);
+    mpz_sub(ref.m, ref.m, t);
+    ref.e = fa.e + fb.e;
+    CHECK(nrc_cdy_cmp(&r, &ref) == 0, "digit path differs from the limb kernel over %zu terms", len);
+    mpz_clear(t);
+    nrc_cfix_clear(&fa);
+    nrc_cfix_clear(&fb);
+    nrc_cdy_clear(&r);
+    nrc_cdy_clear(&ref);
+    free(a);
+    free(b);
+    free(pos);
+    free(neg);
 }
 
 static void fix_from_mpz_and_dyadics(void)
@@ -258,6 +351,8 @@ int main(void)
     RUN(hex_rejects_everything_else);
     RUN(hex_round_trips_random);
     RUN(fix_dot_matches_rationals);
+    RUN(fix_dot_accumulator_wraps);
+    RUN(fix_dot_digit_chunks);
     RUN(fix_from_mpz_and_dyadics);
     return tl_exit();
 }
