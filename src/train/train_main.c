@@ -233,6 +233,21 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
     if ((o->n > SIZE_MAX / sizeof(double) / o->d) ||
         (o->n > SIZE_MAX / sizeof(double) / o->k))
         return fail_usage("sizes too large for this machine");
+    {
+        /* The model itself, the gradient of W and three (n,k) buffers must
+         * fit in physical memory: refuse up front rather than be killed
+         * half-way (calloc succeeds lazily under overcommit). */
+        double need = (double)nrc_model_file_size(o->n, o->d, o->k, o->m,
+                                                  o->bias ? NRC_FLAG_BIAS : 0, 4096) +
+                      8.0 * ((double)o->k * (double)o->d +
+                             3.0 * (double)o->n * (double)o->k);
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        double have = pages > 0 && psz > 0 ? (double)pages * (double)psz : 0.0;
+        if (have > 0.0 && need > have)
+            return fail_usage("sizes n=%" PRIu64 " d=%" PRIu64 " k=%" PRIu64 " m=%" PRIu64
+                              " need about %.3g GB of memory; this machine has %.3g GB",
+                              o->n, o->d, o->k, o->m, need / 1e9, have / 1e9);
+    }
     return 0;
 }
 

@@ -61,6 +61,14 @@ bad unknown_long "unknown option '--bogus'" --bogus
 bad unknown_short "unknown option '-z'" -z
 bad positional "unexpected argument 'extra'" extra
 bad too_large "exceed the model file limits" -n 2147483648 -d 2147483648
+# needs ~86 GB (model 51.5 GB + gradient 34 GB) while under the file caps:
+# refused up front, unless this machine really has that much memory
+mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null)
+if [ -n "$mem_kb" ] && [ "$mem_kb" -lt 80000000 ]; then
+    bad too_much_memory "GB of memory" -n 1 -d 2147483648 -k 2 -m 0
+else
+    pass "too_much_memory (skipped: MemTotal ${mem_kb:-unknown} kB)"
+fi
 
 # A tiny run writes a model that the reader accepts, with the right flags.
 run_ok() { # name flags args...
