@@ -765,6 +765,44 @@ static void test_nnls(void)
     }
 }
 
+/* Fault injection: the k-th allocation and every later one fail, for every
+ * k: the run returns NRC_ERR_SYSTEM (or completes when k is past the last
+ * allocation) and never crashes; the result can always be cleared. */
+static void test_alloc_failures(void)
+{
+    nrc_model M;
+    nrc_engine e;
+    nrc_error err;
+    nrc_certify_options o;
+    unsigned long k, total;
+    rs = tl_seed() * 29 + 3;
+    REQUIRE(make_model(&M, 5, 30, 4, 2, NRC_FLAG_BIAS, MK_TRAINED), "model");
+    REQUIRE(nrc_engine_init(&e, "fast", 1, &err) == NRC_OK, "engine");
+    nrc_certify_options_default(&o);
+    nrc_alloc_fail_at(0);
+    {
+        nrc_certify_result C;
+        unsigned long before = nrc_alloc_count();
+        nrc_certify_result_init(&C);
+        REQUIRE(nrc_certify_run(&M, &o, &e, &C, &err) == NRC_OK, "clean run");
+        total = nrc_alloc_count() - before;
+        nrc_certify_result_clear(&C);
+    }
+    for (k = 1; k <= total + 1; k++) {
+        nrc_certify_result C;
+        nrc_status st;
+        nrc_certify_result_init(&C);
+        nrc_alloc_fail_at(k);
+        st = nrc_certify_run(&M, &o, &e, &C, &err);
+        nrc_alloc_fail_at(0);
+        CHECK(st == NRC_ERR_SYSTEM || (st == NRC_OK && k > total),
+              "allocation %lu of %lu failing gave status %d", k, total, (int)st);
+        nrc_certify_result_clear(&C);
+    }
+    nrc_engine_clear(&e);
+    nrc_model_clear(&M);
+}
+
 int main(void)
 {
     RUN(test_exact_kkt_point);
@@ -776,5 +814,6 @@ int main(void)
     RUN(test_exact_kinks);
     RUN(test_options);
     RUN(test_nnls);
+    RUN(test_alloc_failures);
     return tl_exit();
 }

@@ -43,7 +43,7 @@ static int contains(double lo, double hi, const arf_t x)
 
 static void test_directed_rounding(void)
 {
-    long it, iters = 20000 * tl_mult();
+    long it, iters = 100000 * tl_mult();
     arf_t x, a, b;
     arf_init(x); arf_init(a); arf_init(b);
     rs = tl_seed() | 1;
@@ -87,7 +87,7 @@ static void test_gemm_containment(void)
 {
     nrc_engine e;
     nrc_error err;
-    long it, iters = 60 * tl_mult();
+    long it, iters = 400 * tl_mult();
     arf_t x, y;
     REQUIRE(nrc_engine_init(&e, "fast", 1, &err) == NRC_OK, "init: %s", err.msg);
     arf_init(x); arf_init(y);
@@ -140,7 +140,7 @@ static void test_ray_containment(void)
 {
     nrc_engine e;
     nrc_error err;
-    long it, iters = 300 * tl_mult();
+    long it, iters = 3000 * tl_mult();
     nrc_xvec a, c;
     arf_t x;
     REQUIRE(nrc_engine_init(&e, "fast", 1, &err) == NRC_OK, "init");
@@ -211,6 +211,28 @@ static void test_exact_rounding(void)
     arf_clear(x);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+/* The engine refuses to start under flush-to-zero or denormals-are-zero. */
+static void test_refuses_ftz_daz(void)
+{
+    unsigned int csr = _mm_getcsr();
+    nrc_engine e;
+    nrc_error err;
+    nrc_status st;
+    _mm_setcsr(csr | 0x8000u);
+    st = nrc_engine_init(&e, "fast", 1, &err);
+    _mm_setcsr(csr);
+    CHECK(st == NRC_ERR_INTERNAL, "FTZ: status %d", (int)st);
+    _mm_setcsr(csr | 0x0040u);
+    st = nrc_engine_init(&e, "fast", 1, &err);
+    _mm_setcsr(csr);
+    CHECK(st == NRC_ERR_INTERNAL, "DAZ: status %d", (int)st);
+    CHECK(nrc_engine_init(&e, "fast", 1, &err) == NRC_OK, "restored: %s", err.msg);
+    nrc_engine_clear(&e);
+}
+#endif
+
 int main(void)
 {
     RUN(test_directed_rounding);
@@ -218,5 +240,8 @@ int main(void)
     RUN(test_gemm_containment);
     RUN(test_ray_containment);
     RUN(test_selftest_case);
+#if defined(__x86_64__) || defined(__i386__)
+    RUN(test_refuses_ftz_daz);
+#endif
     return tl_exit();
 }

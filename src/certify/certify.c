@@ -821,7 +821,7 @@ static void phase_robust(run_t *R)
 }
 
 /* ---------------------------------------------------------------- theory */
-static void phase_theory(run_t *R)
+static nrc_status phase_theory(run_t *R, nrc_error *err)
 {
     /* MATH.md section 5, informative (binary64, no guarantee). */
     nrc_certify_result *C = R->C;
@@ -841,12 +841,12 @@ static void phase_theory(run_t *R)
         rmax += 1.0;
     }
     if (!C->th_valid)
-        return;
+        return NRC_OK;
     for (i = 0; i < n; i++)
         Q[M->y[i] > 0] += M->y[i] * (0.5 * R->Nlo[i] + 0.5 * R->Nhi[i]);
     bnd = alloc_d(n, 1);
     if (!bnd)
-        return;
+        return oom(err, "theory");
     for (i = 0; i < n; i++) {
         int other = M->y[i] > 0 ? 0 : 1;
         double q = M->y[i] * (0.5 * R->Nlo[i] + 0.5 * R->Nhi[i]);
@@ -867,6 +867,7 @@ static void phase_theory(run_t *R)
         C->th_bound_max = bnd[nb - 1];
     }
     nrc_free(bnd);
+    return NRC_OK;
 }
 
 /* ---------------------------------------------------------------- driver */
@@ -994,7 +995,7 @@ nrc_status nrc_certify_run(const nrc_model *M, const nrc_certify_options *o,
     C->seconds[NRC_PHASE_KKT] = t1 - t0;
     t0 = t1;
     phase_robust(&R);
-    phase_theory(&R);
+    st = phase_theory(&R, err);
     C->seconds[NRC_PHASE_OTHER] = now_s() - t0;
 done:
     nrc_free(R.Alo);
