@@ -426,6 +426,11 @@ int main(int argc, char **argv)
                 ds.eps_data <= 0.1 ? " (nearly orthogonal)"
                                    : " (outside the nearly-orthogonal regime)",
                 now_s() - t_start, o.out);
+        if (!(fin.q_min > 0.0))
+            fprintf(stderr,
+                    "train: warning: the training data are not all fitted (min margin "
+                    "%.6g <= 0); a point whose ReLUs are all inactive never recovers: "
+                    "try a smaller --lr, more --steps or another --seed\n", fin.q_min);
     }
 out:
     nrc_model_clear(&M);

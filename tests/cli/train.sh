@@ -88,6 +88,11 @@ run_ok model_fixed_v 2 --fix-second-layer --loss exp
 run_ok model_bias_fixed 3 --bias --fix-second-layer --schedule constant --data gaussian --labels random
 run_ok model_loss_schedule 0 --schedule loss --lr 0.01 -m 0
 
+# A run that does not fit the data says so (3 steps are not enough).
+"$T" -n 12 -d 40 -k 6 -m 0 --steps 3 -o "$tmp/unfit.bin" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && grep -q "warning: the training data are not all fitted" "$tmp/err"; then
+    pass unfitted_warning; else fail unfitted_warning "rc=$rc: $(cat "$tmp/err")"; fi
+
 # --quiet: nothing at all on stderr
 "$T" $SMALL --quiet -o "$tmp/q.bin" 2> "$tmp/err"; rc=$?
 if [ $rc -eq 0 ] && [ ! -s "$tmp/err" ] && [ -s "$tmp/q.bin" ]; then pass quiet
