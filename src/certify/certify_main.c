@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "nrc_alloc.h"
 #include "nrc_blas.h"
 #include "nrc_certify.h"
@@ -170,8 +171,13 @@ int main(int argc, char **argv)
         st = nrc_certify_examples(&M, &C, &E, &ex, &exlen, &ex_ok, &ex_total, &err);
     if (st == NRC_OK)
         st = nrc_file_write_atomic(out_path, text, len, &err);
-    if (st == NRC_OK && ex_path)
+    if (st == NRC_OK && ex_path) {
         st = nrc_file_write_atomic(ex_path, ex, exlen, &err);
+        /* No partial output: when the examples file cannot be written, the
+         * certificate written just before is removed again (exit 4). */
+        if (st != NRC_OK && strcmp(out_path, "-") != 0)
+            unlink(out_path);
+    }
     if (st == NRC_OK && !quiet) {
         st = nrc_certify_summary(&C, model_path, &summary, &err);
         if (st == NRC_OK) {
