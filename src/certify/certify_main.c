@@ -3,6 +3,7 @@
  * checker (include/nrc_check.h) before anything else is parsed.
  * Thin main: options, then the library; owns stdout/stderr and exit codes. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,10 @@ int main(int argc, char **argv)
     nrc_status st;
     size_t len = 0, exlen = 0, ex_ok = 0, ex_total = 0;
 
+    /* A file-size limit (ulimit -f) must make write() fail with EFBIG, which
+     * the writer handles (exit 4, temporary file removed), instead of a
+     * SIGXFSZ kill that leaves the temporary file behind. */
+    signal(SIGXFSZ, SIG_IGN);
     for (i = 1; i < argc; i++)
         if (strcmp(argv[i], "--check") == 0 || strcmp(argv[i], "--cite") == 0)
             return nrc_check_cli(argc, argv);

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +373,10 @@ int main(int argc, char **argv)
     uint32_t flags;
     double t_start;
 
+    /* A file-size limit (ulimit -f) must make write() fail with EFBIG, which
+     * the writer handles (exit 4, temporary file removed), instead of a
+     * SIGXFSZ kill that leaves the temporary file behind. */
+    signal(SIGXFSZ, SIG_IGN);
     rc = parse_args(argc, argv, &o, &done);
     if (rc || done)
         return rc;
