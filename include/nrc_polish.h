@@ -1,0 +1,118 @@
+/* KKT polishing of a trained network (spec/POLISH.md, MATH.md section 4).
+ * Search level: untrusted binary64 (names end in _d).  Nothing here is a
+ * certificate; `certify` re-derives every claim from the stored doubles.
+ *
+ * After gradient descent, `train` solves (P) min 1/2 ||theta||^2 s.t.
+ * q_i(theta) >= 1 locally, within the activation pattern G (n,k) of the GD
+ * network (g_ij = 1[a_ij > 0]) and the signs of v, in the reduced variables
+ * (lambda (n), s = v^2 (k)):
+ *   Phi(s)  = max_{lambda >= 0} 1^T lambda - 1/2 lambda^T H(s) lambda,
+ *   H(s)    = Kt o (G diag(s) G^T),  Kt_il = y_i y_l (<x_i, x_l> + [bias]),
+ *   Psi(s)  = Phi(s) + 1/2 sum_j s_j      (convex in s >= 0),
+ * and materializes w_j = v_j u_j, u_j = sum_i lambda_i y_i g_ij (x_i, 1),
+ * v_j = sign_j sqrt(s_j).  The pattern is then re-read from the
+ * materialized pre-activations and the solve repeated until it no longer
+ * changes.  Shapes as in nrc_train.h: X (n,d), y (n), W (k,d), b (k) or
+ * NULL, v (k). */
+#ifndef NRC_POLISH_H
+#define NRC_POLISH_H
+#include <stddef.h>
+#include <stdint.h>
+#include "nrc_status.h"
+
+/* Approximate KKT quantities of MATH.md section 4 for one network, in
+ * binary64 (untrusted): the same definitions certify uses (g_ij = 1[a_ij >
+ * 0], exact zeros count as g = 0; lambda from NNLS on the Gram of the h_i;
+ * residual r = theta - sum_i lambda_i h_i formed in parameter space).
+ * With fix_v, theta and h_i are restricted to (W, b). */
+typedef struct {
+    double q_min;        /* min_i q_i */
+    double theta_sq;     /* ||(W, b, v)||^2 */
+    double norm_margin;  /* q_min / ||theta||^2 (fix_v: q_min / ||(W,b)||) */
+    double eps_rel;      /* ||r|| / ||theta|| (same coordinates as r) */
+    double eps;          /* ||r|| / sqrt(q_min) (fix_v: ||r|| / q_min) */
+    double delta;        /* sum_i lambda_i (q_i / q_min - 1) */
+    double balance;      /* max_j | ||w_j||^2 + b_j^2 - v_j^2 | / ||theta||^2 */
+    double lambda_sum;   /* sum_i lambda_i */
+    size_t zeros;        /* pre-activations exactly 0 (kinks) */
+} nrc_polish_kkt;
+
+/* Measures net (W, b, v) on (X, y).  b may be NULL.  lambda (n) receives the
+ * NNLS multipliers when non-NULL.  NRC_ERR_SYSTEM on memory failure. */
+nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
+                                const double *X, const double *y,
+                                const double *W, const double *b,
+                                const double *v, nrc_polish_kkt *out,
+                                double *lambda, nrc_error *err);
+
+typedef enum {
+    NRC_POLISH_CONVERGED = 0,     /* eps_rel and delta at rounding level */
+    NRC_POLISH_NOT_CONVERGED = 1, /* budget exhausted; see reason */
+    NRC_POLISH_DEGENERATE = 2,    /* pattern cannot be made consistent, or a
+                                     point lost every active neuron */
+    NRC_POLISH_SKIPPED = 3        /* the GD network does not fit the data */
+} nrc_polish_outcome;
+
+typedef struct {
+    int fix_v;            /* second layer fixed: only (W, b) move */
+    int max_rounds;       /* pattern rounds (default 40) */
+    int max_newton;       /* Newton iterations per round (default 60) */
+    double tol;           /* target eps_rel and delta (default 1e-12) */
+} nrc_polish_opts;
+
+/* Defaults above. */
+void nrc_polish_opts_default(nrc_polish_opts *o);
+
+typedef struct {
+    nrc_polish_outcome outcome;
+    char reason[160];          /* why it stopped, for people */
+    int adopted;               /* 1: W, b, v now hold the polished network */
+    nrc_polish_kkt before;     /* the GD network */
+    nrc_polish_kkt after;      /* the polished network (adopted or not) */
+    double direction_move;     /* || theta_p/||theta_p|| - theta_gd/||theta_gd|| || */
+    uint64_t rounds;           /* pattern rounds */
+    uint64_t newton_steps;     /* Newton iterations over all rounds */
+    uint64_t pattern_changes;  /* (i, j) entries of G flipped, in total */
+    size_t live, dead;         /* neurons with v_j != 0 / v_j = 0 after */
+} nrc_polish_result;
+
+/* Polishes (W, b, v) in place (b NULL without biases).  The polished
+ * network is adopted (written into W, b, v; res->adopted = 1) only when it
+ * fits every point, its measured eps_rel is below the GD one and its
+ * normalized margin is at least the GD one (to 1e-12 relative); otherwise
+ * the GD weights are left untouched.  Deterministic: fixed-order loops and
+ * nrc_dgemm only.  NRC_ERR_SYSTEM on memory failure (weights untouched);
+ * every mathematical failure is an outcome, not an error. */
+nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
+                            size_t k, const double *X, const double *y,
+                            double *W, double *b, double *v,
+                            nrc_polish_result *res, nrc_error *err);
+
+/* Writes the metadata object of spec/POLISH.md ({"outcome":...}) into buf
+ * (NUL-terminated); returns the length, or 0 if cap is too small. */
+size_t nrc_polish_meta_json(const nrc_polish_result *res, char *buf,
+                            size_t cap);
+
+/* Name of an outcome ("converged", "not-converged", "degenerate", "skipped"). */
+const char *nrc_polish_outcome_name(nrc_polish_outcome o);
+
+/* ---- the bounded quadratic program (polish_qp.c) ---- */
+
+/* x = argmin_{x >= 0} 1/2 x^T H x - c^T x for a symmetric positive
+ * semi-definite H (n,n): Lawson-Hanson active set with Cholesky solves on
+ * the support and one step of iterative refinement.  warm != 0 starts from
+ * the support of the x passed in.  *converged = 1 when the optimality test
+ * max_{x_i = 0} (c - H x)_i <= tol passed.  NRC_ERR_SYSTEM on memory. */
+nrc_status nrc_polish_qp_d(size_t n, const double *H, const double *c,
+                           double *x, int warm, int *converged,
+                           nrc_error *err);
+
+/* Cholesky factor L (p,p) lower, row-major, of H[P,P] (H is (n,n)).
+ * Returns 0 when a pivot is not positive relative to its diagonal entry
+ * (numerically singular). */
+int nrc_polish_chol_d(size_t n, const double *H, const size_t *P, size_t p,
+                      double *L);
+/* Solves L L^T x = b in place (b (p) := x). */
+void nrc_polish_chol_solve_d(size_t p, const double *L, double *bx);
+
+#endif

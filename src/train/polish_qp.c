@@ -1,0 +1,206 @@
+/* The bounded convex QP min_{x >= 0} 1/2 x^T H x - c^T x used by the KKT
+ * polish (include/nrc_polish.h).  Search level: untrusted binary64.
+ *
+ * Lawson and Hanson's active-set NNLS (Solving Least Squares Problems, 1974,
+ * ch. 23) written on the normal equations: the passive set P holds the
+ * positive coordinates; each outer step adds the coordinate with the largest
+ * positive negative-gradient w = c - H x, each inner step solves H_PP z = c_P
+ * by Cholesky and moves back to the feasible segment when some z_i <= 0.
+ * n is the number of training points: O(n^3) per solve is "an n x n solve". */
+#include <math.h>
+#include <string.h>
+#include "nrc_alloc.h"
+#include "nrc_polish.h"
+
+int nrc_polish_chol_d(size_t n, const double *H, const size_t *P, size_t p,
+                      double *L)
+{
+    for (size_t a = 0; a < p; a++) {
+        for (size_t b = 0; b <= a; b++) {
+            double s = H[P[a] * n + P[b]];
+            for (size_t c = 0; c < b; c++)
+                s -= L[a * p + c] * L[b * p + c];
+            if (a == b) {
+                double diag = H[P[a] * n + P[a]];
+                /* a pivot lost to cancellation: numerically singular */
+                if (!(s > 1e-13 * diag) || !isfinite(s))
+                    return 0;
+                L[a * p + a] = sqrt(s);
+            } else {
+                L[a * p + b] = s / L[b * p + b];
+            }
+        }
+    }
+    return 1;
+}
+
+void nrc_polish_chol_solve_d(size_t p, const double *L, double *bx)
+{
+    for (size_t a = 0; a < p; a++) {
+        double s = bx[a];
+        for (size_t c = 0; c < a; c++)
+            s -= L[a * p + c] * bx[c];
+        bx[a] = s / L[a * p + a];
+    }
+    for (size_t a = p; a-- > 0;) {
+        double s = bx[a];
+        for (size_t c = a + 1; c < p; c++)
+            s -= L[c * p + a] * bx[c];
+        bx[a] = s / L[a * p + a];
+    }
+}
+
+/* z_P = H_PP^{-1} c_P with one step of iterative refinement; 0 if singular. */
+static int qp_solve_support(size_t n, const double *H, const double *c,
+                            const size_t *P, size_t p, double *L, double *z,
+                            double *r)
+{
+    if (!nrc_polish_chol_d(n, H, P, p, L))
+        return 0;
+    for (size_t a = 0; a < p; a++)
+        z[a] = c[P[a]];
+    nrc_polish_chol_solve_d(p, L, z);
+    for (size_t a = 0; a < p; a++) {
+        double s = c[P[a]];
+        for (size_t b = 0; b < p; b++)
+            s -= H[P[a] * n + P[b]] * z[b];
+        r[a] = s;
+    }
+    nrc_polish_chol_solve_d(p, L, r);
+    for (size_t a = 0; a < p; a++) {
+        z[a] += r[a];
+        if (!isfinite(z[a]))
+            return 0;
+    }
+    return 1;
+}
+
+/* w = c - H x and the rounding scale of each entry, sum_l |H_il x_l| + |c_i| */
+static void qp_grad(size_t n, const double *H, const double *c, const double *x,
+                    double *w, double *scale)
+{
+    for (size_t i = 0; i < n; i++) {
+        double s = c[i], a = fabs(c[i]);
+        for (size_t l = 0; l < n; l++) {
+            double t = H[i * n + l] * x[l];
+            s -= t;
+            a += fabs(t);
+        }
+        w[i] = s;
+        scale[i] = a;
+    }
+}
+
+nrc_status nrc_polish_qp_d(size_t n, const double *H, const double *c,
+                           double *x, int warm, int *converged, nrc_error *err)
+{
+    double *L = nrc_malloc_array((n ? n : 1) * (n ? n : 1), sizeof(double));
+    double *z = nrc_malloc_array(n ? n : 1, sizeof(double));
+    double *r = nrc_malloc_array(n ? n : 1, sizeof(double));
+    double *w = nrc_malloc_array(n ? n : 1, sizeof(double));
+    double *sc = nrc_malloc_array(n ? n : 1, sizeof(double));
+    size_t *P = nrc_malloc_array(n ? n : 1, sizeof(size_t));
+    unsigned char *inP = nrc_calloc(n ? n : 1, 1), *blocked = nrc_calloc(n ? n : 1, 1);
+    size_t p = 0, i, a;
+    nrc_status st = NRC_OK;
+    unsigned long outer, budget = 3ul * n + 30ul;
+
+    *converged = 0;
+    if (!L || !z || !r || !w || !sc || !P || !inP || !blocked) {
+        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (polish QP, n = %zu)", n);
+        goto done;
+    }
+    /* warm start: the support of x, if H restricted to it gives z > 0 */
+    if (warm) {
+        for (i = 0; i < n; i++)
+            if (x[i] > 0)
+                P[p++] = i;
+        if (p > 0 && qp_solve_support(n, H, c, P, p, L, z, r)) {
+            int ok = 1;
+            for (a = 0; a < p; a++)
+                ok &= z[a] > 0;
+            if (ok) {
+                memset(x, 0, n * sizeof(double));
+                for (a = 0; a < p; a++) {
+                    x[P[a]] = z[a];
+                    inP[P[a]] = 1;
+                }
+            } else {
+                p = 0;
+            }
+        } else {
+            p = 0;
+        }
+    }
+    if (p == 0) {
+        memset(x, 0, n * sizeof(double));
+        memset(inP, 0, n);
+    }
+    for (outer = 0; outer < budget; outer++) {
+        size_t t = n;
+        double best = 0.0;
+        qp_grad(n, H, c, x, w, sc);
+        for (i = 0; i < n; i++) {
+            /* only a negative gradient clearly above rounding enters */
+            double tol = 64.0 * (double)(n + 1) * 0x1p-53 * sc[i];
+            if (!inP[i] && !blocked[i] && w[i] > tol && w[i] > best) {
+                best = w[i];
+                t = i;
+            }
+        }
+        if (t == n) {
+            *converged = 1;
+            break;
+        }
+        inP[t] = 1;
+        for (;;) {
+            double alpha = 2.0;
+            p = 0;
+            for (i = 0; i < n; i++)
+                if (inP[i])
+                    P[p++] = i;
+            if (!qp_solve_support(n, H, c, P, p, L, z, r)) {
+                /* t is dependent on the support: never try it again */
+                inP[t] = 0;
+                blocked[t] = 1;
+                break;
+            }
+            for (a = 0; a < p; a++)
+                if (z[a] <= 0) {
+                    double xi = x[P[a]], al = xi / (xi - z[a]);
+                    if (al < alpha)
+                        alpha = al;
+                }
+            if (alpha > 1.0) {
+                for (a = 0; a < p; a++)
+                    x[P[a]] = z[a];
+                break;
+            }
+            if (x[t] == 0 && alpha == 0.0) {
+                /* the entering coordinate itself would go negative: its
+                 * gradient was rounding noise */
+                inP[t] = 0;
+                blocked[t] = 1;
+                break;
+            }
+            for (a = 0; a < p; a++) {
+                double nx = x[P[a]] + alpha * (z[a] - x[P[a]]);
+                if (z[a] <= 0 && x[P[a]] / (x[P[a]] - z[a]) <= alpha)
+                    nx = 0.0;
+                x[P[a]] = nx > 0 ? nx : 0.0;
+                if (x[P[a]] == 0.0)
+                    inP[P[a]] = 0;
+            }
+        }
+    }
+done:
+    nrc_free(L);
+    nrc_free(z);
+    nrc_free(r);
+    nrc_free(w);
+    nrc_free(sc);
+    nrc_free(P);
+    nrc_free(inP);
+    nrc_free(blocked);
+    return st;
+}
