@@ -59,6 +59,26 @@ case_ cite_cert_sha 0 "$sha" -- $C --cite $FIX/hand.cert.json
 case_ cite_command 0 "certify --check $FIX/hand.cert.json MODEL" -- $C --cite $FIX/hand.cert.json
 case_ cite_malformed 3 'kkt.lambda\[3\]' -- $C --cite "$tmp/dec.json"
 
+# allocation failure at every k: exit 4 with a message, until a run completes
+k=1; ok=1
+while [ $k -le 1000 ]; do
+    NRC_FAIL_ALLOC=$k $C --check $FIX/hand.cert.json $FIX/hand.model.bin > "$tmp/out" 2>&1
+    rc=$?
+    [ $rc -eq 0 ] && break
+    if [ $rc -ne 4 ] || ! grep -q 'memory' "$tmp/out"; then
+        echo "FAIL alloc_fail: NRC_FAIL_ALLOC=$k gave exit $rc:"; sed 's/^/    /' "$tmp/out" | head -5
+        ok=0; fails=$((fails + 1)); break
+    fi
+    k=$((k + 1))
+done
+if [ $ok -eq 1 ]; then
+    if [ $k -gt 1 ] && [ $k -le 1000 ]; then
+        echo "PASS alloc_fail (every k < $k gives exit 4)"
+    else
+        echo "FAIL alloc_fail: injection had no effect (k = $k)"; fails=$((fails + 1))
+    fi
+fi
+
 # certify -> check round trip with a random model, if train works here
 if $BIN/train -n 5 -d 30 -k 6 -m 2 --steps 100 --seed 9 --bias --quiet -o "$tmp/m.bin" 2>/dev/null; then
     $C --quiet -o "$tmp/c.json" "$tmp/m.bin" >/dev/null 2>&1
