@@ -104,6 +104,8 @@ def models():
         b=[-5e-324, 1e-310], v=[-1.7976931348623157e308, 5e-324], X=[0.0, -0.0], y=[-1.0], Xt=[], yt=[],
         meta=b' {"a":[1,2,{"b":null}],"\\u00e9":"\xc3\xa9\xf0\x9f\x98\x80"} '))
 
+    hostile_models()
+
     def bad(name, data):
         write(MODEL_DIR, 'bad_' + name + '.bin', data)
 
@@ -182,6 +184,76 @@ def models():
     bad('meta_escaped_nul', with_(meta=b'{"a":"\\u0000"}'))
     bad('meta_huge_integer', with_(meta=b'{"a":123456789012345678901234567890}'))
     bad('meta_deep_nesting', with_(meta=b'{"a":' + b'[' * 3000 + b']' * 3000 + b'}'))
+
+
+# ------------------------------------------------------ hostile models
+# Valid model files with hostile numbers, used by tests/cli/hostile.sh (certify
+# must certify or say undecided / none / not-applicable, never crash, and
+# --check must accept what it wrote) and as fuzz seeds.  spec/HOSTILE.md lists
+# each with the tool's answer.
+def hmodel(name, W, v, X, y, b=None, Xt=(), yt=(), fixed=False):
+    k = len(W)
+    d = len(W[0])
+    n = len(X)
+    m = len(Xt)
+    flags = (1 if b is not None else 0) | (2 if fixed else 0)
+    flat = lambda rows: [x for r in rows for x in r]
+    data = model_bytes(n=n, d=d, k=k, m=m, flags=flags, W=flat(W), b=list(b or []), v=list(v),
+                       X=flat(X), y=list(y), Xt=flat(Xt), yt=list(yt),
+                       meta=b'{"generator":"tests/fuzz/make_corpus.py","hostile":"' +
+                       name.encode() + b'"}')
+    write(MODEL_DIR, 'ok_hostile_%s.bin' % name, data)
+
+
+def hostile_models():
+    sub = 5e-324
+    big = 1e300
+    tiny = 1e-300
+    # The "A" network N(t) = t on a line, scaled: every product overflows.
+    hmodel('huge_weights', W=[[big], [-big]], v=[big, -big], X=[[1.0], [-1.0]], y=[1, -1],
+           Xt=[[0.5]], yt=[1])
+    # Weights and data near the top of the range: <w, x> overflows binary64.
+    hmodel('huge_everything', W=[[big, big], [-big, -big]], v=[1.0, -1.0],
+           X=[[big, 1.0], [-big, -1.0]], y=[1, -1])
+    # Products underflow below the subnormals: w x v ~ 1e-900.
+    hmodel('tiny_weights', W=[[tiny], [-tiny]], v=[tiny, -tiny], X=[[tiny], [-tiny]], y=[1, -1],
+           Xt=[[tiny / 2]], yt=[1])
+    # Subnormal weights and data: every product is 0 in binary64, not in R.
+    hmodel('subnormal', W=[[sub, 0.0], [-sub, 3 * sub]], v=[sub, -sub],
+           X=[[sub, sub], [-2 * sub, 0.0], [1.0, -sub]], y=[1, -1, 1], b=[sub, -sub])
+    # Two identical neurons (W, b, v) and two identical training points.
+    hmodel('duplicate_neurons', W=[[1.0, 2.0], [1.0, 2.0], [-1.0, 0.5]], v=[0.5, 0.5, -1.0],
+           b=[0.25, 0.25, 0.0], X=[[1.0, 1.0], [1.0, 1.0], [-2.0, 0.5]], y=[1, 1, -1])
+    # Dead neurons: one never active (w = 0, b < 0), one with v = 0.
+    hmodel('dead_neurons', W=[[0.0, 0.0], [1.0, -1.0], [3.0, 3.0], [-1.0, 1.0]],
+           v=[5.0, 1.0, 0.0, -1.0], b=[-1.0, 0.0, 0.0, 0.0],
+           X=[[2.0, 0.0], [0.0, 2.0]], y=[1, -1])
+    # Exact ReLU kinks: <w_j, x_i> + b_j = 0 for several (i, j).
+    hmodel('exact_kinks', W=[[1.0, -1.0], [0.5, 0.5], [1.0, 0.0]], v=[1.0, -1.0, 1.0],
+           b=[0.0, -1.0, -2.0], X=[[1.0, 1.0], [2.0, 0.0], [-1.0, 3.0], [3.0, 1.0]],
+           y=[1, 1, -1, 1])
+    # One class only: every label +1 (z = sum x_i, no negative class).
+    hmodel('one_class', W=[[1.0, 0.0], [0.0, 1.0]], v=[1.0, 1.0],
+           X=[[1.0, 0.5], [0.5, 1.0], [2.0, 2.0]], y=[1, 1, 1], Xt=[[1.0, 1.0]], yt=[1])
+    # The smallest sizes: n = d = k = 1 (and m = 0).
+    hmodel('n1_d1_k1', W=[[2.0]], v=[1.5], X=[[1.0]], y=[1])
+    hmodel('n1_d1_k1_negative', W=[[2.0]], v=[1.5], X=[[1.0]], y=[-1])
+    # A zero training point (R_min = 0: eps_data has a zero denominator).
+    hmodel('zero_point', W=[[1.0, 0.0], [0.0, 1.0]], v=[1.0, -1.0], b=[0.5, 0.0],
+           X=[[0.0, 0.0], [0.0, 1.0]], y=[1, -1])
+    # All-zero network: N = 0 everywhere (no point is correctly classified).
+    hmodel('zero_network', W=[[0.0, 0.0]], v=[0.0], X=[[1.0, 0.0], [0.0, 1.0]], y=[1, -1],
+           Xt=[[1.0, 1.0]], yt=[-1])
+    # Misclassified points and a point exactly on the boundary N(x) = 0.
+    # N(x) = x_0: points 1 and 3 are on the wrong side, point 2 on N = 0.
+    hmodel('misclassified', W=[[1.0, 0.0], [-1.0, 0.0]], v=[1.0, -1.0],
+           X=[[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [2.0, 1.0]], y=[1, 1, 1, -1])
+    # Fixed second layer with biases, d = 1, k = 1.
+    hmodel('fixed_layer_k1', W=[[1.0]], v=[1.0], b=[-0.5], X=[[1.0], [3.0]], y=[1, 1],
+           fixed=True)
+    # Near-tie: N(x) ~ 1e-17 exactly positive, rounding in binary64 gives 0 or < 0.
+    hmodel('near_tie', W=[[1.0, 1.0], [1.0, 0.0]], v=[1.0, -1.0],
+           X=[[1.0, 1e-17], [-1.0, 0.5]], y=[1, -1])
 
 
 # ---------------------------------------------------------- certificates
