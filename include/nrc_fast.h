@@ -36,6 +36,8 @@ double nrc_fast_sqrt_down(double a);            /* a >= 0; result >= 0 */
 void nrc_ia_add(double alo, double ahi, double blo, double bhi, double *lo, double *hi);
 void nrc_ia_sub(double alo, double ahi, double blo, double bhi, double *lo, double *hi);
 void nrc_ia_mul(double alo, double ahi, double blo, double bhi, double *lo, double *hi);
+/* s * [alo, ahi] for a point s (two directed products instead of eight). */
+void nrc_ia_scale(double s, double alo, double ahi, double *lo, double *hi);
 /* Division by an interval that does not contain 0 (else [-inf, inf]). */
 void nrc_ia_div(double alo, double ahi, double blo, double bhi, double *lo, double *hi);
 /* Square of an interval (tight: contains 0 when the interval does). */

@@ -706,12 +706,12 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
         size_t w = 0;
         for (t = 0; t < d; t++, w++) {
             double pl, ph;
-            nrc_ia_mul(v, v, Plo[j * (d + 1) + t], Phi[j * (d + 1) + t], &pl, &ph);
+            nrc_ia_scale(v, Plo[j * (d + 1) + t], Phi[j * (d + 1) + t], &pl, &ph);
             nrc_ia_sub(M->W[j * d + t], M->W[j * d + t], pl, ph, &rl[j * (d + 2) + w], &rh[j * (d + 2) + w]);
         }
         if (R->b) {
             double pl, ph;
-            nrc_ia_mul(v, v, Plo[j * (d + 1) + d], Phi[j * (d + 1) + d], &pl, &ph);
+            nrc_ia_scale(v, Plo[j * (d + 1) + d], Phi[j * (d + 1) + d], &pl, &ph);
             nrc_ia_sub(R->b[j], R->b[j], pl, ph, &rl[j * (d + 2) + w], &rh[j * (d + 2) + w]);
         } else {
             rl[j * (d + 2) + w] = rh[j * (d + 2) + w] = 0.0;

@@ -33,14 +33,36 @@ static void gemm_nt_d(size_t r, size_t c, size_t q, const double *A, size_t lda,
     nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, r, c, q, 1.0, A, lda, B, ldb, 0.0, C, ldc);
 }
 
+/* Upper bound of sum_t a_t^2 from the round-to-nearest sum s~ of the
+ * round-to-nearest squares: every term is >= 0, so (Higham (3.5) plus the
+ * underflow of each square, <= eta/2) |s~ - s| <= gamma_q s + q eta, hence
+ * s <= (s~ + q eta) / (1 - gamma_q), evaluated upward. O(q) plain flops and
+ * O(1) directed operations. */
+static double sumsq_up(size_t q, const double *a, size_t inc)
+{
+    double s = 0.0, g = nrc_fast_gamma(q), qeta = ldexp((double)q, -1074);
+    size_t t;
+    for (t = 0; t < q; t++)
+        s += a[t * inc] * a[t * inc];
+    if (!isfinite(s) || !isfinite(g))
+        return INFINITY;
+    return nrc_fast_div_up(nrc_fast_add_up(s, qeta), nrc_fast_sub_down(1.0, g));
+}
+
+/* Lower bound likewise: s >= (s~ - q eta) / (1 + gamma_q), and >= 0. */
+static double sumsq_down_rn(double s, size_t q)
+{
+    double g = nrc_fast_gamma(q), qeta = ldexp((double)q, -1074), r;
+    if (!isfinite(s) || !isfinite(g))
+        return 0.0;
+    r = nrc_fast_div_down(nrc_fast_sub_down(s, qeta), nrc_fast_add_up(1.0, g));
+    return r > 0 ? r : 0.0;
+}
+
 /* Upper bound of the Euclidean norm of a row. */
 static double norm_up(size_t q, const double *a)
 {
-    double s = 0.0;
-    size_t t;
-    for (t = 0; t < q; t++)
-        s = nrc_fast_add_up(s, nrc_fast_mul_up(a[t], a[t]));
-    return nrc_fast_sqrt_up(s);
+    return nrc_fast_sqrt_up(sumsq_up(q, a, 1));
 }
 
 static nrc_status fast_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
@@ -110,10 +132,13 @@ static nrc_status fast_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
     ueta = ldexp((double)(2 * q + 2), -1074);
     if (!(ueta > 0))
         ueta = INFINITY;
+    /* fold gamma_q into the row norms: up(up(gam nA_i) nB_l) >= gam nA_i nB_l */
+    for (i = 0; i < r; i++)
+        nA[i] = nrc_fast_mul_up(gam, nA[i]);
     for (i = 0; i < r; i++) {
         for (l = 0; l < c; l++) {
             double cm = Clo[i * ldc + l];
-            double rad = nrc_fast_mul_up(gam, nrc_fast_mul_up(nA[i], nB[l]));
+            double rad = nrc_fast_mul_up(nA[i], nB[l]);
             if (nR[i] != 0)
                 rad = nrc_fast_add_up(rad, nrc_fast_mul_up(nR[i], nB[l]));
             rad = nrc_fast_add_up(rad, ueta);
@@ -142,15 +167,29 @@ static nrc_status fast_sumsq(nrc_engine *e, size_t r, size_t q, const double *Al
     (void)e;
     (void)err;
     for (i = 0; i < r; i++) {
-        double sl = 0.0, sh = 0.0;
+        /* round-to-nearest sums of the smallest and largest squares, then
+         * the a-priori bounds of sumsq_up / sumsq_down_rn */
+        double sl = 0.0, sh = 0.0, g = nrc_fast_gamma(q), qeta = ldexp((double)q, -1074);
         for (t = 0; t < q; t++) {
-            double a = Alo[i * lda + t], b = Ahi ? Ahi[i * lda + t] : a, ql, qh;
-            nrc_ia_sqr(a, b, &ql, &qh);
-            sl = nrc_fast_add_down(sl, ql);
-            sh = nrc_fast_add_up(sh, qh);
+            double a = Alo[i * lda + t], b = Ahi ? Ahi[i * lda + t] : a, l, h;
+            if (a >= 0) {
+                l = a;
+                h = b;
+            } else if (b <= 0) {
+                l = -b;
+                h = -a;
+            } else {
+                l = 0.0;
+                h = -a > b ? -a : b;
+            }
+            sl += l * l;
+            sh += h * h;
         }
-        lo[i] = sl < 0 || isnan(sl) ? 0.0 : sl;
-        hi[i] = isnan(sh) ? INFINITY : sh;
+        lo[i] = sumsq_down_rn(sl, q);
+        if (!isfinite(sh) || !isfinite(g))
+            hi[i] = INFINITY;
+        else
+            hi[i] = nrc_fast_div_up(nrc_fast_add_up(sh, qeta), nrc_fast_sub_down(1.0, g));
     }
     return NRC_OK;
 }
@@ -169,12 +208,12 @@ static nrc_status fast_ray(nrc_engine *e, size_t k, const double *alo,
         if (v[j] == 0)
             continue;
         if (t != 0) {
-            nrc_ia_mul(t, t, clo[j], chi[j], &tl, &th);
+            nrc_ia_scale(t, clo[j], chi[j], &tl, &th);
             nrc_ia_sub(pl, ph, tl, th, &pl, &ph);
         }
         rl = pl > 0 ? pl : 0.0;
         rh = ph > 0 ? ph : 0.0;
-        nrc_ia_mul(v[j], v[j], rl, rh, &ql, &qh);
+        nrc_ia_scale(v[j], rl, rh, &ql, &qh);
         sl = nrc_fast_add_down(sl, ql);
         sh = nrc_fast_add_up(sh, qh);
     }

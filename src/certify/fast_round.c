@@ -9,7 +9,28 @@
  * exact residual where that is simple. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 #include "nrc_fast.h"
+
+/* nextafter(x, +inf) / nextafter(x, -inf) for finite x, by the bit pattern
+ * (libm's nextafter is a function call with errno handling: it dominated the
+ * profile).  Adjacent doubles have adjacent bit patterns within a sign. */
+static inline double next_up(double x)
+{
+    uint64_t b;
+    if (x == 0)
+        return 0x1p-1074;
+    memcpy(&b, &x, sizeof b);
+    b = x > 0 ? b + 1 : b - 1;
+    memcpy(&x, &b, sizeof b);
+    return x;
+}
+
+static inline double next_down(double x)
+{
+    return -next_up(-x);
+}
 
 #define SAFE_DOWN(x) (isnan(x) ? -INFINITY : (x))
 #define SAFE_UP(x) (isnan(x) ? INFINITY : (x))
@@ -33,7 +54,7 @@ double nrc_fast_add_up(double a, double b)
             return -DBL_MAX;
         return s;
     }
-    return two_sum_err(a, b, s) > 0 ? nextafter(s, INFINITY) : s;
+    return two_sum_err(a, b, s) > 0 ? next_up(s) : s;
 }
 
 double nrc_fast_add_down(double a, double b)
@@ -46,7 +67,7 @@ double nrc_fast_add_down(double a, double b)
             return DBL_MAX;
         return s;
     }
-    return two_sum_err(a, b, s) < 0 ? nextafter(s, -INFINITY) : s;
+    return two_sum_err(a, b, s) < 0 ? next_down(s) : s;
 }
 
 double nrc_fast_sub_up(double a, double b) { return nrc_fast_add_up(a, -b); }
@@ -64,7 +85,7 @@ double nrc_fast_mul_up(double a, double b)
     }
     if (fabs(p) >= 0x1p-969) {
         double e = fma(a, b, -p);
-        return e > 0 ? nextafter(p, INFINITY) : p;
+        return e > 0 ? next_up(p) : p;
     }
     if (a == 0 || b == 0)
         return 0.0;
@@ -85,7 +106,7 @@ double nrc_fast_mul_down(double a, double b)
     }
     if (fabs(p) >= 0x1p-969) {
         double e = fma(a, b, -p);
-        return e < 0 ? nextafter(p, -INFINITY) : p;
+        return e < 0 ? next_down(p) : p;
     }
     if (a == 0 || b == 0)
         return 0.0;
@@ -209,6 +230,20 @@ void nrc_ia_mul(double alo, double ahi, double blo, double bhi, double *lo, doub
     *hi = max4(nrc_fast_mul_up(alo, blo), nrc_fast_mul_up(alo, bhi),
                nrc_fast_mul_up(ahi, blo), nrc_fast_mul_up(ahi, bhi));
     /* 0 * inf gives NaN -> safe infinities above; keep it conservative. */
+}
+
+void nrc_ia_scale(double s, double alo, double ahi, double *lo, double *hi)
+{
+    if (isnan(s) || isnan(alo) || isnan(ahi)) {
+        *lo = -INFINITY;
+        *hi = INFINITY;
+    } else if (s >= 0) {
+        *lo = nrc_fast_mul_down(s, alo);
+        *hi = nrc_fast_mul_up(s, ahi);
+    } else {
+        *lo = nrc_fast_mul_down(s, ahi);
+        *hi = nrc_fast_mul_up(s, alo);
+    }
 }
 
 void nrc_ia_div(double alo, double ahi, double blo, double bhi, double *lo, double *hi)

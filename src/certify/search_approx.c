@@ -100,39 +100,31 @@ int nrc_flip_scales_approx(double tstar, double tnext, double s[4])
     return ns;
 }
 
-/* Cholesky K_PP = L L^T of the principal submatrix on idx (np entries), then
- * solve for x. Returns 0 when not positive definite. */
+/* LAPACK (in OpenBLAS; single-threaded here because nrc_dgemm pins OpenBLAS
+ * to one thread, so the result is deterministic). */
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a,
+             const int *lda, double *b, const int *ldb, int *info);
+
+/* Solve K_PP x = rhs_P by Cholesky (the principal submatrix on P, np
+ * entries). Returns 0 when K_PP is not numerically positive definite. */
 static int chol_solve(size_t n, const double *K, const size_t *P, size_t np,
                       const double *rhs, double *L, double *x)
 {
-    size_t i, j, t;
+    size_t i, j;
+    int nn = (int)np, one = 1, info = 0;
+    if (np > 46000)
+        return 0;
     for (i = 0; i < np; i++) {
-        for (j = 0; j <= i; j++) {
-            double s = K[P[i] * n + P[j]];
-            for (t = 0; t < j; t++)
-                s -= L[i * np + t] * L[j * np + t];
-            if (i == j) {
-                if (!(s > 0))
-                    return 0;
-                L[i * np + i] = sqrt(s);
-            } else {
-                L[i * np + j] = s / L[j * np + j];
-            }
-        }
+        for (j = 0; j < np; j++)
+            L[i * np + j] = K[P[i] * n + P[j]];
+        x[i] = rhs[P[i]];
     }
-    for (i = 0; i < np; i++) {
-        double s = rhs[P[i]];
-        for (t = 0; t < i; t++)
-            s -= L[i * np + t] * x[t];
-        x[i] = s / L[i * np + i];
-    }
-    for (i = np; i-- > 0;) {
-        double s = x[i];
-        for (t = i + 1; t < np; t++)
-            s -= L[t * np + i] * x[t];
-        x[i] = s / L[i * np + i];
-    }
-    return 1;
+    dpotrf_("L", &nn, L, &nn, &info);
+    if (info != 0)
+        return 0;
+    dpotrs_("L", &nn, &one, L, &nn, x, &nn, &info);
+    return info == 0;
 }
 
 static double kkt_viol(size_t n, const double *K, const double *rhs,
@@ -175,9 +167,10 @@ nrc_status nrc_nnls_d(size_t n, const double *K, const double *rhs,
         lambda[i] = 0.0;
         g[i] = -rhs[i];
     }
-    /* projected coordinate descent (Gauss-Seidel) */
+    /* projected coordinate descent (Gauss-Seidel); g = K lambda - rhs is
+     * kept up to date, so the optimality violation costs O(n) per sweep */
     for (sweep = 0; sweep < max_sweeps; sweep++) {
-        double change = 0.0, mag = 0.0;
+        double worst = 0.0, scale = 0.0;
         for (i = 0; i < n; i++) {
             double kii = K[i * n + i], nl, dl;
             if (!(kii > 0))
@@ -190,13 +183,16 @@ nrc_status nrc_nnls_d(size_t n, const double *K, const double *rhs,
                 for (l = 0; l < n; l++)
                     g[l] += K[l * n + i] * dl;
                 lambda[i] = nl;
-                if (fabs(dl) > change)
-                    change = fabs(dl);
             }
-            if (lambda[i] > mag)
-                mag = lambda[i];
         }
-        if (change <= 1e-15 * mag)
+        for (i = 0; i < n; i++) {
+            double vi = lambda[i] > 0 ? fabs(g[i]) : (g[i] < 0 ? -g[i] : 0.0);
+            if (vi > worst)
+                worst = vi;
+            if (fabs(rhs[i]) > scale)
+                scale = fabs(rhs[i]);
+        }
+        if (worst <= 1e-10 * scale)
             break;
     }
     /* polish: solve on the support exactly; accept when it stays feasible
@@ -210,7 +206,7 @@ nrc_status nrc_nnls_d(size_t n, const double *K, const double *rhs,
         goto done;
     }
     *kkt_violation = kkt_viol(n, K, rhs, lambda, g);
-    for (round = 0; L && round < 4; round++) {
+    for (round = 0; L && round < 3; round++) {
         double v2;
         np = 0;
         for (i = 0; i < n; i++)
