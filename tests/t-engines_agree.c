@@ -1,0 +1,384 @@
+/* The two engines of certify reach the same verdicts (include/nrc_engine.h,
+ * spec/CERTIFY.md "MPFR engine").
+ *
+ * On small models built here (trained in and out of the regime, with
+ * biases, with a fixed second layer, integer models with exact kinks, a
+ * crafted model of near-ties and an exact N(x) = 0, an exact KKT point) the
+ * whole pipeline (nrc_certify_run) runs once with --engine fast and once with
+ * --engine mpfr, and:
+ *   - every verdict is identical: fit.all_correct, regime, class counts,
+ *     direction, kkt status and its kinks and lambda, robust_reference,
+ *     and per point the flip status, sign and reason;
+ *   - both certificates (nrc_certify_to_json) are accepted by the
+ *     independent checker (nrc_check_buffers) with the same number of
+ *     claims checked, and name their engine;
+ *   - the mpfr engine, whose enclosures are the tightest binary64 ones, never
+ *     needs the exact arbiter more often than the fast engine (its
+ *     enclosures lie inside the fast ones); on the crafted near-ties the fast
+ *     engine needs the arbiter and the mpfr engine does not. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testlib.h"
+#include "nrc_alloc.h"
+#include "nrc_certify.h"
+#include "nrc_check_cert.h"
+#include "nrc_data.h"
+#include "nrc_engine.h"
+#include "nrc_model.h"
+#include "nrc_rng.h"
+#include "nrc_sha256.h"
+#include "nrc_train.h"
+
+typedef struct {
+    nrc_certify_result C;
+    char *json;
+    size_t json_len;
+    nrc_check_report rep;
+    int ok;
+} engine_run;
+
+/* Serialize M (sets its SHA-256), certify with `engine`, write the
+ * certificate and check it with the independent checker. */
+static void certify_with(nrc_model *M, const unsigned char *bytes, size_t len,
+                         const char *engine, engine_run *R, const char *tag)
+{
+    nrc_engine e;
+    nrc_certify_options o;
+    nrc_error err;
+    nrc_status st;
+    R->ok = 0;
+    R->json = NULL;
+    nrc_certify_result_init(&R->C);
+    nrc_certify_options_default(&o);
+    REQUIRE(nrc_engine_init(&e, engine, 1, &err) == NRC_OK, "%s: %s init: %s", tag, engine, err.msg);
+    nrc_hex(M->file_sha256, NRC_SHA256_SIZE, R->C.sha256_hex);
+    st = nrc_certify_run(M, &o, &e, &R->C, &err);
+    nrc_engine_clear(&e);
+    REQUIRE(st == NRC_OK, "%s: certify (%s): %s", tag, engine, err.msg);
+    REQUIRE(nrc_certify_to_json(&R->C, &R->json, &R->json_len, &err) == NRC_OK, "%s: json (%s): %s",
+            tag, engine, err.msg);
+    st = nrc_check_buffers((const unsigned char *)R->json, R->json_len, "cert.json", bytes, len,
+                           "model.bin", &R->rep, &err);
+    REQUIRE(st == NRC_OK && R->rep.valid, "%s: the checker rejects the %s certificate: %s", tag,
+            engine, err.msg);
+    R->ok = 1;
+}
+
+static void run_clear(engine_run *R)
+{
+    nrc_certify_result_clear(&R->C);
+    nrc_free(R->json);
+    R->json = NULL;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Counters of the comparison, for the final sanity checks. */
+static size_t total_flips, total_kinks, total_certified, total_regime;
+
+/* Both engines on M; every verdict compared.  Returns the two arbiter
+ * counts (pre-activations + N(x) + flips) through fast_arb / mpfr_arb. */
+static void compare(nrc_model *M, const char *tag, size_t *fast_arb, size_t *mpfr_arb)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0, r;
+    nrc_error err;
+    engine_run F, P;
+    const nrc_certify_result *A = &F.C, *B = &P.C;
+    memset(&F, 0, sizeof F);
+    memset(&P, 0, sizeof P);
+    REQUIRE(nrc_model_set_meta(M, "{}", 2, &err) == NRC_OK, "%s: meta", tag);
+    REQUIRE(nrc_model_serialize(M, &bytes, &len, &err) == NRC_OK, "%s: serialize: %s", tag, err.msg);
+    certify_with(M, bytes, len, "fast", &F, tag);
+    if (F.ok)
+        certify_with(M, bytes, len, "mpfr", &P, tag);
+    nrc_free(bytes);
+    if (!F.ok || !P.ok) {
+        run_clear(&F);
+        run_clear(&P);
+        return;
+    }
+    CHECK(strstr(F.json, "\"engine\": \"fast\"") && strstr(P.json, "\"engine\": \"mpfr\""),
+          "%s: certificates do not name their engine", tag);
+    CHECK(A->all_correct == B->all_correct, "%s: fit.all_correct fast %d mpfr %d", tag,
+          A->all_correct, B->all_correct);
+    CHECK(A->regime == B->regime, "%s: regime fast %d mpfr %d", tag, A->regime, B->regime);
+    CHECK(A->n_pos == B->n_pos && A->n_neg == B->n_neg, "%s: class counts", tag);
+    CHECK(A->dir_len == B->dir_len && (A->dir_idx == NULL) == (B->dir_idx == NULL) &&
+          (!A->dir_idx || memcmp(A->dir_idx, B->dir_idx, A->dir_len * sizeof(size_t)) == 0),
+          "%s: direction differs", tag);
+    CHECK(A->kkt_certified == B->kkt_certified, "%s: kkt fast %d mpfr %d (reasons %s / %s)", tag,
+          A->kkt_certified, B->kkt_certified, A->kkt_reason ? A->kkt_reason : "-",
+          B->kkt_reason ? B->kkt_reason : "-");
+    CHECK(same_str(A->kkt_reason, B->kkt_reason), "%s: kkt reason differs", tag);
+    CHECK(A->nkinks == B->nkinks &&
+          (A->nkinks == 0 || memcmp(A->kinks, B->kinks, 2 * A->nkinks * sizeof(size_t)) == 0),
+          "%s: kinks differ (fast %zu, mpfr %zu)", tag, A->nkinks, B->nkinks);
+    if (A->kkt_certified && B->kkt_certified)
+        CHECK(memcmp(A->lambda, B->lambda, A->n * sizeof(double)) == 0, "%s: lambda differs", tag);
+    CHECK(A->robust_certified == B->robust_certified, "%s: robust_reference fast %d mpfr %d", tag,
+          A->robust_certified, B->robust_certified);
+    CHECK(A->nflips == B->nflips, "%s: %zu flips fast, %zu mpfr", tag, A->nflips, B->nflips);
+    for (r = 0; r < A->nflips && r < B->nflips; r++) {
+        const nrc_flip *a = A->flips + r, *b = B->flips + r;
+        CHECK(a->set == b->set && a->index == b->index && a->sign == b->sign &&
+              a->status == b->status && same_str(a->reason, b->reason),
+              "%s: flip %zu (set %d index %zu): fast sign %d status %d (%s), mpfr sign %d status %d (%s)",
+              tag, r, a->set, a->index, a->sign, a->status, a->reason ? a->reason : "-", b->sign,
+              b->status, b->reason ? b->reason : "-");
+        total_certified += a->status == NRC_FLIP_CERTIFIED;
+    }
+    CHECK(nrc_certify_all_certified(A) == nrc_certify_all_certified(B), "%s: exit status differs", tag);
+    /* the same claims were checked in both certificates */
+    CHECK(F.rep.fit == P.rep.fit && F.rep.data == P.rep.data && F.rep.lipschitz == P.rep.lipschitz &&
+          F.rep.kkt == P.rep.kkt && F.rep.robust == P.rep.robust &&
+          F.rep.flips_train == P.rep.flips_train && F.rep.flips_test == P.rep.flips_test,
+          "%s: the checker checked different claims (flips %zu/%zu vs %zu/%zu, kkt %zu vs %zu)", tag,
+          F.rep.flips_train, F.rep.flips_test, P.rep.flips_train, P.rep.flips_test, F.rep.kkt,
+          P.rep.kkt);
+    /* tighter enclosures: never more arbiter work */
+    CHECK(B->arbiter_preact <= A->arbiter_preact && B->arbiter_N <= A->arbiter_N,
+          "%s: mpfr needed the arbiter more often (preact %zu vs %zu, N %zu vs %zu)", tag,
+          B->arbiter_preact, A->arbiter_preact, B->arbiter_N, A->arbiter_N);
+    if (getenv("NRC_TEST_VERBOSE")) {
+        size_t c = 0;
+        for (r = 0; r < A->nflips; r++)
+            c += A->flips[r].status == NRC_FLIP_CERTIFIED;
+        printf("     %s: fit %d regime %d kkt %d kinks %zu robust %d flips %zu/%zu; arbiter fast %zu+%zu+%zu mpfr %zu+%zu+%zu\n",
+               tag, A->all_correct, A->regime, A->kkt_certified, A->nkinks, A->robust_certified, c,
+               A->nflips, A->arbiter_preact, A->arbiter_N, A->arbiter_flip, B->arbiter_preact,
+               B->arbiter_N, B->arbiter_flip);
+    }
+    total_flips += A->nflips;
+    total_regime += A->regime == 1;
+    total_kinks += A->nkinks;
+    if (fast_arb)
+        *fast_arb = A->arbiter_preact + A->arbiter_N + A->arbiter_flip;
+    if (mpfr_arb)
+        *mpfr_arb = B->arbiter_preact + B->arbiter_N + B->arbiter_flip;
+    run_clear(&F);
+    run_clear(&P);
+}
+
+/* ---------------------------------------------------------------------- */
+
+/* Returns 1 and the model; 2 when training ended with a point not fitted
+ * (a dead-ReLU point: some seeds do that). */
+static int trained_model(nrc_model *M, size_t n, size_t d, size_t k, size_t m, uint32_t flags,
+                         nrc_data_kind kind, uint64_t seed, uint64_t steps)
+{
+    nrc_train_opts o;
+    nrc_train_progress fin;
+    nrc_error err;
+    nrc_model_init(M);
+    if (nrc_model_alloc(M, n, d, k, m, flags, &err) != NRC_OK)
+        return 0;
+    nrc_data_generate(kind, NRC_LABELS_BALANCED, n, d, seed, NRC_RNG_STREAM_TRAIN, M->X, M->y);
+    if (m)
+        nrc_data_generate(kind, NRC_LABELS_BALANCED, m, d, seed, NRC_RNG_STREAM_TEST, M->Xt, M->yt);
+    nrc_train_init_d(d, k, 1e-3, (flags & NRC_FLAG_FIXED_V) != 0, seed, M->W, M->b, M->v);
+    memset(&o, 0, sizeof o);
+    o.n = n;
+    o.d = d;
+    o.k = k;
+    o.bias = (flags & NRC_FLAG_BIAS) != 0;
+    o.fix_v = (flags & NRC_FLAG_FIXED_V) != 0;
+    o.loss = NRC_LOSS_LOGISTIC;
+    o.schedule = NRC_SCHEDULE_NORMALIZED;
+    o.lr = 0.1;
+    o.steps = steps;
+    if (nrc_train_run_d(&o, M->X, M->y, M->W, M->b, M->v, NULL, NULL, &fin, &err) != NRC_OK) {
+        printf("     train: %s\n", err.msg);
+        return 0;
+    }
+    return fin.q_min > 0 ? 1 : 2;
+}
+
+/* need_fit: retry other seeds (at most 8) until training fits every point,
+ * so that the kkt and fit verdicts are exercised, not only "not-applicable". */
+static void trained_case(size_t n, size_t d, size_t k, size_t m, uint32_t flags, nrc_data_kind kind,
+                         uint64_t steps, int need_fit, const char *tag)
+{
+    nrc_model M;
+    uint64_t seed = tl_seed();
+    long it, iters = tl_mult();
+    for (it = 0; it < iters && !tl_case_failed; it++, seed += 7919) {
+        int rc, tries = 0;
+        while ((rc = trained_model(&M, n, d, k, m, flags, kind, seed, steps)) == 2 && need_fit &&
+               ++tries < 8) {
+            nrc_model_clear(&M);
+            seed += 104729;
+        }
+        REQUIRE(rc == 1 || (rc == 2 && !need_fit), "%s: training (seed %llu) did not fit", tag,
+                (unsigned long long)seed);
+        compare(&M, tag, NULL, NULL);
+        nrc_model_clear(&M);
+    }
+}
+
+static void test_in_regime(void)
+{
+    size_t before = total_certified, rb = total_regime;
+    /* eps_data ~ (n - 1) sqrt(2 d log n^2) / d: about 0.07 here */
+    trained_case(3, 4000, 10, 3, 0, NRC_DATA_SPHERE, 3000, 1, "in-regime");
+    CHECK(total_certified > before, "in-regime: no flip certified at all: the comparison is vacuous");
+    CHECK(total_regime > rb, "in-regime: the model is not in the regime");
+}
+
+static void test_out_of_regime(void)
+{
+    trained_case(40, 3, 8, 10, 0, NRC_DATA_GAUSSIAN, 300, 0, "out-of-regime");
+}
+
+static void test_biases(void)
+{
+    trained_case(8, 300, 8, 4, NRC_FLAG_BIAS, NRC_DATA_SPHERE, 1500, 1, "biases");
+    trained_case(30, 4, 6, 6, NRC_FLAG_BIAS, NRC_DATA_GAUSSIAN, 200, 0, "biases-out");
+}
+
+static void test_fixed_second_layer(void)
+{
+    trained_case(8, 300, 8, 4, NRC_FLAG_FIXED_V, NRC_DATA_SPHERE, 1500, 1, "fixed-v");
+    trained_case(8, 300, 8, 4, NRC_FLAG_FIXED_V | NRC_FLAG_BIAS, NRC_DATA_SPHERE, 1500, 1, "fixed-v-bias");
+}
+
+/* Small integers everywhere, so that many pre-activations are exact zeros
+ * (kinks) and many sums exact ties.  Even iterations: random integer
+ * models (rarely a fit: kinks only decide signs); odd ones fit the data by
+ * construction, x_i = 3 e_i + integer noise in two extra coordinates,
+ * w_i = e_i, v_i = y_i, plus one neuron on the noise coordinates, so that
+ * kkt is attempted and its kinks are listed. */
+static uint64_t ks;
+static double irnd(int r)
+{
+    ks = ks * 6364136223846793005u + 1442695040888963407u;
+    return (double)((int)((ks >> 33) % (uint64_t)(2 * r + 1)) - r);
+}
+
+static void test_exact_kinks(void)
+{
+    long it, iters = 8 * tl_mult();
+    size_t before = total_kinks;
+    ks = tl_seed() * 2654435761u + 1;
+    for (it = 0; it < iters && !tl_case_failed; it++) {
+        nrc_model M;
+        nrc_error err;
+        int fit = (int)(it & 1);
+        size_t n = 6, d = fit ? n + 2 : 4, k = fit ? n + 1 : 5, m = 3, t, i;
+        uint32_t flags = (it & 2) ? NRC_FLAG_BIAS : 0;
+        char tag[32];
+        nrc_model_init(&M);
+        REQUIRE(nrc_model_alloc(&M, n, d, k, m, flags, &err) == NRC_OK, "alloc");
+        for (i = 0; i < n; i++)
+            M.y[i] = (i & 1) ? -1.0 : 1.0;
+        for (i = 0; i < m; i++)
+            M.yt[i] = (i & 1) ? -1.0 : 1.0;
+        for (t = 0; t < m * d; t++)
+            M.Xt[t] = irnd(2);
+        if (fit) {
+            for (i = 0; i < n; i++) {
+                M.X[i * d + i] = 3.0;
+                M.X[i * d + n] = irnd(1);
+                M.X[i * d + n + 1] = irnd(1);
+                M.W[i * d + i] = 1.0;
+                M.v[i] = M.y[i];
+            }
+            M.W[n * d + n] = irnd(1);
+            M.W[n * d + n + 1] = irnd(1);
+            M.v[n] = 0.5;
+        } else {
+            for (t = 0; t < n * d; t++)
+                M.X[t] = irnd(2);
+            for (t = 0; t < k * d; t++)
+                M.W[t] = irnd(1);
+            for (t = 0; t < k; t++) {
+                M.v[t] = (t & 1) ? -1.0 : 1.0;
+                if (M.b)
+                    M.b[t] = irnd(1);
+            }
+            for (i = 0; i < n; i++) {   /* no zero training point (eps_data) */
+                for (t = 0; t < d && M.X[i * d + t] == 0; t++)
+                    ;
+                if (t == d)
+                    M.X[i * d] = 1.0;
+            }
+        }
+        snprintf(tag, sizeof tag, "kinks-%ld", it);
+        compare(&M, tag, NULL, NULL);
+        nrc_model_clear(&M);
+    }
+    CHECK(total_kinks > before || tl_case_failed, "kinks: no kink listed in any certificate");
+}
+
+/* An exact KKT point: x_i = 2 e_i, w_i = e_i, v_i = y_i (every a_ij with
+ * i != j is an exact zero; q_i = 2). */
+static void test_exact_kkt(void)
+{
+    nrc_model M;
+    nrc_error err;
+    size_t n = 4, i;
+    nrc_model_init(&M);
+    REQUIRE(nrc_model_alloc(&M, n, n, n, 0, 0, &err) == NRC_OK, "alloc");
+    for (i = 0; i < n; i++) {
+        M.y[i] = (i & 1) ? -1.0 : 1.0;
+        M.X[i * n + i] = 2.0;
+        M.W[i * n + i] = 1.0;
+        M.v[i] = M.y[i];
+    }
+    compare(&M, "exact-kkt", NULL, NULL);
+    nrc_model_clear(&M);
+}
+
+/* Near-ties the fast radius cannot decide but the exact value can:
+ *   w0 = (2^30, 1, -2^30, 0), w1 = (0, 0, 0, 1), w2 = (0, 1, 0, -1),
+ *   v = (1, -1, 1);
+ *   x0 = (1, 2^-40, 1, 0):     a = (2^-40, 0, 2^-40),   N = 2^-39   (y +1)
+ *   x1 = (0, 0, 0, 1):         a = (0, 1, -1),          N = -1      (y -1)
+ *   x2 = (1, 1, 1, 1 - 2^-50): a = (1, 1 - 2^-50, 2^-50), N = 2^-49 (y +1)
+ *   x3 = (0.5, 0, 0.5, 2):     a = (0, 2, -2),          N = -2      (y -1)
+ * and test points xt0 = (1, 0, 1, 0) with N = 0 exactly (no sign: undecided
+ * for both engines) and xt1 = (3, 2^-30, 3, 1), N = 2^-30 - 1 + 0. */
+static void test_near_ties(void)
+{
+    static const double W[12] = { 0x1p30, 1, -0x1p30, 0, 0, 0, 0, 1, 0, 1, 0, -1 };
+    static const double X[16] = { 1, 0x1p-40, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1 - 0x1p-50, 0.5, 0, 0.5, 2 };
+    static const double Xt[8] = { 1, 0, 1, 0, 3, 0x1p-30, 3, 1 };
+    static const double v[3] = { 1, -1, 1 }, y[4] = { 1, -1, 1, -1 }, yt[2] = { 1, -1 };
+    nrc_model M;
+    nrc_error err;
+    size_t fa = 0, ma = 0;
+    nrc_model_init(&M);
+    REQUIRE(nrc_model_alloc(&M, 4, 4, 3, 2, 0, &err) == NRC_OK, "alloc");
+    memcpy(M.W, W, sizeof W);
+    memcpy(M.X, X, sizeof X);
+    memcpy(M.Xt, Xt, sizeof Xt);
+    memcpy(M.v, v, sizeof v);
+    memcpy(M.y, y, sizeof y);
+    memcpy(M.yt, yt, sizeof yt);
+    compare(&M, "near-ties", &fa, &ma);
+    CHECK(fa > ma, "near-ties: the fast engine should need the arbiter more than mpfr (%zu vs %zu)", fa, ma);
+    nrc_model_clear(&M);
+}
+
+static void test_sanity(void)
+{
+    CHECK(total_flips > 0, "no flip entries compared");
+    CHECK(total_certified > 0, "no certified flips compared");
+}
+
+int main(void)
+{
+    RUN(test_in_regime);
+    RUN(test_out_of_regime);
+    RUN(test_biases);
+    RUN(test_fixed_second_layer);
+    RUN(test_exact_kinks);
+    RUN(test_exact_kkt);
+    RUN(test_near_ties);
+    RUN(test_sanity);
+    return tl_exit();
+}
