@@ -45,6 +45,15 @@ static int run_check(const char *cert_path, const char *model_path)
 
     err.msg[0] = '\0';
     st = nrc_file_read_all(cert_path, CERT_MAX, &cb, &cl, &err);
+    if (!st) {
+        /* Gate: nrc_model_read checks the header and the length against
+         * fstat (and physical memory) before allocating, so a hostile header
+         * or a huge sparse file is refused without being read whole. */
+        nrc_model gate;
+        nrc_model_init(&gate);
+        st = nrc_model_read(model_path, &gate, &err);
+        nrc_model_clear(&gate);
+    }
     if (!st)
         st = nrc_file_read_all(model_path, (size_t)NRC_MODEL_FILE_MAX, &mb, &ml, &err);
     if (st) {
