@@ -2,9 +2,13 @@
  * `certify --cite CERT`, run in-process through nrc_check_cli (the code
  * bin/certify runs), with the k-th allocation made to fail for EVERY k up to
  * the number of allocations of a successful run (nrc_alloc_fail_at; SQLite's
- * discipline).  Each run must:
+ * discipline).  Each run must either
  *   - return exit code 4 (system error) and print a "certify: error: ..."
- *     line naming the failure on stderr, and nothing on stdout;
+ *     line naming the failure on stderr, and nothing on stdout; or
+ *   - succeed with exactly the output of a run without injection (the
+ *     checker has optional allocations, e.g. the radix-2^52 digit copy of an
+ *     exact vector, whose failure only selects the slower kernel);
+ * and in both cases
  *   - leak nothing: the bytes in use (glibc mallinfo2) are the same before
  *     and after the failed run.  The program re-executes itself with glibc's
  *     per-thread cache off (GLIBC_TUNABLES=glibc.malloc.tcache_count=0):
@@ -123,19 +127,45 @@ static void run_child(int argc, char **argv, unsigned long k, run_result *res)
     close(fe);
 }
 
+/* Remove the timings "(0.001 s)" so that two runs' outputs compare. */
+static void strip_time(char *s)
+{
+    char *p = s, *q;
+    while ((p = strchr(p, '(')) != NULL) {
+        q = p + 1;
+        while ((*q >= '0' && *q <= '9') || *q == '.')
+            q++;
+        if (q > p + 1 && strncmp(q, " s)", 3) == 0)
+            memmove(p, q + 3, strlen(q + 3) + 1);
+        else
+            p++;
+    }
+}
+
 /* Every k from 1 to the allocation count of a successful run. */
 static void every_k(int argc, char **argv, const char *what)
 {
     run_result res;
-    unsigned long count, k, failed_ok = 0;
+    static char clean_out[4096];
+    unsigned long count, k, failed_ok = 0, tolerated = 0;
     run_child(argc, argv, 0, &res);
     count = res.count;
     REQUIRE(res.rc == 0 && count > 0,
             "%s: the run without injected failure gives exit %d after %lu allocations: %s", what,
             res.rc, count, res.err);
     printf("%s: %lu allocations in a successful run\n", what, count);
+    snprintf(clean_out, sizeof clean_out, "%s", res.out);
+    strip_time(clean_out);
     for (k = 1; k <= count; k++) {
         run_child(argc, argv, k, &res);
+        if (res.rc == 0) {
+            strip_time(res.out);
+            CHECK(strcmp(res.out, clean_out) == 0 && res.leaked == 0,
+                  "%s: allocation %lu of %lu failing, the run succeeds with different output "
+                  "or a leak (%ld bytes): %.300s", what, k, count, res.leaked, res.out);
+            tolerated++;
+            continue;
+        }
         CHECK(res.rc == 4, "%s: allocation %lu of %lu failing gives exit %d%s, expected 4; stderr: %.1500s",
               what, k, count, res.rc, res.rc > 128 ? " (killed by a signal)" : "", res.err);
         CHECK(strncmp(res.err, "certify: error: ", 16) == 0 && strstr(res.err, "memory"),
@@ -151,8 +181,11 @@ static void every_k(int argc, char **argv, const char *what)
     run_child(argc, argv, count + 1, &res);
     CHECK(res.rc == 0, "%s: with failure injected past the count (%lu) the run fails: exit %d",
           what, count + 1, res.rc);
-    CHECK(failed_ok == count, "%s: %lu of %lu injected failures handled cleanly", what, failed_ok,
-          count);
+    CHECK(failed_ok + tolerated == count, "%s: %lu of %lu injected failures handled cleanly", what,
+          failed_ok + tolerated, count);
+    CHECK(failed_ok > 0, "%s: no injected failure was reported as exit 4", what);
+    printf("%s: %lu failures exit 4, %lu optional allocations tolerated\n", what, failed_ok,
+           tolerated);
 }
 
 static void check_model_a(void)
