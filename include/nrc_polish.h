@@ -37,12 +37,15 @@ typedef struct {
     size_t zeros;        /* pre-activations exactly 0 (kinks) */
 } nrc_polish_kkt;
 
-/* Measures net (W, b, v) on (X, y).  b may be NULL.  lambda (n) receives the
+/* Measures net (W, b, v) on (X, y).  b may be NULL.  g (n,k) may be NULL
+ * (certify's convention g_ij = 1[a_ij > 0]) or give every g_ij, e.g. the
+ * Clarke subgradients in [0, 1] at the kinks the polish found.  lambda (n) receives the
  * NNLS multipliers when non-NULL.  NRC_ERR_SYSTEM on memory failure. */
 nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
                                 const double *X, const double *y,
                                 const double *W, const double *b,
-                                const double *v, nrc_polish_kkt *out,
+                                const double *v, const double *g,
+                                nrc_polish_kkt *out,
                                 double *lambda, nrc_error *err);
 
 typedef enum {
@@ -58,6 +61,8 @@ typedef struct {
     int max_rounds;       /* pattern rounds (default 40) */
     int max_newton;       /* Newton iterations per round (default 60) */
     double tol;           /* target eps_rel and delta (default 1e-12) */
+    int always_adopt;     /* write the polished network whenever one was
+                             produced (tests, comparisons); default 0 */
 } nrc_polish_opts;
 
 /* Defaults above. */
@@ -68,7 +73,11 @@ typedef struct {
     char reason[160];          /* why it stopped, for people */
     int adopted;               /* 1: W, b, v now hold the polished network */
     nrc_polish_kkt before;     /* the GD network */
-    nrc_polish_kkt after;      /* the polished network (adopted or not) */
+    nrc_polish_kkt after;      /* the polished network (adopted or not),
+                                  g_ij = 1[a_ij > 0] as certify reads it */
+    nrc_polish_kkt clarke;     /* the same network with the Clarke g_ij in
+                                  (0, 1) at its kinks */
+    size_t kinks;              /* pairs held at a_ij = 0 with g in (0, 1) */
     double direction_move;     /* || theta_p/||theta_p|| - theta_gd/||theta_gd|| || */
     uint64_t rounds;           /* pattern rounds */
     uint64_t newton_steps;     /* Newton iterations over all rounds */

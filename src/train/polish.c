@@ -24,7 +24,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "nrc_alloc.h"
 #include "nrc_blas.h"
@@ -39,6 +38,7 @@ void nrc_polish_opts_default(nrc_polish_opts *o)
     o->max_rounds = 40;
     o->max_newton = 60;
     o->tol = 1e-12;
+    o->always_adopt = 0;
 }
 
 const char *nrc_polish_outcome_name(nrc_polish_outcome o)
@@ -52,34 +52,118 @@ const char *nrc_polish_outcome_name(nrc_polish_outcome o)
     return "unknown";
 }
 
-/* Working state of one polish run. */
+/* Working state of one polish run.
+ *
+ * Kinks.  A pair (i, j) whose pre-activation wants to cross zero in both
+ * pattern states (off: the optimum has a_ij > 0; on: a_ij < 0) sits at a
+ * kink of the exact KKT point, a_ij = 0 with a Clarke subgradient g_ij in
+ * (0, 1).  Such pairs enter a working set of sign constraints
+ * tau_p v_j <w_j, (x_i, 1)> >= 0, tau_p = sign(v_j) (+1 on, -1 off), scaled
+ * by v_j so that the dual Gram stays affine in s.  Their multipliers mu_p
+ * join lambda in the dual vector z = (lambda (n), mu (nw)); the coefficient
+ * of (x_i, 1) in u_j becomes C_ij = lambda_i y_i g_ij + tau_p mu_p, i.e.
+ * g_ij = [on] + tau_p mu_p y_i / lambda_i, a legitimate Clarke subgradient
+ * exactly when it lies in [0, 1]; otherwise the pair changes state. */
 typedef struct {
     size_t n, d, k;
     int full, bias, max_newton;
     const double *X, *y;
-    double *Kt;        /* (n,n) y_i y_l (<x_i,x_l> + [bias]) */
-    unsigned char *G;  /* (n,k) pattern */
+    double *K;         /* (n,n) <x_i,x_l> + [bias] */
+    double *Kt;        /* (n,n) y_i y_l K_il */
+    unsigned char *G;  /* (n,k) pattern (nominal state of each pair) */
     double *sig;       /* (k) sign of v_j (+1 / -1) */
     double *s;         /* (k) v_j^2 */
-    double *lam;       /* (n) multipliers at s */
-    double *H;         /* (n,n) H(s) */
-    double *Pm;        /* (n,k) (Kt (g_j o lambda))_i */
+    size_t nw, wmax;   /* working sign constraints: count, capacity */
+    size_t *wi, *wj;   /* their pairs */
+    double *wtau;      /* their signs tau_p */
+    size_t *wmap;      /* (n,k) 1 + index in the working set, 0 if none */
+    double *z;         /* (n + wmax) dual vector (lambda, mu) */
+    double *H;         /* (m,m), m = n + nw */
+    double *cc;        /* (n,k) c_ij = <u_j, (x_i, 1)> */
     double *B;         /* (k) ||u_j||^2 */
     double psi;        /* Psi(s) */
     /* scratch */
-    double *ones, *s2, *lam2, *Pm2, *B2, *H2, *grad, *ds, *Hs, *Lk, *E, *Ln;
+    double *rhs, *C, *s2, *z2, *cc2, *B2, *H2, *grad, *ds, *Hs, *Lk, *E, *Ln;
     size_t *idx, *fidx;
     unsigned char *bound;
     nrc_error *err;
 } pol_ctx;
 
-/* H(s), the QP for lambda (warm from lam), Pm, B and Psi at s.
+/* C (n,k) = lambda_i y_i g_ij + sum of the working tau_p mu_p */
+static void pol_coef(const pol_ctx *c, const double *z, double *C)
+{
+    size_t n = c->n, k = c->k, i, j, p;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < k; j++)
+            C[i * k + j] = c->G[i * k + j] ? z[i] * c->y[i] : 0.0;
+    for (p = 0; p < c->nw; p++)
+        C[c->wi[p] * k + c->wj[p]] += c->wtau[p] * z[n + p];
+}
+
+/* A dead neuron (s_j = 0) leaves the multipliers of its sign constraints
+ * undetermined (their rows of H vanish).  The one-sided derivative of Psi in
+ * s_j is then (1 - min_mu ||u_j||^2) / 2 (Danskin: the best multipliers for
+ * a neuron about to revive), so B_j is replaced by that minimum, a small
+ * QP over the neuron's own sign constraints.  Returns 1, or -1 on memory. */
+static int pol_dead_b(pol_ctx *c, const double *s, const double *cc, double *B)
+{
+    size_t n = c->n, k = c->k, j, p, q, np;
+    for (j = 0; j < k; j++) {
+        double *Hj, *cj, *mu, b;
+        size_t *rows;
+        int conv, ok;
+        if (s[j] > 0)
+            continue;
+        for (np = 0, p = 0; p < c->nw; p++)
+            np += c->wj[p] == j;
+        if (np == 0)
+            continue;
+        Hj = nrc_malloc_array(np * np, sizeof(double));
+        cj = nrc_malloc_array(np, sizeof(double));
+        mu = nrc_calloc(np, sizeof(double));
+        rows = nrc_malloc_array(np, sizeof(size_t));
+        ok = Hj && cj && mu && rows;
+        if (ok) {
+            for (np = 0, p = 0; p < c->nw; p++)
+                if (c->wj[p] == j)
+                    rows[np++] = p;
+            for (p = 0; p < np; p++) {
+                size_t ip = c->wi[rows[p]];
+                cj[p] = -c->wtau[rows[p]] * cc[ip * k + j];
+                for (q = 0; q < np; q++)
+                    Hj[p * np + q] = c->wtau[rows[p]] * c->wtau[rows[q]] *
+                                     c->K[ip * n + c->wi[rows[q]]];
+            }
+            ok = nrc_polish_qp_d(np, Hj, cj, mu, 0, &conv, c->err) == NRC_OK;
+        }
+        if (ok) {
+            /* ||u0 + sum tau mu x||^2 = B0 - 2 mu.c + mu^T Hj mu */
+            b = B[j];
+            for (p = 0; p < np; p++) {
+                double hm = 0.0;
+                for (q = 0; q < np; q++)
+                    hm += Hj[p * np + q] * mu[q];
+                b += mu[p] * (hm - 2.0 * cj[p]);
+            }
+            B[j] = b;
+        }
+        nrc_free(Hj);
+        nrc_free(cj);
+        nrc_free(mu);
+        nrc_free(rows);
+        if (!ok)
+            return -1;
+    }
+    return 1;
+}
+
+/* H(s), the dual QP for z (warm from z), c, B and Psi at s.
  * Returns 1 when feasible (every point has a live active neuron), 0 if not,
  * -1 on a system error (err set). */
-static int pol_eval(pol_ctx *c, const double *s, double *lam, double *H,
-                    double *Pm, double *B, double *psi)
+static int pol_eval(pol_ctx *c, const double *s, double *z, double *H,
+                    double *cc, double *B, double *psi)
 {
-    size_t n = c->n, k = c->k, i, l, j;
+    size_t n = c->n, k = c->k, m = n + c->nw, i, l, j, p, q;
     int conv;
     double sum;
     for (i = 0; i < n; i++) {
@@ -88,35 +172,46 @@ static int pol_eval(pol_ctx *c, const double *s, double *lam, double *H,
             for (j = 0; j < k; j++)
                 if (c->G[i * k + j] && c->G[l * k + j])
                     a += s[j];
-            H[i * n + l] = H[l * n + i] = c->Kt[i * n + l] * a;
+            H[i * m + l] = H[l * m + i] = c->Kt[i * n + l] * a;
         }
-        if (!(H[i * n + i] > 0))
+        if (!(H[i * m + i] > 0))
             return 0;
+        for (p = 0; p < c->nw; p++) {
+            size_t j0 = c->wj[p], i0 = c->wi[p];
+            double a = c->G[i * k + j0] ?
+                c->y[i] * c->wtau[p] * c->K[i * n + i0] * s[j0] : 0.0;
+            H[i * m + n + p] = H[(n + p) * m + i] = a;
+        }
     }
-    if (nrc_polish_qp_d(n, H, c->ones, lam, 1, &conv, c->err) != NRC_OK)
+    for (p = 0; p < c->nw; p++)
+        for (q = 0; q <= p; q++) {
+            double a = c->wj[p] == c->wj[q] ? s[c->wj[p]] * c->wtau[p] * c->wtau[q] *
+                       c->K[c->wi[p] * n + c->wi[q]] : 0.0;
+            H[(n + p) * m + n + q] = H[(n + q) * m + n + p] = a;
+        }
+    if (nrc_polish_qp_d(m, H, c->rhs, z, 1, &conv, c->err) != NRC_OK)
         return -1;
+    pol_coef(c, z, c->C);
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++) {
             double a = 0.0;
             for (l = 0; l < n; l++)
-                if (c->G[l * k + j])
-                    a += c->Kt[i * n + l] * lam[l];
-            Pm[i * k + j] = a;
+                a += c->K[i * n + l] * c->C[l * k + j];
+            cc[i * k + j] = a;
         }
     sum = 0.0;
     for (j = 0; j < k; j++) {
         double a = 0.0;
         for (i = 0; i < n; i++)
-            if (c->G[i * k + j])
-                a += lam[i] * Pm[i * k + j];
+            a += c->C[i * k + j] * cc[i * k + j];
         B[j] = a;
         if (c->full)
             sum += s[j];
     }
     for (i = 0; i < n; i++)
-        sum += lam[i];
+        sum += z[i];
     *psi = 0.5 * sum;
-    return 1;
+    return pol_dead_b(c, s, cc, B);
 }
 
 /* max_j of the projected gradient of Psi: grad_j = (1 - B_j) / 2, a bound
@@ -143,7 +238,8 @@ static double pol_gnorm(size_t k, const double *s, const double *B, double *grad
 static int pol_newton(pol_ctx *c, uint64_t *steps)
 {
     size_t n = c->n, k = c->k, i, j, a, b2, p, f;
-    int r = pol_eval(c, c->s, c->lam, c->H, c->Pm, c->B, &c->psi), stall = 0;
+    size_t m = n + c->nw;
+    int r = pol_eval(c, c->s, c->z, c->H, c->cc, c->B, &c->psi), stall = 0;
     if (r <= 0)
         return r;
     for (int it = 0; it < c->max_newton; it++) {
@@ -171,17 +267,23 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
             }
         }
         p = 0;
-        for (i = 0; i < n; i++)
-            if (c->lam[i] > 0)
+        for (i = 0; i < m; i++)
+            if (c->z[i] > 0)
                 c->idx[p++] = i;
-        if (p == 0 || !nrc_polish_chol_d(n, c->H, c->idx, p, c->Ln))
+        if (p == 0 || !nrc_polish_chol_d(m, c->H, c->idx, p, c->Ln))
             break;
-        /* Z = L^{-1} E (p, f), E_aj = g_{A_a j} Pm_{A_a j} */
+        /* Z = L^{-1} E (p, f), E_rj = (D_j z)_r over the support: margin row
+         * i: g_ij y_i c_ij; sign row p: [j = j_p] tau_p c_{i_p j} */
         for (b2 = 0; b2 < f; b2++) {
             j = c->fidx[b2];
             for (a = 0; a < p; a++) {
                 size_t ia = c->idx[a];
-                double e = c->G[ia * k + j] ? c->Pm[ia * k + j] : 0.0;
+                double e;
+                if (ia < n)
+                    e = c->G[ia * k + j] ? c->y[ia] * c->cc[ia * k + j] : 0.0;
+                else
+                    e = c->wj[ia - n] == j ?
+                        c->wtau[ia - n] * c->cc[c->wi[ia - n] * k + j] : 0.0;
                 for (size_t q = 0; q < a; q++)
                     e -= c->Ln[a * p + q] * c->E[q * k + b2];
                 c->E[a * k + b2] = e / c->Ln[a * p + a];
@@ -225,8 +327,8 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
                 double t = c->s[c->fidx[a]] + alpha * c->ds[a];
                 c->s2[c->fidx[a]] = t > 0 ? t : 0.0;
             }
-            memcpy(c->lam2, c->lam, n * sizeof(double));
-            r = pol_eval(c, c->s2, c->lam2, c->H2, c->Pm2, c->B2, &psi2);
+            memcpy(c->z2, c->z, m * sizeof(double));
+            r = pol_eval(c, c->s2, c->z2, c->H2, c->cc2, c->B2, &psi2);
             if (r < 0)
                 return -1;
             if (r == 0)
@@ -239,9 +341,9 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
                 accepted = 1;
                 stall = (g2 < 0.5 * gnorm || gnorm > 1e-9) ? 0 : stall + 1;
                 memcpy(c->s, c->s2, k * sizeof(double));
-                memcpy(c->lam, c->lam2, n * sizeof(double));
-                memcpy(c->H, c->H2, n * n * sizeof(double));
-                memcpy(c->Pm, c->Pm2, n * k * sizeof(double));
+                memcpy(c->z, c->z2, m * sizeof(double));
+                memcpy(c->H, c->H2, m * m * sizeof(double));
+                memcpy(c->cc, c->cc2, n * k * sizeof(double));
                 memcpy(c->B, c->B2, k * sizeof(double));
                 c->psi = psi2;
                 break;
@@ -264,9 +366,10 @@ static void pol_materialize(pol_ctx *c, const double *v0, double *Wp, double *bp
     size_t n = c->n, k = c->k, i, j;
     for (j = 0; j < k; j++)
         vp[j] = c->full ? c->sig[j] * sqrt(c->s[j]) : v0[j];
+    pol_coef(c, c->z, c->C);
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++)
-            M[i * k + j] = c->G[i * k + j] ? c->lam[i] * c->y[i] * vp[j] : 0.0;
+            M[i * k + j] = c->C[i * k + j] * vp[j];
     nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, c->d, n, 1.0, M, k, c->X, c->d, 0.0, Wp, c->d);
     if (bp)
         for (j = 0; j < k; j++) {
@@ -309,43 +412,56 @@ static double pol_direction_move(size_t d, size_t k, int full, const double *W1,
 
 static void pol_free(pol_ctx *c)
 {
-    nrc_free(c->Kt); nrc_free(c->G); nrc_free(c->sig); nrc_free(c->s);
-    nrc_free(c->lam); nrc_free(c->H); nrc_free(c->Pm); nrc_free(c->B);
-    nrc_free(c->ones); nrc_free(c->s2); nrc_free(c->lam2); nrc_free(c->Pm2);
-    nrc_free(c->B2); nrc_free(c->H2); nrc_free(c->grad); nrc_free(c->ds);
-    nrc_free(c->Hs); nrc_free(c->Lk); nrc_free(c->E); nrc_free(c->Ln);
-    nrc_free(c->idx); nrc_free(c->fidx); nrc_free(c->bound);
+    nrc_free(c->K); nrc_free(c->Kt); nrc_free(c->G); nrc_free(c->sig);
+    nrc_free(c->s); nrc_free(c->wi); nrc_free(c->wj); nrc_free(c->wtau);
+    nrc_free(c->wmap); nrc_free(c->z); nrc_free(c->H); nrc_free(c->cc);
+    nrc_free(c->B); nrc_free(c->rhs); nrc_free(c->C); nrc_free(c->s2);
+    nrc_free(c->z2); nrc_free(c->cc2); nrc_free(c->B2); nrc_free(c->H2);
+    nrc_free(c->grad); nrc_free(c->ds); nrc_free(c->Hs); nrc_free(c->Lk);
+    nrc_free(c->E); nrc_free(c->Ln); nrc_free(c->idx); nrc_free(c->fidx);
+    nrc_free(c->bound);
 }
 
 static int pol_alloc(pol_ctx *c)
 {
-    size_t n = c->n, k = c->k, m = n > k ? n : k;
+    size_t n = c->n, k = c->k, m, mm;
+    /* working sign constraints: a few per point suffice in practice */
+    c->wmax = n * k < 4 * n + 64 ? n * k : 4 * n + 64;
+    m = n + c->wmax;
+    mm = m > k ? m : k;
+    c->K = nrc_malloc_array(n * n, sizeof(double));
     c->Kt = nrc_malloc_array(n * n, sizeof(double));
     c->G = nrc_calloc(n * k, 1);
     c->sig = nrc_malloc_array(k, sizeof(double));
     c->s = nrc_malloc_array(k, sizeof(double));
-    c->lam = nrc_malloc_array(n, sizeof(double));
-    c->H = nrc_malloc_array(n * n, sizeof(double));
-    c->Pm = nrc_malloc_array(n * k, sizeof(double));
+    c->wi = nrc_malloc_array(c->wmax, sizeof(size_t));
+    c->wj = nrc_malloc_array(c->wmax, sizeof(size_t));
+    c->wtau = nrc_malloc_array(c->wmax, sizeof(double));
+    c->wmap = nrc_calloc(n * k, sizeof(size_t));
+    c->z = nrc_calloc(m, sizeof(double));
+    c->H = nrc_malloc_array(m * m, sizeof(double));
+    c->cc = nrc_malloc_array(n * k, sizeof(double));
     c->B = nrc_malloc_array(k, sizeof(double));
-    c->ones = nrc_malloc_array(n, sizeof(double));
+    c->rhs = nrc_calloc(m, sizeof(double));
+    c->C = nrc_malloc_array(n * k, sizeof(double));
     c->s2 = nrc_malloc_array(k, sizeof(double));
-    c->lam2 = nrc_malloc_array(n, sizeof(double));
-    c->Pm2 = nrc_malloc_array(n * k, sizeof(double));
+    c->z2 = nrc_calloc(m, sizeof(double));
+    c->cc2 = nrc_malloc_array(n * k, sizeof(double));
     c->B2 = nrc_malloc_array(k, sizeof(double));
-    c->H2 = nrc_malloc_array(n * n, sizeof(double));
+    c->H2 = nrc_malloc_array(m * m, sizeof(double));
     c->grad = nrc_malloc_array(k, sizeof(double));
     c->ds = nrc_malloc_array(k, sizeof(double));
     c->Hs = nrc_malloc_array(k * k, sizeof(double));
     c->Lk = nrc_malloc_array(k * k, sizeof(double));
-    c->E = nrc_malloc_array(n * k, sizeof(double));
-    c->Ln = nrc_malloc_array(n * n, sizeof(double));
-    c->idx = nrc_malloc_array(m, sizeof(size_t));
+    c->E = nrc_malloc_array(m * k, sizeof(double));
+    c->Ln = nrc_malloc_array(m * m, sizeof(double));
+    c->idx = nrc_malloc_array(mm, sizeof(size_t));
     c->fidx = nrc_malloc_array(k, sizeof(size_t));
     c->bound = nrc_calloc(k, 1);
-    return c->Kt && c->G && c->sig && c->s && c->lam && c->H && c->Pm && c->B &&
-           c->ones && c->s2 && c->lam2 && c->Pm2 && c->B2 && c->H2 && c->grad &&
-           c->ds && c->Hs && c->Lk && c->E && c->Ln && c->idx && c->fidx && c->bound;
+    return c->K && c->Kt && c->G && c->sig && c->s && c->wi && c->wj && c->wtau &&
+           c->wmap && c->z && c->H && c->cc && c->B && c->rhs && c->C && c->s2 &&
+           c->z2 && c->cc2 && c->B2 && c->H2 && c->grad && c->ds && c->Hs &&
+           c->Lk && c->E && c->Ln && c->idx && c->fidx && c->bound;
 }
 
 nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
@@ -355,9 +471,9 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
 {
     pol_ctx c;
     double *Wp = NULL, *bp = NULL, *vp = NULL, *A = NULL, *Rb = NULL, *Nb = NULL;
-    double *q = NULL, *M = NULL;
+    double *q = NULL, *M = NULL, *gk = NULL;
     size_t i, j;
-    int consistent = 0, infeasible = 0, r;
+    int consistent = 0, infeasible = 0, full_ws = 0, r;
     nrc_status st = NRC_OK;
 
     memset(res, 0, sizeof *res);
@@ -379,27 +495,31 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
     M = nrc_malloc_array(n * k, sizeof(double));
     Nb = nrc_malloc_array(n, sizeof(double));
     q = nrc_malloc_array(n, sizeof(double));
-    if (!pol_alloc(&c) || !Wp || (b && !bp) || !vp || !A || !Rb || !M || !Nb || !q) {
+    gk = nrc_malloc_array(n * k, sizeof(double));
+    if (!pol_alloc(&c) || !gk || !Wp || (b && !bp) || !vp || !A || !Rb || !M || !Nb || !q) {
         st = nrc_error_set(err, NRC_ERR_SYSTEM,
                            "out of memory for the polish (n=%zu, d=%zu, k=%zu)", n, d, k);
         goto done;
     }
-    st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, W, b, v, &res->before, c.lam, err);
+    st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, W, b, v, NULL, &res->before,
+                              c.z, err);
     if (st != NRC_OK)
         goto done;
-    res->after = res->before;
+    res->after = res->clarke = res->before;
     if (!(res->before.q_min > 0)) {
         res->outcome = NRC_POLISH_SKIPPED;
         snprintf(res->reason, sizeof res->reason,
                  "the network does not fit the data (min margin %.3g)", res->before.q_min);
         goto done;
     }
-    /* Kt = y y^T o (X X^T + [bias]) */
-    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, d, 1.0, X, d, X, d, 0.0, c.Kt, n);
+    /* K = X X^T + [bias], Kt = y y^T o K */
+    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, d, 1.0, X, d, X, d, 0.0, c.K, n);
     for (i = 0; i < n; i++) {
-        c.ones[i] = 1.0;
-        for (size_t l = 0; l < n; l++)
-            c.Kt[i * n + l] = y[i] * y[l] * (c.Kt[i * n + l] + (b ? 1.0 : 0.0));
+        c.rhs[i] = 1.0;
+        for (size_t l = 0; l < n; l++) {
+            c.K[i * n + l] += b ? 1.0 : 0.0;
+            c.Kt[i * n + l] = y[i] * y[l] * c.K[i * n + l];
+        }
     }
     /* start: theta / sqrt(q_min) (full) or (W, b) / q_min (fixed v): only the
      * pattern, the signs and s = v^2 matter; lambda warm-starts from NNLS */
@@ -410,22 +530,14 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
     }
     for (i = 0; i < n * k; i++)
         c.G[i] = A[i] > 0;
-    if (getenv("NRC_POLISH_DEBUG")) {
-        for (j = 0; j < k; j++) {
-            fprintf(stderr, "neuron %2zu v %+.4e s %.4e g ", j, v[j], c.s[j]);
-            for (i = 0; i < n; i++)
-                fprintf(stderr, "%c", c.G[i * k + j] ? (y[i] > 0 ? '+' : '-') : '.');
-            fprintf(stderr, "\n");
-        }
-    }
     for (int round = 1; round <= o->max_rounds; round++) {
         uint64_t flips = 0;
+        size_t p;
         res->rounds = (uint64_t)round;
-        if (c.full) {
+        if (c.full)
             r = pol_newton(&c, &res->newton_steps);
-        } else {
-            r = pol_eval(&c, c.s, c.lam, c.H, c.Pm, c.B, &c.psi);
-        }
+        else
+            r = pol_eval(&c, c.s, c.z, c.H, c.cc, c.B, &c.psi);
         if (r < 0) {
             st = NRC_ERR_SYSTEM;
             goto done;
@@ -436,66 +548,112 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
         }
         pol_materialize(&c, v, Wp, bp, vp, M);
         nrc_train_forward_d(n, d, k, X, y, Wp, bp, vp, A, Rb, Nb, q);
+        /* working sign constraints: is each active one a Clarke kink? */
+        for (p = 0; p < c.nw; p++) {
+            size_t ip = c.wi[p], jp = c.wj[p];
+            double mu = c.z[n + p], lam = c.z[ip], g;
+            if (!(mu > 0))
+                continue;
+            g = lam > 0 ? c.G[ip * k + jp] + c.wtau[p] * mu * y[ip] / lam :
+                c.wtau[p] * mu * y[ip] * INFINITY;
+            if (g > 1.0 + 1e-9 || g < -1e-9) {
+                /* the pair wants the other state: release it there */
+                c.G[ip * k + jp] = g > 1.0;
+                c.wmap[ip * k + jp] = 0;
+                c.wi[p] = c.wi[c.nw - 1];
+                c.wj[p] = c.wj[c.nw - 1];
+                c.wtau[p] = c.wtau[c.nw - 1];
+                c.z[n + p] = c.z[n + c.nw - 1];
+                c.nw--;
+                if (p < c.nw)
+                    c.wmap[c.wi[p] * k + c.wj[p]] = p + 1;
+                p--;
+                flips++;
+            }
+        }
         for (j = 0; j < k; j++) {
             if (c.full && !(c.s[j] > 0))
                 continue;   /* dead: w_j = 0, every a_ij = 0, g is free */
             for (i = 0; i < n; i++) {
                 unsigned char g = A[i * k + j] > 0;
-                if (g != c.G[i * k + j]) {
-                    c.G[i * k + j] = g;
-                    flips++;
+                if (c.wmap[i * k + j] || g == c.G[i * k + j])
+                    continue;
+                if (c.nw == c.wmax) {
+                    full_ws = 1;
+                    break;
                 }
+                /* hold the pair at its state by a sign constraint */
+                c.wi[c.nw] = i;
+                c.wj[c.nw] = j;
+                c.wtau[c.nw] = c.sig[j] * (c.G[i * k + j] ? 1.0 : -1.0);
+                c.z[n + c.nw] = 0.0;
+                c.nw++;
+                c.wmap[i * k + j] = c.nw;
+                flips++;
             }
         }
-        if (getenv("NRC_POLISH_DEBUG") && atoi(getenv("NRC_POLISH_DEBUG")) > 1) {
-            for (j = 0; j < k; j++) {
-                fprintf(stderr, "  neuron %2zu s %.4e B %.6f g ", j, c.s[j], c.B[j]);
-                for (i = 0; i < n; i++)
-                    fprintf(stderr, "%c", c.G[i * k + j] ? (y[i] > 0 ? '+' : '-') : '.');
-                fprintf(stderr, "  a ");
-                for (i = 0; i < n; i++)
-                    fprintf(stderr, " %+.2e", A[i * k + j]);
-                fprintf(stderr, "\n");
-            }
-        }
-        if (getenv("NRC_POLISH_DEBUG")) {
-            size_t nd = 0;
-            for (j = 0; j < k; j++) nd += !(c.s[j] > 0);
-            fprintf(stderr, "round %d psi %.17g flips %llu dead %zu newton %llu gn %.3g\n", round, c.psi,
-                    (unsigned long long)flips, nd, (unsigned long long)res->newton_steps,
-                    pol_gnorm(k, c.s, c.B, NULL, c.full));
-        }
+        if (full_ws)
+            break;
         if (flips == 0) {
             consistent = 1;
             break;
         }
         res->pattern_changes += flips;
     }
-    if (infeasible) {
+    if (infeasible || full_ws) {
         res->outcome = NRC_POLISH_DEGENERATE;
-        snprintf(res->reason, sizeof res->reason,
-                 "after %" PRIu64 " pattern changes a point has no active neuron left",
-                 res->pattern_changes);
+        if (infeasible)
+            snprintf(res->reason, sizeof res->reason,
+                     "after %" PRIu64 " pattern changes a point has no active neuron left",
+                     res->pattern_changes);
+        else
+            snprintf(res->reason, sizeof res->reason,
+                     "more than %zu pre-activations want to cross zero", c.wmax);
         goto done;
     }
-    st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, Wp, bp, vp, &res->after, NULL, err);
+    /* the Clarke subgradients: g_ij at kinks from the multipliers */
+    for (i = 0; i < n * k; i++)
+        gk[i] = A[i] > 0;
+    res->kinks = 0;
+    for (size_t p = 0; p < c.nw; p++) {
+        size_t ip = c.wi[p], jp = c.wj[p];
+        double mu = c.z[n + p], lam = c.z[ip];
+        if (mu > 0 && lam > 0) {
+            double g = c.G[ip * k + jp] + c.wtau[p] * mu * y[ip] / lam;
+            gk[ip * k + jp] = g < 0 ? 0.0 : g > 1 ? 1.0 : g;
+            res->kinks++;
+        } else {
+            gk[ip * k + jp] = c.G[ip * k + jp];
+        }
+    }
+    st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, Wp, bp, vp, NULL, &res->after,
+                              NULL, err);
+    if (st == NRC_OK)
+        st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, Wp, bp, vp, gk, &res->clarke,
+                                  NULL, err);
     if (st != NRC_OK)
         goto done;
     if (!consistent) {
         res->outcome = NRC_POLISH_DEGENERATE;
         snprintf(res->reason, sizeof res->reason,
                  "the activation pattern did not settle in %d rounds (%" PRIu64
-                 " changes); a kink or a cycle", o->max_rounds, res->pattern_changes);
-    } else if (res->after.eps_rel <= o->tol && res->after.delta <= o->tol) {
+                 " changes)", o->max_rounds, res->pattern_changes);
+    } else if (res->clarke.eps_rel <= o->tol && res->clarke.delta <= o->tol) {
         res->outcome = NRC_POLISH_CONVERGED;
-        snprintf(res->reason, sizeof res->reason,
-                 "eps_rel %.3g and delta %.3g at most %.3g", res->after.eps_rel,
-                 res->after.delta, o->tol);
+        if (res->kinks)
+            snprintf(res->reason, sizeof res->reason,
+                     "KKT to eps_rel %.3g with %zu kinks (g in (0,1)); with g in {0,1} "
+                     "as certify reads it, eps_rel %.3g",
+                     res->clarke.eps_rel, res->kinks, res->after.eps_rel);
+        else
+            snprintf(res->reason, sizeof res->reason,
+                     "eps_rel %.3g and delta %.3g at most %.3g", res->after.eps_rel,
+                     res->after.delta, o->tol);
     } else {
         res->outcome = NRC_POLISH_NOT_CONVERGED;
         snprintf(res->reason, sizeof res->reason,
                  "eps_rel %.3g, delta %.3g above %.3g after %" PRIu64 " Newton steps",
-                 res->after.eps_rel, res->after.delta, o->tol, res->newton_steps);
+                 res->clarke.eps_rel, res->clarke.delta, o->tol, res->newton_steps);
     }
     res->direction_move = pol_direction_move(d, k, c.full, W, b, v, Wp, bp, vp);
     for (j = 0; j < k; j++) {
@@ -508,8 +666,9 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
         else
             res->dead++;
     }
-    if (res->after.q_min > 0 && res->after.eps_rel < res->before.eps_rel &&
-        res->after.norm_margin >= res->before.norm_margin * (1.0 - 1e-12)) {
+    if (o->always_adopt ||
+        (res->after.q_min > 0 && res->after.eps_rel < res->before.eps_rel &&
+         res->after.norm_margin >= res->before.norm_margin * (1.0 - 1e-12))) {
         memcpy(W, Wp, k * d * sizeof(double));
         if (b)
             memcpy(b, bp, k * sizeof(double));
@@ -519,7 +678,7 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
 done:
     pol_free(&c);
     nrc_free(Wp); nrc_free(bp); nrc_free(vp); nrc_free(A); nrc_free(Rb);
-    nrc_free(M); nrc_free(Nb); nrc_free(q);
+    nrc_free(M); nrc_free(Nb); nrc_free(q); nrc_free(gk);
     return st;
 }
 

@@ -2,7 +2,8 @@
  * (include/nrc_polish.h).  Search level: untrusted binary64.  It follows the
  * definitions certify uses (spec/CERTIFICATE.md, kkt), so that the polish can
  * judge its own result the way the certificate will:
- *   g_ij = 1[a_ij > 0] (an exact zero counts as g = 0),
+ *   g_ij = 1[a_ij > 0] (an exact zero counts as g = 0), unless the caller
+ *   passes g (n,k): then those values (Clarke subgradients at kinks),
  *   Gram <h_i, h_l> = y_i y_l [(<x_i, x_l> + [bias]) (S diag(v^2) S^T)_il
  *                              + (R R^T)_il]   (R R^T only for the full variant)
  *   lambda = argmin_{lambda >= 0} 1/2 lambda^T Gram lambda - lambda^T <theta, h>
@@ -19,7 +20,8 @@
 nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
                                 const double *X, const double *y,
                                 const double *W, const double *b,
-                                const double *v, nrc_polish_kkt *out,
+                                const double *v, const double *g,
+                                nrc_polish_kkt *out,
                                 double *lambda, nrc_error *err)
 {
     int full = !fix_v, conv;
@@ -50,7 +52,7 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
     for (i = 0; i < n; i++)
         qmin = q[i] < qmin ? q[i] : qmin;
     for (i = 0; i < n * k; i++) {
-        Sv[i] = A[i] > 0 ? v[i % k] : 0.0;
+        Sv[i] = (g ? g[i] : A[i] > 0) * v[i % k];
         zeros += A[i] == 0.0;
     }
     nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, d, 1.0, X, d, X, d, 0.0, K, n);
@@ -70,7 +72,7 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
     /* M (n,k) := lambda_i y_i g_ij (reusing Sv); U (k,d) = M^T X */
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++)
-            Sv[i * k + j] = A[i * k + j] > 0 ? lam[i] * y[i] : 0.0;
+            Sv[i * k + j] = (g ? g[i * k + j] : A[i * k + j] > 0) * (lam[i] * y[i]);
     nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, d, n, 1.0, Sv, k, X, d, 0.0, U, d);
     for (j = 0; j < k; j++) {
         double nw = 0.0, rv, sb = 0.0, sr = 0.0;
