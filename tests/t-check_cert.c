@@ -347,6 +347,8 @@ static void malformed_certificates(void)
         json_array_set_new(at(f.cert, "kkt.lambda"), 3, json_string(bad_hex[t]));
         expect_malformed(&f, bad_hex[t], "kkt.lambda[3]: not a hex float");
     }
+    json_array_set_new(at(f.cert, "kkt.lambda"), 3, json_stringn("0x1p-2\0junk", 11));
+    expect_malformed(&f, "embedded NUL", "is not allowed"); /* jansson refuses \\u0000; check_parse.c would too */
     json_array_set_new(at(f.cert, "kkt.lambda"), 3, json_real(0.25));
     expect_malformed(&f, "JSON number", "kkt.lambda[3]: not a hex float");
     json_array_set_new(at(f.cert, "kkt.lambda"), 3, json_string("0x1.c28f5c28f5c29p-3"));

@@ -48,7 +48,9 @@ static nrc_status hex_value(json_t *v, const char *path, double *out, nrc_error 
 {
     if (!json_is_string(v))
         return nrc_error_set(err, NRC_ERR_INPUT, "%s: not a hex float (expected a string)", path);
-    if (!nrc_check_hex_parse(json_string_value(v), out))
+    /* a JSON string may contain \u0000: the hex must be the whole string */
+    if (json_string_length(v) != strlen(json_string_value(v)) ||
+        !nrc_check_hex_parse(json_string_value(v), out))
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "%s: not a hex float (\"%.60s\" is not exactly a finite binary64 in C99 hex form)",
                              path, json_string_value(v));
