@@ -85,9 +85,11 @@ for f in "$MODELS"/ok_hostile_*.bin; do
     cert="$tmp/out-fast/cert.json"
     # Closed-form truths.
     case $name in
-    zero_network)   # N = 0 everywhere: no point fits, nothing flips.
-        if [ "$answer" = 1 ] && grep -q '"all_correct": false' "$cert" &&
-           [ "$(certified_flips "$cert")" -eq 0 ]; then pass zero_network_truth
+    zero_network)   # N = 0 everywhere: no point fits, nothing flips (or the
+                    # documented refusal: ||theta||^2 = 0 makes the
+                    # normalized margin undefined).
+        if [ "$answer" = 3 ] || { [ "$answer" = 1 ] && grep -q '"all_correct": false' "$cert" &&
+           [ "$(certified_flips "$cert")" -eq 0 ]; }; then pass zero_network_truth
         else fail zero_network_truth "exit $answer, certified flips $(certified_flips "$cert")"; fi ;;
     n1_d1_k1|one_class)  # N >= 0 on the whole ray x - s z: no flip exists.
         if [ "$answer" = 1 ] && [ "$(certified_flips "$cert")" -eq 0 ]; then pass "${name}_truth"
