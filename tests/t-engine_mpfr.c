@@ -597,6 +597,33 @@ static void test_alloc_failure(void)
         nrc_engine_clear(&e);
     }
     nrc_alloc_fail_at(0);
+    {   /* a threaded product: every job's allocation may fail */
+        size_t r = 40, q = 40, t;
+        double *M = nrc_calloc(r * q, sizeof(double)), *R0 = nrc_calloc(r * r, sizeof(double));
+        double *R1 = nrc_calloc(r * r, sizeof(double)), *S0 = nrc_calloc(r * r, sizeof(double));
+        double *S1 = nrc_calloc(r * r, sizeof(double));
+        nrc_engine e;
+        REQUIRE(M && R0 && R1 && S0 && S1, "alloc");
+        for (t = 0; t < r * q; t++)
+            M[t] = (double)(t % 7) - 3.0;
+        REQUIRE(nrc_engine_init(&e, "mpfr", 2, &err) == NRC_OK, "init");
+        REQUIRE(nrc_engine_gemm(&e, r, r, q, M, NULL, q, M, q, R0, R1, r, &err) == NRC_OK, "gemm");
+        int failed = 0, passed = 0;
+        for (k = 1; k < 10; k++) {
+            nrc_alloc_fail_at(k);
+            st = nrc_engine_gemm(&e, r, r, q, M, NULL, q, M, q, S0, S1, r, &err);
+            nrc_alloc_fail_at(0);
+            CHECK(st == NRC_OK || st == NRC_ERR_SYSTEM, "threaded k=%lu: status %d", k, (int)st);
+            failed += st == NRC_ERR_SYSTEM;
+            passed += st == NRC_OK;
+            if (st == NRC_OK)
+                CHECK(memcmp(R0, S0, r * r * sizeof(double)) == 0 &&
+                      memcmp(R1, S1, r * r * sizeof(double)) == 0, "threaded k=%lu: other bits", k);
+        }
+        CHECK(failed >= 4 && passed >= 1, "threaded: %d failures, %d successes", failed, passed);
+        nrc_engine_clear(&e);
+        nrc_free(M); nrc_free(R0); nrc_free(R1); nrc_free(S0); nrc_free(S1);
+    }
 }
 
 /* The tightest enclosure sits inside every valid one: the fast engine's
@@ -635,6 +662,62 @@ static void test_inside_fast(void)
     engines_clear();
 }
 
+/* Rows split over threads: the same bits for 1, 2 and 3 threads (each entry
+ * is computed the same way whoever computes it), and still optimal. */
+static void test_threads(void)
+{
+    size_t r = 37, c = 23, q = 50, t, e, n = 0;
+    double *Alo = nrc_calloc(r * q, sizeof(double)), *Ahi = nrc_calloc(r * q, sizeof(double));
+    double *B = nrc_calloc(c * q, sizeof(double)), *C[3][2];
+    nrc_engine en[3];
+    nrc_error err;
+    arf_t x;
+    REQUIRE(Alo && Ahi && B, "alloc");
+    rs = tl_seed() * 13 + 11;
+    fill(Alo, r * q, NMODES);
+    fill(B, c * q, NMODES);
+    for (t = 0; t < r * q; t++) {
+        Ahi[t] = (t % 3) ? Alo[t] : Alo[t] + fabs(Alo[t]) * 0x1p-10;
+        if (!isfinite(Ahi[t]))
+            Ahi[t] = Alo[t];
+    }
+    for (e = 0; e < 3; e++) {
+        C[e][0] = nrc_calloc(r * c, sizeof(double));
+        C[e][1] = nrc_calloc(r * c, sizeof(double));
+        REQUIRE(C[e][0] && C[e][1], "alloc");
+        REQUIRE(nrc_engine_init(en + e, "mpfr", (int)e + 1, &err) == NRC_OK, "init: %s", err.msg);
+    }
+    for (n = 0; n < 2; n++) {   /* point A, then interval A */
+        for (e = 0; e < 3; e++)
+            CHECK(nrc_engine_gemm(en + e, r, c, q, Alo, n ? Ahi : NULL, q, B, q, C[e][0], C[e][1], c,
+                                  &err) == NRC_OK, "status");
+        for (e = 1; e < 3; e++)
+            CHECK(memcmp(C[0][0], C[e][0], r * c * sizeof(double)) == 0 &&
+                  memcmp(C[0][1], C[e][1], r * c * sizeof(double)) == 0,
+                  "%s A: %zu threads give other bits than 1", n ? "interval" : "point", e + 1);
+    }
+    arf_init(x);   /* and the point product is the optimal one */
+    for (e = 0; e < 3; e++)
+        nrc_engine_gemm(en + e, r, c, q, Alo, NULL, q, B, q, C[e][0], C[e][1], c, &err);
+    for (t = 0; t < r * c; t++) {
+        double ol, oh;
+        nrc_exact_dot(x, q, Alo + (t / c) * q, 1, B + (t % c) * q, 1);
+        optimal(x, &ol, &oh);
+        if (!same_bits(ol, C[1][0][t]) || !same_bits(oh, C[1][1][t])) {
+            CHECK(0, "entry %zu: 2 threads [%a, %a], exact rounds to [%a, %a]", t, C[1][0][t],
+                  C[1][1][t], ol, oh);
+            break;
+        }
+    }
+    arf_clear(x);
+    for (e = 0; e < 3; e++) {
+        nrc_engine_clear(en + e);
+        nrc_free(C[e][0]);
+        nrc_free(C[e][1]);
+    }
+    nrc_free(Alo); nrc_free(Ahi); nrc_free(B);
+}
+
 int main(void)
 {
     RUN(test_gemm_random);
@@ -646,5 +729,6 @@ int main(void)
     RUN(test_environment);
     RUN(test_alloc_failure);
     RUN(test_inside_fast);
+    RUN(test_threads);
     return tl_exit();
 }

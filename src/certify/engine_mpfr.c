@@ -28,13 +28,15 @@
  * pipeline derives from several outputs is still arbitrated exactly
  * (include/nrc_exact.h).
  *
- * Costs: about three MPFR calls per term of a product, i.e. a few hundred
- * binary64 operations; this engine is the reference, not the default. */
+ * Costs: one to three MPFR calls per term of a product, i.e. a few hundred
+ * binary64 operations; this engine is the reference, not the default.
+ * gemm splits its rows over e->threads threads (same bits for any count). */
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <mpfr.h>
 #include "nrc_alloc.h"
 #include "nrc_engine.h"
@@ -283,15 +285,69 @@ static int row_is_point(const double *lo, const double *hi, size_t q)
     return 1;
 }
 
+/* Rows [r0, r1) of a gemm call; B is shared (read only), the rest is the
+ * job's own, so jobs run in parallel and every entry is computed exactly as
+ * with one thread (same bits for any thread count). */
+typedef struct {
+    const mp_state *ms;
+    size_t r0, r1, c, q, lda, ldb, ldc;
+    const double *Alo, *Ahi, *B;
+    const mp_pool *pb;
+    mp_pool pa;          /* this job's row of A: lo, then hi */
+    double *Clo, *Chi;
+} gemm_job;
+
+static void gemm_rows(gemm_job *J)
+{
+    const mp_state *ms = J->ms;
+    size_t i, l, q = J->q;
+    mp_work w;
+    work_init(&w);
+    for (i = J->r0; i < J->r1; i++) {
+        const double *lo = J->Alo + i * J->lda, *hi = J->Ahi ? J->Ahi + i * J->lda : NULL;
+        const __mpfr_struct *alo = J->pa.x, *ahi = J->pa.x;
+        pool_set(&J->pa, 0, lo, q);
+        if (!row_is_point(lo, hi, q)) {
+            pool_set(&J->pa, q, hi, q);
+            ahi = J->pa.x + q;
+        }
+        for (l = 0; l < J->c; l++) {
+            const __mpfr_struct *b = J->pb->x + l * q;
+            const double *bd = J->B + l * J->ldb;
+            double *out_lo = J->Clo + i * J->ldc + l, *out_hi = J->Chi + i * J->ldc + l;
+            const mp_acc *xh = alo == ahi ? &w.sl : &w.sh;
+            mpfr_prec_t p = ms->prec0;
+            gemm_entry(&w, p, q, alo, ahi, b, bd);
+            while (!acc_finish(&w.sl, xh, out_lo, out_hi) && p < ms->cap) {
+                p = next_prec(p, ms->cap);
+                gemm_entry(&w, p, q, alo, ahi, b, bd);
+            }
+        }
+    }
+    work_clear(&w);
+}
+
+static void *gemm_thread(void *arg)
+{
+    gemm_rows((gemm_job *)arg);
+    return NULL;
+}
+
+/* Below this many terms a call runs on one thread (thread start-up would
+ * cost more than it saves). */
+#define MP_GEMM_THREAD_MIN 32768.0
+#define MP_THREADS_MAX 64
+
 static nrc_status mp_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
                           const double *Alo, const double *Ahi, size_t lda,
                           const double *B, size_t ldb, double *Clo, double *Chi,
                           size_t ldc, nrc_error *err)
 {
-    const mp_state *ms = state_of(e);
-    mp_pool pb, pa;
-    mp_work w;
-    size_t i, l;
+    mp_pool pb;
+    gemm_job job[MP_THREADS_MAX];
+    pthread_t tid[MP_THREADS_MAX];
+    int started[MP_THREADS_MAX];
+    size_t i, l, nt = 1, t;
     nrc_status st;
     if (r == 0 || c == 0)
         return NRC_OK;
@@ -303,40 +359,45 @@ static nrc_status mp_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
     }
     if (c > SIZE_MAX / q)
         return nrc_error_set(err, NRC_ERR_SYSTEM, "mpfr gemm: %zu x %zu is too large", c, q);
+    /* Threads only where MPFR keeps its state per thread (TLS build). */
+    if (e->threads > 1 && mpfr_buildopt_tls_p() &&
+        (double)r * (double)c * (double)q >= MP_GEMM_THREAD_MIN) {
+        nt = (size_t)e->threads < r ? (size_t)e->threads : r;
+        if (nt > MP_THREADS_MAX)
+            nt = MP_THREADS_MAX;
+    }
     st = pool_init(&pb, c * q, err);
     if (st != NRC_OK)
         return st;
-    st = pool_init(&pa, 2 * q, err);
-    if (st != NRC_OK) {
-        pool_clear(&pb);
-        return st;
-    }
     for (l = 0; l < c; l++)
         pool_set(&pb, l * q, B + l * ldb, q);
-    work_init(&w);
-    for (i = 0; i < r; i++) {
-        const double *lo = Alo + i * lda, *hi = Ahi ? Ahi + i * lda : NULL;
-        const __mpfr_struct *alo = pa.x, *ahi = pa.x;
-        pool_set(&pa, 0, lo, q);
-        if (!row_is_point(lo, hi, q)) {
-            pool_set(&pa, q, hi, q);
-            ahi = pa.x + q;
-        }
-        for (l = 0; l < c; l++) {
-            const __mpfr_struct *b = pb.x + l * q;
-            const double *bd = B + l * ldb;
-            double *out_lo = Clo + i * ldc + l, *out_hi = Chi + i * ldc + l;
-            const mp_acc *xh = alo == ahi ? &w.sl : &w.sh;
-            mpfr_prec_t p = ms->prec0;
-            gemm_entry(&w, p, q, alo, ahi, b, bd);
-            while (!acc_finish(&w.sl, xh, out_lo, out_hi) && p < ms->cap) {
-                p = next_prec(p, ms->cap);
-                gemm_entry(&w, p, q, alo, ahi, b, bd);
-            }
+    for (t = 0; t < nt; t++) {
+        gemm_job *J = job + t;
+        J->ms = state_of(e);
+        J->r0 = r * t / nt;
+        J->r1 = r * (t + 1) / nt;
+        J->c = c; J->q = q; J->lda = lda; J->ldb = ldb; J->ldc = ldc;
+        J->Alo = Alo; J->Ahi = Ahi; J->B = B; J->pb = &pb;
+        J->Clo = Clo; J->Chi = Chi;
+        st = pool_init(&J->pa, 2 * q, err);
+        if (st != NRC_OK) {
+            while (t-- > 0)
+                pool_clear(&job[t].pa);
+            pool_clear(&pb);
+            return st;
         }
     }
-    work_clear(&w);
-    pool_clear(&pa);
+    for (t = 1; t < nt; t++)
+        started[t] = pthread_create(tid + t, NULL, gemm_thread, job + t) == 0;
+    gemm_rows(job);
+    for (t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            gemm_rows(job + t);   /* no thread: do it here, same bits */
+    }
+    for (t = 0; t < nt; t++)
+        pool_clear(&job[t].pa);
     pool_clear(&pb);
     return NRC_OK;
 }
