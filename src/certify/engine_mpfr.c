@@ -31,8 +31,6 @@
  * Costs: one to three MPFR calls per term of a product, i.e. a few hundred
  * binary64 operations; this engine is the reference, not the default.
  * gemm splits its rows over e->threads threads (same bits for any count). */
-#include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,8 +40,8 @@
 #include "nrc_engine.h"
 
 /* Default starting precision (bits); NRC_ENGINE_MPFR_PREC in the
- * environment overrides it (clamped to [53, cap]; tests start at 53 to
- * exercise the escalation). */
+ * environment overrides it (an integer in [53, cap], else a usage error at
+ * init; tests start at 53 to exercise the escalation). */
 #ifndef NRC_ENGINE_MPFR_PREC
 #define NRC_ENGINE_MPFR_PREC 128
 #endif
