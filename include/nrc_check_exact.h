@@ -118,6 +118,13 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
 void nrc_cfix_dot(nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b,
                   uint64_t *scratch_pos, uint64_t *scratch_neg);
 
+/* sum_t a_t b_t where idx (ascending, nidx entries) lists every t with
+ * a_t != 0 (a superset is fine): the same value as nrc_cfix_dot, skipping
+ * the zeros of a on the fast path. */
+void nrc_cfix_dot_support(nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b,
+                          const size_t *idx, size_t nidx,
+                          uint64_t *scratch_pos, uint64_t *scratch_neg);
+
 /* Entry t of f as a dyadic. */
 void nrc_cfix_get(nrc_cdy *r, const nrc_cfix *f, size_t t);
 

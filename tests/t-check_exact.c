@@ -199,6 +199,33 @@ static void fix_dot_matches_rationals(void)
                 it = iters;
             }
         }
+        /* restricted to the support of a sparsified copy: same as the full dot */
+        {
+            double as[40];
+            size_t idx[40], nidx = 0;
+            nrc_cfix fs;
+            nrc_cdy r2, r3;
+            for (i = 0; i < len; i++) {
+                as[i] = (rnd() % 3 == 0) ? 0.0 : a[i];
+                if (as[i] != 0.0 || rnd() % 5 == 0)
+                    idx[nidx++] = i;   /* supersets are allowed */
+            }
+            nrc_cfix_init(&fs);
+            nrc_cdy_init(&r2);
+            nrc_cdy_init(&r3);
+            REQUIRE(nrc_cfix_set_d(&fs, as, len, 1, NULL) == NRC_OK, "alloc");
+            if (fs.limbs + fb.limbs + 1 <= 64) {
+                nrc_cfix_dot(&r2, &fs, &fb, sp, sn);
+                nrc_cfix_dot_support(&r3, &fs, &fb, idx, nidx, sp, sn);
+                if (nrc_cdy_cmp(&r2, &r3) != 0) {
+                    CHECK(0, "iteration %ld: dot over the support differs", it);
+                    it = iters;
+                }
+            }
+            nrc_cfix_clear(&fs);
+            nrc_cdy_clear(&r2);
+            nrc_cdy_clear(&r3);
+        }
         /* entries read back exactly */
         for (i = 0; i < len; i++) {
             nrc_cfix_get(&r, &fa, i);

@@ -58,9 +58,8 @@ static void cdy_array_free(nrc_cdy *a, size_t count)
     nrc_free(a);
 }
 
-static nrc_status dot(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b)
+static nrc_status ensure_scratch(ctx_t *c, size_t need)
 {
-    size_t need = a->limbs + b->limbs + 1;
     if (need > c->s_limbs) {
         uint64_t *p = nrc_realloc(c->sp, need * sizeof(uint64_t));
         if (!p)
@@ -72,7 +71,25 @@ static nrc_status dot(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b
         c->sn = p;
         c->s_limbs = need;
     }
+    return NRC_OK;
+}
+
+static nrc_status dot(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b)
+{
+    nrc_status st = ensure_scratch(c, a->limbs + b->limbs + 1);
+    if (st)
+        return st;
     nrc_cfix_dot(r, a, b, c->sp, c->sn);
+    return NRC_OK;
+}
+
+static nrc_status dot_support(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b,
+                              const size_t *idx, size_t nidx)
+{
+    nrc_status st = ensure_scratch(c, a->limbs + b->limbs + 1);
+    if (st)
+        return st;
+    nrc_cfix_dot_support(r, a, b, idx, nidx, c->sp, c->sn);
     return NRC_OK;
 }
 
@@ -607,12 +624,14 @@ static nrc_status kkt_residual(ctx_t *c, const unsigned char *is_kink, nrc_cdy *
     size_t i, j, t, kk;
     nrc_status st = NRC_OK;
     double *coef = nrc_malloc_array(c->n, sizeof(double));
+    size_t *support = nrc_malloc_array(c->n, sizeof(size_t)), nsup;
     nrc_cfix *Xc = nrc_malloc_array(c->d, sizeof *Xc);
     nrc_cfix cf;
     nrc_cdy *S = cdy_array(c->d);
     nrc_cdy sb, tmp, g;
-    if (!coef || !Xc || !S) {
+    if (!coef || !support || !Xc || !S) {
         nrc_free(coef);
+        nrc_free(support);
         nrc_free(Xc);
         cdy_array_free(S, c->d);
         return oom(c);
@@ -629,13 +648,17 @@ static nrc_status kkt_residual(ctx_t *c, const unsigned char *is_kink, nrc_cdy *
     for (j = 0; j < c->k && !st; j++) {
         /* coef_i = y_i lambda_i where a_ij > 0 (exact in binary64: a sign
          * change), 0 where a_ij < 0; kinks are added below exactly. */
-        for (i = 0; i < c->n; i++)
+        nsup = 0;
+        for (i = 0; i < c->n; i++) {
             coef[i] = nrc_cdy_sgn(&c->A[i * c->k + j]) > 0
                           ? (M->y[i] < 0 ? -C->lambda[i] : C->lambda[i]) : 0.0;
+            if (coef[i] != 0.0)
+                support[nsup++] = i;
+        }
         if ((st = nrc_cfix_set_d(&cf, coef, c->n, 1, c->err)))
             break;
         for (t = 0; t < c->d; t++)
-            if ((st = dot(c, &S[t], &cf, &Xc[t])))
+            if ((st = dot_support(c, &S[t], &cf, &Xc[t], support, nsup)))
                 break;
         if (st)
             break;
@@ -689,6 +712,7 @@ static nrc_status kkt_residual(ctx_t *c, const unsigned char *is_kink, nrc_cdy *
     nrc_free(Xc);
     nrc_cfix_clear(&cf);
     nrc_free(coef);
+    nrc_free(support);
     cdy_array_free(S, c->d);
     nrc_cdy_clear(&sb);
     nrc_cdy_clear(&tmp);
