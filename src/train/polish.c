@@ -111,7 +111,7 @@ static int pol_dead_b(pol_ctx *c, const double *s, const double *cc, double *B)
     for (j = 0; j < k; j++) {
         double *Hj, *cj, *mu, b;
         size_t *rows;
-        int conv, ok;
+        int conv, ok, oom;
         if (s[j] > 0)
             continue;
         for (np = 0, p = 0; p < c->nw; p++)
@@ -123,6 +123,7 @@ static int pol_dead_b(pol_ctx *c, const double *s, const double *cc, double *B)
         mu = nrc_calloc(np, sizeof(double));
         rows = nrc_malloc_array(np, sizeof(size_t));
         ok = Hj && cj && mu && rows;
+        oom = !ok;
         if (ok) {
             for (np = 0, p = 0; p < c->nw; p++)
                 if (c->wj[p] == j)
@@ -151,8 +152,12 @@ static int pol_dead_b(pol_ctx *c, const double *s, const double *cc, double *B)
         nrc_free(cj);
         nrc_free(mu);
         nrc_free(rows);
-        if (!ok)
+        if (!ok) {
+            if (oom)
+                nrc_error_set(c->err, NRC_ERR_SYSTEM,
+                              "out of memory for the polish (dead neuron %zu)", j);
             return -1;
+        }
     }
     return 1;
 }
@@ -358,6 +363,30 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
     return 1;
 }
 
+/* A pattern change can leave a point whose only active neurons died in an
+ * earlier round (a neuron of the other class had been serving it through
+ * the linearization).  Such points get their dead same-class active
+ * neurons back, at the largest live s, and Newton takes it from there. */
+static void pol_revive(pol_ctx *c)
+{
+    size_t n = c->n, k = c->k, i, j;
+    double smax = 0.0;
+    for (j = 0; j < k; j++)
+        smax = c->s[j] > smax ? c->s[j] : smax;
+    if (!(smax > 0))
+        return;
+    for (i = 0; i < n; i++) {
+        int served = 0;
+        for (j = 0; j < k && !served; j++)
+            served = c->G[i * k + j] && c->s[j] > 0 && c->y[i] * c->sig[j] > 0;
+        if (served)
+            continue;
+        for (j = 0; j < k; j++)
+            if (c->G[i * k + j] && !(c->s[j] > 0) && c->y[i] * c->sig[j] > 0)
+                c->s[j] = smax;
+    }
+}
+
 /* W' = M^T X, b'_j = sum_i M_ij with M_ij = lambda_i y_i g_ij v'_j, and
  * v'_j = sign_j sqrt(s_j) (v0 unchanged with the second layer fixed). */
 static void pol_materialize(pol_ctx *c, const double *v0, double *Wp, double *bp,
@@ -535,6 +564,8 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
         size_t p;
         res->rounds = (uint64_t)round;
         if (c.full)
+            pol_revive(&c);
+        if (c.full)
             r = pol_newton(&c, &res->newton_steps);
         else
             r = pol_eval(&c, c.s, c.z, c.H, c.cc, c.B, &c.psi);
@@ -556,9 +587,9 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
                 continue;
             g = lam > 0 ? c.G[ip * k + jp] + c.wtau[p] * mu * y[ip] / lam :
                 c.wtau[p] * mu * y[ip] * INFINITY;
-            if (g > 1.0 + 1e-9 || g < -1e-9) {
-                /* the pair wants the other state: release it there */
-                c.G[ip * k + jp] = g > 1.0;
+            if (g > 1.0 - 1e-9) {
+                /* even g = 1 keeps a_ij > 0: the pair is plainly on */
+                c.G[ip * k + jp] = 1;
                 c.wmap[ip * k + jp] = 0;
                 c.wi[p] = c.wi[c.nw - 1];
                 c.wj[p] = c.wj[c.nw - 1];
@@ -578,6 +609,17 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
                 unsigned char g = A[i * k + j] > 0;
                 if (c.wmap[i * k + j] || g == c.G[i * k + j])
                     continue;
+                /* on but a_ij <= 0, or off with a_ij > 0 for a neuron of
+                 * the point's own class (y_i v_j > 0): switching cannot
+                 * oscillate (the own term moves a_ij further the same way) */
+                if (c.G[i * k + j] || y[i] * c.sig[j] > 0) {
+                    c.G[i * k + j] = g;
+                    flips++;
+                    continue;
+                }
+                /* off, a_ij > 0, opposite class: turning it on would push
+                 * a_ij down again; hold it at a_ij <= 0 (a kink if the
+                 * constraint binds, with g = mu_p / lambda_i) */
                 if (c.nw == c.wmax) {
                     full_ws = 1;
                     break;
@@ -585,7 +627,7 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
                 /* hold the pair at its state by a sign constraint */
                 c.wi[c.nw] = i;
                 c.wj[c.nw] = j;
-                c.wtau[c.nw] = c.sig[j] * (c.G[i * k + j] ? 1.0 : -1.0);
+                c.wtau[c.nw] = -c.sig[j];
                 c.z[n + c.nw] = 0.0;
                 c.nw++;
                 c.wmap[i * k + j] = c.nw;

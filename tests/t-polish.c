@@ -1,0 +1,344 @@
+/* KKT polish (src/train/polish*.c, spec/POLISH.md).
+ *   - the bounded QP satisfies its own KKT conditions on random PSD problems;
+ *   - exactly orthogonal data, one neuron per point, both classes: the KKT
+ *     point is known in closed form (full and fixed second layer) and the
+ *     polish reaches it to rounding, also from a start whose pattern is wrong;
+ *   - random problems in and out of the nearly-orthogonal regime, trained by
+ *     GD here: the polish converges (Clarke residual at rounding level),
+ *     every margin is >= 1 up to rounding and the normalized margin is at
+ *     least the GD one;
+ *   - determinism, and every allocation failing cleanly. */
+#include <math.h>
+#include <string.h>
+#include "testlib.h"
+#include "nrc_alloc.h"
+#include "nrc_data.h"
+#include "nrc_polish.h"
+#include "nrc_rng.h"
+#include "nrc_train.h"
+
+/* min_i q_i of a network */
+static double min_margin(size_t n, size_t d, size_t k, const double *X, const double *y,
+                         const double *W, const double *b, const double *v)
+{
+    double *A = nrc_malloc_array(n * k, sizeof(double)), *R = nrc_malloc_array(n * k, sizeof(double));
+    double *N = nrc_malloc_array(n, sizeof(double)), *q = nrc_malloc_array(n, sizeof(double));
+    double m = NAN;
+    if (A && R && N && q) {
+        nrc_train_forward_ref_d(n, d, k, X, y, W, b, v, A, R, N, q);
+        m = INFINITY;
+        for (size_t i = 0; i < n; i++)
+            m = q[i] < m ? q[i] : m;
+    }
+    nrc_free(A); nrc_free(R); nrc_free(N); nrc_free(q);
+    return m;
+}
+
+/* ---- the QP ---- */
+static void polish_qp_random(void)
+{
+    nrc_rng r;
+    nrc_error err;
+    long iters = 200 * tl_mult();
+    nrc_rng_init(&r, tl_seed(), 11);
+    for (long it = 0; it < iters; it++) {
+        size_t n = 1 + nrc_rng_below(&r, 12), rk = 1 + nrc_rng_below(&r, n + 3), i, l, t;
+        double F[15 * 12], H[12 * 12], c[12], x[12], scale = 0.0;
+        int conv;
+        for (t = 0; t < rk * n; t++)
+            F[t] = nrc_rng_normal_d(&r);
+        for (i = 0; i < n; i++)
+            x[i] = nrc_rng_normal_d(&r);   /* z0 for the singular case */
+        for (i = 0; i < n; i++) {
+            c[i] = nrc_rng_normal_d(&r);
+            for (l = 0; l < n; l++) {
+                double s = 0.0;
+                for (t = 0; t < rk; t++)
+                    s += F[t * n + i] * F[t * n + l];
+                H[i * n + l] = s;
+            }
+        }
+        /* a singular H may leave the QP unbounded: then take c = H z0, so
+         * that every direction with H e = 0 has c.e = 0 */
+        if (rk < n)
+            for (i = 0; i < n; i++) {
+                double s = 0.0;
+                for (l = 0; l < n; l++)
+                    s += H[i * n + l] * x[l];
+                c[i] = s;
+            }
+        REQUIRE(nrc_polish_qp_d(n, H, c, x, 0, &conv, &err) == NRC_OK, "qp: %s", err.msg);
+        for (i = 0; i < n; i++) {
+            double g = c[i], a = fabs(c[i]);
+            for (l = 0; l < n; l++) {
+                g -= H[i * n + l] * x[l];
+                a += fabs(H[i * n + l] * x[l]);
+            }
+            scale = a > scale ? a : scale;
+            CHECK(x[i] >= 0, "it %ld: x[%zu] = %g < 0", it, i, x[i]);
+            /* optimality: w = c - Hx <= 0 where x = 0, w = 0 where x > 0 */
+            if (x[i] > 0)
+                CHECK(fabs(g) <= 1e-9 * (a + 1.0), "it %ld n %zu rank %zu: x[%zu] = %g > 0 "
+                      "but w = %g", it, n, rk, i, x[i], g);
+            else
+                CHECK(g <= 1e-9 * (a + 1.0), "it %ld n %zu rank %zu: x[%zu] = 0 but w = %g > 0",
+                      it, n, rk, i, g);
+        }
+        if (tl_case_failed)
+            return;
+    }
+}
+
+/* ---- exactly orthogonal data: closed form ---- */
+/* x_i = rad e_i (d >= n), y_i = +1 for even i, -1 for odd i; k = n.
+ * Full: at the KKT point each neuron serves one point: w_i = v_i lambda_i
+ * y_i x_i, ||u_i|| = lambda_i rad = 1 (balancedness), q_i = v_i^2 rad = 1,
+ * so v_i^2 = 1/rad, ||theta||^2 = 2n/rad, normalized margin rad/(2n).
+ * Fixed v = +-1/sqrt(k) (alternating, matching the labels): lambda_i =
+ * k/rad^2, ||W||^2 = n k / rad^2, q_min/||W|| = rad/sqrt(nk). */
+enum { ON = 6, OD = 9 };
+static void ortho_setup(int fix_v, int wrong, double rad, double *X, double *y,
+                        double *W, double *v)
+{
+    nrc_rng r;
+    nrc_rng_init(&r, tl_seed(), 12);
+    memset(X, 0, sizeof(double) * ON * OD);
+    for (size_t i = 0; i < ON; i++) {
+        X[i * OD + i] = rad;
+        y[i] = i % 2 ? -1.0 : 1.0;
+    }
+    for (size_t j = 0; j < ON; j++) {
+        double alpha = 0.5 + nrc_rng_uniform_d(&r), beta = 0.5 + nrc_rng_uniform_d(&r);
+        for (size_t t = 0; t < OD; t++)
+            W[j * OD + t] = (t == j ? alpha : -0.01) + 1e-3 * nrc_rng_normal_d(&r);
+        v[j] = fix_v ? y[j] / sqrt((double)ON) : beta * y[j];
+    }
+    if (wrong) /* neuron 0 (class +1) also active on point 1 (class -1) */
+        W[0 * OD + 1] = 0.3;
+}
+
+static void ortho_case(int fix_v, int wrong)
+{
+    const double rad = 3.0;
+    double X[ON * OD], y[ON], W[ON * OD], v[ON], W2[ON * OD], v2[ON];
+    nrc_polish_opts o;
+    nrc_polish_result res, res2;
+    nrc_error err;
+    ortho_setup(fix_v, wrong, rad, X, y, W, v);
+    nrc_polish_opts_default(&o);
+    o.fix_v = fix_v;
+    memcpy(W2, W, sizeof W);
+    memcpy(v2, v, sizeof v);
+    REQUIRE(nrc_polish_run_d(&o, ON, OD, ON, X, y, W, NULL, v, &res, &err) == NRC_OK,
+            "polish: %s", err.msg);
+    CHECK(res.outcome == NRC_POLISH_CONVERGED && res.adopted && res.kinks == 0,
+          "fix_v %d wrong %d: outcome %s (%s), adopted %d, kinks %zu", fix_v, wrong,
+          nrc_polish_outcome_name(res.outcome), res.reason, res.adopted, res.kinks);
+    CHECK(res.after.eps_rel <= 1e-14 && res.after.delta <= 1e-14,
+          "eps_rel %g delta %g (certify's reading)", res.after.eps_rel, res.after.delta);
+    CHECK(fabs(res.after.q_min - 1.0) <= 1e-14, "q_min %.17g", res.after.q_min);
+    if (!fix_v) {
+        CHECK(fabs(res.after.norm_margin - rad / (2.0 * ON)) <= 1e-14 * rad / (2.0 * ON),
+              "normalized margin %.17g, closed form %.17g", res.after.norm_margin,
+              rad / (2.0 * ON));
+        for (size_t j = 0; j < ON; j++)
+            CHECK(fabs(v[j] * v[j] - 1.0 / rad) <= 1e-14 && v[j] * y[j] > 0,
+                  "v[%zu] = %.17g, v^2 should be 1/%g", j, v[j], rad);
+    } else {
+        double want = rad / sqrt((double)ON * ON);
+        CHECK(fabs(res.after.norm_margin - want) <= 1e-14 * want,
+              "q_min/||W|| %.17g, closed form %.17g", res.after.norm_margin, want);
+    }
+    /* one neuron per point: w_j is a multiple of x_j, exactly */
+    for (size_t j = 0, bad = 0; j < ON && !bad; j++)
+        for (size_t t = 0; t < OD && !bad; t++)
+            if (t != j && W[j * OD + t] != 0.0) {
+                CHECK(0, "W[%zu][%zu] = %g, expected 0", j, t, W[j * OD + t]);
+                bad = 1;
+            }
+    CHECK(res.after.norm_margin >= res.before.norm_margin, "normalized margin fell: %g < %g",
+          res.after.norm_margin, res.before.norm_margin);
+    if (wrong)
+        CHECK(res.pattern_changes > 0, "the wrong pattern was not changed");
+    /* deterministic: the same input gives the same bytes */
+    REQUIRE(nrc_polish_run_d(&o, ON, OD, ON, X, y, W2, NULL, v2, &res2, &err) == NRC_OK,
+            "polish: %s", err.msg);
+    CHECK(memcmp(W, W2, sizeof W) == 0 && memcmp(v, v2, sizeof v) == 0 &&
+          memcmp(&res.after, &res2.after, sizeof res.after) == 0,
+          "two runs on the same input differ");
+}
+
+static void polish_orthogonal_full(void) { ortho_case(0, 0); }
+static void polish_orthogonal_full_wrong_pattern(void) { ortho_case(0, 1); }
+static void polish_orthogonal_fixed_v(void) { ortho_case(1, 0); }
+static void polish_orthogonal_fixed_v_wrong_pattern(void) { ortho_case(1, 1); }
+
+/* ---- random problems trained by GD ---- */
+typedef struct {
+    size_t n, d, k;
+    nrc_data_kind data;
+    int bias, fix_v;
+    uint64_t steps;
+} rcase;
+
+static void random_case(const rcase *rc, uint64_t seed)
+{
+    size_t n = rc->n, d = rc->d, k = rc->k;
+    double *X = nrc_malloc_array(n * d, sizeof(double)), *y = nrc_malloc_array(n, sizeof(double));
+    double *W = nrc_malloc_array(k * d, sizeof(double)), *v = nrc_malloc_array(k, sizeof(double));
+    double *b = nrc_malloc_array(k, sizeof(double)), *W2 = nrc_malloc_array(k * d, sizeof(double));
+    double *v2 = nrc_malloc_array(k, sizeof(double)), *b2 = nrc_malloc_array(k, sizeof(double));
+    nrc_train_opts to = {n, d, k, rc->bias, rc->fix_v, NRC_LOSS_LOGISTIC,
+                         NRC_SCHEDULE_NORMALIZED, 0.1, rc->steps};
+    nrc_train_progress fin;
+    nrc_polish_opts o;
+    nrc_polish_result res, res2;
+    nrc_error err;
+    double qm;
+    if (!X || !y || !W || !v || !b || !W2 || !v2 || !b2) {
+        CHECK(0, "out of memory");
+        goto out;
+    }
+    nrc_data_generate(rc->data, NRC_LABELS_BALANCED, n, d, seed, NRC_RNG_STREAM_TRAIN, X, y);
+    nrc_train_init_d(d, k, 1e-2, rc->fix_v, seed, W, rc->bias ? b : NULL, v);
+    if (nrc_train_run_d(&to, X, y, W, rc->bias ? b : NULL, v, NULL, NULL, &fin, &err) != NRC_OK) {
+        CHECK(0, "train: %s", err.msg);
+        goto out;
+    }
+    if (!(fin.q_min > 0)) {
+        CHECK(0, "seed %llu n %zu d %zu k %zu: GD did not fit the data (q_min %g)",
+              (unsigned long long)seed, n, d, k, fin.q_min);
+        goto out;
+    }
+    memcpy(W2, W, k * d * sizeof(double));
+    memcpy(v2, v, k * sizeof(double));
+    memcpy(b2, b, k * sizeof(double));
+    nrc_polish_opts_default(&o);
+    o.fix_v = rc->fix_v;
+    o.always_adopt = 1;
+    if (nrc_polish_run_d(&o, n, d, k, X, y, W, rc->bias ? b : NULL, v, &res, &err) != NRC_OK) {
+        CHECK(0, "polish: %s", err.msg);
+        goto out;
+    }
+    CHECK(res.outcome == NRC_POLISH_CONVERGED && res.adopted,
+          "seed %llu n %zu d %zu k %zu bias %d fix_v %d: outcome %s (%s)",
+          (unsigned long long)seed, n, d, k, rc->bias, rc->fix_v,
+          nrc_polish_outcome_name(res.outcome), res.reason);
+    CHECK(res.clarke.eps_rel <= 1e-12 && res.clarke.delta <= 1e-12,
+          "seed %llu: Clarke eps_rel %g, delta %g", (unsigned long long)seed,
+          res.clarke.eps_rel, res.clarke.delta);
+    qm = min_margin(n, d, k, X, y, W, rc->bias ? b : NULL, v);
+    CHECK(qm >= 1.0 - 1e-12, "seed %llu: polished min margin %.17g < 1", (unsigned long long)seed, qm);
+    CHECK(res.clarke.norm_margin >= res.before.norm_margin * (1.0 - 1e-12),
+          "seed %llu: normalized margin %.17g below GD's %.17g", (unsigned long long)seed,
+          res.clarke.norm_margin, res.before.norm_margin);
+    CHECK(res.direction_move >= 0 && res.direction_move <= 2.0, "direction move %g",
+          res.direction_move);
+    /* deterministic */
+    if (nrc_polish_run_d(&o, n, d, k, X, y, W2, rc->bias ? b2 : NULL, v2, &res2, &err) != NRC_OK) {
+        CHECK(0, "polish: %s", err.msg);
+        goto out;
+    }
+    CHECK(memcmp(W, W2, k * d * sizeof(double)) == 0 && memcmp(v, v2, k * sizeof(double)) == 0 &&
+          (!rc->bias || memcmp(b, b2, k * sizeof(double)) == 0) &&
+          memcmp(&res.clarke, &res2.clarke, sizeof res.clarke) == 0 &&
+          res.pattern_changes == res2.pattern_changes,
+          "seed %llu: two polish runs differ", (unsigned long long)seed);
+out:
+    nrc_free(X); nrc_free(y); nrc_free(W); nrc_free(v); nrc_free(b);
+    nrc_free(W2); nrc_free(v2); nrc_free(b2);
+}
+
+static void polish_random_in_regime(void)
+{
+    /* sphere data, d >> n^2 log n: eps_data well below 0.1 */
+    static const rcase cs[] = {
+        {6, 4000, 8, NRC_DATA_SPHERE, 0, 0, 400},
+        {6, 4000, 8, NRC_DATA_SPHERE, 1, 0, 400},
+        {6, 4000, 8, NRC_DATA_SPHERE, 0, 1, 400},
+        {8, 6000, 12, NRC_DATA_SPHERE, 1, 1, 400},
+    };
+    long reps = tl_mult();
+    for (long r = 0; r < reps; r++)
+        for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++)
+            random_case(&cs[c], tl_seed() + 7 * (uint64_t)r + c);
+}
+
+static void polish_random_out_of_regime(void)
+{
+    static const rcase cs[] = {
+        {20, 400, 20, NRC_DATA_SPHERE, 0, 0, 300},
+        {30, 100, 30, NRC_DATA_GAUSSIAN, 0, 0, 500},
+        {12, 60, 10, NRC_DATA_GAUSSIAN, 1, 0, 600},
+        {10, 200, 10, NRC_DATA_SPHERE, 1, 1, 500},
+    };
+    long reps = tl_mult();
+    for (long r = 0; r < reps; r++)
+        for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++)
+            random_case(&cs[c], tl_seed() + 13 * (uint64_t)r + c);
+}
+
+/* A network that does not fit the data is left alone, with a reason. */
+static void polish_skips_unfitted(void)
+{
+    double X[ON * OD], y[ON], W[ON * OD], v[ON], W0[ON * OD];
+    nrc_polish_opts o;
+    nrc_polish_result res;
+    nrc_error err;
+    ortho_setup(0, 0, 3.0, X, y, W, v);
+    v[2] = -v[2];   /* point 2 now has a negative margin */
+    memcpy(W0, W, sizeof W);
+    nrc_polish_opts_default(&o);
+    REQUIRE(nrc_polish_run_d(&o, ON, OD, ON, X, y, W, NULL, v, &res, &err) == NRC_OK,
+            "polish: %s", err.msg);
+    CHECK(res.outcome == NRC_POLISH_SKIPPED && !res.adopted && res.reason[0],
+          "outcome %s", nrc_polish_outcome_name(res.outcome));
+    CHECK(memcmp(W, W0, sizeof W) == 0, "weights changed");
+}
+
+/* Every allocation fails cleanly: NRC_ERR_SYSTEM and the weights untouched. */
+static void polish_allocation_failures(void)
+{
+    double X[ON * OD], y[ON], W[ON * OD], v[ON], W0[ON * OD], v0[ON];
+    nrc_polish_opts o;
+    nrc_polish_result res;
+    nrc_error err;
+    unsigned long before, total;
+    ortho_setup(0, 1, 3.0, X, y, W, v);
+    memcpy(W0, W, sizeof W);
+    memcpy(v0, v, sizeof v);
+    nrc_polish_opts_default(&o);
+    before = nrc_alloc_count();
+    REQUIRE(nrc_polish_run_d(&o, ON, OD, ON, X, y, W, NULL, v, &res, &err) == NRC_OK,
+            "polish: %s", err.msg);
+    total = nrc_alloc_count() - before;
+    for (unsigned long f = 1; f <= total; f++) {
+        nrc_status st;
+        memcpy(W, W0, sizeof W);
+        memcpy(v, v0, sizeof v);
+        nrc_alloc_fail_at(nrc_alloc_count() + f);
+        st = nrc_polish_run_d(&o, ON, OD, ON, X, y, W, NULL, v, &res, &err);
+        nrc_alloc_fail_at(0);
+        CHECK(st == NRC_ERR_SYSTEM || st == NRC_OK, "allocation %lu: status %d", f, (int)st);
+        if (st == NRC_ERR_SYSTEM)
+            CHECK(memcmp(W, W0, sizeof W) == 0 && memcmp(v, v0, sizeof v) == 0 &&
+                  strstr(err.msg, "memory"),
+                  "allocation %lu failed: weights changed or message '%s'", f, err.msg);
+        if (tl_case_failed)
+            return;
+    }
+}
+
+int main(void)
+{
+    RUN(polish_qp_random);
+    RUN(polish_orthogonal_full);
+    RUN(polish_orthogonal_full_wrong_pattern);
+    RUN(polish_orthogonal_fixed_v);
+    RUN(polish_orthogonal_fixed_v_wrong_pattern);
+    RUN(polish_skips_unfitted);
+    RUN(polish_random_in_regime);
+    RUN(polish_random_out_of_regime);
+    RUN(polish_allocation_failures);
+    return tl_exit();
+}
