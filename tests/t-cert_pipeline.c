@@ -703,6 +703,31 @@ static void test_sign_trap(void)
     nrc_model_clear(&M);
 }
 
+/* A pre-activation that is positive but below the smallest subnormal
+ * (2^-1200): its rounded lower bound is 0, yet g_ij must be 1 in the KKT
+ * residual (the checker uses the exact sign). */
+static void test_tiny_preactivation(void)
+{
+    nrc_model M;
+    nrc_certify_result C;
+    nrc_error err;
+    nrc_model_init(&M);
+    REQUIRE(nrc_model_alloc(&M, 2, 3, 3, 0, 0, &err) == NRC_OK, "alloc");
+    /* x_1 = (2, 2^-600, 0), x_2 = (0, 0, 2); w_1 = e_1, w_2 = 2^-600 e_2,
+     * w_3 = e_3; v = (1, 1, -1) */
+    M.X[0] = 2.0; M.X[1] = 0x1p-600; M.y[0] = 1.0;
+    M.X[5] = 2.0; M.y[1] = -1.0;
+    M.W[0] = 1.0; M.W[4] = 0x1p-600; M.W[8] = 1.0;
+    M.v[0] = 1.0; M.v[1] = 1.0; M.v[2] = -1.0;
+    REQUIRE(run_engine(&M, "fast", &C, NULL) == 1, "certify");
+    CHECK(C.all_correct, "fit");
+    CHECK(C.kkt_certified, "kkt certified");
+    verify_exact(&M, &C, "tiny-preact");
+    compare_engines(&M, &C, "tiny-preact");
+    nrc_certify_result_clear(&C);
+    nrc_model_clear(&M);
+}
+
 /* The margin direction and the point selection. */
 static void test_options(void)
 {
@@ -812,6 +837,7 @@ int main(void)
     RUN(test_biases);
     RUN(test_fixed_second_layer);
     RUN(test_exact_kinks);
+    RUN(test_tiny_preactivation);
     RUN(test_options);
     RUN(test_nnls);
     RUN(test_alloc_failures);

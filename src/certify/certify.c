@@ -67,6 +67,9 @@ typedef struct {
     /* pre-activation enclosures, decided: (n, k) train, (m, k) test */
     double *Alo, *Ahi, *Tlo, *Thi;
     unsigned char *kink;      /* (n, k): a_ij == 0 exactly */
+    signed char *Asgn;        /* (n, k): exact sign of a_ij (g_ij = Asgn > 0);
+                               * NOT lo > 0: a tiny positive a_ij may round
+                               * down to lo = 0 */
     /* N(x) enclosures and decided signs */
     double *Nlo, *Nhi, *NTlo, *NThi;
     int *sgn, *sgnT;
@@ -102,7 +105,8 @@ static void *alloc_d(size_t a, size_t b)
  * exact arbiter, which either finds them exactly 0 (a kink: [0, 0]) or
  * replaces the enclosure by the exact value rounded outward. */
 static nrc_status preact(run_t *R, size_t r, const double *P, double *lo,
-                         double *hi, unsigned char *kink, nrc_error *err)
+                         double *hi, unsigned char *kink, signed char *sgn,
+                         nrc_error *err)
 {
     size_t i, j, k = R->k, d = R->d;
     nrc_status st = nrc_engine_gemm(R->e, r, k, d, P, NULL, d, R->M->W, d, lo, hi, k, err);
@@ -117,12 +121,17 @@ static nrc_status preact(run_t *R, size_t r, const double *P, double *lo,
     arf_init(a);
     for (i = 0; i < r; i++)
         for (j = 0; j < k; j++) {
-            if (lo[i * k + j] > 0 || hi[i * k + j] < 0)
+            if (lo[i * k + j] > 0 || hi[i * k + j] < 0) {
+                if (sgn)
+                    sgn[i * k + j] = lo[i * k + j] > 0 ? 1 : -1;
                 continue;
+            }
             nrc_exact_preact(a, d, R->M->W + j * d, P + i * d, R->b ? R->b + j : NULL);
             R->C->arbiter_preact++;
             lo[i * k + j] = nrc_exact_get_lo(a);
             hi[i * k + j] = nrc_exact_get_hi(a);
+            if (sgn)
+                sgn[i * k + j] = (signed char)nrc_exact_sgn(a);
             if (arf_is_zero(a) && kink)
                 kink[i * k + j] = 1;
         }
@@ -212,14 +221,14 @@ static nrc_status phase_forward(run_t *R, nrc_error *err)
     double *vlo = NULL, *vhi = NULL;
     nrc_status st;
 
-    st = preact(R, n, M->X, R->Alo, R->Ahi, R->kink, err);
+    st = preact(R, n, M->X, R->Alo, R->Ahi, R->kink, R->Asgn, err);
     preact_d(R, n, M->X, R->Ad);
     if (m && (C->opt.points & NRC_POINTS_TEST))
         preact_d(R, m, M->Xt, R->ATd);
     if (st == NRC_OK)
         st = forward_N(R, n, M->X, R->Alo, R->Ahi, R->Nlo, R->Nhi, R->sgn, err);
     if (st == NRC_OK && m && (C->opt.points & NRC_POINTS_TEST)) {
-        st = preact(R, m, M->Xt, R->Tlo, R->Thi, NULL, err);
+        st = preact(R, m, M->Xt, R->Tlo, R->Thi, NULL, NULL, err);
         if (st == NRC_OK)
             st = forward_N(R, m, M->Xt, R->Tlo, R->Thi, R->NTlo, R->NThi, R->sgnT, err);
     }
@@ -593,7 +602,7 @@ static nrc_status kkt_lambda_d(run_t *R, double *lambda, nrc_error *err)
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++) {
             double a = R->Ad[i * k + j];
-            int g = R->Alo[i * k + j] > 0;        /* kinks: g = 0 */
+            int g = R->Asgn[i * k + j] > 0;       /* kinks: g = 0 */
             Sv[i * k + j] = g ? M->v[j] : 0.0;
             Rl[i * k + j] = a > 0 ? a : 0.0;
         }
@@ -690,7 +699,7 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
     for (j = 0; j < k; j++)
         for (i = 0; i < n; i++) {
             double lo = R->Alo[i * k + j], hi = R->Ahi[i * k + j];
-            Mt[j * n + i] = lo > 0 ? ly[i] : 0.0;
+            Mt[j * n + i] = R->Asgn[i * k + j] > 0 ? ly[i] : 0.0;
             RLo[j * n + i] = lo > 0 ? lo : 0.0;
             RHi[j * n + i] = hi > 0 ? hi : 0.0;
         }
@@ -929,6 +938,7 @@ nrc_status nrc_certify_run(const nrc_model *M, const nrc_certify_options *o,
     R.Alo = alloc_d(n, k);
     R.Ahi = alloc_d(n, k);
     R.kink = nrc_calloc((n && k) ? n * k : 1, 1);
+    R.Asgn = nrc_calloc((n && k) ? n * k : 1, 1);
     R.Nlo = alloc_d(n, 1);
     R.Nhi = alloc_d(n, 1);
     R.sgn = nrc_calloc(n, sizeof(int));
@@ -954,7 +964,7 @@ nrc_status nrc_certify_run(const nrc_model *M, const nrc_certify_options *o,
     R.zd = alloc_d(d, 1);
     C->neuron_norm_upper = alloc_d(k, 1);
     C->flips = nrc_calloc(C->nflips ? C->nflips : 1, sizeof(nrc_flip));
-    if (!R.Alo || !R.Ahi || !R.kink || !R.Nlo || !R.Nhi || !R.sgn || !R.xlo || !R.xhi ||
+    if (!R.Alo || !R.Ahi || !R.kink || !R.Asgn || !R.Nlo || !R.Nhi || !R.sgn || !R.xlo || !R.xhi ||
         !R.Tlo || !R.Thi || !R.NTlo || !R.NThi || !R.sgnT || !R.xtlo || !R.xthi ||
         !R.zlo || !R.zhi || !R.clo || !R.chi || !R.wlo || !R.whi || !R.G ||
         !R.Ad || !R.ATd || !R.cd || !R.zd ||
@@ -1001,6 +1011,7 @@ done:
     nrc_free(R.Alo);
     nrc_free(R.Ahi);
     nrc_free(R.kink);
+    nrc_free(R.Asgn);
     nrc_free(R.Nlo);
     nrc_free(R.Nhi);
     nrc_free(R.sgn);
