@@ -248,7 +248,7 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
     if (r <= 0)
         return r;
     for (int it = 0; it < c->max_newton; it++) {
-        double gnorm = pol_gnorm(k, c->s, c->B, c->grad, 1), mu = 0.0, alpha;
+        double gnorm = pol_gnorm(k, c->s, c->B, c->grad, 1), mu = 0.0, alpha, hmax;
         int accepted = 0, tries;
         if (gnorm <= 1e-15)
             break;
@@ -303,6 +303,7 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
             }
         for (a = 0; a < f; a++)
             mu = c->Hs[a * f + a] > mu ? c->Hs[a * f + a] : mu;
+        hmax = mu + 1e-300;
         mu = 1e-13 * mu + 1e-300;
         /* (Hs_FF + mu I) ds = -grad_F; raise mu while numerically singular */
         for (tries = 0; tries < 8; tries++) {
@@ -321,8 +322,14 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
         for (a = 0; a < f; a++)
             c->ds[a] = -c->grad[c->fidx[a]];
         nrc_polish_chol_solve_d(f, c->Lk, c->ds);
-        /* projected backtracking line search on Psi */
-        for (alpha = 1.0, tries = 0; tries < 40; tries++, alpha *= 0.5) {
+        /* projected backtracking line search on Psi along the Newton
+         * direction, then (where Psi is not smooth enough for Newton: many
+         * kinks make the dual degenerate) along the scaled gradient */
+        for (int mode = 0; mode < 2 && !accepted; mode++) {
+        if (mode == 1)
+            for (a = 0; a < f; a++)
+                c->ds[a] = -c->grad[c->fidx[a]] / hmax;
+        for (alpha = 1.0, tries = 0; tries < 50; tries++, alpha *= 0.5) {
             double psi2, dec = 0.0, g2;
             for (j = 0; j < k; j++) {
                 double t = c->s[j] - alpha * c->s[j];
@@ -353,6 +360,7 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
                 c->psi = psi2;
                 break;
             }
+        }
         }
         if (!accepted)
             break;
@@ -455,7 +463,7 @@ static int pol_alloc(pol_ctx *c)
 {
     size_t n = c->n, k = c->k, m, mm;
     /* working sign constraints: a few per point suffice in practice */
-    c->wmax = n * k < 4 * n + 64 ? n * k : 4 * n + 64;
+    c->wmax = n * k < 8 * n + 256 ? n * k : 8 * n + 256;
     m = n + c->wmax;
     mm = m > k ? m : k;
     c->K = nrc_malloc_array(n * n, sizeof(double));
