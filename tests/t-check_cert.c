@@ -222,7 +222,7 @@ static void tamper_suite_fixture(const char *name)
         count += tamper_one(&f, &tp, name);
     }
     CHECK(count >= 25, "%s: only %zu tampered numbers passed", name, count);
-    printf("     %s: %zu claimed numbers tampered both ways\n", name, count);
+    printf("  info %s: %zu claimed numbers tampered both ways\n", name, count);
     unload(&f);
 }
 

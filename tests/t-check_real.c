@@ -261,11 +261,11 @@ static void certify_outputs_validate_and_resist_tampering(void)
         st = run(&f, &rep, &err);
         CHECK(st == NRC_OK && rep.valid, "%s: certify's certificate rejected: status %d: %s",
               configs[c].name, st, err.msg);
-        printf("     %s: valid; %zu train + %zu test flips, kkt %zu, robust %zu\n", configs[c].name,
+        printf("  info %s: valid; %zu train + %zu test flips, kkt %zu, robust %zu\n", configs[c].name,
                rep.flips_train, rep.flips_test, rep.kkt, rep.robust);
         if (st == NRC_OK && rep.valid && configs[c].tamper) {
             size_t n = tamper_all(&f);
-            printf("     %s: %zu claimed numbers tampered (safe ulp, bisected boundary, unsafe ulp)\n",
+            printf("  info %s: %zu claimed numbers tampered (safe ulp, bisected boundary, unsafe ulp)\n",
                    configs[c].name, n);
             total += n;
             /* one flipped bit anywhere in the model file is caught */
@@ -354,6 +354,6 @@ int main(void)
     RUN(certify_on_hand_models);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
-        printf("     could not remove %s\n", tmpdir);
+        printf("  info: could not remove %s\n", tmpdir);
     return tl_exit();
 }
