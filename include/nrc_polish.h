@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nrc_status.h"
+#include "nrc_train.h"
 
 /* Approximate KKT quantities of MATH.md section 4 for one network, in
  * binary64 (untrusted): the same definitions certify uses (g_ij = 1[a_ij >
@@ -101,6 +102,14 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
  * (NUL-terminated); returns the length, or 0 if cap is too small. */
 size_t nrc_polish_meta_json(const nrc_polish_result *res, char *buf,
                             size_t cap);
+
+/* The statistics `train` stores in the metadata's "result" (loss, log
+ * loss, min margin, ||theta||^2, normalized margins), recomputed for the
+ * weights given (the polished ones once adopted); p->step is left as is. */
+nrc_status nrc_polish_progress_d(const nrc_train_opts *o, const double *X,
+                                 const double *y, const double *W,
+                                 const double *b, const double *v,
+                                 nrc_train_progress *p, nrc_error *err);
 
 /* Name of an outcome ("converged", "not-converged", "degenerate", "skipped"). */
 const char *nrc_polish_outcome_name(nrc_polish_outcome o);

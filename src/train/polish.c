@@ -785,3 +785,34 @@ size_t nrc_polish_meta_json(const nrc_polish_result *res, char *buf, size_t cap)
             buf[i] = '/';
     return (size_t)len;
 }
+
+nrc_status nrc_polish_progress_d(const nrc_train_opts *o, const double *X,
+                                 const double *y, const double *W,
+                                 const double *b, const double *v,
+                                 nrc_train_progress *p, nrc_error *err)
+{
+    size_t n = o->n, d = o->d, k = o->k;
+    double *A = nrc_malloc_array(n * k, sizeof(double)), *R = nrc_malloc_array(n * k, sizeof(double));
+    double *N = nrc_malloc_array(n, sizeof(double)), *q = nrc_malloc_array(n, sizeof(double));
+    double *r = nrc_malloc_array(n, sizeof(double)), wb;
+    nrc_train_loss_info li;
+    nrc_status st = NRC_OK;
+    if (!A || !R || !N || !q || !r) {
+        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory for the polished network's "
+                           "statistics (n=%zu, k=%zu)", n, k);
+        goto done;
+    }
+    nrc_train_forward_d(n, d, k, X, y, W, b, v, A, R, N, q);
+    nrc_train_loss_d(o->loss, o->schedule == NRC_SCHEDULE_CONSTANT ? 0 :
+                     o->schedule == NRC_SCHEDULE_NORMALIZED ? 2 : 1, n, y, q, r, &li);
+    wb = nrc_train_sqnorm_d(d, k, W, b, NULL);
+    p->loss = li.loss;
+    p->log_loss = li.log_loss;
+    p->q_min = li.q_min;
+    p->theta_sq = wb + nrc_train_sqnorm_d(0, k, NULL, NULL, v);
+    p->norm_margin = li.q_min / p->theta_sq;
+    p->norm_margin_wb = li.q_min / sqrt(wb);
+done:
+    nrc_free(A); nrc_free(R); nrc_free(N); nrc_free(q); nrc_free(r);
+    return st;
+}
