@@ -761,22 +761,24 @@ static size_t pol_json_kkt(char *buf, size_t cap, const nrc_polish_kkt *m)
 
 size_t nrc_polish_meta_json(const nrc_polish_result *res, char *buf, size_t cap)
 {
-    char before[512], after[512], mv[32];
+    char before[512], after[512], clarke[512], mv[32];
     int len;
     size_t i;
     if (!pol_json_kkt(before, sizeof before, &res->before) ||
-        !pol_json_kkt(after, sizeof after, &res->after))
+        !pol_json_kkt(after, sizeof after, &res->after) ||
+        !pol_json_kkt(clarke, sizeof clarke, &res->clarke))
         return 0;
     pol_json_num(mv, sizeof mv, res->direction_move);
     len = snprintf(buf, cap,
                    "{\"outcome\":\"%s\",\"reason\":\"%s\",\"adopted\":%s,"
                    "\"rounds\":%" PRIu64 ",\"newton_steps\":%" PRIu64
-                   ",\"pattern_changes\":%" PRIu64 ",\"live_neurons\":%zu,"
+                   ",\"pattern_changes\":%" PRIu64 ",\"kinks\":%zu,\"live_neurons\":%zu,"
                    "\"dead_neurons\":%zu,\"direction_move\":%s,"
-                   "\"gd\":%s,\"polished\":%s}",
+                   "\"gd\":%s,\"polished\":%s,\"polished_clarke\":%s}",
                    nrc_polish_outcome_name(res->outcome), res->reason,
                    res->adopted ? "true" : "false", res->rounds, res->newton_steps,
-                   res->pattern_changes, res->live, res->dead, mv, before, after);
+                   res->pattern_changes, res->kinks, res->live, res->dead, mv, before,
+                   after, clarke);
     if (len <= 0 || (size_t)len >= cap)
         return 0;
     /* the reason is ours and plain ASCII, but never let a quote through */
