@@ -1,4 +1,4 @@
-/* Exact hex-float parsing for the checker (include/nrc_check_exact.h).
+/* Exact hex-float parsing for the checker (include/nrc_check_kernels.h).
  *
  * The exactness decision is made on the integer mantissa and the binary
  * exponent read from the digits, never on strtod's rounded result: a string
@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "nrc_check_exact.h"
+#include "nrc_check_kernels.h"
 
 static int hex_digit_value(char c)
 {
