@@ -16,6 +16,9 @@
 #include <math.h>
 #include <string.h>
 #include <mpfr.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 #include "testlib.h"
 #include "nrc_alloc.h"
 #include "nrc_engine.h"
@@ -730,6 +733,30 @@ static void test_threads(void)
     nrc_free(Alo); nrc_free(Ahi); nrc_free(B);
 }
 
+/* Flush-to-zero / denormals-are-zero would let mpfr_set_d / mpfr_get_d
+ * turn subnormals into 0: the engine refuses to start (exit 5 in certify). */
+static void test_refuses_ftz(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned int csr = _mm_getcsr();
+    nrc_engine e;
+    nrc_error err;
+    nrc_status st;
+    _mm_setcsr(csr | 0x8000u);
+    st = nrc_engine_init(&e, "mpfr", 1, &err);
+    _mm_setcsr(csr);
+    CHECK(st == NRC_ERR_INTERNAL, "FTZ: init returned %d", (int)st);
+    nrc_engine_clear(&e);
+    _mm_setcsr(csr | 0x0040u);
+    st = nrc_engine_init(&e, "mpfr", 1, &err);
+    _mm_setcsr(csr);
+    CHECK(st == NRC_ERR_INTERNAL, "DAZ: init returned %d", (int)st);
+    nrc_engine_clear(&e);
+    CHECK(nrc_engine_init(&e, "mpfr", 1, &err) == NRC_OK, "init after restoring MXCSR: %s", err.msg);
+    nrc_engine_clear(&e);
+#endif
+}
+
 int main(void)
 {
     RUN(test_gemm_random);
@@ -742,5 +769,6 @@ int main(void)
     RUN(test_alloc_failure);
     RUN(test_inside_fast);
     RUN(test_threads);
+    RUN(test_refuses_ftz);
     return tl_exit();
 }

@@ -38,6 +38,7 @@
 #include <mpfr.h>
 #include "nrc_alloc.h"
 #include "nrc_engine.h"
+#include "nrc_fast.h"
 
 /* Default starting precision (bits); NRC_ENGINE_MPFR_PREC in the
  * environment overrides it (an integer in [53, cap], else a usage error at
@@ -598,9 +599,35 @@ static const nrc_engine_ops mpfr_ops = {
     "mpfr", mp_gemm, mp_sumsq, mp_ray, mp_clear
 };
 
+/* Start-up self-test (DESIGN.md guard rails): a dot product whose double
+ * evaluation has the wrong sign must come out exact, a cancellation of
+ * 2^2000 must leave exactly 2^-2148 (rounded to [0, 2^-1074]), and a
+ * subnormal product must round outward. */
+static nrc_status mp_selftest(nrc_engine *e, nrc_error *err)
+{
+    static const double a[4] = { 0x1p54, 1.0, -0x1p54, -0x1p-10 }, one[4] = { 1, 1, 1, 1 };
+    static const double c[3] = { 0x1p1000, 0x1p-1074, -0x1p1000 }, d[3] = { 0x1p1000, 0x1p-1074, 0x1p1000 };
+    static const double s[1] = { 0x1p-1074 }, h[1] = { 0.75 };
+    double lo[3], hi[3];
+    nrc_status st = nrc_engine_gemm(e, 1, 1, 4, a, NULL, 4, one, 4, lo, hi, 1, err);
+    if (st == NRC_OK)
+        st = nrc_engine_gemm(e, 1, 1, 3, c, NULL, 3, d, 3, lo + 1, hi + 1, 1, err);
+    if (st == NRC_OK)
+        st = nrc_engine_gemm(e, 1, 1, 1, s, NULL, 1, h, 1, lo + 2, hi + 2, 1, err);
+    if (st != NRC_OK)
+        return st;
+    if (!(lo[0] == 1.0 - 0x1p-10 && hi[0] == 1.0 - 0x1p-10) || !(lo[1] == 0 && hi[1] == 0x1p-1074) ||
+        !(lo[2] == 0 && hi[2] == 0x1p-1074))
+        return nrc_error_set(err, NRC_ERR_INTERNAL,
+                             "mpfr engine self-test failed: [%a, %a], [%a, %a], [%a, %a]",
+                             lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]);
+    return NRC_OK;
+}
+
 nrc_status nrc_engine_mpfr_init(nrc_engine *e, int threads, nrc_error *err)
 {
     mp_state *ms;
+    nrc_status st;
     const char *env = getenv("NRC_ENGINE_MPFR_PREC");
     long p0 = NRC_ENGINE_MPFR_PREC;
     e->ops = NULL;
@@ -622,6 +649,12 @@ nrc_status nrc_engine_mpfr_init(nrc_engine *e, int threads, nrc_error *err)
         return nrc_error_set(err, NRC_ERR_INTERNAL,
                              "mpfr engine: MPFR exponent range [%ld, %ld] is too narrow",
                              (long)mpfr_get_emin(), (long)mpfr_get_emax());
+    /* mpfr_set_d / mpfr_get_d go through the FPU for subnormals: under
+     * flush-to-zero or denormals-are-zero a tiny value could be read or
+     * written as 0, and an upper bound 2^-1074 would become 0. */
+    st = nrc_fast_check_fpenv(err);
+    if (st != NRC_OK)
+        return st;
     ms = nrc_malloc(sizeof *ms);
     if (!ms)
         return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (mpfr engine)");
@@ -629,5 +662,10 @@ nrc_status nrc_engine_mpfr_init(nrc_engine *e, int threads, nrc_error *err)
     ms->cap = NRC_MPFR_PREC_CAP;
     e->ops = &mpfr_ops;
     e->state = ms;
-    return NRC_OK;
+    st = mp_selftest(e, err);
+    if (st != NRC_OK) {
+        mp_clear(e);
+        e->ops = NULL;
+    }
+    return st;
 }
