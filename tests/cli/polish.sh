@@ -1,0 +1,100 @@
+#!/bin/sh
+# CLI tests of the KKT polish in bin/train (spec/POLISH.md).  Run from the
+# repository root; $BIN = program dir, $BUILD = build dir.  PASS/FAIL per case.
+BIN=${BIN:-bin}
+BUILD=${BUILD:-build}
+T="$BIN/train"
+case $T in /*) ;; *) T="$(pwd)/$T" ;; esac
+CHECKER="$BUILD/tests/t-train_model"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; failed=1; }
+# fitted in a fraction of a second (eps_data ~0.2; the polish finds kinks)
+FIT="-n 6 -d 3000 -k 8 -m 2 --steps 400 --init-scale 1e-2"
+# the metadata JSON of a model file: after the data, before the 32-byte hash
+meta() { # file
+    tail -c +1 "$1" | tr -d '\000' | grep -a -o '{"generator".*"note":"[^"]*"}' | head -n 1
+}
+
+"$T" --help > "$tmp/out" 2>&1
+if grep -q -- '--no-polish' "$tmp/out"; then pass help_mentions_no_polish
+else fail help_mentions_no_polish "$(cat "$tmp/out")"; fi
+
+# Default: polish runs, says what it did on stderr, records it in the metadata.
+"$T" $FIT -o "$tmp/p.bin" 2> "$tmp/err"; rc=$?
+m=$(meta "$tmp/p.bin")
+if [ $rc -eq 0 ] && grep -q '^train: polish converged, ' "$tmp/err" &&
+   grep -q 'eps_rel .* -> .*normalized margin .* -> .*direction moved .*polish .* s, gradient descent .* s' "$tmp/err" &&
+   echo "$m" | grep -q '"polish":{"outcome":"converged","reason":"[^"]*","adopted":\(true\|false\),"rounds":[0-9]*,"newton_steps":[0-9]*,"pattern_changes":[0-9]*,"kinks":[0-9]*,"live_neurons":[0-9]*,"dead_neurons":[0-9]*,"direction_move":[-0-9.e]*,"gd":{.*},"polished":{.*},"polished_clarke":{.*}}'; then
+    pass polish_default_recorded
+else
+    fail polish_default_recorded "rc=$rc, stderr: $(cat "$tmp/err"), meta: $m"
+fi
+# the polished network (Clarke reading) is a KKT point to rounding, the GD one is not
+clarke=$(echo "$m" | sed 's/.*"polished_clarke":{[^}]*"eps_rel":\([^,]*\),.*/\1/')
+gd=$(echo "$m" | sed 's/.*"gd":{[^}]*"eps_rel":\([^,]*\),.*/\1/')
+if awk -v c="$clarke" -v g="$gd" 'BEGIN { exit !(c + 0 <= 1e-12 && g + 0 > 1e-3) }'; then
+    pass polish_kkt_to_rounding
+else
+    fail polish_kkt_to_rounding "Clarke eps_rel '$clarke', GD eps_rel '$gd'"
+fi
+# the stored statistics describe the stored weights (adopted or not)
+if "$CHECKER" "$tmp/p.bin" 0 > "$tmp/chk" 2>&1; then pass polish_model_accepted
+else fail polish_model_accepted "$(grep FAIL "$tmp/chk")"; fi
+
+# --no-polish: the object says so, no polish line, same weights when the
+# polish was not adopted.
+"$T" $FIT --no-polish -o "$tmp/n.bin" 2> "$tmp/err"; rc=$?
+m2=$(meta "$tmp/n.bin")
+if [ $rc -eq 0 ] && ! grep -q 'polish' "$tmp/err" &&
+   echo "$m2" | grep -q '"polish":{"outcome":"off"}'; then
+    pass no_polish_recorded
+else
+    fail no_polish_recorded "rc=$rc, stderr: $(cat "$tmp/err"), meta: $m2"
+fi
+# weights: bytes 64 .. 64 + 8 (k d + k) (no bias) of both files
+if echo "$m" | grep -q '"adopted":false'; then
+    if cmp -s -i 64 -n $((8 * (8 * 3000 + 8))) "$tmp/p.bin" "$tmp/n.bin"; then
+        pass not_adopted_keeps_gd_weights
+    else
+        fail not_adopted_keeps_gd_weights "weights differ although the polish was not adopted"
+    fi
+else
+    if ! cmp -s -i 64 -n $((8 * (8 * 3000 + 8))) "$tmp/p.bin" "$tmp/n.bin"; then
+        pass adopted_changes_weights
+    else
+        fail adopted_changes_weights "adopted but the weights are the GD ones"
+    fi
+fi
+
+# Deterministic: same options, same bytes (polish included), also with threads.
+"$T" $FIT --quiet -o "$tmp/p2.bin" && "$T" $FIT --quiet --threads 2 -o "$tmp/p3.bin"
+if cmp -s "$tmp/p.bin" "$tmp/p2.bin" && cmp -s "$tmp/p.bin" "$tmp/p3.bin"; then
+    pass polish_same_bytes
+else
+    fail polish_same_bytes "polished models differ between runs"
+fi
+
+# Fixed second layer and biases go through the polish too.
+"$T" -n 10 -d 200 -k 10 -m 0 --steps 500 --init-scale 1e-2 --bias --fix-second-layer \
+    -o "$tmp/f.bin" 2> "$tmp/err"; rc=$?
+m3=$(meta "$tmp/f.bin")
+if [ $rc -eq 0 ] && echo "$m3" | grep -q '"polish":{"outcome":"converged"' &&
+   "$CHECKER" "$tmp/f.bin" 3 > "$tmp/chk" 2>&1; then
+    pass polish_bias_fixed_v
+else
+    fail polish_bias_fixed_v "rc=$rc, stderr: $(cat "$tmp/err"), $(grep FAIL "$tmp/chk")"
+fi
+
+# A network that does not fit is not polished, and says why.
+"$T" -n 12 -d 40 -k 6 -m 3 --steps 40 --lr 0.1 -o "$tmp/u.bin" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 0 ] && grep -q '^train: polish skipped: the network does not fit' "$tmp/err" &&
+   meta "$tmp/u.bin" | grep -q '"polish":{"outcome":"skipped"'; then
+    pass polish_skipped_unfitted
+else
+    fail polish_skipped_unfitted "rc=$rc, stderr: $(cat "$tmp/err")"
+fi
+
+exit $failed
