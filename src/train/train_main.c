@@ -19,6 +19,7 @@
 #include "nrc_model.h"
 #include "nrc_rng.h"
 #include "nrc_train.h"
+#include "nrc_span.h"
 
 #ifndef NRC_VERSION
 #define NRC_VERSION "unknown"
@@ -404,7 +405,11 @@ int main(int argc, char **argv)
     to.loss = o.loss; to.schedule = o.schedule;
     to.lr = o.lr; to.steps = o.steps;
     pc.t0 = pc.last = now_s();   /* steps/s and ETA count training only */
-    st = nrc_train_run_d(&to, M.X, M.y, M.W, M.b, M.v, on_progress, &pc, &fin, &err);
+    /* Span mode (spec/TRAINING.md) when it does fewer flops: chosen from the
+     * shapes and steps only, so the bytes never depend on --threads. */
+    st = (nrc_span_preferred(to.n, to.d, to.k, to.steps) ? nrc_span_train_run_d
+                                                          : nrc_train_run_d)(
+        &to, M.X, M.y, M.W, M.b, M.v, on_progress, &pc, &fin, &err);
     if (pc.tty)
         fputc('\n', stderr);
     if (st != NRC_OK)
