@@ -49,6 +49,11 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
                                 nrc_polish_kkt *out,
                                 double *lambda, nrc_error *err);
 
+/* Sizes the polish takes on (larger ones are "skipped" with a reason):
+ * its duals are dense n x n (plus kinks), its Newton system k x k. */
+#define NRC_POLISH_N_MAX 2000
+#define NRC_POLISH_K_MAX 2000
+
 typedef enum {
     NRC_POLISH_CONVERGED = 0,     /* eps_rel and delta at rounding level */
     NRC_POLISH_NOT_CONVERGED = 1, /* budget exhausted; see reason */

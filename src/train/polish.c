@@ -326,41 +326,41 @@ static int pol_newton(pol_ctx *c, uint64_t *steps)
          * direction, then (where Psi is not smooth enough for Newton: many
          * kinks make the dual degenerate) along the scaled gradient */
         for (int mode = 0; mode < 2 && !accepted; mode++) {
-        if (mode == 1)
-            for (a = 0; a < f; a++)
-                c->ds[a] = -c->grad[c->fidx[a]] / hmax;
-        for (alpha = 1.0, tries = 0; tries < 50; tries++, alpha *= 0.5) {
-            double psi2, dec = 0.0, g2;
-            for (j = 0; j < k; j++) {
-                double t = c->s[j] - alpha * c->s[j];
-                c->s2[j] = c->bound[j] ? (t > 0 ? t : 0.0) : c->s[j];
+            if (mode == 1)
+                for (a = 0; a < f; a++)
+                    c->ds[a] = -c->grad[c->fidx[a]] / hmax;
+            for (alpha = 1.0, tries = 0; tries < 50; tries++, alpha *= 0.5) {
+                double psi2, dec = 0.0, g2;
+                for (j = 0; j < k; j++) {
+                    double t = c->s[j] - alpha * c->s[j];
+                    c->s2[j] = c->bound[j] ? (t > 0 ? t : 0.0) : c->s[j];
+                }
+                for (a = 0; a < f; a++) {
+                    double t = c->s[c->fidx[a]] + alpha * c->ds[a];
+                    c->s2[c->fidx[a]] = t > 0 ? t : 0.0;
+                }
+                memcpy(c->z2, c->z, m * sizeof(double));
+                r = pol_eval(c, c->s2, c->z2, c->H2, c->cc2, c->B2, &psi2);
+                if (r < 0)
+                    return -1;
+                if (r == 0)
+                    continue;
+                for (j = 0; j < k; j++)
+                    dec += c->grad[j] * (c->s2[j] - c->s[j]);
+                g2 = pol_gnorm(k, c->s2, c->B2, NULL, 1);
+                if (psi2 <= c->psi + 1e-4 * dec ||
+                    (psi2 <= c->psi + 16.0 * EPS_D * fabs(c->psi) && g2 < gnorm)) {
+                    accepted = 1;
+                    stall = (g2 < 0.5 * gnorm || gnorm > 1e-9) ? 0 : stall + 1;
+                    memcpy(c->s, c->s2, k * sizeof(double));
+                    memcpy(c->z, c->z2, m * sizeof(double));
+                    memcpy(c->H, c->H2, m * m * sizeof(double));
+                    memcpy(c->cc, c->cc2, n * k * sizeof(double));
+                    memcpy(c->B, c->B2, k * sizeof(double));
+                    c->psi = psi2;
+                    break;
+                }
             }
-            for (a = 0; a < f; a++) {
-                double t = c->s[c->fidx[a]] + alpha * c->ds[a];
-                c->s2[c->fidx[a]] = t > 0 ? t : 0.0;
-            }
-            memcpy(c->z2, c->z, m * sizeof(double));
-            r = pol_eval(c, c->s2, c->z2, c->H2, c->cc2, c->B2, &psi2);
-            if (r < 0)
-                return -1;
-            if (r == 0)
-                continue;
-            for (j = 0; j < k; j++)
-                dec += c->grad[j] * (c->s2[j] - c->s[j]);
-            g2 = pol_gnorm(k, c->s2, c->B2, NULL, 1);
-            if (psi2 <= c->psi + 1e-4 * dec ||
-                (psi2 <= c->psi + 16.0 * EPS_D * fabs(c->psi) && g2 < gnorm)) {
-                accepted = 1;
-                stall = (g2 < 0.5 * gnorm || gnorm > 1e-9) ? 0 : stall + 1;
-                memcpy(c->s, c->s2, k * sizeof(double));
-                memcpy(c->z, c->z2, m * sizeof(double));
-                memcpy(c->H, c->H2, m * m * sizeof(double));
-                memcpy(c->cc, c->cc2, n * k * sizeof(double));
-                memcpy(c->B, c->B2, k * sizeof(double));
-                c->psi = psi2;
-                break;
-            }
-        }
         }
         if (!accepted)
             break;
@@ -464,6 +464,8 @@ static int pol_alloc(pol_ctx *c)
     size_t n = c->n, k = c->k, m, mm;
     /* working sign constraints: a few per point suffice in practice */
     c->wmax = n * k < 8 * n + 256 ? n * k : 8 * n + 256;
+    if (n + c->wmax > 6144)   /* three (m, m) matrices: at most ~0.9 GB */
+        c->wmax = n < 5888 ? 6144 - n : 256;
     m = n + c->wmax;
     mm = m > k ? m : k;
     c->K = nrc_malloc_array(n * n, sizeof(double));
@@ -543,6 +545,15 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
     if (st != NRC_OK)
         goto done;
     res->after = res->clarke = res->before;
+    if (n > NRC_POLISH_N_MAX || k > NRC_POLISH_K_MAX) {
+        /* the dense n x n duals and the k x k Newton system would not fit
+         * the budget (memory and time) of one training run */
+        res->outcome = NRC_POLISH_SKIPPED;
+        snprintf(res->reason, sizeof res->reason,
+                 "n = %zu or k = %zu above the polish limits (n <= %d, k <= %d)", n, k,
+                 NRC_POLISH_N_MAX, NRC_POLISH_K_MAX);
+        goto done;
+    }
     if (!(res->before.q_min > 0)) {
         res->outcome = NRC_POLISH_SKIPPED;
         snprintf(res->reason, sizeof res->reason,
