@@ -34,12 +34,14 @@ int nrc_span_preferred(size_t n, size_t d, size_t k, uint64_t steps)
 }
 
 typedef struct {
-    double *K, *P0, *KC, *C, *A, *R, *M, *N, *q, *r, *gb, *gv;
+    /* Ct (n,k) = C^T is stored transposed: every per-step loop then runs
+     * over contiguous rows of length k, like A, R and M */
+    double *K, *P0, *KC, *Ct, *A, *R, *M, *N, *q, *r, *gb, *gv;
 } span_work;
 
 static void span_work_free(span_work *w)
 {
-    nrc_free(w->K); nrc_free(w->P0); nrc_free(w->KC); nrc_free(w->C);
+    nrc_free(w->K); nrc_free(w->P0); nrc_free(w->KC); nrc_free(w->Ct);
     nrc_free(w->A); nrc_free(w->R); nrc_free(w->M); nrc_free(w->N);
     nrc_free(w->q); nrc_free(w->r); nrc_free(w->gb); nrc_free(w->gv);
 }
@@ -53,7 +55,7 @@ static nrc_status span_work_alloc(span_work *w, size_t n, size_t k, nrc_error *e
     w->K = nrc_malloc_array(n * n, sizeof(double));
     w->P0 = nrc_malloc_array(n * k, sizeof(double));
     w->KC = nrc_malloc_array(n * k, sizeof(double));
-    w->C = nrc_calloc(n * k, sizeof(double));
+    w->Ct = nrc_calloc(n * k, sizeof(double));
     w->A = nrc_malloc_array(n * k, sizeof(double));
     w->R = nrc_malloc_array(n * k, sizeof(double));
     w->M = nrc_malloc_array(n * k, sizeof(double));
@@ -62,7 +64,7 @@ static nrc_status span_work_alloc(span_work *w, size_t n, size_t k, nrc_error *e
     w->r = nrc_malloc_array(n, sizeof(double));
     w->gb = nrc_malloc_array(k, sizeof(double));
     w->gv = nrc_malloc_array(k, sizeof(double));
-    if (!w->K || !w->P0 || !w->KC || !w->C || !w->A || !w->R || !w->M ||
+    if (!w->K || !w->P0 || !w->KC || !w->Ct || !w->A || !w->R || !w->M ||
         !w->N || !w->q || !w->r || !w->gb || !w->gv) {
         span_work_free(w);
         return nrc_error_set(err, NRC_ERR_SYSTEM,
@@ -87,7 +89,7 @@ static void span_eval(const nrc_train_opts *o, const double *y, const double *b,
     nrc_train_loss_info li;
     double cross = 0.0, wb_sq;
     /* KC (n,k) = K (n,n) C^T (n,k): the only GEMM of a span step. */
-    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, k, n, 1.0, w->K, n, w->C, n, 0.0, w->KC, k);
+    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_N, n, k, n, 1.0, w->K, n, w->Ct, k, 0.0, w->KC, k);
     for (size_t i = 0; i < n; i++) {
         double s = 0.0;
         for (size_t j = 0; j < k; j++) {
@@ -100,7 +102,7 @@ static void span_eval(const nrc_train_opts *o, const double *y, const double *b,
             w->R[i * k + j] = rl;
             s += rl * v[j];
             /* C_ji (2 P_0 + K C^T)_ij: <W_0, C X> twice plus ||C X||^2 */
-            cross += w->C[j * n + i] * (2.0 * w->P0[i * k + j] + w->KC[i * k + j]);
+            cross += w->Ct[i * k + j] * (2.0 * w->P0[i * k + j] + w->KC[i * k + j]);
         }
         w->N[i] = s;
         w->q[i] = y[i] * s;
@@ -206,15 +208,14 @@ nrc_status nrc_span_train_run_d(const nrc_train_opts *o, const double *X,
                 if (bb)
                     w.gb[j] += mij;
             }
-        /* W -= eta M^T X  <=>  C (k,n) -= eta M^T */
-        for (size_t j = 0; j < k; j++)
-            for (size_t i = 0; i < n; i++)
-                w.C[j * n + i] = w.C[j * n + i] - o->lr * w.M[i * k + j];
+        /* W -= eta M^T X  <=>  C (k,n) -= eta M^T, i.e. Ct -= eta M */
+        for (size_t t = 0; t < n * k; t++)
+            w.Ct[t] = w.Ct[t] - o->lr * w.M[t];
         nrc_train_update_d(0, k, o->lr, NULL, bb ? w.gb : NULL,
                            o->fix_v ? NULL : w.gv, NULL, bb, v);
     }
     /* W := W_0 + C X (k,d), then the statistics of the stored weights. */
-    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_N, k, d, n, 1.0, w.C, n, X, d, 1.0, W, d);
+    nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, d, n, 1.0, w.Ct, k, X, d, 1.0, W, d);
     span_eval_direct(o, X, y, W, bb, v, &w, s, &p);
     if (!isfinite(p.log_loss) || !isfinite(p.theta_sq) || !span_finite(n, w.r) ||
         !span_finite(k * d, W)) {
