@@ -7,7 +7,7 @@
 #include "nrc_alloc.h"
 #include "nrc_check_exact.h"
 
-#if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__)
+#if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__) && !defined(NRC_CHECK_PORTABLE)
 #define NRC_CFIX_HAVE_DIGITS 1
 __extension__ typedef unsigned __int128 nrc_u128;
 __extension__ typedef __int128 nrc_i128;

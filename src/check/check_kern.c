@@ -12,14 +12,14 @@
 #include <math.h>
 #include "nrc_check_kernels.h"
 
-#if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__)
+#if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__) && !defined(NRC_CHECK_PORTABLE)
 __extension__ typedef unsigned __int128 nrc_u128;
 #endif
 
 /* 64 x 64 -> 128 bit product. */
 static inline void mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
-#if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__)
+#if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__) && !defined(NRC_CHECK_PORTABLE)
     nrc_u128 p = (nrc_u128)a * b;
     *lo = (uint64_t)p;
     *hi = (uint64_t)(p >> 64);
