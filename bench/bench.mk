@@ -1,10 +1,13 @@
-# make bench: performance measured side by side in one run (DESIGN.md).
-# Training part: one training step vs the two GEMMs of that step (bench/step.c).
-# Included by GNUmakefile (-include bench/bench.mk); other parts hang their
-# own targets on `bench` the same way.
-BENCH_STEP := $(BUILD)/bench/step
+# make bench: performance measured side by side in one run (DESIGN.md
+# "Performance", bench/README.md).  Included by GNUmakefile.
+#   bench/step.c          train step vs its GEMMs, and the span-mode step
+#   bench/torch_step.py   the same step in PyTorch float64 (Debian python3-torch)
+#   bench/certify_time.c  certify (fast, mpfr) vs one plain forward+gradient pass
+#   bench/run.sh          runs everything, writes bench/out/ and bench/summary.json
+BENCH_STEP    := $(BUILD)/bench/step
+BENCH_CERTIFY := $(BUILD)/bench/certify_time
 
-$(BENCH_STEP): bench/step.c $(LIBS) $(wildcard include/*.h)
+$(BUILD)/bench/%: bench/%.c $(LIBS) $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< $(LIBS) $(LDLIBS) $(LDFLAGS) -o $@
 
@@ -12,4 +15,5 @@ $(BENCH_STEP): bench/step.c $(LIBS) $(wildcard include/*.h)
 bench-train: $(BENCH_STEP)
 	OPENBLAS_NUM_THREADS=1 $(BENCH_STEP)
 
-bench: bench-train
+bench: $(PROGRAMS) $(BENCH_STEP) $(BENCH_CERTIFY)
+	@BUILD=$(BUILD) BIN=$(BIN) sh bench/run.sh

@@ -1,15 +1,20 @@
-/* Timing of `certify` against one plain binary64 forward + gradient pass on
- * the same model, measured side by side in one run (DESIGN.md "Performance").
+/* make bench, certify part: `certify` (nrc_certify_run, per engine) against
+ * one plain binary64 forward + gradient pass on the same model, measured side
+ * by side in one run (DESIGN.md "Performance").
  *
- *   build: make && gcc -O2 -std=c17 -D_GNU_SOURCE -Iinclude -I/usr/include/flint \
- *            bench/certify_time.c build/libnrc_certify.a build/libnrc_core.a \
- *            -lflint-arb -lflint -lmpfi -lmpfr -lgmp -lopenblas -ljansson -lnettle \
- *            -lpthread -lm -o build/bench/certify_time
- *   run:   OPENBLAS_NUM_THREADS=1 build/bench/certify_time MODEL [engines...]
+ *   run:   OPENBLAS_NUM_THREADS=1 build/bench/certify_time MODEL [engine...]
  *
  * The plain pass is what one training step of the logistic loss costs:
  * A = X W^T (+ b), R = relu(A), N = R v, r_i = y_i l'(q_i),
- * G_W = (S o (r v^T))^T X, G_v = R^T r; two n*k*d GEMMs (nrc_dgemm). */
+ * G_W = (S o (r v^T))^T X, G_v = R^T r; two n*k*d GEMMs (nrc_dgemm).
+ * Totals are process CPU seconds (plain: minimum of 3); the phases are the
+ * wall seconds nrc_certify_run records (C.seconds): forward = margins and
+ * fit, data = data statistics (Gram rho, z) and the Lipschitz bounds,
+ * flips = the flip claims with their lower bounds, kkt = Gram of the h_i and
+ * NNLS, other = robust reference and theory.
+ * Output: CSV, header first:
+ *   engine,n,d,k,m,plain_s,certify_s,ratio,forward_s,data_s,flips_s,kkt_s,
+ *   other_s,flips_certified,flips */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,9 +92,8 @@ int main(int argc, char **argv)
     for (rep = 0; rep < 3; rep++)
         tp[rep] = plain_pass(&M, A, Gm, GW, r);
     plain = tp[0] < tp[1] ? (tp[0] < tp[2] ? tp[0] : tp[2]) : (tp[1] < tp[2] ? tp[1] : tp[2]);
-    printf("model %s: n=%llu d=%llu k=%llu m=%llu\n", argv[1], (unsigned long long)M.n,
-           (unsigned long long)M.d, (unsigned long long)M.k, (unsigned long long)M.m);
-    printf("plain forward+gradient pass (min of 3, CPU time): %.3f s\n", plain);
+    printf("engine,n,d,k,m,plain_s,certify_s,ratio,forward_s,data_s,flips_s,kkt_s,"
+           "other_s,flips_certified,flips\n");
     for (e = 0; e < neng; e++) {
         nrc_engine E;
         nrc_certify_result C;
@@ -97,26 +101,27 @@ int main(int argc, char **argv)
         double t0, t1;
         size_t i, c = 0;
         if (nrc_engine_init(&E, engines[e], 1, &err) != NRC_OK) {
-            printf("certify --engine %s: not available (%s)\n", engines[e], err.msg);
+            fprintf(stderr, "certify_time: engine %s not available (%s)\n", engines[e], err.msg);
             continue;
         }
         nrc_certify_options_default(&o);
         nrc_certify_result_init(&C);
         t0 = cpu_s();
         if (nrc_certify_run(&M, &o, &E, &C, &err) != NRC_OK) {
-            printf("certify --engine %s: error %s\n", engines[e], err.msg);
+            fprintf(stderr, "certify_time: engine %s: error %s\n", engines[e], err.msg);
             nrc_engine_clear(&E);
             continue;
         }
         t1 = cpu_s();
         for (i = 0; i < C.nflips; i++)
             c += C.flips[i].status == NRC_FLIP_CERTIFIED;
-        printf("certify --engine %-4s: %.3f s CPU = %.2fx plain (wall per phase: forward %.3f, data %.3f, flips %.3f, kkt %.3f); "
-               "%zu/%zu flips certified, kkt %s eps_rel <= %.3g; arbiter calls %zu/%zu/%zu\n",
-               engines[e], t1 - t0, (t1 - t0) / plain, C.seconds[NRC_PHASE_FORWARD],
-               C.seconds[NRC_PHASE_DATA], C.seconds[NRC_PHASE_FLIPS], C.seconds[NRC_PHASE_KKT],
-               c, C.nflips, C.kkt_certified ? "certified" : "n/a", C.eps_rel_upper,
-               C.arbiter_preact, C.arbiter_N, C.arbiter_flip);
+        printf("%s,%llu,%llu,%llu,%llu,%.5f,%.5f,%.3f,%.5f,%.5f,%.5f,%.5f,%.5f,%zu,%zu\n",
+               engines[e], (unsigned long long)M.n, (unsigned long long)M.d,
+               (unsigned long long)M.k, (unsigned long long)M.m, plain, t1 - t0,
+               (t1 - t0) / plain, C.seconds[NRC_PHASE_FORWARD], C.seconds[NRC_PHASE_DATA],
+               C.seconds[NRC_PHASE_FLIPS], C.seconds[NRC_PHASE_KKT],
+               C.seconds[NRC_PHASE_OTHER], c, C.nflips);
+        fflush(stdout);
         nrc_certify_result_clear(&C);
         nrc_engine_clear(&E);
     }
