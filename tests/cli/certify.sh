@@ -104,6 +104,21 @@ done
 # the fitted PyTorch model certifies completely
 expect_rc torch_fitted_all 0 "$BIN/certify" --quiet -o "$T/tf.json" "$FIX/certify/torch-logistic-normalized-fitted.bin"
 
+# flush-to-zero / denormals-are-zero in the process (here set by a preloaded
+# constructor, as a -ffast-math object would): refuse with exit 5, no output
+if [ "$(uname -m)" = x86_64 ] && command -v gcc > /dev/null 2>&1; then
+    cat > "$T/ftz.c" <<'EOC'
+#include <xmmintrin.h>
+__attribute__((constructor)) static void set_ftz_daz(void) { _mm_setcsr(_mm_getcsr() | 0x8040u); }
+EOC
+    if gcc -shared -fPIC -o "$T/ftz.so" "$T/ftz.c" 2> /dev/null; then
+        LD_PRELOAD="$T/ftz.so" ASAN_OPTIONS=verify_asan_link_order=0 \
+            "$BIN/certify" -o "$T/ftz.json" "$T/m.bin" > /dev/null 2> "$T/err"; rc=$?
+        [ "$rc" -eq 5 ] && [ ! -e "$T/ftz.json" ] && grep -q 'flush-to-zero\|denormals' "$T/err" \
+            && pass refuses_ftz || fail refuses_ftz "rc $rc: $(head -c 200 "$T/err")"
+    fi
+fi
+
 # --check / --cite are dispatched to the checker before option parsing
 "$BIN/certify" --check "$T/nonexistent.json" "$T/m.bin" > /dev/null 2>&1; rc=$?
 [ "$rc" -ge 2 ] && pass check_dispatch || fail check_dispatch "rc $rc"
