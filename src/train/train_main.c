@@ -17,6 +17,7 @@
 #include "nrc_blas.h"
 #include "nrc_data.h"
 #include "nrc_model.h"
+#include "nrc_polish.h"
 #include "nrc_rng.h"
 #include "nrc_train.h"
 #include "nrc_span.h"
@@ -46,6 +47,7 @@ typedef struct {
     double lr, init_scale;
     int bias, fix_v, threads, quiet;
     const char *out;
+    int no_polish, polish_always;
 } cli_opts;
 
 static void usage(FILE *f)
@@ -69,6 +71,10 @@ static void usage(FILE *f)
 "  --init-scale S      std of the initial W and v, > 0 (default %g)\n"
 "  --bias              train hidden biases b (default: none)\n"
 "  --fix-second-layer  v_j = +-1/sqrt(k) (alternating), never updated\n"
+"  --no-polish         skip the KKT polish after gradient descent\n"
+"                      (spec/POLISH.md; on by default)\n"
+"  --polish-always     write the polished network even when certify would\n"
+"                      read it as less KKT than the GD one (kinks)\n"
 "  --seed S            random seed, 0..2^53 (default %d)\n"
 "  --threads T         threads for the matrix products (default 1);\n"
 "                      the output does not depend on it\n"
@@ -144,7 +150,8 @@ static int parse_choice(const char *opt, const char *s, const char *a,
 }
 
 enum { O_DATA = 256, O_LABELS, O_LOSS, O_SCHEDULE, O_LR, O_STEPS, O_INIT,
-       O_BIAS, O_FIX, O_SEED, O_THREADS, O_QUIET, O_HELP, O_VERSION };
+       O_BIAS, O_FIX, O_SEED, O_THREADS, O_QUIET, O_HELP, O_VERSION,
+       O_NOPOLISH, O_POLISH_ALWAYS };
 
 static int parse_args(int argc, char **argv, cli_opts *o, int *done)
 {
@@ -162,6 +169,8 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
         {"threads", required_argument, 0, O_THREADS},
         {"output", required_argument, 0, 'o'},
         {"quiet", no_argument, 0, O_QUIET},
+        {"no-polish", no_argument, 0, O_NOPOLISH},
+        {"polish-always", no_argument, 0, O_POLISH_ALWAYS},
         {"help", no_argument, 0, O_HELP},
         {"version", no_argument, 0, O_VERSION},
         {0, 0, 0, 0}};
@@ -216,6 +225,8 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
         case O_BIAS: o->bias = 1; break;
         case O_FIX: o->fix_v = 1; break;
         case O_QUIET: o->quiet = 1; break;
+        case O_NOPOLISH: o->no_polish = 1; break;
+        case O_POLISH_ALWAYS: o->polish_always = 1; break;
         case O_HELP: usage(stdout); *done = 1; return 0;
         case O_VERSION: printf("train (nrc) %s\n", NRC_VERSION); *done = 1; return 0;
         case ':':
@@ -310,11 +321,11 @@ static void json_num(char *buf, size_t cap, double x)
 }
 
 static char *build_meta(const cli_opts *o, const nrc_train_progress *p,
-                        const nrc_data_stats *st)
+                        const nrc_data_stats *st, const char *polish)
 {
     char lr[32], is[32], loss[32], ll[32], qm[32], nm[32], nmwb[32], ts[32],
         eps[32], rmin[32], rmax[32], rho[32];
-    size_t cap = 4096;
+    size_t cap = 4096 + strlen(polish);
     char *s = nrc_malloc(cap);
     if (!s)
         return NULL;
@@ -340,13 +351,13 @@ static char *build_meta(const cli_opts *o, const nrc_train_progress *p,
              "\"min_margin\":%s,\"theta_sq\":%s,\"normalized_margin\":%s,"
              "\"normalized_margin_wb\":%s},"
              "\"data\":{\"R_min_sq\":%s,\"R_max_sq\":%s,\"rho\":%s,\"eps_data\":%s,"
-             "\"n_pos\":%zu,\"n_neg\":%zu},"
+             "\"n_pos\":%zu,\"n_neg\":%zu},\"polish\":%s,"
              "\"note\":\"binary64 values from training; not certified\"}",
              NRC_VERSION, o->n, o->d, o->k, o->m, names_data[o->data],
              names_labels[o->labels], names_loss[o->loss], names_schedule[o->schedule],
              lr, o->steps, is, o->bias ? "true" : "false", o->fix_v ? "true" : "false",
              o->seed, p->step, loss, ll, qm, ts, nm, nmwb, rmin, rmax, rho, eps,
-             st->n_pos, st->n_neg);
+             st->n_pos, st->n_neg, polish);
     return s;
 }
 
@@ -361,7 +372,7 @@ int main(int argc, char **argv)
     cli_opts o = {DEF_N, DEF_D, DEF_K, DEF_M, DEF_STEPS, DEF_SEED,
                   NRC_DATA_SPHERE, NRC_LABELS_BALANCED, NRC_LOSS_LOGISTIC,
                   NRC_SCHEDULE_NORMALIZED, DEF_LR, DEF_INIT_SCALE,
-                  0, 0, 1, 0, "model.bin"};
+                  0, 0, 1, 0, "model.bin", 0, 0};
     nrc_model M;
     nrc_error err = {{0}};
     nrc_status st;
@@ -369,7 +380,9 @@ int main(int argc, char **argv)
     nrc_train_opts to;
     nrc_train_progress fin;
     progress_ctx pc;
-    char *meta;
+    char *meta, pjs[4096] = "{\"outcome\":\"off\"}";
+    nrc_polish_result pres;
+    double t_gd, t_pol = 0.0;
     int done, rc;
     uint32_t flags;
     double t_start;
@@ -414,7 +427,28 @@ int main(int argc, char **argv)
         fputc('\n', stderr);
     if (st != NRC_OK)
         goto out;
-    meta = build_meta(&o, &fin, &ds);
+    t_gd = now_s() - pc.t0;
+    if (!o.no_polish) {
+        /* KKT polish (spec/POLISH.md); adopted weights replace the GD ones
+         * and "result" is recomputed so that it describes them */
+        nrc_polish_opts po;
+        double t0 = now_s();
+        nrc_polish_opts_default(&po);
+        po.fix_v = o.fix_v;
+        po.always_adopt = o.polish_always;
+        st = nrc_polish_run_d(&po, o.n, o.d, o.k, M.X, M.y, M.W, M.b, M.v, &pres, &err);
+        if (st == NRC_OK && pres.adopted)
+            st = nrc_polish_progress_d(&to, M.X, M.y, M.W, M.b, M.v, &fin, &err);
+        if (st != NRC_OK)
+            goto out;
+        t_pol = now_s() - t0;
+        if (!nrc_polish_meta_json(&pres, pjs, sizeof pjs)) {
+            st = nrc_error_set(&err, NRC_ERR_INTERNAL, "polish metadata exceeds %zu bytes",
+                               sizeof pjs);
+            goto out;
+        }
+    }
+    meta = build_meta(&o, &fin, &ds, pjs);
     if (!meta) {
         st = nrc_error_set(&err, NRC_ERR_SYSTEM, "out of memory for the metadata");
         goto out;
@@ -436,6 +470,19 @@ int main(int argc, char **argv)
                 ds.eps_data <= 0.1 ? " (nearly orthogonal)"
                                    : " (outside the nearly-orthogonal regime)",
                 now_s() - t_start, o.out);
+        if (!o.no_polish && pres.outcome == NRC_POLISH_SKIPPED)
+            fprintf(stderr, "train: polish skipped: %s\n", pres.reason);
+        else if (!o.no_polish)
+            fprintf(stderr,
+                    "train: polish %s, %s: eps_rel %.3g -> %.3g (%.3g as certify reads "
+                    "it; %zu kinks), normalized margin %.6g -> %.6g, direction moved "
+                    "%.3g, %" PRIu64 " pattern changes; polish %.2f s, gradient descent "
+                    "%.2f s (%s)\n",
+                    nrc_polish_outcome_name(pres.outcome),
+                    pres.adopted ? "adopted" : "not adopted, GD network written",
+                    pres.before.eps_rel, pres.clarke.eps_rel, pres.after.eps_rel,
+                    pres.kinks, pres.before.norm_margin, pres.clarke.norm_margin,
+                    pres.direction_move, pres.pattern_changes, t_pol, t_gd, pres.reason);
         if (!(fin.q_min > 0.0))
             fprintf(stderr,
                     "train: warning: the training data are not all fitted (min margin "
