@@ -19,9 +19,6 @@ meta() { # file
 }
 
 "$T" --help > "$tmp/out" 2>&1
-# TRANSITIONAL (remove with the train_main.c integration commit): until
-# bin/train has the polish, run nothing.
-grep -q -- '--no-polish' "$tmp/out" || { echo "note: bin/train has no polish yet"; exit 0; }
 if grep -q -- '--no-polish' "$tmp/out"; then pass help_mentions_no_polish
 else fail help_mentions_no_polish "$(cat "$tmp/out")"; fi
 
@@ -89,6 +86,31 @@ if [ $rc -eq 0 ] && echo "$m3" | grep -q '"polish":{"outcome":"converged"' &&
     pass polish_bias_fixed_v
 else
     fail polish_bias_fixed_v "rc=$rc, stderr: $(cat "$tmp/err"), $(grep FAIL "$tmp/chk")"
+fi
+
+# --polish-always writes the polished network: "result" describes it (min
+# margin 1), and certify's own KKT residual of the stored network equals the
+# polish's prediction of how certify reads it ("polished"), kinks and all.
+"$T" $FIT --polish-always -o "$tmp/a.bin" 2> "$tmp/err"; rc=$?
+ma=$(meta "$tmp/a.bin")
+if [ $rc -eq 0 ] && echo "$ma" | grep -q '"adopted":true' &&
+   echo "$ma" | grep -q '"result":{[^}]*"min_margin":\(1,\|0.99999999999999[0-9]*,\|1.0000000000000[0-9]*,\)' &&
+   "$CHECKER" "$tmp/a.bin" 0 > "$tmp/chk" 2>&1 &&
+   ! cmp -s -i 64 -n $((8 * (8 * 3000 + 8))) "$tmp/a.bin" "$tmp/n.bin"; then
+    pass polish_always_adopts
+else
+    fail polish_always_adopts "rc=$rc, stderr: $(cat "$tmp/err"), meta: $ma, $(grep FAIL "$tmp/chk")"
+fi
+if [ -x "$BIN/certify" ]; then
+    "$BIN/certify" --quiet -o - "$tmp/a.bin" > "$tmp/a.cert" 2> "$tmp/err"
+    hx=$(tr ',' '\n' < "$tmp/a.cert" | grep '"eps_rel_upper"' | sed 's/.*"\(0x[^"]*\)".*/\1/')
+    ce=$(printf '%.17g' "$hx" 2> /dev/null)
+    pe=$(echo "$ma" | sed 's/.*"polished":{[^}]*"eps_rel":\([^,]*\),.*/\1/')
+    if awk -v c="$ce" -v p="$pe" 'BEGIN { d = c - p; if (d < 0) d = -d; exit !(c > 0 && d <= 1e-6 * c) }'; then
+        pass certify_agrees_with_polish_measure
+    else
+        fail certify_agrees_with_polish_measure "certify eps_rel_upper '$hx' = '$ce', polish predicted '$pe'"
+    fi
 fi
 
 # A network that does not fit is not polished, and says why.
