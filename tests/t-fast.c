@@ -76,6 +76,64 @@ static void test_directed_rounding(void)
     arf_clear(x); arf_clear(a); arf_clear(b);
 }
 
+/* The interval helpers: for random corner choices x in [alo, ahi],
+ * y in [blo, bhi] the exact x op y lies in the returned interval. */
+static void test_interval_helpers(void)
+{
+    long it, iters = 20000 * tl_mult();
+    arf_t x, a, b;
+    arf_init(x); arf_init(a); arf_init(b);
+    rs = tl_seed() * 31 + 7;
+    for (it = 0; it < iters && tl_case_failed < 5; it++) {
+        double p = nasty((int)(rnd64() % 7)), q = nasty((int)(rnd64() % 7));
+        double r = nasty((int)(rnd64() % 7)), u = nasty((int)(rnd64() % 7));
+        double alo = p < q ? p : q, ahi = p < q ? q : p, blo = r < u ? r : u, bhi = r < u ? u : r;
+        double xa = (rnd64() & 1) ? alo : ahi, xb = (rnd64() & 1) ? blo : bhi, lo, hi;
+        arf_set_d(a, xa);
+        arf_set_d(b, xb);
+        arf_add(x, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+        nrc_ia_add(alo, ahi, blo, bhi, &lo, &hi);
+        CHECK(contains(lo, hi, x), "ia_add");
+        arf_sub(x, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+        nrc_ia_sub(alo, ahi, blo, bhi, &lo, &hi);
+        CHECK(contains(lo, hi, x), "ia_sub");
+        arf_mul(x, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+        nrc_ia_mul(alo, ahi, blo, bhi, &lo, &hi);
+        CHECK(contains(lo, hi, x), "ia_mul [%a,%a]*[%a,%a]", alo, ahi, blo, bhi);
+        nrc_ia_scale(xa, blo, bhi, &lo, &hi);
+        CHECK(contains(lo, hi, x), "ia_scale %a*[%a,%a]", xa, blo, bhi);
+        arf_mul(x, a, a, ARF_PREC_EXACT, ARF_RND_DOWN);
+        nrc_ia_sqr(alo, ahi, &lo, &hi);
+        CHECK(contains(lo, hi, x), "ia_sqr");
+        arf_abs(x, a);
+        nrc_ia_abs(alo, ahi, &lo, &hi);
+        CHECK(contains(lo, hi, x), "ia_abs");
+        if (blo > 0 || bhi < 0) {
+            /* a / b: check lo * b <= a <= hi * b (b > 0) or reversed, exactly */
+            arf_t l, h;
+            arf_init(l); arf_init(h);
+            nrc_ia_div(alo, ahi, blo, bhi, &lo, &hi);
+            if (isfinite(lo) && isfinite(hi)) {
+                arf_set_d(l, lo); arf_set_d(h, hi);
+                arf_mul(l, l, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+                arf_mul(h, h, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+                if (xb > 0)
+                    CHECK(arf_cmp(l, a) <= 0 && arf_cmp(a, h) <= 0, "ia_div %a/%a", xa, xb);
+                else
+                    CHECK(arf_cmp(l, a) >= 0 && arf_cmp(a, h) >= 0, "ia_div %a/%a", xa, xb);
+            }
+            arf_clear(l); arf_clear(h);
+        }
+    }
+    /* a kink at exact zero stays exact: [0, 0] * v = [0, 0] */
+    {
+        double lo, hi;
+        nrc_ia_scale(-3.0, 0.0, 0.0, &lo, &hi);
+        CHECK(lo == 0 && hi == 0, "zero interval scaled");
+    }
+    arf_clear(x); arf_clear(a); arf_clear(b);
+}
+
 static void fill(double *a, size_t len, int mode)
 {
     size_t t;
@@ -237,6 +295,7 @@ int main(void)
 {
     RUN(test_directed_rounding);
     RUN(test_exact_rounding);
+    RUN(test_interval_helpers);
     RUN(test_gemm_containment);
     RUN(test_ray_containment);
     RUN(test_selftest_case);
