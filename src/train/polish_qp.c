@@ -50,23 +50,61 @@ void nrc_polish_chol_solve_d(size_t p, const double *L, double *bx)
     }
 }
 
-/* z_P = H_PP^{-1} c_P with one step of iterative refinement; 0 if singular. */
+/* Rows from..p-1 of the Cholesky factor of H[P,P] into L (leading dimension
+ * ld), rows < from being already valid: appending a coordinate costs O(p^2),
+ * removing one refactors only the rows after it.  0 if numerically singular. */
+static int qp_chol_rows(size_t n, const double *H, const size_t *P, size_t from,
+                        size_t p, double *L, size_t ld)
+{
+    for (size_t a = from; a < p; a++) {
+        for (size_t b = 0; b <= a; b++) {
+            double s = H[P[a] * n + P[b]];
+            for (size_t c = 0; c < b; c++)
+                s -= L[a * ld + c] * L[b * ld + c];
+            if (a == b) {
+                if (!(s > 1e-13 * H[P[a] * n + P[a]]) || !isfinite(s))
+                    return 0;
+                L[a * ld + a] = sqrt(s);
+            } else {
+                L[a * ld + b] = s / L[b * ld + b];
+            }
+        }
+    }
+    return 1;
+}
+
+static void qp_chol_solve(size_t p, const double *L, size_t ld, double *bx)
+{
+    for (size_t a = 0; a < p; a++) {
+        double s = bx[a];
+        for (size_t c = 0; c < a; c++)
+            s -= L[a * ld + c] * bx[c];
+        bx[a] = s / L[a * ld + a];
+    }
+    for (size_t a = p; a-- > 0;) {
+        double s = bx[a];
+        for (size_t c = a + 1; c < p; c++)
+            s -= L[c * ld + a] * bx[c];
+        bx[a] = s / L[a * ld + a];
+    }
+}
+
+/* z_P = H_PP^{-1} c_P from the factor L, with one step of iterative
+ * refinement; 0 if the result is not finite. */
 static int qp_solve_support(size_t n, const double *H, const double *c,
-                            const size_t *P, size_t p, double *L, double *z,
+                            const size_t *P, size_t p, const double *L, double *z,
                             double *r)
 {
-    if (!nrc_polish_chol_d(n, H, P, p, L))
-        return 0;
     for (size_t a = 0; a < p; a++)
         z[a] = c[P[a]];
-    nrc_polish_chol_solve_d(p, L, z);
+    qp_chol_solve(p, L, n, z);
     for (size_t a = 0; a < p; a++) {
         double s = c[P[a]];
         for (size_t b = 0; b < p; b++)
             s -= H[P[a] * n + P[b]] * z[b];
         r[a] = s;
     }
-    nrc_polish_chol_solve_d(p, L, r);
+    qp_chol_solve(p, L, n, r);
     for (size_t a = 0; a < p; a++) {
         z[a] += r[a];
         if (!isfinite(z[a]))
@@ -75,14 +113,15 @@ static int qp_solve_support(size_t n, const double *H, const double *c,
     return 1;
 }
 
-/* w = c - H x and the rounding scale of each entry, sum_l |H_il x_l| + |c_i| */
+/* w = c - H x and the rounding scale of each entry, sum_l |H_il x_l| + |c_i|,
+ * over the support P of x only (x is 0 elsewhere): O(n p). */
 static void qp_grad(size_t n, const double *H, const double *c, const double *x,
-                    double *w, double *scale)
+                    const size_t *P, size_t p, double *w, double *scale)
 {
     for (size_t i = 0; i < n; i++) {
         double s = c[i], a = fabs(c[i]);
-        for (size_t l = 0; l < n; l++) {
-            double t = H[i * n + l] * x[l];
+        for (size_t b = 0; b < p; b++) {
+            double t = H[i * n + P[b]] * x[P[b]];
             s -= t;
             a += fabs(t);
         }
@@ -102,6 +141,7 @@ nrc_status nrc_polish_qp_d(size_t n, const double *H, const double *c,
     size_t *P = nrc_malloc_array(n ? n : 1, sizeof(size_t));
     unsigned char *inP = nrc_calloc(n ? n : 1, 1), *blocked = nrc_calloc(n ? n : 1, 1);
     size_t p = 0, i, a;
+    int pending = 0;
     nrc_status st = NRC_OK;
     unsigned long outer, budget = 3ul * n + 30ul;
 
@@ -110,36 +150,35 @@ nrc_status nrc_polish_qp_d(size_t n, const double *H, const double *c,
         st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (polish QP, n = %zu)", n);
         goto done;
     }
-    /* warm start: the support of x, if H restricted to it gives z > 0 */
+    /* warm start (Lawson-Hanson from a feasible point): the previous x is
+     * feasible for any H; its support is the passive set, and the inner loop
+     * below moves to the solution on it, dropping what goes to zero */
     if (warm) {
         for (i = 0; i < n; i++)
-            if (x[i] > 0)
+            if (x[i] > 0 && isfinite(x[i])) {
                 P[p++] = i;
-        if (p > 0 && qp_solve_support(n, H, c, P, p, L, z, r)) {
-            int ok = 1;
-            for (a = 0; a < p; a++)
-                ok &= z[a] > 0;
-            if (ok) {
-                memset(x, 0, n * sizeof(double));
-                for (a = 0; a < p; a++) {
-                    x[P[a]] = z[a];
-                    inP[P[a]] = 1;
-                }
+                inP[i] = 1;
             } else {
-                p = 0;
+                x[i] = 0.0;
             }
+        if (p > 0 && qp_chol_rows(n, H, P, 0, p, L, n)) {
+            pending = 1;
         } else {
             p = 0;
+            memset(inP, 0, n);
         }
     }
-    if (p == 0) {
+    if (p == 0)
         memset(x, 0, n * sizeof(double));
-        memset(inP, 0, n);
-    }
+    /* P holds the passive set in the order of entry; L its factor (ld n) */
     for (outer = 0; outer < budget; outer++) {
         size_t t = n;
         double best = 0.0;
-        qp_grad(n, H, c, x, w, sc);
+        if (pending) {   /* the warm passive set: straight to the inner loop */
+            pending = 0;
+            goto inner;
+        }
+        qp_grad(n, H, c, x, P, p, w, sc);
         for (i = 0; i < n; i++) {
             /* only a negative gradient clearly above rounding enters */
             double tol = 64.0 * (double)(n + 1) * 0x1p-53 * sc[i];
@@ -152,17 +191,28 @@ nrc_status nrc_polish_qp_d(size_t n, const double *H, const double *c,
             *converged = 1;
             break;
         }
+        P[p] = t;
+        if (!qp_chol_rows(n, H, P, p, p + 1, L, n)) {
+            /* t is dependent on the support: never try it again */
+            blocked[t] = 1;
+            continue;
+        }
         inP[t] = 1;
+        p++;
+    inner:
         for (;;) {
             double alpha = 2.0;
-            p = 0;
-            for (i = 0; i < n; i++)
-                if (inP[i])
-                    P[p++] = i;
+            size_t q, first;
             if (!qp_solve_support(n, H, c, P, p, L, z, r)) {
-                /* t is dependent on the support: never try it again */
-                inP[t] = 0;
-                blocked[t] = 1;
+                if (t < n && P[p - 1] == t) {
+                    inP[t] = 0;
+                    blocked[t] = 1;
+                    p--;
+                } else {   /* start afresh from zero */
+                    memset(x, 0, n * sizeof(double));
+                    memset(inP, 0, n);
+                    p = 0;
+                }
                 break;
             }
             for (a = 0; a < p; a++)
@@ -176,11 +226,12 @@ nrc_status nrc_polish_qp_d(size_t n, const double *H, const double *c,
                     x[P[a]] = z[a];
                 break;
             }
-            if (x[t] == 0 && alpha == 0.0) {
+            if (t < n && x[t] == 0 && alpha == 0.0 && P[p - 1] == t) {
                 /* the entering coordinate itself would go negative: its
                  * gradient was rounding noise */
                 inP[t] = 0;
                 blocked[t] = 1;
+                p--;
                 break;
             }
             for (a = 0; a < p; a++) {
@@ -188,8 +239,28 @@ nrc_status nrc_polish_qp_d(size_t n, const double *H, const double *c,
                 if (z[a] <= 0 && x[P[a]] / (x[P[a]] - z[a]) <= alpha)
                     nx = 0.0;
                 x[P[a]] = nx > 0 ? nx : 0.0;
-                if (x[P[a]] == 0.0)
+            }
+            /* drop the zeros, keeping the order; refactor from the first */
+            first = p;
+            for (a = 0, q = 0; a < p; a++) {
+                if (x[P[a]] == 0.0) {
                     inP[P[a]] = 0;
+                    if (first == p)
+                        first = a;
+                } else {
+                    P[q++] = P[a];
+                }
+            }
+            p = q;
+            if (p == 0)
+                break;
+            if (first < p && !qp_chol_rows(n, H, P, first, p, L, n)) {
+                /* cannot happen for a subset of a factored set, but never
+                 * loop on it: restart from zero */
+                memset(x, 0, n * sizeof(double));
+                memset(inP, 0, n);
+                p = 0;
+                break;
             }
         }
     }
