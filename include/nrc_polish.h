@@ -68,7 +68,8 @@ typedef struct {
     int max_newton;       /* Newton iterations per round (default 60) */
     double tol;           /* target eps_rel and delta (default 1e-12) */
     int always_adopt;     /* write the polished network whenever one was
-                             produced (tests, comparisons); default 0 */
+                             produced and fits every point (tests,
+                             comparisons); default 0 */
 } nrc_polish_opts;
 
 /* Defaults above. */

@@ -727,9 +727,10 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
         else
             res->dead++;
     }
-    if (o->always_adopt ||
-        (res->after.q_min > 0 && res->after.eps_rel < res->before.eps_rel &&
-         res->after.norm_margin >= res->before.norm_margin * (1.0 - 1e-12))) {
+    if (res->after.q_min > 0 &&
+        (o->always_adopt ||
+         (res->after.eps_rel < res->before.eps_rel &&
+          res->after.norm_margin >= res->before.norm_margin * (1.0 - 1e-12)))) {
         memcpy(W, Wp, k * d * sizeof(double));
         if (b)
             memcpy(b, bp, k * sizeof(double));
