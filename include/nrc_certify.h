@@ -74,6 +74,7 @@ typedef struct {
     const char *kkt_reason;      /* when not-applicable */
     double *lambda;              /* n (NULL when not applicable) */
     size_t *kinks;               /* pairs (i, j), ascending */
+    double *kink_g;              /* g at each kink, in [0, 1] */
     size_t nkinks;
     double eps_rel_upper, eps_upper, delta_upper, balance_defect_upper;
     /* robust reference */

@@ -404,10 +404,22 @@ static int verify_exact(const nrc_model *M, const nrc_certify_result *C, const c
                 d_to_fmpq(acc, t < d ? M->W[j * d + t] : M->b[j]);
                 fmpq_addmul(Tk, acc, acc);
                 for (i = 0; i < n; i++) {
-                    if (fmpq_sgn(E.A + i * k + j) <= 0 || C->lambda[i] == 0)
-                        continue;     /* g = 0 at kinks (listed with g = 0) */
+                    double g = 0.0;
+                    if (fmpq_sgn(E.A + i * k + j) > 0) {
+                        g = 1.0;
+                    } else if (fmpq_is_zero(E.A + i * k + j)) {
+                        size_t rk;        /* the listed g of this kink */
+                        for (rk = 0; rk < C->nkinks; rk++)
+                            if (C->kinks[2 * rk] == i && C->kinks[2 * rk + 1] == j)
+                                g = C->kink_g[rk];
+                        CHECK(g >= 0 && g <= 1, "%s: kink g in [0, 1]", tag);
+                    }
+                    if (g == 0 || C->lambda[i] == 0)
+                        continue;
                     d_to_fmpq(lam, C->lambda[i] * M->y[i]);
                     d_to_fmpq(tmp, t < d ? M->X[i * d + t] : 1.0);
+                    fmpq_mul(tmp, tmp, lam);
+                    d_to_fmpq(lam, g);
                     fmpq_mul(tmp, tmp, lam);
                     fmpq_mul(tmp, tmp, vj);
                     fmpq_sub(acc, acc, tmp);
@@ -728,6 +740,34 @@ static void test_tiny_preactivation(void)
     nrc_model_clear(&M);
 }
 
+/* A KKT point that needs a kink subgradient strictly inside (0, 1): fixed
+ * second layer, x_1 = (1, 0), x_2 = (-1, 1), both y = +1; w_0 = (1/2, 1/2),
+ * w_1 = (-1, 1), v = (1, 1). With lambda = (1, 1): w_0 = x_1 + g x_2 needs
+ * g = 1/2 at the kink a_20 = <w_0, x_2> = 0, and w_1 = x_2 (a_21 = 2 > 0,
+ * a_11 = -1 < 0). So eps = 0 exactly with g = 1/2, and not with g = 0. */
+static void test_kink_subgradient(void)
+{
+    nrc_model M;
+    nrc_certify_result C;
+    nrc_error err;
+    nrc_model_init(&M);
+    REQUIRE(nrc_model_alloc(&M, 2, 2, 2, 0, NRC_FLAG_FIXED_V, &err) == NRC_OK, "alloc");
+    M.X[0] = 1.0; M.X[1] = 0.0; M.y[0] = 1.0;
+    M.X[2] = -1.0; M.X[3] = 1.0; M.y[1] = 1.0;
+    M.W[0] = 0.5; M.W[1] = 0.5; M.W[2] = -1.0; M.W[3] = 1.0;
+    M.v[0] = 1.0; M.v[1] = 1.0;
+    REQUIRE(run_engine(&M, "fast", &C, NULL) == 1, "certify");
+    CHECK(C.kkt_certified, "kkt certified");
+    CHECK(C.nkinks == 1 && C.kinks[0] == 1 && C.kinks[1] == 0, "the kink (1, 0) is listed");
+    if (C.nkinks == 1)
+        CHECK(fabs(C.kink_g[0] - 0.5) <= 1e-9, "g = %g, want 1/2", C.kink_g[0]);
+    CHECK(C.eps_rel_upper <= 1e-9, "eps_rel at rounding level with g = 1/2: %g", C.eps_rel_upper);
+    verify_exact(&M, &C, "kink-g");
+    compare_engines(&M, &C, "kink-g");
+    nrc_certify_result_clear(&C);
+    nrc_model_clear(&M);
+}
+
 /* The margin direction and the point selection. */
 static void test_options(void)
 {
@@ -838,6 +878,7 @@ int main(void)
     RUN(test_fixed_second_layer);
     RUN(test_exact_kinks);
     RUN(test_tiny_preactivation);
+    RUN(test_kink_subgradient);
     RUN(test_options);
     RUN(test_nnls);
     RUN(test_alloc_failures);

@@ -186,7 +186,7 @@ nrc_status nrc_certify_to_json(const nrc_certify_result *C, char **out, size_t *
             json_t *p = json_array();
             json_array_append_new(p, json_integer((json_int_t)C->kinks[2 * r]));
             json_array_append_new(p, json_integer((json_int_t)C->kinks[2 * r + 1]));
-            json_array_append_new(p, hex(0.0));
+            json_array_append_new(p, hex(C->kink_g[r]));
             json_array_append_new(a, p);
         }
     json_object_set_new(o, "kinks", a);

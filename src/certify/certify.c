@@ -36,6 +36,7 @@ void nrc_certify_result_clear(nrc_certify_result *C)
     nrc_free(C->flips);
     nrc_free(C->lambda);
     nrc_free(C->kinks);
+    nrc_free(C->kink_g);
     memset(C, 0, sizeof *C);
 }
 
@@ -587,50 +588,196 @@ static void gemm_nt_d(size_t r, size_t c, size_t q, const double *A, size_t lda,
 
 /* The untrusted solve for lambda (MATH.md section 4): Gram of the h_i,
  * (X X^T + [bias]) o (S diag(v^2) S^T) + R R^T, in O(n^2 (k + d)). */
-static nrc_status kkt_lambda_d(run_t *R, double *lambda, nrc_error *err)
+/* The kink subgradients (untrusted): for each neuron j with kinks, choose
+ * mu_i = lambda_i g_ij in [0, lambda_i] minimising the (w_j, b_j) part of the
+ * residual, w_j - v_j sum_i lambda_i y_i g_ij x_i, by projected coordinate
+ * descent; then g_ij = mu_i / lambda_i. (a_ij = 0 at a kink, so g_ij does not
+ * enter <theta, h_i> nor the v-part.) kg (n, k) holds g at kinks. */
+static nrc_status kink_g_d(run_t *R, const double *lambda, double *kg, nrc_error *err)
 {
     const nrc_model *M = R->M;
-    size_t n = R->n, k = R->k, i, l, j;
+    size_t n = R->n, k = R->k, d = R->d, i, j, t, dd = d + (R->b ? 1 : 0);
+    double *r = alloc_d(dd, 1), *nu = alloc_d(n, 1);
+    int sweep;
+    if (!r || !nu) {
+        nrc_free(r);
+        nrc_free(nu);
+        return oom(err, "kink subgradients");
+    }
+    for (i = 0; i < n; i++) {
+        double s2 = R->b ? 1.0 : 0.0;
+        for (t = 0; t < d; t++)
+            s2 += M->X[i * d + t] * M->X[i * d + t];
+        nu[i] = s2;
+    }
+    for (j = 0; j < k; j++) {
+        double v = M->v[j];
+        int any = 0;
+        for (i = 0; i < n && !any; i++)
+            any = R->kink[i * k + j] && lambda[i] > 0;
+        if (!any || v == 0)
+            continue;
+        /* r = w_j - v_j sum_i lambda_i y_i g_ij x_i (bias coordinate last) */
+        for (t = 0; t < d; t++)
+            r[t] = M->W[j * d + t];
+        if (R->b)
+            r[d] = R->b[j];
+        for (i = 0; i < n; i++) {
+            double g = R->Asgn[i * k + j] > 0 ? 1.0 : (R->kink[i * k + j] ? kg[i * k + j] : 0.0);
+            double c = v * lambda[i] * M->y[i] * g;
+            if (c == 0)
+                continue;
+            for (t = 0; t < d; t++)
+                r[t] -= c * M->X[i * d + t];
+            if (R->b)
+                r[d] -= c;
+        }
+        for (sweep = 0; sweep < 30; sweep++) {
+            double moved = 0.0;
+            for (i = 0; i < n; i++) {
+                double mu, dmu, dot = 0.0, u2, c;
+                if (!R->kink[i * k + j] || !(lambda[i] > 0))
+                    continue;
+                /* u = v y_i (x_i, 1); r(mu) = r0 - mu u */
+                c = v * M->y[i];
+                for (t = 0; t < d; t++)
+                    dot += r[t] * M->X[i * d + t];
+                if (R->b)
+                    dot += r[d];
+                dot *= c;
+                u2 = c * c * nu[i];
+                if (!(u2 > 0))
+                    continue;
+                mu = lambda[i] * kg[i * k + j];
+                dmu = dot / u2;
+                if (mu + dmu < 0)
+                    dmu = -mu;
+                if (mu + dmu > lambda[i])
+                    dmu = lambda[i] - mu;
+                if (dmu == 0)
+                    continue;
+                for (t = 0; t < d; t++)
+                    r[t] -= dmu * c * M->X[i * d + t];
+                if (R->b)
+                    r[d] -= dmu * c;
+                mu += dmu;
+                kg[i * k + j] = mu / lambda[i];
+                if (kg[i * k + j] < 0) kg[i * k + j] = 0.0;
+                if (kg[i * k + j] > 1) kg[i * k + j] = 1.0;
+                if (fabs(dmu) > moved)
+                    moved = fabs(dmu);
+            }
+            if (moved == 0)
+                break;
+        }
+    }
+    nrc_free(r);
+    nrc_free(nu);
+    return NRC_OK;
+}
+
+/* lambda (and g at the kinks) by one NNLS: the unknowns are lambda_i >= 0
+ * and, for every kink (i, j), mu_ij >= 0 standing for lambda_i g_ij, whose
+ * column is the (w_j, b_j) block v_j y_i (x_i, 1) (the v-part of a kink is
+ * relu(0) = 0, and <theta, column> = v_j y_i a_ij = 0). Gram entries:
+ *   <h_i, h_l>  as in MATH.md section 4 with g = 1[a > 0],
+ *   <h_l, c_ij> = y_l y_i v_j^2 1[a_lj > 0] (<x_l, x_i> + [bias]),
+ *   <c_ij, c_i'j'> = [j = j'] v_j^2 y_i y_i' (<x_i, x_i'> + [bias]).
+ * Then g_ij = min(1, mu_ij / lambda_i) (0 when lambda_i = 0), refined by
+ * kink_g_d. Without kinks (or with too many: > 4096) it is the plain NNLS. */
+static nrc_status kkt_lambda_d(run_t *R, double *lambda, double *kg, nrc_error *err)
+{
+    const nrc_model *M = R->M;
+    size_t n = R->n, k = R->k, i, l, j, c, c2, nk = 0, ne;
     int full = !(M->flags & NRC_FLAG_FIXED_V);
-    double *K = alloc_d(n, n), *T = alloc_d(n, n), *Sv = alloc_d(n, k), *Rl = alloc_d(n, k);
-    double *rhs = alloc_d(n, 1), viol;
+    double *K = NULL, *T = alloc_d(n, n), *Sv = alloc_d(n, k), *Rl = alloc_d(n, k);
+    double *rhs = NULL, *lam = NULL, viol, bias = R->b ? 1.0 : 0.0;
+    size_t *ki = NULL, *kj = NULL;
     nrc_status st = NRC_OK;
-    if (!K || !T || !Sv || !Rl || !rhs) {
+    for (i = 0; i < n * k; i++)
+        nk += R->kink[i];
+    if (nk > 4096)
+        nk = 0;                       /* kinks keep g = 0 */
+    ne = n + nk;
+    K = alloc_d(ne, ne);
+    rhs = alloc_d(ne, 1);
+    lam = alloc_d(ne, 1);
+    ki = nrc_malloc_array(nk ? nk : 1, sizeof(size_t));
+    kj = nrc_malloc_array(nk ? nk : 1, sizeof(size_t));
+    if (!K || !T || !Sv || !Rl || !rhs || !lam || !ki || !kj) {
         st = oom(err, "KKT Gram");
         goto done;
     }
+    c = 0;
+    for (i = 0; i < n && nk; i++)
+        for (j = 0; j < k; j++)
+            if (R->kink[i * k + j]) {
+                ki[c] = i;
+                kj[c] = j;
+                c++;
+            }
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++) {
             double a = R->Ad[i * k + j];
-            int g = R->Asgn[i * k + j] > 0;       /* kinks: g = 0 */
-            Sv[i * k + j] = g ? M->v[j] : 0.0;
+            Sv[i * k + j] = R->Asgn[i * k + j] > 0 ? M->v[j] : 0.0;
             Rl[i * k + j] = a > 0 ? a : 0.0;
         }
-    gemm_nt_d(n, n, k, Sv, k, Sv, k, K, n);
     gemm_nt_d(n, n, R->d, M->X, R->d, M->X, R->d, R->G, n);
-    if (full)
+    gemm_nt_d(n, n, k, Sv, k, Sv, k, T, n);
+    for (i = 0; i < n; i++)
+        for (l = 0; l < n; l++)
+            K[i * ne + l] = (R->G[i * n + l] + bias) * T[i * n + l];
+    if (full) {
         gemm_nt_d(n, n, k, Rl, k, Rl, k, T, n);
+        for (i = 0; i < n; i++)
+            for (l = 0; l < n; l++)
+                K[i * ne + l] += T[i * n + l];
+    }
     for (i = 0; i < n; i++) {
         double q = 0;
         for (j = 0; j < k; j++)
             q += M->v[j] * Rl[i * k + j];
         q *= M->y[i];
         rhs[i] = full ? 2.0 * q : q;
-        for (l = 0; l < n; l++) {
-            double gx = R->G[i * n + l] + (R->b ? 1.0 : 0.0);
-            K[i * n + l] = M->y[i] * M->y[l] * (gx * K[i * n + l] + (full ? T[i * n + l] : 0.0));
-        }
+        for (l = 0; l < n; l++)
+            K[i * ne + l] *= M->y[i] * M->y[l];
     }
-    st = nrc_nnls_d(n, K, rhs, lambda, 300, &viol, err);
+    for (c = 0; c < nk; c++) {
+        size_t ic = ki[c], jc = kj[c];
+        double v2 = M->v[jc] * M->v[jc];
+        rhs[n + c] = 0.0;
+        for (l = 0; l < n; l++) {
+            double e = R->Asgn[l * k + jc] > 0
+                           ? M->y[l] * M->y[ic] * v2 * (R->G[l * n + ic] + bias) : 0.0;
+            K[l * ne + n + c] = e;
+            K[(n + c) * ne + l] = e;
+        }
+        for (c2 = 0; c2 < nk; c2++)
+            K[(n + c) * ne + n + c2] = kj[c2] == jc
+                ? v2 * M->y[ic] * M->y[ki[c2]] * (R->G[ic * n + ki[c2]] + bias) : 0.0;
+    }
+    st = nrc_nnls_d(ne, K, rhs, lam, 300, &viol, err);
+    if (st != NRC_OK)
+        goto done;
     for (i = 0; i < n; i++)
-        if (!(lambda[i] >= 0) || !isfinite(lambda[i]))
-            lambda[i] = 0.0;
+        lambda[i] = lam[i] >= 0 && isfinite(lam[i]) ? lam[i] : 0.0;
+    for (c = 0; c < nk; c++) {
+        double mu = lam[n + c], li = lambda[ki[c]], g = 0.0;
+        if (li > 0 && mu > 0 && isfinite(mu))
+            g = mu >= li ? 1.0 : mu / li;
+        kg[ki[c] * k + kj[c]] = g;
+    }
+    if (nk)
+        st = kink_g_d(R, lambda, kg, err);
 done:
     nrc_free(K);
     nrc_free(T);
     nrc_free(Sv);
     nrc_free(Rl);
     nrc_free(rhs);
+    nrc_free(lam);
+    nrc_free(ki);
+    nrc_free(kj);
     return st;
 }
 
@@ -642,6 +789,8 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
     int full = !(M->flags & NRC_FLAG_FIXED_V);
     double *Mt = NULL, *XT = NULL, *Plo = NULL, *Phi = NULL, *slo = NULL, *shi = NULL;
     double *RLo = NULL, *RHi = NULL, *ly = NULL, *ones = NULL, *rl = NULL, *rh = NULL;
+    double *kg = NULL, *Mhi = NULL;
+    int kink_nonzero = 0;
     double r2lo, r2hi, T[2], qmin = C->min_margin[0], acc, bmax = 0.0;
     nrc_status st = NRC_OK;
 
@@ -657,23 +806,37 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
     C->lambda = alloc_d(n, 1);
     if (!C->lambda)
         return oom(err, "lambda");
-    st = kkt_lambda_d(R, C->lambda, err);
-    if (st != NRC_OK)
+    kg = nrc_calloc((n && k) ? n * k : 1, sizeof(double));
+    if (!kg)
+        return oom(err, "kink subgradients");
+    st = kkt_lambda_d(R, C->lambda, kg, err);
+    if (st != NRC_OK) {
+        nrc_free(kg);
         return st;
+    }
     /* kinks, ascending (i, j) */
     for (i = 0; i < n * k; i++)
         nk += R->kink[i];
     C->kinks = nrc_malloc_array(2 * (nk ? nk : 1), sizeof(size_t));
-    if (!C->kinks)
+    C->kink_g = nrc_malloc_array(nk ? nk : 1, sizeof(double));
+    if (!C->kinks || !C->kink_g) {
+        nrc_free(kg);
         return oom(err, "kinks");
+    }
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++)
             if (R->kink[i * k + j]) {
+                double g = kg[i * k + j];
                 C->kinks[2 * C->nkinks] = i;
                 C->kinks[2 * C->nkinks + 1] = j;
+                C->kink_g[C->nkinks] = g >= 0 && g <= 1 ? g : 0.0;
+                kg[i * k + j] = C->kink_g[C->nkinks];
+                if (kg[i * k + j] != 0)
+                    kink_nonzero = 1;
                 C->nkinks++;
             }
-    /* M^T (k, n): M_ij = lambda_i y_i g_ij, exact (g in {0, 1}) */
+    /* M^T (k, n): M_ij = lambda_i y_i g_ij (an interval [Mt, Mhi] when a kink
+     * has g strictly between 0 and 1) */
     Mt = alloc_d(k, n);
     XT = alloc_d(d + 1, n);     /* X^T plus a row of ones */
     Plo = alloc_d(k, d + 1);
@@ -686,6 +849,11 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
     rl = alloc_d(k, d + 2);
     rh = alloc_d(k, d + 2);
     ones = NULL;
+    Mhi = kink_nonzero ? alloc_d(k, n) : NULL;
+    if (kink_nonzero && !Mhi) {
+        st = oom(err, "KKT residual");
+        goto done;
+    }
     if (!Mt || !XT || !Plo || !Phi || !ly || !RLo || !RHi || !slo || !shi || !rl || !rh) {
         st = oom(err, "KKT residual");
         goto done;
@@ -700,11 +868,18 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
         for (i = 0; i < n; i++) {
             double lo = R->Alo[i * k + j], hi = R->Ahi[i * k + j];
             Mt[j * n + i] = R->Asgn[i * k + j] > 0 ? ly[i] : 0.0;
+            if (Mhi) {
+                /* M_ij = lambda_i y_i g_ij: exact for g in {0, 1}, else an
+                 * enclosure of the product */
+                Mhi[j * n + i] = Mt[j * n + i];
+                if (R->kink[i * k + j] && kg[i * k + j] != 0)
+                    nrc_ia_scale(ly[i], kg[i * k + j], kg[i * k + j], &Mt[j * n + i], &Mhi[j * n + i]);
+            }
             RLo[j * n + i] = lo > 0 ? lo : 0.0;
             RHi[j * n + i] = hi > 0 ? hi : 0.0;
         }
     /* P = M^T [X, 1] (k, d + 1): sum_i M_ij x_i and sum_i M_ij */
-    st = nrc_engine_gemm(R->e, k, d + 1, n, Mt, NULL, n, XT, n, Plo, Phi, d + 1, err);
+    st = nrc_engine_gemm(R->e, k, d + 1, n, Mt, Mhi, n, XT, n, Plo, Phi, d + 1, err);
     if (st == NRC_OK && full) /* sum_i lambda_i y_i relu(a_ij) */
         st = nrc_engine_gemm(R->e, k, 1, n, RLo, RHi, n, ly, n, slo, shi, 1, err);
     if (st != NRC_OK)
@@ -802,6 +977,8 @@ done:
     nrc_free(rl);
     nrc_free(rh);
     nrc_free(ones);
+    nrc_free(kg);
+    nrc_free(Mhi);
     return st;
 }
 
