@@ -49,11 +49,11 @@ static int run_prog(char *const argv[], unsigned long k, const char *err_path)
             unsetenv("NRC_FAIL_ALLOC");
         setenv("OPENBLAS_NUM_THREADS", "1", 1);
         {
-            /* ETXTBSY: another make is relinking the program right now. */
+            /* ETXTBSY, ENOENT, EACCES: another make is relinking it right now. */
             int tries;
             for (tries = 0; tries < 100; tries++) {
                 execv(argv[0], argv);
-                if (errno != ETXTBSY && errno != ENOENT)
+                if (errno != ETXTBSY && errno != ENOENT && errno != EACCES)
                     break;
                 usleep(100000);
             }
