@@ -57,3 +57,27 @@ fuzz-merge: fuzz-build
 	    $(FUZZ_DIR)/fuzz_$$r -merge=1 -max_len=$(FUZZ_MAXLEN) \
 	        tests/fuzz/corpus/$$r $(FUZZ_DIR)/corpus-$$r || exit 1; \
 	done
+
+# `make valgrind-cli`: every CLI script (tests/cli/*.sh) with bin/train and
+# bin/certify run under valgrind memcheck (errors and definite/indirect
+# leaks turn into exit 99, which the scripts report as a failed case).
+# gcc's default DWARF 5 is read by valgrind 3.19; clang objects would need
+# -gdwarf-4 (the fuzz objects above use it).  The programs are copied first,
+# so that a concurrent relink of bin/ cannot interfere with the long run.
+VALGRIND_BIN := $(BUILD)/valgrind-bin
+.PHONY: valgrind-cli
+valgrind-cli: $(PROGRAMS) $(TESTS)
+	@mkdir -p $(VALGRIND_BIN)
+	@for p in train certify; do \
+	    cp $(BIN)/$$p $(VALGRIND_BIN)/$$p.real; \
+	    printf '#!/bin/sh\nexec valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 %s "$$@"\n' \
+	        "$(abspath $(VALGRIND_BIN))/$$p.real" > $(VALGRIND_BIN)/$$p; \
+	    chmod +x $(VALGRIND_BIN)/$$p; \
+	done
+	@pass=0; fail=0; for s in tests/cli/*.sh; do \
+	    BUILD=$(BUILD) BIN=$(VALGRIND_BIN) OPENBLAS_NUM_THREADS=1 sh $$s > $(VALGRIND_BIN)/out 2>&1; \
+	    p=$$(grep -c '^PASS ' $(VALGRIND_BIN)/out); f=$$(grep -c '^FAIL ' $(VALGRIND_BIN)/out); \
+	    grep '^FAIL ' $(VALGRIND_BIN)/out | head -20; \
+	    printf '%-36s %4d passed %4d failed (valgrind)\n' "cli/$$(basename $$s .sh)" $$p $$f; \
+	    pass=$$((pass + p)); fail=$$((fail + f)); \
+	done; echo "$$pass passed, $$fail failed"; [ $$fail -eq 0 ]
