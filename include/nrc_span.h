@@ -19,9 +19,9 @@
 #include "nrc_status.h"
 #include "nrc_train.h"
 
-/* 1 when the span mode does fewer floating-point operations than the direct
- * path for these shapes and step count (setup K, P_0 and the final W = W_0 +
- * C X included), else 0.  Depends only on (n, d, k, steps): never on timing
+/* 1 when n <= d (K is no larger than X) and the span mode does fewer
+ * floating-point operations than the direct path for these shapes and step
+ * count (setup K, P_0 and the final W = W_0 + C X included), else 0.  Depends only on (n, d, k, steps): never on timing
  * or threads, so the model bytes stay the same for any --threads. */
 int nrc_span_preferred(size_t n, size_t d, size_t k, uint64_t steps);
 

@@ -46,7 +46,11 @@ static void span_choice_by_shape(void)
      * so span does half the work per step once the setup is repaid */
     CHECK(nrc_span_preferred(1000, 1000, 1000, 3000), "n=d=k, 3000 steps should use span");
     CHECK(!nrc_span_preferred(1000, 1000, 1000, 2), "n=d=k, 2 steps should stay direct");
-    /* n >= 2d: K C^T alone costs more than both GEMMs of the direct step */
+    /* n > d: K would be larger than X (memory), even where the flops favour
+     * span (d < n < 2d); n >= 2d: K C^T alone costs more than both GEMMs */
+    CHECK(!nrc_span_preferred(1001, 1000, 1000, 3000), "n=d+1 should stay direct");
+    CHECK(nrc_span_flops_span(1001, 1000, 1000, 3000) < nrc_span_flops_direct(1001, 1000, 1000, 3000),
+          "flop model at n = d + 1");
     CHECK(!nrc_span_preferred(2000, 1000, 1000, 3000), "n=2d should stay direct");
     CHECK(!nrc_span_preferred(5000, 1000, 100, 3000), "n > d should stay direct");
     /* 0 or 1 step: the setup (K = X X^T, W = W_0 + C X) is never repaid */

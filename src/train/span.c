@@ -30,7 +30,10 @@ double nrc_span_flops_span(size_t n, size_t d, size_t k, uint64_t steps)
 
 int nrc_span_preferred(size_t n, size_t d, size_t k, uint64_t steps)
 {
-    return nrc_span_flops_span(n, d, k, steps) < nrc_span_flops_direct(n, d, k, steps);
+    /* n <= d: K (n^2) is then no larger than X (nd), so the memory `train`
+     * checks up front (model + gradient) still bounds the span run. */
+    return n <= d &&
+           nrc_span_flops_span(n, d, k, steps) < nrc_span_flops_direct(n, d, k, steps);
 }
 
 typedef struct {
