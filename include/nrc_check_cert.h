@@ -19,6 +19,7 @@ typedef struct {
     int sign;             /* +1 / -1 */
     int status;           /* NRC_CFLIP_* */
     double s, U, x_norm_lower, D;  /* s, U, D only meaningful when certified */
+    int has_D;            /* dist_lower present (an addition to FORMATS.md) */
 } nrc_cflip;
 
 typedef struct {
@@ -31,7 +32,9 @@ typedef struct {
     char sha256[65];
     uint64_t n, d, k, m;
     int bias, fixed_second_layer;
-    /* options */
+    int has_fixed_second_layer;  /* model.fixed_second_layer present */
+    /* options (absent: points inferred from the flips array) */
+    int has_options;
     int points;                  /* NRC_CPOINTS_* */
     /* direction */
     int dir_all;
@@ -40,11 +43,13 @@ typedef struct {
     /* fit */
     int all_correct;
     double min_margin[2], normalized_margin[2], theta_norm_sq[2];
+    int has_theta_norm_sq;
     /* data */
     double R_min_sq[2], R_max_sq[2], rho[2], eps_data[2], gamma_z[2], z_norm_sq[2];
     uint64_t n_pos, n_neg;
     int regime;
-    /* lipschitz */
+    /* lipschitz (absent: no Lipschitz claim, and no dist_lower allowed) */
+    int has_lipschitz;
     double *neuron_norm_upper;   /* (k) */
     double L_upper;
     /* flips */
@@ -52,6 +57,8 @@ typedef struct {
     size_t n_flips;
     /* kkt */
     int kkt_certified, kkt_fixed;
+    int kkt_variant_given;       /* kkt.variant present; else the model's flag */
+    double kink_tolerance;       /* eta, 0 when absent (sign checked as a claim) */
     double *lambda;              /* (n), NULL unless certified */
     nrc_ckink *kinks;
     size_t n_kinks;
@@ -64,8 +71,10 @@ typedef struct {
 void nrc_cert_init(nrc_cert *C);
 void nrc_cert_clear(nrc_cert *C);
 
-/* Strict parse of a certificate object (every member CERTIFICATE.md lists is
- * required; every claimed number must be an exact binary64 hex string).
+/* Strict parse of a certificate object (every member FORMATS.md lists is
+ * required; the implementation's additions that spec/CERTIFICATE.md names in
+ * "Certificates written from FORMATS.md alone" are optional and checked when
+ * present; every claimed number must be an exact binary64 hex string).
  * NRC_ERR_INPUT with "member.path: problem" for anything malformed,
  * NRC_ERR_SYSTEM when memory runs out. */
 nrc_status nrc_cert_parse(json_t *root, nrc_cert *C, nrc_error *err);

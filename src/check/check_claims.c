@@ -24,6 +24,7 @@ typedef struct {
     nrc_cdy *ww;       /* (k) ||w_j||^2 */
     nrc_cdy *wz;       /* (k) <w_j, z> */
     nrc_cdy qmin, T_full, T_wb, rho, Rmin, Rmax, zz, gz;
+    int kkt_fixed;     /* kkt.variant, or the model's flag bit 1 when absent */
     uint64_t *sp, *sn; /* dot-product accumulators */
     size_t s_limbs;
     nrc_check_report *rep;
@@ -364,9 +365,11 @@ static nrc_status check_fit(ctx_t *c)
     if (!enc_holds(c, "fit.min_margin", C->min_margin, &c->qmin))
         return NRC_OK;
     c->rep->fit++;
-    if (!enc_holds(c, "fit.theta_norm_sq", C->theta_norm_sq, &c->T_full))
-        return NRC_OK;
-    c->rep->fit++;
+    if (C->has_theta_norm_sq) {
+        if (!enc_holds(c, "fit.theta_norm_sq", C->theta_norm_sq, &c->T_full))
+            return NRC_OK;
+        c->rep->fit++;
+    }
     /* lo ||theta||^2 <= q_min <= hi ||theta||^2 */
     nrc_cdy_init(&t);
     nrc_cdy_mul_d(&t, &c->T_full, C->normalized_margin[0]);
@@ -458,6 +461,8 @@ static nrc_status check_lipschitz(ctx_t *c)
     nrc_cdy t, sum;
     size_t j;
     char name[64], s1[320];
+    if (!C->has_lipschitz)
+        return NRC_OK;   /* an addition to FORMATS.md: absent, nothing claimed */
     nrc_cdy_init(&t);
     nrc_cdy_init(&sum);
     nrc_cdy_set_si(&sum, 0);
@@ -589,10 +594,11 @@ static nrc_status check_flips(ctx_t *c)
                  f->test ? "test" : "train", i, s1);
             break;
         }
-        /* D >= 0 and D L <= p N(x) */
+        /* D >= 0 and D L <= p N(x) (only when dist_lower is present; the
+         * parser refuses it without lipschitz) */
         nrc_cdy_set_d(&t, f->D);
         nrc_cdy_mul_d(&t, &t, C->L_upper);
-        if (!(f->D >= 0.0) || nrc_cdy_cmp(&t, &N) > 0) {
+        if (f->has_D && (!(f->D >= 0.0) || nrc_cdy_cmp(&t, &N) > 0)) {
             show(&N, s1, sizeof s1);
             snprintf(name, sizeof name, "flips[%zu].dist_lower", r);
             fail(c, name, "(%s %zu) negative, or D L exceeds p N(x) = %s",
@@ -647,10 +653,12 @@ static nrc_status kkt_residual(ctx_t *c, const unsigned char *is_kink, nrc_cdy *
         st = nrc_cfix_set_d(&Xc[t], M->X + t, c->n, c->d, c->err);
     for (j = 0; j < c->k && !st; j++) {
         /* coef_i = y_i lambda_i where a_ij > 0 (exact in binary64: a sign
-         * change), 0 where a_ij < 0; kinks are added below exactly. */
+         * change), 0 where a_ij < 0 or (i, j) is a listed kink: listed pairs
+         * (|a_ij| <= eta, possibly nonzero) are added below with their g,
+         * exactly. */
         nsup = 0;
         for (i = 0; i < c->n; i++) {
-            coef[i] = nrc_cdy_sgn(&c->A[i * c->k + j]) > 0
+            coef[i] = !is_kink[i * c->k + j] && nrc_cdy_sgn(&c->A[i * c->k + j]) > 0
                           ? (M->y[i] < 0 ? -C->lambda[i] : C->lambda[i]) : 0.0;
             if (coef[i] != 0.0)
                 support[nsup++] = i;
@@ -679,7 +687,6 @@ static nrc_status kkt_residual(ctx_t *c, const unsigned char *is_kink, nrc_cdy *
                 nrc_cdy_add(&S[t], &S[t], &tmp);
             }
         }
-        (void)is_kink;
         /* r_w[j][t] = w_j[t] - v_j S[t] */
         for (t = 0; t < c->d; t++) {
             nrc_cdy_mul_d(&tmp, &S[t], -M->v[j]);
@@ -693,7 +700,7 @@ static nrc_status kkt_residual(ctx_t *c, const unsigned char *is_kink, nrc_cdy *
             nrc_cdy_mul(&tmp, &tmp, &tmp);
             nrc_cdy_add(rr, rr, &tmp);
         }
-        if (!C->kkt_fixed) {
+        if (!c->kkt_fixed) {
             /* r_v[j] = v_j - sum_i lambda_i y_i relu(a_ij) */
             nrc_cdy_set_d(&sb, M->v[j]);
             for (i = 0; i < c->n; i++) {
@@ -727,6 +734,7 @@ static nrc_status check_kkt(ctx_t *c)
     size_t i, j, kk;
     nrc_status st;
     nrc_cdy rr, t, u;
+    unsigned char *is_kink;
     char name[96], s1[320], s2[320];
     if (nrc_cdy_sgn(&c->qmin) <= 0) {
         show(&c->qmin, s1, sizeof s1);
@@ -738,39 +746,60 @@ static nrc_status check_kkt(ctx_t *c)
             return fail(c, name, "negative multiplier");
         }
     c->rep->kkt++;
-    /* kinks: listed pairs are exact zeros with 0 <= g <= 1; every exact zero
-     * is listed (kinks are sorted by (i, j), so one merge pass suffices). */
+    /* eta = kink_tolerance (0 when absent) must be >= 0 */
+    if (!(C->kink_tolerance >= 0.0))
+        return fail(c, "kkt.kink_tolerance", "negative (eta >= 0 is required)");
+    /* kinks: listed pairs have |a_ij| <= eta (with eta = 0: exact zeros)
+     * and 0 <= g <= 1; every exact zero is listed (kinks are sorted by
+     * (i, j), strictly, so one merge pass suffices). */
+    is_kink = nrc_calloc(c->n, c->k);
+    if (!is_kink)
+        return oom(c);
+    nrc_cdy_init(&t);
     kk = 0;
     for (i = 0; i < c->n; i++)
         for (j = 0; j < c->k; j++) {
-            int zero = nrc_cdy_sgn(&c->A[i * c->k + j]) == 0;
+            const nrc_cdy *a = &c->A[i * c->k + j];
+            int zero = nrc_cdy_sgn(a) == 0;
             int listed = kk < C->n_kinks && C->kinks[kk].i == i && C->kinks[kk].j == j;
             if (listed) {
                 snprintf(name, sizeof name, "kkt.kinks[%zu]", kk);
-                if (!zero) {
-                    show(&c->A[i * c->k + j], s1, sizeof s1);
-                    return fail(c, name, "a_ij at (i, j) = (%zu, %zu) is %s, not an exact zero", i, j, s1);
+                nrc_cdy_abs(&t, a);
+                if (nrc_cdy_cmp_d(&t, C->kink_tolerance) > 0) {
+                    show(a, s1, sizeof s1);
+                    nrc_check_hex_format(C->kink_tolerance, s2, sizeof s2);
+                    nrc_cdy_clear(&t);
+                    nrc_free(is_kink);
+                    return fail(c, name, "a_ij at (i, j) = (%zu, %zu) is %s: |a_ij| exceeds kkt.kink_tolerance eta = %s%s",
+                                i, j, s1, s2, C->kink_tolerance == 0.0 ? " (only exact zeros may be listed)" : "");
                 }
-                if (!(C->kinks[kk].g >= 0.0 && C->kinks[kk].g <= 1.0))
+                if (!(C->kinks[kk].g >= 0.0 && C->kinks[kk].g <= 1.0)) {
+                    nrc_cdy_clear(&t);
+                    nrc_free(is_kink);
                     return fail(c, name, "subgradient g is not in [0, 1]");
+                }
+                is_kink[i * c->k + j] = 1;
                 kk++;
             } else if (zero) {
+                nrc_cdy_clear(&t);
+                nrc_free(is_kink);
                 return fail(c, "kkt.kinks", "a_ij = 0 exactly at (i, j) = (%zu, %zu) but the pair is not listed", i, j);
             }
         }
     c->rep->kkt++;
     nrc_cdy_init(&rr);
-    nrc_cdy_init(&t);
     nrc_cdy_init(&u);
-    if ((st = kkt_residual(c, NULL, &rr)))
+    st = kkt_residual(c, is_kink, &rr);
+    nrc_free(is_kink);
+    if (st)
         goto done;
     /* ||r||^2 <= eps_rel^2 T, T over the coordinates of r */
     nrc_cdy_set_d(&t, C->eps_rel_upper);
     nrc_cdy_mul(&t, &t, &t);
-    nrc_cdy_mul(&t, &t, C->kkt_fixed ? &c->T_wb : &c->T_full);
+    nrc_cdy_mul(&t, &t, c->kkt_fixed ? &c->T_wb : &c->T_full);
     if (!(C->eps_rel_upper >= 0.0) || nrc_cdy_cmp(&rr, &t) > 0) {
         show(&rr, s1, sizeof s1);
-        show(C->kkt_fixed ? &c->T_wb : &c->T_full, s2, sizeof s2);
+        show(c->kkt_fixed ? &c->T_wb : &c->T_full, s2, sizeof s2);
         fail(c, "kkt.eps_rel_upper", "negative, or ||r||^2 = %s > eps_rel_upper^2 T with T = %s", s1, s2);
         goto done;
     }
@@ -779,12 +808,12 @@ static nrc_status check_kkt(ctx_t *c)
     nrc_cdy_set_d(&t, C->eps_upper);
     nrc_cdy_mul(&t, &t, &t);
     nrc_cdy_mul(&t, &t, &c->qmin);
-    if (C->kkt_fixed)
+    if (c->kkt_fixed)
         nrc_cdy_mul(&t, &t, &c->qmin);
     if (!(C->eps_upper >= 0.0) || nrc_cdy_cmp(&rr, &t) > 0) {
         show(&rr, s1, sizeof s1);
         fail(c, "kkt.eps_upper", "negative, or ||r||^2 = %s > eps_upper^2 q_min%s", s1,
-             C->kkt_fixed ? "^2" : "");
+             c->kkt_fixed ? "^2" : "");
         goto done;
     }
     c->rep->kkt++;
@@ -911,7 +940,8 @@ nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
     }
     if (C->n != M->n || C->d != M->d || C->k != M->k || C->m != M->m ||
         C->bias != ((M->flags & NRC_FLAG_BIAS) != 0) ||
-        C->fixed_second_layer != ((M->flags & NRC_FLAG_FIXED_V) != 0))
+        (C->has_fixed_second_layer &&
+         C->fixed_second_layer != ((M->flags & NRC_FLAG_FIXED_V) != 0)))
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "model: n, d, k, m, bias, fixed_second_layer do not match the model file "
                              "(%llu, %llu, %llu, %llu, %d, %d)",
@@ -927,6 +957,14 @@ nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
     c.m = (size_t)M->m;
     c.rep = rep;
     c.err = err;
+    /* kkt.variant absent: the model's flag bit 1 decides it */
+    c.kkt_fixed = C->kkt_variant_given ? C->kkt_fixed : (M->flags & NRC_FLAG_FIXED_V) != 0;
+    if (C->kkt_certified && C->kkt_variant_given &&
+        C->kkt_fixed != ((M->flags & NRC_FLAG_FIXED_V) != 0))
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "kkt.variant: \"%s\" does not match the model's flag bit 1 (fixed second layer %s)",
+                             C->kkt_fixed ? "fixed-second-layer" : "full",
+                             (M->flags & NRC_FLAG_FIXED_V) ? "set" : "not set");
     nrc_cfix_init(&c.z);
     nrc_cdy_init(&c.qmin);
     nrc_cdy_init(&c.T_full);

@@ -1,5 +1,7 @@
 /* Strict certificate parser for the checker (include/nrc_check_cert.h).
- * Every member of spec/CERTIFICATE.md is required with its exact type; every
+ * Every member of FORMATS.md is required with its exact type; the additions
+ * of spec/CERTIFICATE.md ("Certificates written from FORMATS.md alone") are
+ * optional and, when present, required to be well-formed; every
  * claimed number must be a hex string whose value is exactly a finite
  * binary64 (check_hex.c).  Messages name the member path. */
 #include <stdio.h>
@@ -204,21 +206,27 @@ static nrc_status parse_header(json_t *root, nrc_cert *C, nrc_error *err)
         (st = uint_member(o, "model", "d", NRC_MODEL_DIM_MAX, &C->d, err)) ||
         (st = uint_member(o, "model", "k", NRC_MODEL_DIM_MAX, &C->k, err)) ||
         (st = uint_member(o, "model", "m", NRC_MODEL_DIM_MAX, &C->m, err)) ||
-        (st = bool_member(o, "model", "bias", &C->bias, err)) ||
+        (st = bool_member(o, "model", "bias", &C->bias, err)))
+        return st;
+    C->has_fixed_second_layer = json_object_get(o, "fixed_second_layer") != NULL;
+    if (C->has_fixed_second_layer &&
         (st = bool_member(o, "model", "fixed_second_layer", &C->fixed_second_layer, err)))
         return st;
     if (C->n < 1 || C->d < 1 || C->k < 1)
         return nrc_error_set(err, NRC_ERR_INPUT, "model: n, d, k must be >= 1");
     if ((st = choice_member(root, "", "semantics", sem, &c, err)))
         return st;
-    if ((st = object(root, "", "options", &o, err)) ||
-        (st = choice_member(o, "options", "points", points, &C->points, err)))
-        return st;
-    if ((st = member(o, "options", "direction", &v, err)))
-        return st;
-    s = json_is_string(v) ? json_string_value(v) : NULL;
-    if (!s || (strcmp(s, "all") != 0 && strncmp(s, "margin:", 7) != 0))
-        return nrc_error_set(err, NRC_ERR_INPUT, "options.direction: expected \"all\" or \"margin:TAU\"");
+    C->has_options = json_object_get(root, "options") != NULL;
+    if (C->has_options) {
+        if ((st = object(root, "", "options", &o, err)) ||
+            (st = choice_member(o, "options", "points", points, &C->points, err)))
+            return st;
+        if ((st = member(o, "options", "direction", &v, err)))
+            return st;
+        s = json_is_string(v) ? json_string_value(v) : NULL;
+        if (!s || (strcmp(s, "all") != 0 && strncmp(s, "margin:", 7) != 0))
+            return nrc_error_set(err, NRC_ERR_INPUT, "options.direction: expected \"all\" or \"margin:TAU\"");
+    }
     if ((st = object(root, "", "theory", &o, err)) || (st = object(root, "", "summary", &o, err)))
         return st;
     return NRC_OK;
@@ -260,7 +268,10 @@ static nrc_status parse_fit_data(json_t *root, nrc_cert *C, nrc_error *err)
     if ((st = object(root, "", "fit", &o, err)) ||
         (st = bool_member(o, "fit", "all_correct", &C->all_correct, err)) ||
         (st = enc_member(o, "fit", "min_margin", C->min_margin, err)) ||
-        (st = enc_member(o, "fit", "normalized_margin", C->normalized_margin, err)) ||
+        (st = enc_member(o, "fit", "normalized_margin", C->normalized_margin, err)))
+        return st;
+    C->has_theta_norm_sq = json_object_get(o, "theta_norm_sq") != NULL;
+    if (C->has_theta_norm_sq &&
         (st = enc_member(o, "fit", "theta_norm_sq", C->theta_norm_sq, err)))
         return st;
     if ((st = object(root, "", "data", &o, err)) ||
@@ -282,6 +293,9 @@ static nrc_status parse_lipschitz(json_t *root, nrc_cert *C, nrc_error *err)
     json_t *o, *v;
     nrc_status st;
     size_t j;
+    C->has_lipschitz = json_object_get(root, "lipschitz") != NULL;
+    if (!C->has_lipschitz)
+        return NRC_OK;
     if ((st = object(root, "", "lipschitz", &o, err)) ||
         (st = member(o, "lipschitz", "neuron_norm_upper", &v, err)))
         return st;
@@ -327,6 +341,18 @@ static nrc_status parse_flips(json_t *root, nrc_cert *C, nrc_error *err)
     if (!json_is_array(a))
         return nrc_error_set(err, NRC_ERR_INPUT, "flips: expected an array");
     C->n_flips = json_array_size(a);
+    if (!C->has_options) {
+        /* Without options.points the sets are those the array lists: all
+         * training points, all test points, or both (then checked below). */
+        json_t *s0 = C->n_flips ? json_object_get(json_array_get(a, 0), "set") : NULL;
+        int first_test = json_is_string(s0) && strcmp(json_string_value(s0), "test") == 0;
+        if (C->n_flips == C->n + C->m)
+            C->points = NRC_CPOINTS_ALL;   /* n >= 1: never "test only" */
+        else if (first_test || (C->n_flips == 0 && C->m == 0))
+            C->points = NRC_CPOINTS_TEST;
+        else
+            C->points = NRC_CPOINTS_TRAIN;
+    }
     expect_train = C->points != NRC_CPOINTS_TEST ? (size_t)C->n : 0;
     expect_test = C->points != NRC_CPOINTS_TRAIN ? (size_t)C->m : 0;
     if (C->n_flips != expect_train + expect_test)
@@ -373,9 +399,21 @@ static nrc_status parse_flips(json_t *root, nrc_cert *C, nrc_error *err)
             int opt = f->status != NRC_CFLIP_CERTIFIED;
             if ((st = flip_number(e, p, "scale", opt, &f->s, err)) ||
                 (st = flip_number(e, p, "delta_norm_upper", opt, &f->U, err)) ||
-                (st = flip_number(e, p, "x_norm_lower", 0, &f->x_norm_lower, err)) ||
-                (st = flip_number(e, p, "dist_lower", opt, &f->D, err)))
+                (st = flip_number(e, p, "x_norm_lower", 0, &f->x_norm_lower, err)))
                 return st;
+            /* dist_lower is an addition: optional, but its claim needs L */
+            f->has_D = json_object_get(e, "dist_lower") != NULL;
+            if (f->has_D) {
+                if (!C->has_lipschitz)
+                    return nrc_error_set(err, NRC_ERR_INPUT,
+                                         "%s.dist_lower: present without lipschitz (its claim D L <= p N(x) needs L)", p);
+                if ((st = flip_number(e, p, "dist_lower", opt, &f->D, err)))
+                    return st;
+                if (opt && json_is_null(json_object_get(e, "dist_lower")))
+                    f->has_D = 0;
+            }
+            if (json_object_get(e, "reason") && !json_is_string(json_object_get(e, "reason")))
+                return nrc_error_set(err, NRC_ERR_INPUT, "%s.reason: expected a string", p);
         }
     }
     return NRC_OK;
@@ -389,14 +427,23 @@ static nrc_status parse_kkt(json_t *root, nrc_cert *C, nrc_error *err)
     nrc_status st;
     int status;
     size_t t;
-    if ((st = object(root, "", "kkt", &o, err)) ||
-        (st = choice_member(o, "kkt", "status", statuses, &status, err)) ||
+    if ((st = object(root, "", "kkt", &o, err)))
+        return st;
+    /* status absent (a FORMATS.md certificate): the claims are asserted */
+    status = 0;
+    if (json_object_get(o, "status") &&
+        (st = choice_member(o, "kkt", "status", statuses, &status, err)))
+        return st;
+    /* variant absent: taken from the model's flag bit 1 (check_claims.c) */
+    C->kkt_variant_given = json_object_get(o, "variant") != NULL;
+    if (C->kkt_variant_given &&
         (st = choice_member(o, "kkt", "variant", variants, &C->kkt_fixed, err)))
         return st;
     C->kkt_certified = status == 0;
     if (!C->kkt_certified)
         return NRC_OK;   /* "not-applicable" asserts nothing */
-    if (C->kkt_fixed != C->fixed_second_layer)
+    if (C->kkt_variant_given && C->has_fixed_second_layer &&
+        C->kkt_fixed != C->fixed_second_layer)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "kkt.variant: \"%s\" does not match model.fixed_second_layer",
                              variants[C->kkt_fixed]);
@@ -441,6 +488,12 @@ static nrc_status parse_kkt(json_t *root, nrc_cert *C, nrc_error *err)
         if (t > 0 && (kk->i < kk[-1].i || (kk->i == kk[-1].i && kk->j <= kk[-1].j)))
             return nrc_error_set(err, NRC_ERR_INPUT, "%s: kinks must be ascending by (i, j) and distinct", p);
     }
+    /* kink_tolerance eta: optional, 0 when absent; eta >= 0 is checked
+     * with the claims (check_claims.c), like the other signs */
+    C->kink_tolerance = 0.0;
+    if (json_object_get(o, "kink_tolerance") &&
+        (st = hex_member(o, "kkt", "kink_tolerance", &C->kink_tolerance, err)))
+        return st;
     if ((st = hex_member(o, "kkt", "eps_rel_upper", &C->eps_rel_upper, err)) ||
         (st = hex_member(o, "kkt", "eps_upper", &C->eps_upper, err)) ||
         (st = hex_member(o, "kkt", "delta_upper", &C->delta_upper, err)) ||
