@@ -20,6 +20,9 @@ typedef struct {
     int margin_dir;      /* 0: direction over all training points; 1: margin set */
     double tau;          /* margin set {i : q_i <= (1 + tau) q_min}, tau >= 0 */
     const char *tau_text;/* the user's spelling of tau, for options.direction */
+    double kink_tol;     /* --kink-tol: near-kink candidates |a_ij| <= kink_tol
+                          * ||(w_j, b_j)|| ||(x_i, [1])|| (binary64 search
+                          * values); default 2^-40, 0 = exact zeros only */
 } nrc_certify_options;
 
 void nrc_certify_options_default(nrc_certify_options *o);
@@ -76,6 +79,9 @@ typedef struct {
     size_t *kinks;               /* pairs (i, j), ascending */
     double *kink_g;              /* g at each kink, in [0, 1] */
     size_t nkinks;
+    size_t nkinks_exact;         /* listed pairs with a_ij = 0 exactly */
+    double kink_tolerance;       /* eta: |a_ij| <= eta at every listed pair
+                                  * (0 when only exact zeros are listed) */
     double eps_rel_upper, eps_upper, delta_upper, balance_defect_upper;
     /* robust reference */
     int robust_certified;

@@ -191,6 +191,8 @@ nrc_status nrc_certify_to_json(const nrc_certify_result *C, char **out, size_t *
         }
     json_object_set_new(o, "kinks", a);
     if (C->kkt_certified) {
+        /* eta: every listed pair has |a_ij| <= eta (spec/CERTIFICATE.md) */
+        json_object_set_new(o, "kink_tolerance", hex(C->kink_tolerance));
         json_object_set_new(o, "eps_rel_upper", hex(C->eps_rel_upper));
         json_object_set_new(o, "eps_upper", hex(C->eps_upper));
         json_object_set_new(o, "delta_upper", hex(C->delta_upper));
@@ -341,8 +343,12 @@ nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_na
                   C->robust_radius, st[0].med_ratio);
     else
         sb_printf(&b, "robust    reference network not applicable (R_min^2 <= rho)\n");
-    if (C->kkt_certified)
-        sb_printf(&b, "kkt       eps_rel <= %.3g, eps <= %.3g, delta <= %.3g, balance defect <= %.3g, %zu kinks\n",
+    if (C->kkt_certified && C->kink_tolerance > 0)
+        sb_printf(&b, "kkt       eps_rel <= %.3g with subgradients in [0,1] at %zu pre-activations |a_ij| <= %.3g (kink tolerance; %zu exactly 0), eps <= %.3g, delta <= %.3g, balance defect <= %.3g: KKT with the eta-enlarged ReLU subdifferential, not an exact KKT point\n",
+                  C->eps_rel_upper, C->nkinks, C->kink_tolerance, C->nkinks_exact,
+                  C->eps_upper, C->delta_upper, C->balance_defect_upper);
+    else if (C->kkt_certified)
+        sb_printf(&b, "kkt       eps_rel <= %.3g, eps <= %.3g, delta <= %.3g, balance defect <= %.3g, %zu kinks (exact zeros)\n",
                   C->eps_rel_upper, C->eps_upper, C->delta_upper, C->balance_defect_upper, C->nkinks);
     else
         sb_printf(&b, "kkt       not applicable: %s\n", C->kkt_reason ? C->kkt_reason : "?");
@@ -353,7 +359,8 @@ nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_na
               C->seconds[NRC_PHASE_FLIPS], C->seconds[NRC_PHASE_KKT], C->seconds[NRC_PHASE_OTHER],
               C->arbiter_preact, C->arbiter_N, C->arbiter_flip);
     if (all)
-        sb_printf(&b, "verdict   CERTIFIED in exact arithmetic on the stored doubles: every listed point flips within its delta bound, the fit, the KKT residual bounds and the robust reference; the theory numbers are predictions, not certificates.\n");
+        sb_printf(&b, "verdict   CERTIFIED in exact arithmetic on the stored doubles: every listed point flips within its delta bound, the fit, the KKT residual bounds%s and the robust reference; the theory numbers are predictions, not certificates.\n",
+                  C->kink_tolerance > 0 ? " (subgradients from the kink-tolerance-enlarged ReLU subdifferential, not an exact KKT point)" : "");
     else
         sb_printf(&b, "verdict   PARTLY certified: %zu of %zu flips certified (%zu undecided, %zu with no flip found)%s%s%s; every number stated as certified holds exactly, the rest asserts nothing.\n",
                   st[0].certified + st[1].certified, C->nflips, nund, nnone,

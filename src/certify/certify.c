@@ -22,6 +22,7 @@ void nrc_certify_options_default(nrc_certify_options *o)
     o->margin_dir = 0;
     o->tau = 0.0;
     o->tau_text = NULL;
+    o->kink_tol = 0x1p-40;
 }
 
 void nrc_certify_result_init(nrc_certify_result *C)
@@ -67,7 +68,9 @@ typedef struct {
     const double *b;          /* NULL without biases */
     /* pre-activation enclosures, decided: (n, k) train, (m, k) test */
     double *Alo, *Ahi, *Tlo, *Thi;
-    unsigned char *kink;      /* (n, k): a_ij == 0 exactly */
+    unsigned char *kink;      /* (n, k): listed in kkt.kinks: 1 a_ij == 0
+                               * exactly, 2 a near-kink (0 < |a_ij| <= eta,
+                               * chosen in phase_kkt); g_ij is free there */
     signed char *Asgn;        /* (n, k): exact sign of a_ij (g_ij = Asgn > 0);
                                * NOT lo > 0: a tiny positive a_ij may round
                                * down to lo = 0 */
@@ -623,7 +626,7 @@ static nrc_status kink_g_d(run_t *R, const double *lambda, double *kg, nrc_error
         if (R->b)
             r[d] = R->b[j];
         for (i = 0; i < n; i++) {
-            double g = R->Asgn[i * k + j] > 0 ? 1.0 : (R->kink[i * k + j] ? kg[i * k + j] : 0.0);
+            double g = R->kink[i * k + j] ? kg[i * k + j] : (R->Asgn[i * k + j] > 0 ? 1.0 : 0.0);
             double c = v * lambda[i] * M->y[i] * g;
             if (c == 0)
                 continue;
@@ -679,9 +682,11 @@ static nrc_status kink_g_d(run_t *R, const double *lambda, double *kg, nrc_error
 /* lambda (and g at the kinks) by one NNLS: the unknowns are lambda_i >= 0
  * and, for every kink (i, j), mu_ij >= 0 standing for lambda_i g_ij, whose
  * column is the (w_j, b_j) block v_j y_i (x_i, 1) (the v-part of a kink is
- * relu(0) = 0, and <theta, column> = v_j y_i a_ij = 0). Gram entries:
+ * relu(a_ij), kept in h_i, and <theta, column> = v_j y_i a_ij: 0 at an exact
+ * kink, tiny at a near-kink; h_i's (w_j, b_j) block is dropped at every listed
+ * pair). Gram entries:
  *   <h_i, h_l>  as in MATH.md section 4 with g = 1[a > 0],
- *   <h_l, c_ij> = y_l y_i v_j^2 1[a_lj > 0] (<x_l, x_i> + [bias]),
+ *   <h_l, c_ij> = y_l y_i v_j^2 1[a_lj > 0, (l, j) not listed] (<x_l, x_i> + [bias]),
  *   <c_ij, c_i'j'> = [j = j'] v_j^2 y_i y_i' (<x_i, x_i'> + [bias]).
  * Then g_ij = min(1, mu_ij / lambda_i) (0 when lambda_i = 0), refined by
  * kink_g_d. Without kinks (or with too many: > 4096) it is the plain NNLS. */
@@ -695,7 +700,7 @@ static nrc_status kkt_lambda_d(run_t *R, double *lambda, double *kg, nrc_error *
     size_t *ki = NULL, *kj = NULL;
     nrc_status st = NRC_OK;
     for (i = 0; i < n * k; i++)
-        nk += R->kink[i];
+        nk += R->kink[i] != 0;
     if (nk > 4096)
         nk = 0;                       /* kinks keep g = 0 */
     ne = n + nk;
@@ -719,7 +724,7 @@ static nrc_status kkt_lambda_d(run_t *R, double *lambda, double *kg, nrc_error *
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++) {
             double a = R->Ad[i * k + j];
-            Sv[i * k + j] = R->Asgn[i * k + j] > 0 ? M->v[j] : 0.0;
+            Sv[i * k + j] = R->Asgn[i * k + j] > 0 && !R->kink[i * k + j] ? M->v[j] : 0.0;
             Rl[i * k + j] = a > 0 ? a : 0.0;
         }
     gemm_nt_d(n, n, R->d, M->X, R->d, M->X, R->d, R->G, n);
@@ -734,20 +739,25 @@ static nrc_status kkt_lambda_d(run_t *R, double *lambda, double *kg, nrc_error *
                 K[i * ne + l] += T[i * n + l];
     }
     for (i = 0; i < n; i++) {
-        double q = 0;
-        for (j = 0; j < k; j++)
+        double q = 0, qw = 0;   /* <theta, h_i>: v-part q, (W, b)-part qw */
+        for (j = 0; j < k; j++) {
             q += M->v[j] * Rl[i * k + j];
+            if (!R->kink[i * k + j])
+                qw += M->v[j] * Rl[i * k + j];
+        }
         q *= M->y[i];
-        rhs[i] = full ? 2.0 * q : q;
+        qw *= M->y[i];
+        rhs[i] = full ? q + qw : qw;
         for (l = 0; l < n; l++)
             K[i * ne + l] *= M->y[i] * M->y[l];
     }
     for (c = 0; c < nk; c++) {
         size_t ic = ki[c], jc = kj[c];
         double v2 = M->v[jc] * M->v[jc];
-        rhs[n + c] = 0.0;
+        /* <theta, c_ij> = v_j y_i a_ij (0 at an exact kink) */
+        rhs[n + c] = R->kink[ic * k + jc] == 2 ? M->v[jc] * M->y[ic] * R->Ad[ic * k + jc] : 0.0;
         for (l = 0; l < n; l++) {
-            double e = R->Asgn[l * k + jc] > 0
+            double e = R->Asgn[l * k + jc] > 0 && !R->kink[l * k + jc]
                            ? M->y[l] * M->y[ic] * v2 * (R->G[l * n + ic] + bias) : 0.0;
             K[l * ne + n + c] = e;
             K[(n + c) * ne + l] = e;
@@ -781,6 +791,77 @@ done:
     return st;
 }
 
+/* Near-kink pairs (spec/CERTIFY.md): the selection is untrusted and uses
+ * only the engine-independent binary64 search values (R->Ad), so every
+ * engine lists the same pairs: training pairs with
+ *   |fl(a_ij)| <= kink_tol ||(w_j, b_j)|| ||(x_i, [1])||   (binary64 norms)
+ * besides the exact zeros (always listed). If exact zeros plus candidates
+ * exceed the NNLS's 4096 extra unknowns, no candidate is listed. The claim
+ * |a_ij| <= eta is then made true by construction: eta is the maximum over
+ * the listed pairs of the exact |a_ij| rounded up (the exact arbiter, so eta
+ * is engine-independent too), 0 when only exact zeros are listed. */
+static nrc_status select_near_kinks(run_t *R, nrc_error *err)
+{
+    const nrc_model *M = R->M;
+    nrc_certify_result *C = R->C;
+    size_t n = R->n, k = R->k, d = R->d, i, j, t, nz = 0, nc = 0;
+    double tol = C->opt.kink_tol, eta = 0.0, *wn, *xn;
+    arf_t a;
+    for (i = 0; i < n * k; i++)
+        nz += R->kink[i] != 0;
+    C->nkinks_exact = nz;
+    C->kink_tolerance = 0.0;
+    if (!(tol > 0) || n == 0 || k == 0)
+        return NRC_OK;
+    wn = alloc_d(k, 1);
+    xn = alloc_d(n, 1);
+    if (!wn || !xn) {
+        nrc_free(wn);
+        nrc_free(xn);
+        return oom(err, "near-kink selection");
+    }
+    for (j = 0; j < k; j++) {
+        double s = R->b ? R->b[j] * R->b[j] : 0.0;
+        for (t = 0; t < d; t++)
+            s += M->W[j * d + t] * M->W[j * d + t];
+        wn[j] = sqrt(s);
+    }
+    for (i = 0; i < n; i++) {
+        double s = R->b ? 1.0 : 0.0;
+        for (t = 0; t < d; t++)
+            s += M->X[i * d + t] * M->X[i * d + t];
+        xn[i] = sqrt(s);
+    }
+    for (i = 0; i < n; i++)
+        for (j = 0; j < k; j++)
+            if (!R->kink[i * k + j] && fabs(R->Ad[i * k + j]) <= tol * wn[j] * xn[i])
+                nc++;
+    if (nc == 0 || nz + nc > 4096) {
+        nrc_free(wn);
+        nrc_free(xn);
+        return NRC_OK;
+    }
+    arf_init(a);
+    for (i = 0; i < n; i++)
+        for (j = 0; j < k; j++) {
+            double lo, hi, m;
+            if (R->kink[i * k + j] || !(fabs(R->Ad[i * k + j]) <= tol * wn[j] * xn[i]))
+                continue;
+            R->kink[i * k + j] = 2;
+            nrc_exact_preact(a, d, M->W + j * d, M->X + i * d, R->b ? R->b + j : NULL);
+            lo = nrc_exact_get_lo(a);
+            hi = nrc_exact_get_hi(a);
+            m = -lo > hi ? -lo : hi;
+            if (m > eta || isnan(m))
+                eta = isnan(m) ? INFINITY : m;
+        }
+    arf_clear(a);
+    nrc_free(wn);
+    nrc_free(xn);
+    C->kink_tolerance = eta;
+    return NRC_OK;
+}
+
 static nrc_status phase_kkt(run_t *R, nrc_error *err)
 {
     nrc_certify_result *C = R->C;
@@ -803,6 +884,9 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
         C->kkt_reason = "no positive lower bound on q_min";
         return NRC_OK;
     }
+    st = select_near_kinks(R, err);
+    if (st != NRC_OK)
+        return st;
     C->lambda = alloc_d(n, 1);
     if (!C->lambda)
         return oom(err, "lambda");
@@ -816,7 +900,7 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
     }
     /* kinks, ascending (i, j) */
     for (i = 0; i < n * k; i++)
-        nk += R->kink[i];
+        nk += R->kink[i] != 0;
     C->kinks = nrc_malloc_array(2 * (nk ? nk : 1), sizeof(size_t));
     C->kink_g = nrc_malloc_array(nk ? nk : 1, sizeof(double));
     if (!C->kinks || !C->kink_g) {
@@ -831,7 +915,7 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
                 C->kinks[2 * C->nkinks + 1] = j;
                 C->kink_g[C->nkinks] = g >= 0 && g <= 1 ? g : 0.0;
                 kg[i * k + j] = C->kink_g[C->nkinks];
-                if (kg[i * k + j] != 0)
+                if (kg[i * k + j] != 0 && kg[i * k + j] != 1)
                     kink_nonzero = 1;
                 C->nkinks++;
             }
@@ -867,12 +951,15 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
     for (j = 0; j < k; j++)
         for (i = 0; i < n; i++) {
             double lo = R->Alo[i * k + j], hi = R->Ahi[i * k + j];
-            Mt[j * n + i] = R->Asgn[i * k + j] > 0 ? ly[i] : 0.0;
+            /* M_ij = lambda_i y_i g_ij: exact for g in {0, 1}, else an
+             * enclosure of the product (then Mhi exists) */
+            if (R->kink[i * k + j])
+                Mt[j * n + i] = kg[i * k + j] == 0 ? 0.0 : kg[i * k + j] == 1 ? ly[i] : 0.0;
+            else
+                Mt[j * n + i] = R->Asgn[i * k + j] > 0 ? ly[i] : 0.0;
             if (Mhi) {
-                /* M_ij = lambda_i y_i g_ij: exact for g in {0, 1}, else an
-                 * enclosure of the product */
                 Mhi[j * n + i] = Mt[j * n + i];
-                if (R->kink[i * k + j] && kg[i * k + j] != 0)
+                if (R->kink[i * k + j] && kg[i * k + j] != 0 && kg[i * k + j] != 1)
                     nrc_ia_scale(ly[i], kg[i * k + j], kg[i * k + j], &Mt[j * n + i], &Mhi[j * n + i]);
             }
             RLo[j * n + i] = lo > 0 ? lo : 0.0;

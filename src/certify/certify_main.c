@@ -39,6 +39,10 @@ static void usage(FILE *f)
 "  --direction all|margin[:TAU]  z over all training points (default) or the\n"
 "                        margin set {i : q_i <= (1 + TAU) q_min} (TAU default 0)\n"
 "  --engine fast|mpfr    enclosure engine (default fast; mpfr is the reference)\n"
+"  --kink-tol TAU        KKT: pre-activations with |a_ij| <= TAU ||w_j|| ||x_i||\n"
+"                        get a free subgradient in [0,1]; the certificate states\n"
+"                        eta >= max |a_ij| over them (default 2^-40; 0 = exact\n"
+"                        zeros only)\n"
 "  --emit-examples FILE  write binary64 adversarial points, each certified at\n"
 "                        its exact coordinates (format in spec/CERTIFY.md)\n"
 "  --threads N           worker threads (results are identical for any N)\n"
@@ -88,7 +92,8 @@ int main(int argc, char **argv)
             quiet = 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--points") == 0 ||
                    strcmp(a, "--direction") == 0 || strcmp(a, "--engine") == 0 ||
-                   strcmp(a, "--emit-examples") == 0 || strcmp(a, "--threads") == 0) {
+                   strcmp(a, "--emit-examples") == 0 || strcmp(a, "--threads") == 0 ||
+                   strcmp(a, "--kink-tol") == 0) {
             const char *v;
             if (i + 1 >= argc)
                 return die(2, "option %s needs a value%s (try --help)", a, "");
@@ -124,6 +129,12 @@ int main(int argc, char **argv)
                 engine = v;
             } else if (strcmp(a, "--emit-examples") == 0) {
                 ex_path = v;
+            } else if (strcmp(a, "--kink-tol") == 0) {
+                char *end;
+                errno = 0;
+                opt.kink_tol = strtod(v, &end);
+                if (errno || end == v || *end || !(opt.kink_tol >= 0) || opt.kink_tol > 1)
+                    return die(2, "--kink-tol %s: TAU must be a number in [0, 1]%s", v, "");
             } else {
                 char *end;
                 long t;
