@@ -52,6 +52,9 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
 /* Sizes the polish takes on (larger ones are "skipped" with a reason):
  * its duals are dense n x n (plus kinks), its Newton system k x k. */
 #define NRC_POLISH_N_MAX 2000
+/* certify's default --kink-tol (spec/CERTIFY.md): the keep rule reads the
+ * polished network the way certify does by default */
+#define NRC_POLISH_KINK_TOL 0x1p-40
 #define NRC_POLISH_K_MAX 2000
 
 typedef enum {
@@ -80,8 +83,12 @@ typedef struct {
     char reason[160];          /* why it stopped, for people */
     int adopted;               /* 1: W, b, v now hold the polished network */
     nrc_polish_kkt before;     /* the GD network */
-    nrc_polish_kkt after;      /* the polished network (adopted or not),
-                                  g_ij = 1[a_ij > 0] as certify reads it */
+    nrc_polish_kkt after;      /* the polished network (adopted or not)
+                                  as certify reads it by default: the
+                                  Clarke g_ij at near-kinks (|a_ij| <=
+                                  NRC_POLISH_KINK_TOL ||(w_j,b_j)||
+                                  ||(x_i,[1])||), elsewhere 1[a_ij > 0] */
+    size_t near_kinks;         /* pairs read as near-kinks in "after" */
     nrc_polish_kkt clarke;     /* the same network with the Clarke g_ij in
                                   (0, 1) at its kinks */
     size_t kinks;              /* pairs held at a_ij = 0 with g in (0, 1) */
