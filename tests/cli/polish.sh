@@ -117,6 +117,37 @@ if [ -x "$BIN/certify" ]; then
     fi
 fi
 
+# The issue's "done when": the default demo model (train defaults, polish
+# on), certified with certify's defaults (--kink-tol 2^-40), gets
+# eps_rel_upper <= 1e-8 with a positive kink_tolerance, and the independent
+# checker accepts the certificate.  With --kink-tol 0 only exact zeros are
+# listed and kink_tolerance is 0.
+if [ -x "$BIN/certify" ]; then
+    "$T" -o "$tmp/demo.bin" 2> "$tmp/err"; rc=$?
+    "$BIN/certify" --quiet -o "$tmp/demo.cert" "$tmp/demo.bin" 2>> "$tmp/err"
+    "$BIN/certify" --check "$tmp/demo.cert" "$tmp/demo.bin" > "$tmp/chk" 2>&1; crc=$?
+    hx=$(tr ',' '\n' < "$tmp/demo.cert" | grep '"eps_rel_upper"' | sed 's/.*"\(0x[^"]*\)".*/\1/')
+    eta=$(tr ',' '\n' < "$tmp/demo.cert" | grep '"kink_tolerance"' | sed 's/.*"\(0x[^"]*\)".*/\1/')
+    ce=$(printf '%.17g' "$hx" 2> /dev/null)
+    ee=$(printf '%.17g' "$eta" 2> /dev/null)
+    if [ $rc -eq 0 ] && meta "$tmp/demo.bin" | grep -q '"adopted":true' && [ $crc -eq 0 ] &&
+       awk -v c="$ce" -v e="$ee" 'BEGIN { exit !(c > 0 && c <= 1e-8 && e > 0 && e < 1e-12) }'; then
+        pass demo_default_polished_certifies_1e-8
+    else
+        fail demo_default_polished_certifies_1e-8 "rc=$rc check=$crc eps_rel_upper '$hx' eta '$eta': $(cat "$tmp/err") $(tail -3 "$tmp/chk")"
+    fi
+    "$BIN/certify" --quiet --kink-tol 0 -o "$tmp/demo0.cert" "$tmp/demo.bin" 2> "$tmp/err"
+    "$BIN/certify" --check "$tmp/demo0.cert" "$tmp/demo.bin" > "$tmp/chk" 2>&1; crc=$?
+    eta=$(tr ',' '\n' < "$tmp/demo0.cert" | grep '"kink_tolerance"' | sed 's/.*"\(0x[^"]*\)".*/\1/')
+    hx=$(tr ',' '\n' < "$tmp/demo0.cert" | grep '"eps_rel_upper"' | sed 's/.*"\(0x[^"]*\)".*/\1/')
+    ce=$(printf '%.17g' "$hx" 2> /dev/null)
+    if [ "$eta" = "0x0p+0" ] && [ $crc -eq 0 ] && awk -v c="$ce" 'BEGIN { exit !(c > 1e-8) }'; then
+        pass demo_kink_tol_0_exact_zeros_only
+    else
+        fail demo_kink_tol_0_exact_zeros_only "eta '$eta' check=$crc eps_rel_upper '$hx'"
+    fi
+fi
+
 # A network that does not fit is not polished, and says why.
 "$T" -n 12 -d 40 -k 6 -m 3 --steps 40 --lr 0.1 -o "$tmp/u.bin" 2> "$tmp/err"; rc=$?
 if [ $rc -eq 0 ] && grep -q '^train: polish skipped: the network does not fit' "$tmp/err" &&
