@@ -384,16 +384,24 @@ static int verify_exact(const nrc_model *M, const nrc_certify_result *C, const c
         size_t kk = 0;
         fmpq_init(r2); fmpq_init(acc); fmpq_init(lam); fmpq_init(tmp); fmpq_init(Tk);
         CHECK(C->all_correct, "%s: kkt certified needs all_correct", tag);
+        /* every exact zero listed; every listed pair has |a_ij| <= eta
+         * exactly; ascending, no duplicates (spec/CERTIFICATE.md) */
+        CHECK(C->kink_tolerance >= 0, "%s: eta >= 0", tag);
         for (i = 0; i < n; i++) {
             CHECK(C->lambda[i] >= 0, "%s: lambda_%zu >= 0", tag, i);
-            for (j = 0; j < k; j++)
-                if (fmpq_is_zero(E.A + i * k + j)) {
-                    CHECK(kk < C->nkinks && C->kinks[2 * kk] == i && C->kinks[2 * kk + 1] == j,
-                          "%s: kink (%zu, %zu) listed", tag, i, j);
+            for (j = 0; j < k; j++) {
+                int listed = kk < C->nkinks && C->kinks[2 * kk] == i && C->kinks[2 * kk + 1] == j;
+                if (fmpq_is_zero(E.A + i * k + j))
+                    CHECK(listed, "%s: kink (%zu, %zu) listed", tag, i, j);
+                if (listed) {
+                    fmpq_abs(tmp, E.A + i * k + j);
+                    CHECK(cmpq_d(tmp, C->kink_tolerance) <= 0,
+                          "%s: listed (%zu, %zu) has |a_ij| <= eta %a", tag, i, j, C->kink_tolerance);
                     kk++;
                 }
+            }
         }
-        CHECK(kk == C->nkinks, "%s: kink count %zu vs %zu", tag, kk, C->nkinks);
+        CHECK(kk == C->nkinks, "%s: kink count %zu vs %zu (listed pairs out of order?)", tag, kk, C->nkinks);
         for (j = 0; j < k; j++) {
             fmpq_t vj;
             fmpq_init(vj);
@@ -404,16 +412,13 @@ static int verify_exact(const nrc_model *M, const nrc_certify_result *C, const c
                 d_to_fmpq(acc, t < d ? M->W[j * d + t] : M->b[j]);
                 fmpq_addmul(Tk, acc, acc);
                 for (i = 0; i < n; i++) {
-                    double g = 0.0;
-                    if (fmpq_sgn(E.A + i * k + j) > 0) {
-                        g = 1.0;
-                    } else if (fmpq_is_zero(E.A + i * k + j)) {
-                        size_t rk;        /* the listed g of this kink */
-                        for (rk = 0; rk < C->nkinks; rk++)
-                            if (C->kinks[2 * rk] == i && C->kinks[2 * rk + 1] == j)
-                                g = C->kink_g[rk];
-                        CHECK(g >= 0 && g <= 1, "%s: kink g in [0, 1]", tag);
-                    }
+                    double g = fmpq_sgn(E.A + i * k + j) > 0 ? 1.0 : 0.0;
+                    size_t rk;            /* the listed g of a listed pair */
+                    for (rk = 0; rk < C->nkinks; rk++)
+                        if (C->kinks[2 * rk] == i && C->kinks[2 * rk + 1] == j) {
+                            g = C->kink_g[rk];
+                            CHECK(g >= 0 && g <= 1, "%s: kink g in [0, 1]", tag);
+                        }
                     if (g == 0 || C->lambda[i] == 0)
                         continue;
                     d_to_fmpq(lam, C->lambda[i] * M->y[i]);
@@ -768,6 +773,51 @@ static void test_kink_subgradient(void)
     nrc_model_clear(&M);
 }
 
+/* A near-kink (issue: polished networks store kinks as ~1e-17, never 0):
+ * the KKT point of test_kink_subgradient with x_2 = (-1, 1 + 2^-52) and
+ * w_0 = (2^-8, 2^-8), so a_20 = 2^-8 2^-52 = 2^-60 exactly, a tiny positive
+ * pre-activation. lambda = (2^-7, 1) and g = 2^-8 at (1, 0) leave only the
+ * residual of w_1 = x_2 - (0, 2^-52): eps_rel ~ 1e-16. By default the pair
+ * is listed with |a_20| <= eta; with --kink-tol 0 it is read as g = 1 (not
+ * listed, eta = 0) and the residual is large. */
+static void test_near_kink(void)
+{
+    nrc_model M;
+    nrc_certify_result C;
+    nrc_certify_options o;
+    nrc_error err;
+    nrc_model_init(&M);
+    REQUIRE(nrc_model_alloc(&M, 2, 2, 2, 0, NRC_FLAG_FIXED_V, &err) == NRC_OK, "alloc");
+    M.X[0] = 1.0; M.X[1] = 0.0; M.y[0] = 1.0;
+    M.X[2] = -1.0; M.X[3] = 1.0 + 0x1p-52; M.y[1] = 1.0;
+    M.W[0] = 0x1p-8; M.W[1] = 0x1p-8; M.W[2] = -1.0; M.W[3] = 1.0;
+    M.v[0] = 1.0; M.v[1] = 1.0;
+    REQUIRE(run_engine(&M, "fast", &C, NULL) == 1, "certify");
+    CHECK(C.kkt_certified, "kkt certified");
+    CHECK(C.nkinks == 1 && C.kinks[0] == 1 && C.kinks[1] == 0 && C.nkinks_exact == 0,
+          "the near-kink (1, 0) is listed (%zu listed, %zu exact)", C.nkinks, C.nkinks_exact);
+    CHECK(C.kink_tolerance >= 0x1p-60 && C.kink_tolerance <= 0x1.0000000000001p-60,
+          "eta = %a, want 2^-60 (the exact |a_20|)", C.kink_tolerance);
+    if (C.nkinks == 1)
+        CHECK(fabs(C.kink_g[0] - 0x1p-8) <= 1e-9, "g = %g, want 2^-8", C.kink_g[0]);
+    CHECK(C.eps_rel_upper <= 1e-14, "eps_rel at rounding level with the near-kink: %g", C.eps_rel_upper);
+    verify_exact(&M, &C, "near-kink");
+    compare_engines(&M, &C, "near-kink");
+    nrc_certify_result_clear(&C);
+    /* exact-zero semantics: not listed, eta = 0, read as g = 1 */
+    nrc_certify_options_default(&o);
+    o.kink_tol = 0.0;
+    REQUIRE(run_engine(&M, "fast", &C, &o) == 1, "certify --kink-tol 0");
+    CHECK(C.kkt_certified, "kkt certified (tol 0)");
+    CHECK(C.nkinks == 0 && C.kink_tolerance == 0, "tol 0: nothing listed (%zu), eta %a",
+          C.nkinks, C.kink_tolerance);
+    CHECK(C.eps_rel_upper > 1e-6, "tol 0: g = 1 forced, eps_rel %g not at rounding level",
+          C.eps_rel_upper);
+    verify_exact(&M, &C, "near-kink-tol0");
+    nrc_certify_result_clear(&C);
+    nrc_model_clear(&M);
+}
+
 /* The margin direction and the point selection. */
 static void test_options(void)
 {
@@ -879,6 +929,7 @@ int main(void)
     RUN(test_exact_kinks);
     RUN(test_tiny_preactivation);
     RUN(test_kink_subgradient);
+    RUN(test_near_kink);
     RUN(test_options);
     RUN(test_nnls);
     RUN(test_alloc_failures);
