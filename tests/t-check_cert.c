@@ -3,8 +3,10 @@
  * they validate; the tamper suite (every claimed number one ulp in the
  * unsafe direction is rejected naming its claim, one ulp in the safe
  * direction keeps it valid); status-only tampering; model bit flips; a
- * certificate binary64 evaluation accepts but exact evaluation rejects; and
- * malformed certificates (exit-3 class with the member path). */
+ * certificate binary64 evaluation accepts but exact evaluation rejects;
+ * malformed certificates (exit-3 class with the member path); a certificate
+ * written from FORMATS.md alone (no additions) and a near-kink listed under
+ * kkt.kink_tolerance. */
 #include <math.h>
 #include <string.h>
 #include "testlib.h"
@@ -106,9 +108,9 @@ static void set_hex(json_t *root, const char *path, double x)
 
 static void hand_certificates_validate(void)
 {
-    static const char *names[] = {"hand", "fixed", "tie"};
+    static const char *names[] = {"hand", "fixed", "tie", "formats", "kink"};
     size_t t;
-    for (t = 0; t < 3; t++) {
+    for (t = 0; t < 5; t++) {
         fixture f;
         nrc_check_report rep;
         nrc_error err;
@@ -116,7 +118,7 @@ static void hand_certificates_validate(void)
         REQUIRE(load(names[t], &f), "cannot load fixture %s", names[t]);
         st = run(f.cert, f.model, f.model_len, &rep, &err);
         CHECK(st == NRC_OK && rep.valid, "%s: status %d valid %d: %s", names[t], st, rep.valid, err.msg);
-        if (t < 2)
+        if (t != 2)
             CHECK(rep.kkt == 6 && rep.robust == 1 && rep.flips_train >= 3,
                   "%s: counts kkt %zu robust %zu train %zu", names[t], rep.kkt, rep.robust, rep.flips_train);
         unload(&f);
@@ -177,6 +179,8 @@ static void tamper_suite_fixture(const char *name)
     char path[96], claim[64];
     REQUIRE(load(name, &f), "cannot load fixture %s", name);
     for (t = 0; t < sizeof encs / sizeof *encs; t++) {
+        if (!at(f.cert, encs[t]))
+            continue;   /* an addition absent from a FORMATS.md certificate */
         tamper lo = {path, 'l', encs[t], 0}, hi = {path, 'u', encs[t], 0};
         snprintf(path, sizeof path, "%s[0]", encs[t]);
         count += tamper_one(&f, &lo, name);
@@ -188,7 +192,7 @@ static void tamper_suite_fixture(const char *name)
         snprintf(path, sizeof path, "lipschitz.neuron_norm_upper[%zu]", j);
         count += tamper_one(&f, &tp, name);
     }
-    {
+    if (at(f.cert, "lipschitz.L_upper")) {
         tamper tp = {"lipschitz.L_upper", 'u', "lipschitz.L_upper", 1};
         count += tamper_one(&f, &tp, name);
     }
@@ -201,6 +205,8 @@ static void tamper_suite_fixture(const char *name)
         for (t = 0; t < 4; t++) {
             /* scale one ulp up breaks the tight U: the claim named is the flip */
             tamper tp = {path, kinds[t], claim, 0};
+            if (!json_object_get(e, mem[t]))
+                continue;   /* dist_lower: an addition */
             snprintf(path, sizeof path, "flips[%zu].%s", r, mem[t]);
             if (t == 0) {
                 tp.kind = 'l'; /* unsafe = up */
@@ -212,11 +218,19 @@ static void tamper_suite_fixture(const char *name)
             count += tamper_one(&f, &tp, name);
         }
     }
-    if (strcmp(json_string_value(at(f.cert, "kkt.status")), "certified") == 0)
+    /* kkt.status absent (FORMATS.md certificate): the claims are asserted */
+    if (!at(f.cert, "kkt.status") || strcmp(json_string_value(at(f.cert, "kkt.status")), "certified") == 0) {
         for (t = 0; t < 4; t++) {
             tamper tp = {kkt_upper[t], 'u', kkt_upper[t], 0};
             count += tamper_one(&f, &tp, name);
         }
+        /* eta: one ulp below the largest listed |a_ij| drops that pair out of
+         * the tolerance (rejected naming the pair); larger stays valid */
+        if (at(f.cert, "kkt.kink_tolerance")) {
+            tamper tp = {"kkt.kink_tolerance", 'u', "kkt.kinks[", 0};
+            count += tamper_one(&f, &tp, name);
+        }
+    }
     if (strcmp(json_string_value(at(f.cert, "robust_reference.status")), "certified") == 0) {
         tamper tp = {"robust_reference.radius_lower", 'l', "robust_reference.radius_lower", 0};
         count += tamper_one(&f, &tp, name);
@@ -227,6 +241,8 @@ static void tamper_suite_fixture(const char *name)
 }
 
 static void tamper_suite_hand(void) { tamper_suite_fixture("hand"); }
+static void tamper_suite_formats(void) { tamper_suite_fixture("formats"); }
+static void tamper_suite_kink(void) { tamper_suite_fixture("kink"); }
 static void tamper_suite_tie(void) { tamper_suite_fixture("tie"); }
 
 /* rho = R_min^2 exactly (two identical points): a "certified" robust
@@ -425,6 +441,210 @@ static void malformed_certificates(void)
     }
 }
 
+static void expect_valid(fixture *f, const char *what)
+{
+    nrc_check_report rep;
+    nrc_error err;
+    nrc_status st = run(f->cert, f->model, f->model_len, &rep, &err);
+    CHECK(st == NRC_OK && rep.valid, "%s: status %d valid %d claim '%s': %s", what, st, rep.valid,
+          rep.claim, err.msg);
+}
+
+/* Delete the member at path (object member or array element). */
+static json_t *remove_at(json_t *root, const char *path)
+{
+    char buf[128], *dot, *br;
+    json_t *saved;
+    snprintf(buf, sizeof buf, "%s", path);
+    dot = strrchr(buf, '.');
+    br = strrchr(buf, '[');
+    saved = json_incref(at(root, path));
+    if (br && (!dot || br > dot)) {
+        size_t ix = strtoul(br + 1, NULL, 10);
+        *br = '\0';
+        json_array_remove(at(root, buf), ix);
+    } else if (dot) {
+        *dot = '\0';
+        json_object_del(at(root, buf), dot + 1);
+    } else {
+        json_object_del(root, buf);
+    }
+    return saved;
+}
+
+static void put_back(json_t *root, const char *path, json_t *saved)
+{
+    char buf[128], *dot;
+    snprintf(buf, sizeof buf, "%s", path);
+    dot = strrchr(buf, '.');
+    if (dot) {
+        *dot = '\0';
+        json_object_set_new(at(root, buf), dot + 1, saved);
+    } else {
+        json_object_set_new(root, buf, saved);
+    }
+}
+
+/* spec/CERTIFICATE.md "Certificates written from FORMATS.md alone". */
+static void formats_only_certificate(void)
+{
+    /* every member FORMATS.md lists (formats.cert.json has no others) */
+    static const char *required[] = {
+        "format", "version", "tool", "tool.name", "tool.version", "tool.engine", "model",
+        "model.sha256", "model.n", "model.d", "model.k", "model.m", "model.bias", "semantics",
+        "direction", "direction.indices", "fit", "fit.all_correct", "fit.min_margin",
+        "fit.normalized_margin", "data", "data.R_min_sq", "data.R_max_sq", "data.rho",
+        "data.eps_data", "data.gamma_z", "data.z_norm_sq", "data.n_pos", "data.n_neg",
+        "data.regime", "flips", "flips[0].set", "flips[0].index", "flips[0].sign",
+        "flips[0].scale", "flips[0].delta_norm_upper", "flips[0].x_norm_lower",
+        "flips[0].status", "kkt", "kkt.lambda", "kkt.kinks", "kkt.eps_rel_upper",
+        "kkt.eps_upper", "kkt.delta_upper", "kkt.balance_defect_upper", "robust_reference",
+        "robust_reference.status", "robust_reference.radius_lower", "theory", "summary"};
+    static const char *additions[] = {"options", "fit.theta_norm_sq", "model.fixed_second_layer",
+                                      "lipschitz", "kkt.status", "kkt.variant",
+                                      "kkt.kink_tolerance", "flips[0].dist_lower",
+                                      "flips[0].reason"};
+    fixture f;
+    size_t t;
+    REQUIRE(load("formats", &f), "cannot load fixture");
+    for (t = 0; t < sizeof additions / sizeof *additions; t++)
+        CHECK(at(f.cert, additions[t]) == NULL, "formats fixture has the addition %s", additions[t]);
+    expect_valid(&f, "formats as written");
+    for (t = 0; t < sizeof required / sizeof *required; t++) {
+        json_t *saved = remove_at(f.cert, required[t]);
+        const char *leaf = strrchr(required[t], '.');
+        char want[96];
+        REQUIRE(saved != NULL, "formats fixture lacks %s", required[t]);
+        snprintf(want, sizeof want, "%s: missing required member", leaf ? leaf + 1 : required[t]);
+        expect_malformed(&f, required[t], want);
+        put_back(f.cert, required[t], saved);
+    }
+    expect_valid(&f, "formats restored");
+    /* dist_lower needs lipschitz (its claim D L <= p N(x) needs L) */
+    json_object_set_new(at(f.cert, "flips[0]"), "dist_lower", json_string("0x0p+0"));
+    expect_malformed(&f, "dist_lower without lipschitz", "flips[0].dist_lower");
+    json_object_del(at(f.cert, "flips[0]"), "dist_lower");
+    /* additions present are checked: a false theta_norm_sq is caught */
+    json_object_set_new(at(f.cert, "fit"), "theta_norm_sq", json_pack("[s, s]", "0x1p+0", "0x1p+0"));
+    expect_false(&f, "added theta_norm_sq", "fit.theta_norm_sq");
+    json_object_del(at(f.cert, "fit"), "theta_norm_sq");
+    /* kkt.variant present and wrong for the model (flag bit 1 clear) */
+    json_object_set_new(at(f.cert, "kkt"), "variant", json_string("fixed-second-layer"));
+    expect_malformed(&f, "variant vs model flag", "kkt.variant");
+    json_object_del(at(f.cert, "kkt"), "variant");
+    /* kkt.status absent asserts the claims: a false one is caught */
+    set_hex(f.cert, "kkt.lambda[1]", -0x1p-3);
+    expect_false(&f, "asserted kkt, negative lambda", "kkt.lambda[1]");
+    set_hex(f.cert, "kkt.lambda[1]", 0x1.999999999999ap-3);
+    /* the exact zero at (3, 2) must still be listed */
+    {
+        json_t *saved = json_deep_copy(at(f.cert, "kkt.kinks"));
+        json_object_set_new(at(f.cert, "kkt"), "kinks", json_array());
+        expect_false(&f, "formats: kink not listed", "kkt.kinks");
+        json_object_set_new(at(f.cert, "kkt"), "kinks", saved);
+    }
+    expect_valid(&f, "formats restored again");
+    unload(&f);
+    /* The fixed-second-layer fixture without its variant/flag members: the
+     * model's flag bit 1 selects the variant (q_min^2 form) and it stays
+     * valid; its options removed too (points inferred from flips). */
+    REQUIRE(load("fixed", &f), "cannot load fixture");
+    json_object_del(at(f.cert, "kkt"), "variant");
+    json_object_del(at(f.cert, "kkt"), "status");
+    json_object_del(at(f.cert, "model"), "fixed_second_layer");
+    json_object_del(f.cert, "options");
+    expect_valid(&f, "fixed without variant, status, fixed_second_layer, options");
+    /* taken as the full variant it is false (eps_upper is tight for q_min^2) */
+    json_object_set_new(at(f.cert, "kkt"), "variant", json_string("full"));
+    expect_malformed(&f, "fixed model, variant full", "kkt.variant");
+    unload(&f);
+}
+
+/* spec/CERTIFICATE.md kkt: kink_tolerance eta. kink.cert.json lists (3, 2)
+ * (a_32 = 0 exactly), (3, 3) (a_33 = 2^-60 exactly) and (3, 4) (a_34 =
+ * -2^-61 exactly) with eta = 2^-60. */
+static void kink_tolerance(void)
+{
+    fixture f;
+    json_t *saved;
+    nrc_check_report rep;
+    nrc_error err;
+    nrc_status st;
+    REQUIRE(load("kink", &f), "cannot load fixture");
+    CHECK(get_hex(f.cert, "kkt.kink_tolerance") == 0x1p-60, "fixture eta");
+    CHECK(json_array_size(at(f.cert, "kkt.kinks")) == 3, "fixture lists three kinks");
+    expect_valid(&f, "kink as written");
+    /* eta one ulp below |a_33| = 2^-60: rejected naming the pair and eta */
+    set_hex(f.cert, "kkt.kink_tolerance", nextafter(0x1p-60, 0));
+    st = run(f.cert, f.model, f.model_len, &rep, &err);
+    CHECK(st == NRC_OK && !rep.valid && strcmp(rep.claim, "kkt.kinks[1]") == 0 &&
+              strstr(err.msg, "kink_tolerance"),
+          "eta one ulp low: status %d valid %d claim '%s': %s", st, rep.valid, rep.claim, err.msg);
+    /* eta = 0 (written): only exact zeros may be listed */
+    set_hex(f.cert, "kkt.kink_tolerance", 0.0);
+    expect_false(&f, "eta 0", "kkt.kinks[1]");
+    /* eta absent (0) with the near-kink listed */
+    json_object_del(at(f.cert, "kkt"), "kink_tolerance");
+    expect_false(&f, "eta absent", "kkt.kinks[1]");
+    /* negative eta, even one that would cover nothing */
+    set_hex(f.cert, "kkt.kink_tolerance", -0x1p-60);
+    expect_false(&f, "eta negative", "kkt.kink_tolerance");
+    set_hex(f.cert, "kkt.kink_tolerance", -0x1p-1074);
+    expect_false(&f, "eta -denormal", "kkt.kink_tolerance");
+    /* -0 is >= 0: only exact zeros may then be listed */
+    json_object_set_new(at(f.cert, "kkt"), "kink_tolerance", json_string("-0x0p+0"));
+    expect_false(&f, "eta -0", "kkt.kinks[1]");
+    /* a decimal eta is malformed */
+    json_object_set_new(at(f.cert, "kkt"), "kink_tolerance", json_string("1e-18"));
+    expect_malformed(&f, "eta decimal", "kkt.kink_tolerance: not a hex float");
+    set_hex(f.cert, "kkt.kink_tolerance", 0x1p-60);
+    expect_valid(&f, "eta restored");
+    /* a larger eta is fine (pairs with |a_ij| <= eta MAY be listed) */
+    set_hex(f.cert, "kkt.kink_tolerance", 0x1p-10);
+    expect_valid(&f, "eta 2^-10");
+    set_hex(f.cert, "kkt.kink_tolerance", 0x1p-60);
+    saved = json_deep_copy(at(f.cert, "kkt.kinks"));
+    /* eta between |a_34| = 2^-61 and a_33 = 2^-60: (3, 3) is out */
+    set_hex(f.cert, "kkt.kink_tolerance", 0x1.8p-61);
+    expect_false(&f, "eta 1.5 2^-61", "kkt.kinks[1]");
+    set_hex(f.cert, "kkt.kink_tolerance", 0x1p-60);
+    /* a negative a_ij is compared by its magnitude: listing (2, 3), where
+     * a_23 = -1/4 + 2^-60, with g = 0 (the value it has unlisted) is still
+     * a rejection */
+    json_array_insert_new(at(f.cert, "kkt.kinks"), 0, json_pack("[i, i, s]", 2, 3, "0x0p+0"));
+    expect_false(&f, "negative pair listed", "kkt.kinks[0]");
+    json_object_set_new(at(f.cert, "kkt"), "kinks", json_deep_copy(saved));
+    /* an unlisted exact zero is still rejected, whatever eta */
+    json_array_remove(at(f.cert, "kkt.kinks"), 0);
+    expect_false(&f, "exact zero unlisted", "kkt.kinks");
+    json_object_set_new(at(f.cert, "kkt"), "kinks", json_deep_copy(saved));
+    /* the listed g enters the residual: g of the near-kink 1/2 -> 1 breaks
+     * the tight eps_rel_upper */
+    json_array_set_new(at(f.cert, "kkt.kinks[1]"), 2, json_string("0x1p+0"));
+    expect_false(&f, "near-kink g changed", "kkt.eps_rel_upper");
+    json_object_set_new(at(f.cert, "kkt"), "kinks", json_deep_copy(saved));
+    /* g outside [0, 1] */
+    json_array_set_new(at(f.cert, "kkt.kinks[1]"), 2, json_string("-0x1p-1074"));
+    expect_false(&f, "near-kink g < 0", "kkt.kinks[1]");
+    json_object_set_new(at(f.cert, "kkt"), "kinks", json_deep_copy(saved));
+    /* order and duplicates are malformed */
+    json_array_append_new(at(f.cert, "kkt.kinks"), json_pack("[i, i, s]", 3, 4, "0x1p-1"));
+    expect_malformed(&f, "duplicate near-kink", "kkt.kinks[3]");
+    json_object_set_new(at(f.cert, "kkt"), "kinks", json_deep_copy(saved));
+    json_array_insert_new(at(f.cert, "kkt.kinks"), 0, json_pack("[i, i, s]", 3, 3, "0x1p-1"));
+    json_array_remove(at(f.cert, "kkt.kinks"), 2);
+    expect_malformed(&f, "kinks descending", "kkt.kinks[1]");
+    json_object_set_new(at(f.cert, "kkt"), "kinks", json_deep_copy(saved));
+    /* unlisting the near-kinks is allowed by the listing rule (they are not
+     * exact zeros) but then g = 1 / 0 by sign, and the tight residual bound
+     * no longer holds */
+    json_array_remove(at(f.cert, "kkt.kinks"), 1);
+    expect_false(&f, "near-kink unlisted", "kkt.eps_rel_upper");
+    json_object_set_new(at(f.cert, "kkt"), "kinks", saved);
+    expect_valid(&f, "kink restored");
+    unload(&f);
+}
+
 int main(void)
 {
     RUN(hand_certificates_validate);
@@ -436,5 +656,9 @@ int main(void)
     RUN(model_bit_flips);
     RUN(float_accepts_exact_rejects);
     RUN(malformed_certificates);
+    RUN(tamper_suite_formats);
+    RUN(tamper_suite_kink);
+    RUN(formats_only_certificate);
+    RUN(kink_tolerance);
     return tl_exit();
 }
