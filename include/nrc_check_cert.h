@@ -85,6 +85,8 @@ typedef struct {
     char claim[160];           /* member path of the first false claim */
     size_t fit, data, lipschitz, kkt, robust;   /* exact claims checked */
     size_t flips_train, flips_test, flips_other;
+    int lipschitz_present;     /* lipschitz member present (an addition) */
+    double kink_tolerance;     /* eta of a checked kkt claim (0: exact kinks) */
 } nrc_check_report;
 
 /* Evaluate every certified claim of C against model M exactly.

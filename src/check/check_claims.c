@@ -749,6 +749,7 @@ static nrc_status check_kkt(ctx_t *c)
     /* eta = kink_tolerance (0 when absent) must be >= 0 */
     if (!(C->kink_tolerance >= 0.0))
         return fail(c, "kkt.kink_tolerance", "negative (eta >= 0 is required)");
+    c->rep->kink_tolerance = C->kink_tolerance;
     /* kinks: listed pairs have |a_ij| <= eta (with eta = 0: exact zeros)
      * and 0 <= g <= 1; every exact zero is listed (kinks are sorted by
      * (i, j), strictly, so one merge pass suffices). */
@@ -929,6 +930,7 @@ nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
     char hex[65];
     memset(rep, 0, sizeof *rep);
     rep->valid = 1;
+    rep->lipschitz_present = C->has_lipschitz;
     /* The certificate must be about this model file. */
     nrc_hex(model_sha256, 32, hex);
     if (strcmp(hex, C->sha256) != 0) {

@@ -80,10 +80,19 @@ static int run_check(const char *cert_path, const char *model_path)
     printf("certify: checking %s against %s (sha256 %s)\n", cert_path, model_path, hex);
     printf("  fit: %zu claims checked\n", rep.fit);
     printf("  data: %zu claims checked\n", rep.data);
-    printf("  lipschitz: %zu claims checked\n", rep.lipschitz);
+    if (rep.lipschitz_present)
+        printf("  lipschitz: %zu claims checked\n", rep.lipschitz);
+    else
+        printf("  lipschitz: absent (asserts nothing; no dist_lower)\n");
     printf("  flips: %zu certified claims checked (%zu train, %zu test); %zu not certified (assert nothing)\n",
            rep.flips_train + rep.flips_test, rep.flips_train, rep.flips_test, rep.flips_other);
-    if (rep.kkt)
+    if (rep.kkt && rep.kink_tolerance > 0.0) {
+        char eh[32];
+        nrc_check_hex_format(rep.kink_tolerance, eh, sizeof eh);
+        printf("  kkt: %zu claims checked, with kink tolerance eta = %s (~%.4g): subgradients from "
+               "the eta-enlarged ReLU subdifferential, not the exact Clarke condition\n",
+               rep.kkt, eh, rep.kink_tolerance);
+    } else if (rep.kkt)
         printf("  kkt: %zu claims checked\n", rep.kkt);
     else
         printf("  kkt: not-applicable (asserts nothing)\n");
@@ -213,6 +222,12 @@ static int run_cite(const char *cert_path)
         dec(C.delta_upper, s2, sizeof s2);
         printf("- KKT: with the listed multipliers the parameters are an approximate KKT point "
                "of the max-margin problem: ||r|| / ||theta|| <= %s and slackness <= %s.\n", s1, s2);
+        if (C.kink_tolerance > 0.0) {
+            dec(C.kink_tolerance, s1, sizeof s1);
+            printf("  (With kink tolerance eta = %s: at pre-activations |a_ij| <= eta any ReLU "
+                   "subgradient in [0, 1] is allowed, an eta-enlarged (Goldstein-style) "
+                   "subdifferential, not the exact Clarke KKT condition.)\n", s1);
+        }
     }
     if (C.robust_certified) {
         dec(C.radius_lower, s1, sizeof s1);

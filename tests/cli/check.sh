@@ -52,6 +52,24 @@ case_ usage_three_args 2 'usage' -- $C --check a b c
 case_ usage_both 2 'usage' -- $C --check --cite a b
 case_ help 0 'certify --check CERT MODEL' -- $C --check --help
 
+# a certificate written from FORMATS.md alone, and a near-kink under
+# kkt.kink_tolerance (spec/CERTIFICATE.md)
+case_ valid_formats 0 'lipschitz: absent' -- $C --check $FIX/formats.cert.json $FIX/formats.model.bin
+# renamed: an unknown member is ignored, so the required one is missing
+sed 's/"normalized_margin"/"normalized_margin_renamed"/' $FIX/formats.cert.json > "$tmp/nonm.json"
+case_ formats_missing_member 3 'normalized_margin: missing required member' -- \
+    $C --check "$tmp/nonm.json" $FIX/formats.model.bin
+case_ valid_kink 0 'kink tolerance eta = 0x1p-60' -- $C --check $FIX/kink.cert.json $FIX/kink.model.bin
+sed 's/"kink_tolerance": "0x1.0000000000000p-60"/"kink_tolerance": "0x1.fffffffffffffp-61"/' \
+    $FIX/kink.cert.json > "$tmp/eta_low.json"
+case_ kink_eta_low 1 'check failed: kkt.kinks\[1\]: .*exceeds kkt.kink_tolerance' -- \
+    $C --check "$tmp/eta_low.json" $FIX/kink.model.bin
+sed 's/"kink_tolerance": "0x1.0000000000000p-60"/"kink_tolerance": "-0x1p-60"/' \
+    $FIX/kink.cert.json > "$tmp/eta_neg.json"
+case_ kink_eta_negative 1 'check failed: kkt.kink_tolerance' -- \
+    $C --check "$tmp/eta_neg.json" $FIX/kink.model.bin
+case_ cite_kink 0 'kink tolerance eta = 8.674e-19' -- $C --cite $FIX/kink.cert.json
+
 case_ cite 0 '\\footnote{Certificate' -- $C --cite $FIX/hand.cert.json
 case_ cite_model_sha 0 '1a9d79949fb393fab443aa2c15dc5dc42dfb73512c0bee486b2bfbdefe4450ba' -- $C --cite $FIX/hand.cert.json
 sha=$(sha256sum $FIX/hand.cert.json | cut -d' ' -f1)
@@ -60,24 +78,26 @@ case_ cite_command 0 "certify --check $FIX/hand.cert.json MODEL" -- $C --cite $F
 case_ cite_malformed 3 'kkt.lambda\[3\]' -- $C --cite "$tmp/dec.json"
 
 # allocation failure at every k: exit 4 with a message, until a run completes
+for fx in hand kink; do
 k=1; ok=1
 while [ $k -le 1000 ]; do
-    NRC_FAIL_ALLOC=$k $C --check $FIX/hand.cert.json $FIX/hand.model.bin > "$tmp/out" 2>&1
+    NRC_FAIL_ALLOC=$k $C --check $FIX/$fx.cert.json $FIX/$fx.model.bin > "$tmp/out" 2>&1
     rc=$?
     [ $rc -eq 0 ] && break
     if [ $rc -ne 4 ] || ! grep -q 'memory' "$tmp/out"; then
-        echo "FAIL alloc_fail: NRC_FAIL_ALLOC=$k gave exit $rc:"; sed 's/^/    /' "$tmp/out" | head -5
+        echo "FAIL alloc_fail_$fx: NRC_FAIL_ALLOC=$k gave exit $rc:"; sed 's/^/    /' "$tmp/out" | head -5
         ok=0; fails=$((fails + 1)); break
     fi
     k=$((k + 1))
 done
 if [ $ok -eq 1 ]; then
     if [ $k -gt 1 ] && [ $k -le 1000 ]; then
-        echo "PASS alloc_fail (every k < $k gives exit 4)"
+        echo "PASS alloc_fail_$fx (every k < $k gives exit 4)"
     else
-        echo "FAIL alloc_fail: injection had no effect (k = $k)"; fails=$((fails + 1))
+        echo "FAIL alloc_fail_$fx: injection had no effect (k = $k)"; fails=$((fails + 1))
     fi
 fi
+done
 
 # certify -> check round trip with a random model, if train works here
 if $BIN/train -n 5 -d 30 -k 6 -m 2 --steps 100 --seed 9 --bias --quiet -o "$tmp/m.bin" 2>/dev/null; then
