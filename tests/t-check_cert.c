@@ -536,6 +536,11 @@ static void formats_only_certificate(void)
     set_hex(f.cert, "kkt.lambda[1]", -0x1p-3);
     expect_false(&f, "asserted kkt, negative lambda", "kkt.lambda[1]");
     set_hex(f.cert, "kkt.lambda[1]", 0x1.999999999999ap-3);
+    /* asserted KKT claims need fit.all_correct true (false asserts nothing
+     * about the fit, but then the KKT claims have no q_min > 0 to stand on) */
+    json_object_set_new(at(f.cert, "fit"), "all_correct", json_false());
+    expect_false(&f, "asserted kkt, all_correct false", "kkt.status");
+    json_object_set_new(at(f.cert, "fit"), "all_correct", json_true());
     /* the exact zero at (3, 2) must still be listed */
     {
         json_t *saved = json_deep_copy(at(f.cert, "kkt.kinks"));

@@ -736,6 +736,10 @@ static nrc_status check_kkt(ctx_t *c)
     nrc_cdy rr, t, u;
     unsigned char *is_kink;
     char name[96], s1[320], s2[320];
+    /* asserted KKT claims (status "certified", or absent in a FORMATS.md
+     * certificate) require fit.all_correct true, so q_min > 0 */
+    if (!C->all_correct)
+        return fail(c, "kkt.status", "the KKT claims are asserted, which requires fit.all_correct true");
     if (nrc_cdy_sgn(&c->qmin) <= 0) {
         show(&c->qmin, s1, sizeof s1);
         return fail(c, "kkt.status", "\"certified\" requires q_min > 0, but q_min = %s", s1);
