@@ -14,8 +14,11 @@ int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
                           const double *v, int p, double *tstar, double *tnext,
                           double *work, size_t *idx);
 
-/* Candidate binary64 scales just past t* (ascending, at most 4): t*(1 +
- * 2^-30) rounded up, midpoints towards tnext, ...; returns how many. */
+/* Candidate binary64 scales just past t* (at most 4, tried in order):
+ * t*(1 + 2^-30) rounded up, midpoints towards tnext, ... (ascending); when
+ * tnext is within 2^-30 of t* (clustered breakpoints), t*(1 + 2^-20) and
+ * t*(1 + 2^-12) past the cluster first, then the midpoint to tnext.
+ * Returns how many. */
 int nrc_flip_scales_approx(double tstar, double tnext, double s[4]);
 
 /* NNLS: lambda = argmin_{lambda >= 0} 1/2 lambda^T K lambda - rhs^T lambda

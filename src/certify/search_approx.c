@@ -87,6 +87,23 @@ int nrc_flip_scales_approx(double tstar, double tnext, double s[4])
     int ns = 0, i;
     if (!(tstar > 0) || !isfinite(tstar))
         return 0;
+    /* Breakpoints clustered within 2^-30 of t* (a network at a KKT point
+     * with kinks: many pre-activations cross together): a scale inside the
+     * cluster sits within ulps of an exact breakpoint, where f may be 0
+     * exactly one ulp lower. First try t* (1 + 2^-20) and t* (1 + 2^-12)
+     * past the cluster (f is usually still negative there; the claim is
+     * decided exactly anyway), then the point inside the cluster. */
+    if (!(nextafter(tstar * (1.0 + rel[0]), INFINITY) < tnext)) {
+        double c = 0.5 * tstar + 0.5 * tnext;
+        for (i = 1; i < 3; i++) {
+            double u = nextafter(tstar * (1.0 + rel[i]), INFINITY);
+            if (isfinite(u))
+                s[ns++] = u;
+        }
+        if (c > tstar && c < tnext)
+            s[ns++] = c;
+        return ns;
+    }
     for (i = 0; i < 3; i++) {
         double c = nextafter(tstar * (1.0 + rel[i]), INFINITY);
         if (!(c < tnext)) {
