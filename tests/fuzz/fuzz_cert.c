@@ -107,7 +107,8 @@ static void fuzz_oracle_a(const uint8_t *data, size_t size)
 
     /* fit: q = (1, 1), q_min = 1, ||theta||^2 = 4. */
     FUZZ_ASSERT(C.min_margin[0] <= 1.0 && 1.0 <= C.min_margin[1], "oracle A: fit.min_margin");
-    FUZZ_ASSERT(C.theta_norm_sq[0] <= 4.0 && 4.0 <= C.theta_norm_sq[1], "oracle A: fit.theta_norm_sq");
+    FUZZ_ASSERT(!C.has_theta_norm_sq || (C.theta_norm_sq[0] <= 4.0 && 4.0 <= C.theta_norm_sq[1]),
+                "oracle A: fit.theta_norm_sq");
     mpq_set_d(t, C.normalized_margin[0]);
     mpq_set_d(u, C.normalized_margin[1]);
     mpq_set_ui(w, 1, 4);
@@ -130,13 +131,17 @@ static void fuzz_oracle_a(const uint8_t *data, size_t size)
                 "oracle A: data.regime is not (eps_data.hi <= 0.1 and gamma_z.lo > 0)");
 
     /* lipschitz: u_j >= 0, u_j^2 >= ||w_j||^2 = 1, |v_0| u_0 + |v_1| u_1 <= L. */
-    FUZZ_ASSERT(C.neuron_norm_upper[0] >= 1.0 && C.neuron_norm_upper[1] >= 1.0,
-                "oracle A: lipschitz.neuron_norm_upper below ||w_j|| = 1");
-    mpq_set_d(t, C.neuron_norm_upper[0]);
-    mpq_set_d(u, C.neuron_norm_upper[1]);
-    mpq_add(t, t, u);
-    mpq_set_d(u, C.L_upper);
-    FUZZ_ASSERT(q_le(t, u), "oracle A: lipschitz.L_upper below sum |v_j| u_j");
+    /* (lipschitz is optional, spec/CERTIFICATE.md "Certificates written
+     * from FORMATS.md alone"; without it no dist_lower is accepted) */
+    if (C.has_lipschitz) {
+        FUZZ_ASSERT(C.neuron_norm_upper[0] >= 1.0 && C.neuron_norm_upper[1] >= 1.0,
+                    "oracle A: lipschitz.neuron_norm_upper below ||w_j|| = 1");
+        mpq_set_d(t, C.neuron_norm_upper[0]);
+        mpq_set_d(u, C.neuron_norm_upper[1]);
+        mpq_add(t, t, u);
+        mpq_set_d(u, C.L_upper);
+        FUZZ_ASSERT(q_le(t, u), "oracle A: lipschitz.L_upper below sum |v_j| u_j");
+    }
 
     /* flips, certified: p x > 0, s >= 0, p (x - p s z) = p x - s z < 0,
      * s^2 z^2 <= U^2, U >= 0, 0 <= xnl, xnl^2 <= x^2, D >= 0, D L <= p x. */
@@ -161,28 +166,62 @@ static void fuzz_oracle_a(const uint8_t *data, size_t size)
         mpq_mul(u, u, u);
         FUZZ_ASSERT(q_le(t, u), "oracle A: flips[%zu]: s^2 <z,z> > U^2", r);
         FUZZ_ASSERT(fabs(f->x_norm_lower) <= fabs(xv), "oracle A: flips[%zu]: x_norm_lower > ||x||", r);
-        mpq_set_d(t, f->D);
+        FUZZ_ASSERT(!f->has_D || C.has_lipschitz, "oracle A: flips[%zu]: dist_lower without lipschitz", r);
+        mpq_set_d(t, f->has_D ? f->D : 0.0);
         mpq_set_d(u, C.L_upper);
         mpq_mul(t, t, u);
         FUZZ_ASSERT(q_le(t, x), "oracle A: flips[%zu]: D L > p N(x)", r);
     }
 
-    /* kkt, certified: full variant, no kinks (no a_ij is 0), lambda >= 0,
-     * r = (1 - l0, l1 - 1, 1 - l0, l1 - 1), ||r||^2 <= eps_rel^2 4,
-     * ||r||^2 <= eps^2 q_min, 0 <= delta q_min, 0 <= balance 4. */
+    /* kkt, certified: full variant, lambda >= 0; a_ij = w_j x_i is +-1, so
+     * a pair may be listed only when kink_tolerance eta >= 1, and then its
+     * g in [0, 1] replaces 1[a_ij > 0]:
+     * r_w_j = w_j - v_j sum_i l_i y_i g_ij x_i, r_v_j = v_j - sum_i l_i y_i
+     * relu(a_ij) (no kinks: r = (1 - l0, l1 - 1, 1 - l0, l1 - 1));
+     * ||r||^2 <= eps_rel^2 4, ||r||^2 <= eps^2 q_min, 0 <= delta q_min,
+     * 0 <= balance 4. */
     if (C.kkt_certified) {
+        static const double wA[2] = {1.0, -1.0}, vA[2] = {1.0, -1.0}, yA[2] = {1.0, -1.0};
+        double g[2][2];
+        size_t i, j, kk;
         mpq_t rr;
         mpq_init(rr);
-        FUZZ_ASSERT(!C.kkt_fixed && C.n_kinks == 0, "oracle A: kkt variant or kinks accepted wrongly");
+        FUZZ_ASSERT(!(C.kkt_variant_given && C.kkt_fixed), "oracle A: kkt variant accepted wrongly");
         FUZZ_ASSERT(C.lambda[0] >= 0 && C.lambda[1] >= 0, "oracle A: kkt.lambda negative");
-        mpq_set_d(t, C.lambda[0]);
-        mpq_sub(t, one, t);
-        mpq_mul(t, t, t);
-        mpq_set_d(u, C.lambda[1]);
-        mpq_sub(u, one, u);
-        mpq_mul(u, u, u);
-        mpq_add(rr, t, u);
-        mpq_add(rr, rr, rr);                    /* ||r||^2 */
+        FUZZ_ASSERT(C.n_kinks == 0 || C.kink_tolerance >= 1.0,
+                    "oracle A: kinks listed with eta < 1 = |a_ij|");
+        for (i = 0; i < 2; i++)
+            for (j = 0; j < 2; j++)
+                g[i][j] = wA[j] * xs_train[i] > 0 ? 1.0 : 0.0;
+        for (kk = 0; kk < C.n_kinks; kk++) {
+            FUZZ_ASSERT(C.kinks[kk].g >= 0.0 && C.kinks[kk].g <= 1.0, "oracle A: kink g outside [0, 1]");
+            g[C.kinks[kk].i][C.kinks[kk].j] = C.kinks[kk].g;
+        }
+        mpq_set_ui(rr, 0, 1);
+        for (j = 0; j < 2; j++) {
+            mpq_set_ui(t, 0, 1);                /* sum_i l_i y_i g_ij x_i */
+            mpq_set_ui(w, 0, 1);                /* sum_i l_i y_i relu(a_ij) */
+            for (i = 0; i < 2; i++) {
+                mpq_set_d(u, C.lambda[i] * yA[i] * xs_train[i]); /* exact: l_i times +-1 */
+                mpq_set_d(x, g[i][j]);
+                mpq_mul(u, u, x);
+                mpq_add(t, t, u);
+                if (wA[j] * xs_train[i] > 0) {
+                    mpq_set_d(u, C.lambda[i] * yA[i] * wA[j] * xs_train[i]);
+                    mpq_add(w, w, u);
+                }
+            }
+            mpq_set_d(u, vA[j]);
+            mpq_mul(t, t, u);
+            mpq_set_d(u, wA[j]);
+            mpq_sub(t, u, t);                   /* r_w_j */
+            mpq_mul(t, t, t);
+            mpq_add(rr, rr, t);
+            mpq_set_d(u, vA[j]);
+            mpq_sub(w, u, w);                   /* r_v_j */
+            mpq_mul(w, w, w);
+            mpq_add(rr, rr, w);                 /* ||r||^2 */
+        }
         mpq_set_d(t, C.eps_rel_upper);
         mpq_mul(t, t, t);
         mpq_set_ui(u, 4, 1);
