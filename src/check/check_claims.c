@@ -947,13 +947,15 @@ nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
     if (C->n != M->n || C->d != M->d || C->k != M->k || C->m != M->m ||
         C->bias != ((M->flags & NRC_FLAG_BIAS) != 0) ||
         (C->has_fixed_second_layer &&
-         C->fixed_second_layer != ((M->flags & NRC_FLAG_FIXED_V) != 0)))
+         C->fixed_second_layer != ((M->flags & NRC_FLAG_FIXED_V) != 0))) {
+        rep->valid = 0;
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "model: n, d, k, m, bias, fixed_second_layer do not match the model file "
                              "(%llu, %llu, %llu, %llu, %d, %d)",
                              (unsigned long long)M->n, (unsigned long long)M->d,
                              (unsigned long long)M->k, (unsigned long long)M->m,
                              (M->flags & NRC_FLAG_BIAS) != 0, (M->flags & NRC_FLAG_FIXED_V) != 0);
+    }
     memset(&c, 0, sizeof c);
     c.C = C;
     c.M = M;
@@ -966,11 +968,13 @@ nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
     /* kkt.variant absent: the model's flag bit 1 decides it */
     c.kkt_fixed = C->kkt_variant_given ? C->kkt_fixed : (M->flags & NRC_FLAG_FIXED_V) != 0;
     if (C->kkt_certified && C->kkt_variant_given &&
-        C->kkt_fixed != ((M->flags & NRC_FLAG_FIXED_V) != 0))
+        C->kkt_fixed != ((M->flags & NRC_FLAG_FIXED_V) != 0)) {
+        rep->valid = 0;
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "kkt.variant: \"%s\" does not match the model's flag bit 1 (fixed second layer %s)",
                              C->kkt_fixed ? "fixed-second-layer" : "full",
                              (M->flags & NRC_FLAG_FIXED_V) ? "set" : "not set");
+    }
     nrc_cfix_init(&c.z);
     nrc_cdy_init(&c.qmin);
     nrc_cdy_init(&c.T_full);
