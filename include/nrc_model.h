@@ -40,6 +40,10 @@ typedef struct nrc_model {
     unsigned char file_sha256[NRC_SHA256_SIZE];
 } nrc_model;
 
+#ifdef __FRAMAC__
+#include "nrc_model_acsl.h"   /* spec/acsl: ACSL logic, for make proofs only */
+#endif
+
 void nrc_model_init(nrc_model *M);
 void nrc_model_clear(nrc_model *M);   /* accepts an initialized or cleared model */
 
@@ -94,6 +98,14 @@ nrc_status nrc_model_write(const char *path, nrc_model *M, nrc_error *err);
 /* Total file size for given sizes, or 0 on overflow / over the caps
  * (each of n, d, k, m <= NRC_MODEL_DIM_MAX, meta_len <= NRC_MODEL_META_MAX,
  * total <= NRC_MODEL_FILE_MAX). Zero sizes are not rejected here. */
+/*@ assigns \nothing;
+    ensures in_caps: SizesInCaps(n, d, k, m, meta_len) &&
+        ModelFileSize(n, d, k, m, BiasOf(flags), meta_len) <= NRC_MODEL_FILE_MAX ==>
+        \result == ModelFileSize(n, d, k, m, BiasOf(flags), meta_len);
+    ensures rejected: !(SizesInCaps(n, d, k, m, meta_len) &&
+        ModelFileSize(n, d, k, m, BiasOf(flags), meta_len) <= NRC_MODEL_FILE_MAX) ==>
+        \result == 0;
+*/
 uint64_t nrc_model_file_size(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
                              uint32_t flags, uint64_t meta_len);
 
@@ -113,10 +125,32 @@ typedef struct nrc_model_layout {
         off_sum, total;
 } nrc_model_layout;
 
+#ifdef __FRAMAC__
+#include "nrc_layout_acsl.h"  /* spec/acsl: predicates on the two structs */
+#endif
+
 /* Compute the layout with checked arithmetic. Returns 0 on success, 1 when a
  * size exceeds its cap (NRC_MODEL_DIM_MAX, NRC_MODEL_META_MAX), 2 when a
  * product or sum overflows 64 bits, 3 when total > NRC_MODEL_FILE_MAX (or
  * does not fit size_t). */
+/*@ requires valid_L: \valid(L);
+    assigns *L;
+    behavior over_cap:
+      assumes !SizesInCaps(n, d, k, m, meta_len);
+      ensures \result == 1;
+    behavior fits:
+      assumes SizesInCaps(n, d, k, m, meta_len);
+      assumes ModelFileSize(n, d, k, m, BiasOf(flags), meta_len) <= NRC_MODEL_FILE_MAX;
+      ensures \result == 0;
+      ensures LayoutOf(L, n, d, k, m, BiasOf(flags), meta_len);
+      ensures L->total == ModelFileSize(n, d, k, m, BiasOf(flags), meta_len);
+    behavior too_big:
+      assumes SizesInCaps(n, d, k, m, meta_len);
+      assumes ModelFileSize(n, d, k, m, BiasOf(flags), meta_len) > NRC_MODEL_FILE_MAX;
+      ensures \result == 2 || \result == 3;
+    complete behaviors;
+    disjoint behaviors;
+*/
 int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
                              uint32_t flags, uint64_t meta_len,
                              nrc_model_layout *L);
@@ -126,16 +160,51 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
  * offset order: magic, version, flags, n, d, k >= 1, each size against its
  * cap, reserved == 0, then the layout (overflow, file cap). Does not look at
  * the file length: see nrc_model_check_length. NRC_ERR_INPUT on failure. */
+/*@ requires valid_buf: \valid_read(buf + (0 .. len - 1));
+    requires valid_name: valid_read_string(name);
+    requires valid_out: \valid(h) && \valid(L);
+    requires valid_err: err == \null || \valid(err);
+    requires separated: \separated(h, L, err);
+    assigns *h, *L, err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures status: \result == NRC_OK || \result == NRC_ERR_INPUT;
+    ensures accepted: \result == NRC_OK ==>
+        len >= NRC_MODEL_HEADER_SIZE && HeaderLayout(h, L) &&
+        L->total == ModelFileSize(h->n, h->d, h->k, h->m, BiasOf(h->flags), h->meta_len);
+    ensures decoded: \result == NRC_OK ==>
+        h->version == LE32(buf + 8) && h->flags == LE32(buf + 12) &&
+        h->n == LE64(buf + 16) && h->d == LE64(buf + 24) && h->k == LE64(buf + 32) &&
+        h->m == LE64(buf + 40) && h->meta_len == LE64(buf + 48) &&
+        h->reserved == LE64(buf + 56);
+    ensures magic: \result == NRC_OK ==>
+        buf[0] == 'N' && buf[1] == 'R' && buf[2] == 'C' && buf[3] == 'M' &&
+        buf[4] == 'O' && buf[5] == 'D' && buf[6] == 'E' && buf[7] == 'L';
+*/
 nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
                                    const char *name, nrc_model_header *h,
                                    nrc_model_layout *L, nrc_error *err);
 
 /* The file length must equal L->total exactly (truncated / trailing bytes). */
+/*@ requires \valid_read(L);
+    requires valid_read_string(name);
+    requires err == \null || \valid(err);
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT;
+    ensures exact: \result == NRC_OK <==> file_len == L->total;
+*/
 nrc_status nrc_model_check_length(const nrc_model_layout *L, uint64_t file_len,
                                   const char *name, nrc_error *err);
 
 /* Given a buffer of exactly L->total bytes whose header decoded to h, L:
  * the stored SHA-256 matches the preceding bytes. */
+/*@ requires \valid_read(L);
+    requires L->off_sum + NRC_SHA256_SIZE == L->total && L->total <= NRC_MODEL_FILE_MAX;
+    requires \valid_read(buf + (0 .. L->total - 1));
+    requires valid_read_string(name);
+    requires err == \null || \valid(err);
+    requires \separated(err, buf + (0 .. L->total - 1));
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT;
+*/
 nrc_status nrc_model_check_checksum(const unsigned char *buf,
                                     const nrc_model_layout *L,
                                     const char *name, nrc_error *err);
@@ -143,6 +212,21 @@ nrc_status nrc_model_check_checksum(const unsigned char *buf,
 /* Given such a buffer: every real finite, every label (y, yt) exactly +-1,
  * metadata UTF-8 without NUL and a JSON object (jansson: the only part that
  * allocates; NRC_ERR_SYSTEM if it runs out of memory). */
+/*@ requires \valid_read(h) && \valid_read(L) && HeaderLayout(h, L);
+    requires \valid_read(buf + (0 .. L->total - 1));
+    requires valid_read_string(name);
+    requires err == \null || \valid(err);
+    requires \separated(err, buf + (0 .. L->total - 1));
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+    ensures finite: \result == NRC_OK ==>
+        RealsFinite(buf, L->off_W, h->k * h->d) && RealsFinite(buf, L->off_v, h->k) &&
+        RealsFinite(buf, L->off_b, h->k * BiasOf(h->flags)) &&
+        RealsFinite(buf, L->off_X, h->n * h->d) && RealsFinite(buf, L->off_Xt, h->m * h->d);
+    ensures labels: \result == NRC_OK ==>
+        RealsLabels(buf, L->off_y, h->n) && RealsLabels(buf, L->off_yt, h->m);
+    ensures meta_utf8: \result == NRC_OK ==> NoNul(buf + L->off_meta, h->meta_len);
+*/
 nrc_status nrc_model_check_contents(const unsigned char *buf,
                                     const nrc_model_header *h,
                                     const nrc_model_layout *L,
@@ -153,11 +237,23 @@ nrc_status nrc_model_check_contents(const unsigned char *buf,
  * data) and is an object. off is the block's file offset, for messages.
  * NRC_ERR_INPUT when not, NRC_ERR_SYSTEM when jansson runs out of memory.
  * Not compiled under Frama-C (__FRAMAC__): an assumed contract there. */
+/*@ requires \valid_read(p + (0 .. len - 1));
+    requires valid_read_string(name);
+    requires err == \null || \valid(err);
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+*/
 nrc_status nrc_model_check_meta_json(const unsigned char *p, size_t len, uint64_t off,
                                      const char *name, nrc_error *err);
 
 /* Strict UTF-8 (no overlong forms, no surrogates, <= U+10FFFF) and no NUL
  * byte. Returns len when valid, else the offset of the first bad byte. */
+/*@ requires \valid_read(s + (0 .. len - 1));
+    assigns \nothing;
+    ensures \result <= len;
+    ensures no_nul_before: NoNul(s, \result);
+    ensures stops_at_bad: \result < len ==> s[\result] == 0 || s[\result] >= 0x80;
+*/
 size_t nrc_utf8_check(const unsigned char *s, size_t len);
 
 #endif

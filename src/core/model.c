@@ -25,18 +25,26 @@
 
 /* ---------------------------------------------------------------- bytes */
 
+/* Written with products rather than shifts and ORs so that the proof
+ * (make proofs) is plain integer arithmetic: the result is LE32 / LE64 of
+ * spec/acsl/nrc_model_acsl.h, and no step can overflow. */
+/*@ requires \valid_read(p + (0 .. 3));
+    assigns \nothing;
+    ensures \result == LE32(p);
+*/
 static uint32_t get_u32(const unsigned char *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] +
+           256u * ((uint32_t)p[1] + 256u * ((uint32_t)p[2] + 256u * (uint32_t)p[3]));
 }
 
+/*@ requires \valid_read(p + (0 .. 7));
+    assigns \nothing;
+    ensures \result == LE64(p);
+*/
 static uint64_t get_u64(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | (uint64_t)p[i];
-    return v;
+    return (uint64_t)get_u32(p) + UINT64_C(4294967296) * (uint64_t)get_u32(p + 4);
 }
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -53,6 +61,7 @@ static void put_u64(unsigned char *p, uint64_t v)
 
 /* Bit patterns <-> doubles: memcpy of one scalar of the same size is the
  * defined way in C (no aliasing through pointer casts). */
+/*@ assigns \nothing; */
 static double bits_to_double(uint64_t u)
 {
     double x;
@@ -60,6 +69,7 @@ static double bits_to_double(uint64_t u)
     return x;
 }
 
+/*@ assigns \nothing; */
 static uint64_t double_to_bits(double x)
 {
     uint64_t u;
@@ -70,8 +80,15 @@ static uint64_t double_to_bits(double x)
 /* --------------------------------------------------------------- layout */
 
 /* *r = a * b; returns 0 on overflow. */
+/*@ requires \valid(r);
+    assigns *r;
+    ensures \result == 1 <==> a * b <= UINT64_MAX;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 ==> *r == a * b;
+*/
 static int mul_ok(uint64_t a, uint64_t b, uint64_t *r)
 {
+    /*@ assert a != 0 ==> (b > UINT64_MAX / a <==> a * b > UINT64_MAX); */
     if (a != 0 && b > UINT64_MAX / a)
         return 0;
     *r = a * b;
@@ -79,6 +96,12 @@ static int mul_ok(uint64_t a, uint64_t b, uint64_t *r)
 }
 
 /* *acc += a; returns 0 on overflow. */
+/*@ requires \valid(acc);
+    assigns *acc;
+    ensures \result == 1 <==> \old(*acc) + a <= UINT64_MAX;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 ==> *acc == \old(*acc) + a;
+*/
 static int add_ok(uint64_t *acc, uint64_t a)
 {
     if (a > UINT64_MAX - *acc)
@@ -88,6 +111,11 @@ static int add_ok(uint64_t *acc, uint64_t a)
 }
 
 /* *acc += 8 * rows * cols; returns 0 on overflow. */
+/*@ requires \valid(acc);
+    assigns *acc;
+    ensures \result != 0 <==> \old(*acc) + 8 * (rows * cols) <= UINT64_MAX;
+    ensures \result != 0 ==> *acc == \old(*acc) + 8 * (rows * cols);
+*/
 static int add_reals(uint64_t *acc, uint64_t rows, uint64_t cols)
 {
     uint64_t c, bytes;
@@ -152,6 +180,11 @@ uint64_t nrc_model_file_size(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
 
 /* --------------------------------------------------------------- header */
 
+/*@ requires valid_read_string(name) && \valid_read(field);
+    requires err == \null || \valid(err);
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_ERR_INPUT;
+*/
 static nrc_status bad_size(const char *name, const char *field, unsigned off,
                            uint64_t v, uint64_t cap, nrc_error *err)
 {
@@ -169,6 +202,11 @@ nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
     int r;
     /* A prefix that already disagrees with the magic is "not a model file",
      * more useful than "truncated". */
+    /*@ loop invariant 0 <= i <= mlen;
+        loop invariant \forall integer t; 0 <= t < i ==> buf[t] == (unsigned char)magic[t];
+        loop assigns i;
+        loop variant mlen - i;
+    */
     for (size_t i = 0; i < mlen; i++)
         if (buf[i] != (unsigned char)magic[i])
             return nrc_error_set(err, NRC_ERR_INPUT,
@@ -277,39 +315,69 @@ nrc_status nrc_model_check_checksum(const unsigned char *buf,
 
 /* ------------------------------------------------------------- contents */
 
+/* The message for the bad real u found at file offset at (element i, j of
+ * field): kept apart from the scan in check_reals so that the loop the
+ * proofs reason about is only the scan. */
+/*@ requires valid_read_string(name) && \valid_read(field);
+    requires err == \null || \valid(err);
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_ERR_INPUT;
+*/
+static nrc_status bad_real(const char *name, const char *field, int matrix, uint64_t i,
+                           uint64_t j, uint64_t at, uint64_t u, nrc_error *err)
+{
+    char where[80];
+    double x;
+    if (matrix)
+        snprintf(where, sizeof where, "%s[%llu][%llu]", field, (unsigned long long)i,
+                 (unsigned long long)j);
+    else
+        snprintf(where, sizeof where, "%s[%llu]", field, (unsigned long long)i);
+    if ((u & EXP_MASK) == EXP_MASK) {
+        const char *what = (u & FRAC_MASK) != 0 ? "NaN" : (u >> 63) ? "-Inf" : "+Inf";
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: field %s (offset %llu) is %s, expected a finite real",
+                             name, where, (unsigned long long)at, what);
+    }
+    x = bits_to_double(u);
+    return nrc_error_set(err, NRC_ERR_INPUT,
+                         "%s: field %s (offset %llu) is %.17g (%a), label expected "
+                         "exactly +1 or -1",
+                         name, where, (unsigned long long)at, x, x);
+}
+
 /* Check rows*cols reals at offset off: finite, and exactly +-1 when labels.
  * rows*cols*8 fits the buffer by the layout. */
+/*@ requires cols >= 1;
+    requires off + 8 * (rows * cols) <= NRC_MODEL_FILE_MAX;
+    requires \valid_read(buf + (0 .. off + 8 * (rows * cols) - 1));
+    requires valid_read_string(name) && \valid_read(field);
+    requires err == \null || \valid(err);
+    requires \separated(err, buf + (0 .. off + 8 * (rows * cols) - 1));
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT;
+    ensures finite: \result == NRC_OK ==> RealsFinite(buf, off, rows * cols);
+    ensures labels: \result == NRC_OK && labels != 0 ==> RealsLabels(buf, off, rows * cols);
+*/
 static nrc_status check_reals(const unsigned char *buf, uint64_t off, uint64_t rows,
                               uint64_t cols, int matrix, int labels,
                               const char *field, const char *name, nrc_error *err)
 {
-    for (uint64_t i = 0; i < rows; i++) {
-        for (uint64_t j = 0; j < cols; j++) {
-            uint64_t at = off + 8 * (i * cols + j);
-            uint64_t u = get_u64(buf + at);
-            char where[80];
-            if ((u & EXP_MASK) != EXP_MASK &&
-                (!labels || u == BITS_PLUS_ONE || u == BITS_MINUS_ONE))
-                continue;
-            if (matrix)
-                snprintf(where, sizeof where, "%s[%llu][%llu]", field,
-                         (unsigned long long)i, (unsigned long long)j);
-            else
-                snprintf(where, sizeof where, "%s[%llu]", field, (unsigned long long)i);
-            if ((u & EXP_MASK) == EXP_MASK) {
-                const char *what = (u & FRAC_MASK) != 0 ? "NaN" : (u >> 63) ? "-Inf" : "+Inf";
-                return nrc_error_set(err, NRC_ERR_INPUT,
-                                     "%s: field %s (offset %llu) is %s, expected a finite real",
-                                     name, where, (unsigned long long)at, what);
-            }
-            if (labels && u != BITS_PLUS_ONE && u != BITS_MINUS_ONE) {
-                double x = bits_to_double(u);
-                return nrc_error_set(err, NRC_ERR_INPUT,
-                                     "%s: field %s (offset %llu) is %.17g (%a), label expected "
-                                     "exactly +1 or -1",
-                                     name, where, (unsigned long long)at, x, x);
-            }
-        }
+    /* One flat row-major scan (the element is row t / cols, column t % cols). */
+    uint64_t count = rows * cols;
+    /*@ loop invariant 0 <= t <= count;
+        loop invariant RealsFinite(buf, off, t);
+        loop invariant labels != 0 ==> RealsLabels(buf, off, t);
+        loop assigns t;
+        loop variant count - t;
+    */
+    for (uint64_t t = 0; t < count; t++) {
+        uint64_t at = off + 8 * t;
+        uint64_t u = get_u64(buf + at);
+        if ((u & EXP_MASK) == EXP_MASK || (labels && u != BITS_PLUS_ONE && u != BITS_MINUS_ONE))
+            return bad_real(name, field, matrix, t / cols, t % cols, at, u, err);
+        /*@ assert RealsFinite(buf, off, t + 1); */
+        /*@ assert labels != 0 ==> RealsLabels(buf, off, t + 1); */
     }
     return NRC_OK;
 }
@@ -318,6 +386,11 @@ static nrc_status check_reals(const unsigned char *buf, uint64_t off, uint64_t r
 size_t nrc_utf8_check(const unsigned char *s, size_t len)
 {
     size_t i = 0;
+    /*@ loop invariant 0 <= i <= len;
+        loop invariant NoNul(s, i);
+        loop assigns i;
+        loop variant len - i;
+    */
     while (i < len) {
         unsigned c = s[i];
         unsigned lo = 0x80, hi = 0xbf;
@@ -348,9 +421,16 @@ size_t nrc_utf8_check(const unsigned char *s, size_t len)
             return i;
         if (s[i + 1] < lo || s[i + 1] > hi)
             return i;
+        /*@ assert lead: s[i] != 0 && s[i + 1] != 0 && i + more < len && more <= 3; */
+        /*@ loop invariant 2 <= t <= more + 1;
+            loop invariant \forall integer u; i <= u < i + t ==> s[u] != 0;
+            loop assigns t;
+            loop variant more + 1 - t;
+        */
         for (size_t t = 2; t <= more; t++)
             if (s[i + t] < 0x80 || s[i + t] > 0xbf)
                 return i;
+        /*@ assert sequence: \forall integer u; i <= u <= i + more ==> s[u] != 0; */
         i += more + 1;
     }
     return len;
@@ -389,6 +469,15 @@ nrc_status nrc_model_check_meta_json(const unsigned char *p, size_t len, uint64_
 
 /* Metadata: UTF-8, no NUL, one JSON object, no duplicate keys. off is the
  * file offset of the block (for messages). */
+/*@ requires \valid_read(p + (0 .. len - 1));
+    requires off + len <= NRC_MODEL_FILE_MAX;
+    requires valid_read_string(name);
+    requires err == \null || \valid(err);
+    requires \separated(err, p + (0 .. len - 1));
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+    ensures utf8: \result == NRC_OK ==> NoNul(p, len);
+*/
 static nrc_status check_meta(const unsigned char *p, size_t len, uint64_t off,
                              const char *name, nrc_error *err)
 {

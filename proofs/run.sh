@@ -1,0 +1,206 @@
+#!/bin/sh
+# make proofs: Frama-C WP over the files listed in proofs/FILES, as a gate.
+#
+# For each listed file: WP with RTE guards (-wp -wp-rte, plus unsigned
+# overflow and unsigned downcast guards; signed overflow and signed downcast
+# are on by default), provers Z3 / CVC5 / CVC4 through Why3, a per-file
+# session under proofs/session/ whose cache (committed) makes reruns fast.
+# Frama-C exits 0 even when goals stay unproved, so this script counts them:
+# it prints one table line per file and exits non-zero unless every goal of
+# every file is proved, no property of the file is left unknown, and no count
+# fell below proofs/baseline.
+#
+# Environment:
+#   PROOFS_ONLY=pattern     run only the FILES lines whose path contains it
+#   PROOFS_SMOKE=0          skip the smoke tests (default 1: look for vacuous
+#                           contracts, unreachable code, inconsistent loops)
+#   PROOFS_CACHE=mode       WP cache mode (default update; offline replays
+#                           the committed cache without running any prover)
+#   PROOFS_UPDATE_BASELINE=1  when everything is proved, rewrite
+#                           proofs/baseline with the new counts (commit it)
+#   PROOFS_PAR=n            parallel prover processes (default 2)
+#   PROOFS_VERBOSE=1        show the Frama-C output of each file
+set -u
+cd "$(dirname "$0")/.." || exit 4
+top=$(pwd)
+out=build/proofs
+mkdir -p "$out" || exit 4
+
+smoke=${PROOFS_SMOKE:-1}
+cache=${PROOFS_CACHE:-update}
+par=${PROOFS_PAR:-2}
+
+for tool in frama-c why3 z3 cvc5; do
+    command -v "$tool" >/dev/null 2>&1 || {
+        echo "proofs: $tool not found (make deps-proofs installs frama-c-base why3 z3 cvc4 cvc5)" >&2
+        exit 4
+    }
+done
+
+# --- Why3 configuration, generated at proof time (never committed) --------
+# Why3 1.5.1 detects Z3 and CVC4 but not CVC5 (support came with Why3 1.6):
+# CVC5 is registered by hand with the driver proofs/cvc5.drv.in, whose import
+# of Why3's CVC4 encoding is resolved against this machine's Why3 data dir.
+WHY3CONFIG=$top/proofs/.why3.conf
+export WHY3CONFIG
+datadir=$(why3 --print-datadir) || exit 4
+cvc5ver=$(cvc5 --version 2>/dev/null | sed -n 's/^This is cvc5 version \([^ ]*\).*/\1/p' | head -n 1)
+[ -n "$cvc5ver" ] || { echo "proofs: cannot read the version of cvc5" >&2; exit 4; }
+sed "s|@WHY3_DRIVERS@|$datadir/drivers|" proofs/cvc5.drv.in > "$out/cvc5.drv" || exit 4
+rm -f "$WHY3CONFIG"   # why3 refuses a pre-existing file without its magic line
+why3 --config "$WHY3CONFIG" config detect > "$out/why3-detect.log" 2>&1 || {
+    echo "proofs: why3 config detect failed (see $out/why3-detect.log)" >&2
+    exit 4
+}
+cat >> "$WHY3CONFIG" <<EOF
+
+[prover]
+command = "cvc5 --tlimit=%t000 --lang=smt2 %f"
+command_steps = "cvc5 --stats --rlimit=%S --lang=smt2 %f"
+driver = "$top/$out/cvc5.drv"
+editor = ""
+in_place = false
+interactive = false
+name = "CVC5"
+shortcut = "cvc5"
+version = "$cvc5ver"
+EOF
+provers=$(why3 config list-provers 2>/dev/null)
+for p in "Z3 " "CVC5 " "CVC4 "; do
+    case "$provers" in
+        *"$p"*) ;;
+        *) echo "proofs: Why3 does not see the prover $p(see $out/why3-detect.log)" >&2; exit 4 ;;
+    esac
+done
+
+# --- Common Frama-C options ----------------------------------------------
+# -warn-special-float none: no NaN/Inf alarms on floating-point operations
+# (an assumption, listed in proofs/README.md): non-finite values are
+# excluded by validation at input and handled by the rigorous engines.
+# spec/acsl holds the ACSL logic (predicates, lemmas) and, in spec/acsl/ext,
+# headers that stand in for the external libraries with contracts (the trust
+# base); spec/acsl/nrc_trust.h gives contracts to the core functions that
+# are not themselves proved (allocation, error messages, hashing).
+common="-wp -wp-rte -warn-unsigned-overflow -warn-unsigned-downcast
+ -warn-signed-overflow -warn-signed-downcast -warn-special-float none
+ -wp-timeout ${PROOFS_TIMEOUT:-20} -wp-steps 3000000 -wp-par $par -wp-cache $cache
+ -wp-smoke-timeout 1"
+
+now() { date +%s.%N 2>/dev/null || date +%s; }
+
+files=0
+failed=0
+table="$out/table.txt"
+newbase="$out/baseline.new"
+: > "$table"
+: > "$newbase"
+printf '%-28s %6s %6s %6s %7s  %s\n' file goals proved smoke time provers > "$table"
+
+while read -r file opts; do
+    case "$file" in ''|'#'*) continue ;; esac
+    case "$file" in *"${PROOFS_ONLY:-}"*) ;; *) continue ;; esac
+    files=$((files + 1))
+    name=$(printf '%s' "$file" | sed 's|^src/||; s|[/.]|_|g')
+    log="$out/$name.log"
+    csv="$out/$name.csv"
+    sess="proofs/session/$name"
+    rm -f "$csv"
+    smokeopt=""
+    [ "$smoke" = 1 ] && smokeopt="-wp-smoke-tests"
+    t0=$(now)
+    # shellcheck disable=SC2086  # word splitting of the option lists is wanted
+    frama-c $common $smokeopt -wp-session "$sess" \
+        -cpp-extra-args="-D_GNU_SOURCE -Iinclude -Ispec/acsl/ext -Ispec/acsl -include spec/acsl/nrc_trust.h" \
+        $opts "$file" -then -report-csv "$csv" > "$log" 2>&1
+    rc=$?
+    t1=$(now)
+    secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+    [ "${PROOFS_VERBOSE:-0}" = 1 ] && cat "$log"
+    proved=$(sed -n 's/^\[wp\] Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+    total=$(sed -n 's/^\[wp\] Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\2/p' "$log" | tail -n 1)
+    spass=$(grep -c "^\[wp\] \[Passed\] Smoke-test" "$log")
+    sfail=$(grep -c "^\[wp\] \[Failed\] Smoke-test" "$log")
+    nsmoke=$((spass + sfail))
+    # "Qed: 18 (..)", "Z3 4.8.12: 2 (..)" -> "Qed 18, Z3 2"
+    byprover=$(awk '/^\[wp\] Proved goals:/ { on = 1; next }
+                    on && /^  [A-Za-z]/ { split($0, a, ":"); p = a[1]; sub(/^ */, "", p);
+                                          sub(/ [0-9.]+$/, "", p); split(a[2], b, " ");
+                                          printf "%s%s %s", sep, p, b[1]; sep = ", " }
+                    on && !/^  / { on = 0 }' "$log")
+    problems=""
+    if [ "$rc" -ne 0 ] || [ -z "$proved" ] || [ -z "$total" ]; then
+        problems="frama-c failed (exit $rc)"
+        proved=${proved:-0}; total=${total:-0}
+    fi
+    # Smoke tests are counted apart: a passed one is "proved" in WP's total.
+    total=$((total - nsmoke)); proved=$((proved - spass))
+    [ "$proved" -ne "$total" ] && problems="$problems $((total - proved)) goal(s) unproved"
+    [ "$sfail" -ne 0 ] && problems="$problems smoke test failed (vacuous contract or dead code)"
+    # Every property of the selected functions (in the file or in the project
+    # headers and spec/acsl logic it includes) must be Valid. Excluded: the
+    # trust base (Frama-C's libc, spec/acsl/ext, spec/acsl/nrc_trust.h:
+    # "Considered valid"), and "precondition" rows, whose status merges the
+    # call sites of callers that are not selected.
+    fcts=$(printf '%s\n' "$opts" | awk '{ for (i = 1; i < NF; i++) if ($i == "-wp-fct") print $(i + 1) }')
+    if [ -f "$csv" ]; then
+        bad=$(awk -F'\t' -v fcts="$fcts" '
+              BEGIN { n = split(fcts, a, ","); for (i = 1; i <= n; i++) sel[a[i]] = 1 }
+              NR > 1 && NF >= 7 && $1 !~ /^FRAMAC_SHARE/ && $1 != "spec/acsl/ext" \
+                && !($1 == "spec/acsl" && $2 == "nrc_trust.h") && $5 != "precondition" \
+                && (n == 0 || ($4 in sel) || $5 == "lemma") && $6 != "Valid" {
+                  print $1 "/" $2 ":" $3 ": " $4 ": " $5 ": " $6 ": " $7 }' "$csv")
+        if [ -n "$bad" ]; then
+            problems="$problems $(printf '%s\n' "$bad" | wc -l) propert(y/ies) not valid"
+            printf '%s\n' "$bad" | sed 's/^/    /' > "$out/$name.bad"
+        fi
+    elif [ -z "$problems" ]; then
+        problems="no report"
+    fi
+    # -wp-model Typed+cast treats pointer casts as address-preserving: allowed
+    # only between the 1-byte character types (char / unsigned char / void *,
+    # which WP sees as sint8*); any other incompatible cast fails the gate.
+    badcast=$(grep -A1 'Cast with incompatible pointers types' "$log" | grep 'source:' |
+              grep -v -E '\(source: (u|s)int8\*\) \(target: (u|s)int8\*\)' | sort -u)
+    if [ -n "$badcast" ]; then
+        problems="$problems pointer cast between non-byte types:$(printf '%s' "$badcast" | head -n 3)"
+    fi
+    base=$(awk -v f="$file" '$1 == f { print $2 }' proofs/baseline 2>/dev/null | tail -n 1)
+    if [ -n "$base" ] && [ "$proved" -lt "$base" ]; then
+        problems="$problems proved $proved < baseline $base"
+    fi
+    printf '%-28s %6s %6s %6s %6ss  %s\n' "$file" "$total" "$proved" "$nsmoke" "$secs" "$byprover" >> "$table"
+    printf '%s %s\n' "$file" "$proved" >> "$newbase"
+    if [ -n "$problems" ]; then
+        failed=$((failed + 1))
+        echo "FAIL $file:$problems (log: $log)" >> "$table"
+        [ -f "$out/$name.bad" ] && head -n 30 "$out/$name.bad" >> "$table"
+        grep -E '^\[wp\] .*(Unknown|Timeout|Failed|Stepout|Warning: Failed)' "$log" | head -n 30 | sed 's/^/    /' >> "$table"
+        rm -f "$out/$name.bad"
+    fi
+done < proofs/FILES
+
+# A file that left the list must not silently take its proofs with it.
+if [ -z "${PROOFS_ONLY:-}" ] && [ -f proofs/baseline ]; then
+    while read -r file count; do
+        case "$file" in ''|'#'*) continue ;; esac
+        if ! awk -v f="$file" '$1 == f { found = 1 } END { exit !found }' proofs/FILES; then
+            failed=$((failed + 1))
+            echo "FAIL $file: in proofs/baseline ($count goals) but not in proofs/FILES" >> "$table"
+        fi
+    done < proofs/baseline
+fi
+
+cat "$table"
+if [ "$files" -eq 0 ]; then
+    echo "proofs: no file selected" >&2
+    exit 1
+fi
+if [ "$failed" -ne 0 ]; then
+    echo "proofs: $failed file(s) failed" >&2
+    exit 1
+fi
+if [ "${PROOFS_UPDATE_BASELINE:-0}" = 1 ] && [ -z "${PROOFS_ONLY:-}" ]; then
+    { echo "# file proved-goals (make proofs fails if a count falls below this)"; cat "$newbase"; } > proofs/baseline
+    echo "proofs: baseline rewritten; commit proofs/baseline"
+fi
+echo "proofs: all goals proved in $files file(s)"
