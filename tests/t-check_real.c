@@ -300,6 +300,65 @@ static void certify_outputs_validate_and_resist_tampering(void)
     }
 }
 
+/* A polished network (train --polish-always) sits at kinks whose stored
+ * pre-activations are tiny but not exactly 0; certify lists them under
+ * kkt.kink_tolerance (spec/CERTIFICATE.md). Its certificate validates; eta
+ * bisected to the checker's boundary is accepted and one ulp below is
+ * rejected naming kkt.kinks (or kkt.kink_tolerance below 0); without eta the
+ * listed near-kinks are rejected; and the certificate cut down to the
+ * members FORMATS.md lists still validates. */
+static void certify_polished_kink_tolerance(void)
+{
+    static const char *additions[] = {"options", "lipschitz"};
+    fixture f;
+    nrc_check_report rep;
+    nrc_error err;
+    nrc_status st;
+    json_t *kkt, *eta, *flips;
+    size_t t;
+    if (!make_model("polished", "-n 10 -d 30 -k 8 -m 2 --seed 31 --polish-always", "", &f))
+        return;
+    st = run(&f, &rep, &err);
+    CHECK(st == NRC_OK && rep.valid, "polished: certify's certificate rejected: %s", err.msg);
+    kkt = json_object_get(f.cert, "kkt");
+    eta = json_object_get(kkt, "kink_tolerance");
+    if (!eta || strcmp(json_string_value(json_object_get(kkt, "status")), "certified") != 0 ||
+        get(kkt, "kink_tolerance", 0) <= 0.0) {
+        printf("  info polished: certify wrote no positive kink_tolerance (kkt %s): eta cases skipped\n",
+               json_string_value(json_object_get(kkt, "status")));
+    } else {
+        double e = get(kkt, "kink_tolerance", 0);
+        printf("  info polished: kink_tolerance %a, %zu kinks listed\n", e,
+               json_array_size(json_object_get(kkt, "kinks")));
+        CHECK(tamper(&f, kkt, "kink_tolerance", 0, 0, 0.0, "kkt.kink_tolerance", "kkt.kin", 0),
+              "polished: kink_tolerance boundary");
+        eta = json_incref(json_object_get(kkt, "kink_tolerance")); /* tamper replaced it */
+        json_object_del(kkt, "kink_tolerance");
+        st = run(&f, &rep, &err);
+        CHECK(st == NRC_OK && !rep.valid && strncmp(rep.claim, "kkt.kinks", 9) == 0,
+              "polished without kink_tolerance: status %d valid %d claim '%s': %s", st, rep.valid,
+              rep.claim, err.msg);
+        json_object_set_new(kkt, "kink_tolerance", eta);
+    }
+    /* FORMATS.md members only */
+    for (t = 0; t < sizeof additions / sizeof *additions; t++)
+        json_object_del(f.cert, additions[t]);
+    json_object_del(json_object_get(f.cert, "fit"), "theta_norm_sq");
+    json_object_del(json_object_get(f.cert, "model"), "fixed_second_layer");
+    json_object_del(kkt, "variant");
+    if (strcmp(json_string_value(json_object_get(kkt, "status")), "certified") == 0)
+        json_object_del(kkt, "status");
+    flips = json_object_get(f.cert, "flips");
+    for (t = 0; t < json_array_size(flips); t++) {
+        json_object_del(json_array_get(flips, t), "dist_lower");
+        json_object_del(json_array_get(flips, t), "reason");
+    }
+    st = run(&f, &rep, &err);
+    CHECK(st == NRC_OK && rep.valid, "polished, FORMATS.md members only: status %d claim '%s': %s", st,
+          rep.claim, err.msg);
+    unload(&f);
+}
+
 /* certify run on the hand-made fixture models (one has an exact ReLU kink
  * at a training point) must produce certificates the checker accepts. */
 static void certify_on_hand_models(void)
@@ -352,6 +411,7 @@ int main(void)
     }
     RUN(certify_outputs_validate_and_resist_tampering);
     RUN(certify_on_hand_models);
+    RUN(certify_polished_kink_tolerance);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
         printf("  info: could not remove %s\n", tmpdir);
