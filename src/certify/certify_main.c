@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -156,6 +159,14 @@ int main(int argc, char **argv)
         return die(2, "no model file given (usage: certify [options] MODEL; try --help)%s%s", "", "");
 
     nrc_blas_set_threads(threads);
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+    /* certify allocates and frees many n x n / n x k work arrays: keep freed
+     * memory in the heap instead of returning it to the kernel, so that it
+     * is not page-faulted in again (about 10 % of the run at n = d = k =
+     * 1000; bench/README.md). Only the allocator's policy changes. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
     nrc_model_init(&M);
     st = nrc_model_read(model_path, &M, &err);
     if (st != NRC_OK)

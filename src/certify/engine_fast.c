@@ -24,6 +24,8 @@
 #include "nrc_engine.h"
 #include "nrc_exact.h"
 #include "nrc_fast.h"
+#include "fast_inline.h"
+#include "fast_reuse.h"
 
 /* Untrusted binary64 product C (r,c) = A (r,q) B^T, B (c,q); deterministic
  * (one OpenBLAS thread). */
@@ -46,7 +48,7 @@ static double sumsq_up(size_t q, const double *a, size_t inc)
         s += a[t * inc] * a[t * inc];
     if (!isfinite(s) || !isfinite(g))
         return INFINITY;
-    return nrc_fast_div_up(nrc_fast_add_up(s, qeta), nrc_fast_sub_down(1.0, g));
+    return nrc_fast_div_up(fi_add_up(s, qeta), fi_sub_down(1.0, g));
 }
 
 /* Lower bound likewise: s >= (s~ - q eta) / (1 + gamma_q), and >= 0. */
@@ -55,7 +57,7 @@ static double sumsq_down_rn(double s, size_t q)
     double g = nrc_fast_gamma(q), qeta = ldexp((double)q, -1074), r;
     if (!isfinite(s) || !isfinite(g))
         return 0.0;
-    r = nrc_fast_div_down(nrc_fast_sub_down(s, qeta), nrc_fast_add_up(1.0, g));
+    r = nrc_fast_div_down(fi_sub_down(s, qeta), fi_add_up(1.0, g));
     return r > 0 ? r : 0.0;
 }
 
@@ -65,6 +67,59 @@ static double norm_up(size_t q, const double *a)
     return nrc_fast_sqrt_up(sumsq_up(q, a, 1));
 }
 
+/* The enclosure from a round-to-nearest product Cm = fl(M B^T) (ldm):
+ * rad = gamma_q ||m_i|| ||b_l|| + nR_i ||b_l|| + 2 q eta (+ 2 eta: the
+ * upward products), applied upward. nR (r) holds upper bounds of the
+ * radius-row norms of an interval A, or is NULL for a point A. Cm may
+ * equal Clo (same leading dimension): each entry is read before written. */
+static nrc_status enclose_from_mid(size_t r, size_t c, size_t q, const double *M,
+                                   size_t ldm, const double *nR, const double *B,
+                                   size_t ldb, const double *Cm, size_t ldcm,
+                                   double *Clo, double *Chi, size_t ldc, nrc_error *err)
+{
+    size_t i, l;
+    double *nA = nrc_malloc_array(r, sizeof(double));
+    double *nB = nrc_malloc_array(c, sizeof(double)), gam, ueta;
+    if (!nA || !nB) {
+        nrc_free(nA);
+        nrc_free(nB);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (fast gemm %zu x %zu)", r, c);
+    }
+    for (i = 0; i < r; i++)
+        nA[i] = norm_up(q, M + i * ldm);
+    for (l = 0; l < c; l++)
+        nB[l] = norm_up(q, B + l * ldb);
+    gam = nrc_fast_gamma(q);
+    ueta = ldexp((double)(2 * q + 2), -1074);
+    if (!(ueta > 0))
+        ueta = INFINITY;
+    /* fold gamma_q into the row norms: up(up(gam nA_i) nB_l) >= gam nA_i nB_l */
+    for (i = 0; i < r; i++)
+        nA[i] = fi_mul_up(gam, nA[i]);
+    for (i = 0; i < r; i++) {
+        double nRi = nR ? nR[i] : 0.0;
+        for (l = 0; l < c; l++) {
+            double cm = Cm[i * ldcm + l];
+            double rad = fi_mul_up(nA[i], nB[l]);
+            if (nRi != 0)
+                rad = fi_add_up(rad, fi_mul_up(nRi, nB[l]));
+            rad = fi_add_up(rad, ueta);
+            if (!isfinite(cm) || !isfinite(rad)) {
+                Clo[i * ldc + l] = -INFINITY;
+                Chi[i * ldc + l] = INFINITY;
+            } else {
+                Clo[i * ldc + l] = fi_sub_down(cm, rad);
+                Chi[i * ldc + l] = fi_add_up(cm, rad);
+            }
+        }
+    }
+    nrc_free(nA);
+    nrc_free(nB);
+    return NRC_OK;
+}
+
+static const nrc_engine_ops fast_ops;
+
 static nrc_status fast_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
                             const double *Alo, const double *Ahi, size_t lda,
                             const double *B, size_t ldb, double *Clo, double *Chi,
@@ -73,7 +128,7 @@ static nrc_status fast_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
     const int interval = Ahi != NULL && Ahi != Alo;
     const double *M = Alo;
     size_t ldm = lda, i, l, t;
-    double *Mbuf = NULL, *nA = NULL, *nB = NULL, *nR = NULL, gam, ueta;
+    double *Mbuf = NULL, *nR = NULL;
     nrc_status st = NRC_OK;
     (void)e;
     if (r == 0 || c == 0)
@@ -84,16 +139,10 @@ static nrc_status fast_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
                 Clo[i * ldc + l] = Chi[i * ldc + l] = 0.0;
         return NRC_OK;
     }
-    nA = nrc_malloc_array(r, sizeof(double));
-    nB = nrc_malloc_array(c, sizeof(double));
-    nR = nrc_calloc(r, sizeof(double));
-    if (!nA || !nB || !nR) {
-        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (fast gemm %zu x %zu)", r, c);
-        goto done;
-    }
     if (interval) {
+        nR = nrc_calloc(r, sizeof(double));
         Mbuf = q <= SIZE_MAX / sizeof(double) ? nrc_malloc_array(r, q * sizeof(double)) : NULL;
-        if (!Mbuf) {
+        if (!Mbuf || !nR) {
             st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (fast gemm %zu x %zu)", r, q);
             goto done;
         }
@@ -108,55 +157,49 @@ static nrc_status fast_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
                     m = 0.5 * lo + 0.5 * hi;
                     if (!(m >= lo && m <= hi))
                         m = lo;
-                    rd = nrc_fast_sub_up(hi, m);
-                    if (nrc_fast_sub_up(m, lo) > rd)
-                        rd = nrc_fast_sub_up(m, lo);
+                    rd = fi_sub_up(hi, m);
+                    if (fi_sub_up(m, lo) > rd)
+                        rd = fi_sub_up(m, lo);
                 } else {
                     m = 0.0;
                     rd = INFINITY;
                 }
                 Mbuf[i * q + t] = m;
-                s = nrc_fast_add_up(s, nrc_fast_mul_up(rd, rd));
+                s = fi_add_up(s, fi_mul_up(rd, rd));
             }
             nR[i] = nrc_fast_sqrt_up(s);
         }
         M = Mbuf;
         ldm = q;
     }
-    for (i = 0; i < r; i++)
-        nA[i] = norm_up(q, M + i * ldm);
-    for (l = 0; l < c; l++)
-        nB[l] = norm_up(q, B + l * ldb);
     gemm_nt_d(r, c, q, M, ldm, B, ldb, Clo, ldc);
-    gam = nrc_fast_gamma(q);
-    ueta = ldexp((double)(2 * q + 2), -1074);
-    if (!(ueta > 0))
-        ueta = INFINITY;
-    /* fold gamma_q into the row norms: up(up(gam nA_i) nB_l) >= gam nA_i nB_l */
-    for (i = 0; i < r; i++)
-        nA[i] = nrc_fast_mul_up(gam, nA[i]);
-    for (i = 0; i < r; i++) {
-        for (l = 0; l < c; l++) {
-            double cm = Clo[i * ldc + l];
-            double rad = nrc_fast_mul_up(nA[i], nB[l]);
-            if (nR[i] != 0)
-                rad = nrc_fast_add_up(rad, nrc_fast_mul_up(nR[i], nB[l]));
-            rad = nrc_fast_add_up(rad, ueta);
-            if (!isfinite(cm) || !isfinite(rad)) {
-                Clo[i * ldc + l] = -INFINITY;
-                Chi[i * ldc + l] = INFINITY;
-            } else {
-                Clo[i * ldc + l] = nrc_fast_sub_down(cm, rad);
-                Chi[i * ldc + l] = nrc_fast_add_up(cm, rad);
-            }
-        }
-    }
+    st = enclose_from_mid(r, c, q, M, ldm, nR, B, ldb, Clo, ldc, Clo, Chi, ldc, err);
 done:
     nrc_free(Mbuf);
-    nrc_free(nA);
-    nrc_free(nB);
     nrc_free(nR);
     return st;
+}
+
+int nrc_fast_engine_is(const nrc_engine *e)
+{
+    return e != NULL && e->ops == &fast_ops;
+}
+
+nrc_status nrc_fast_enclose_mid(size_t r, size_t c, size_t q, const double *A,
+                                size_t lda, const double *B, size_t ldb,
+                                const double *Cmid, size_t ldm, double *Clo,
+                                double *Chi, size_t ldc, nrc_error *err)
+{
+    size_t i, l;
+    if (r == 0 || c == 0)
+        return NRC_OK;
+    if (q == 0) {
+        for (i = 0; i < r; i++)
+            for (l = 0; l < c; l++)
+                Clo[i * ldc + l] = Chi[i * ldc + l] = 0.0;
+        return NRC_OK;
+    }
+    return enclose_from_mid(r, c, q, A, lda, NULL, B, ldb, Cmid, ldm, Clo, Chi, ldc, err);
 }
 
 static nrc_status fast_sumsq(nrc_engine *e, size_t r, size_t q, const double *Alo,
@@ -189,7 +232,7 @@ static nrc_status fast_sumsq(nrc_engine *e, size_t r, size_t q, const double *Al
         if (!isfinite(sh) || !isfinite(g))
             hi[i] = INFINITY;
         else
-            hi[i] = nrc_fast_div_up(nrc_fast_add_up(sh, qeta), nrc_fast_sub_down(1.0, g));
+            hi[i] = nrc_fast_div_up(fi_add_up(sh, qeta), fi_sub_down(1.0, g));
     }
     return NRC_OK;
 }
@@ -208,14 +251,14 @@ static nrc_status fast_ray(nrc_engine *e, size_t k, const double *alo,
         if (v[j] == 0)
             continue;
         if (t != 0) {
-            nrc_ia_scale(t, clo[j], chi[j], &tl, &th);
-            nrc_ia_sub(pl, ph, tl, th, &pl, &ph);
+            fi_ia_scale(t, clo[j], chi[j], &tl, &th);
+            fi_ia_sub(pl, ph, tl, th, &pl, &ph);
         }
         rl = pl > 0 ? pl : 0.0;
         rh = ph > 0 ? ph : 0.0;
-        nrc_ia_scale(v[j], rl, rh, &ql, &qh);
-        sl = nrc_fast_add_down(sl, ql);
-        sh = nrc_fast_add_up(sh, qh);
+        fi_ia_scale(v[j], rl, rh, &ql, &qh);
+        sl = fi_add_down(sl, ql);
+        sh = fi_add_up(sh, qh);
     }
     if (isnan(sl) || isnan(sh) || sl > sh) {
         sl = -INFINITY;
@@ -283,12 +326,12 @@ nrc_status nrc_fast_selftest(nrc_engine *e, nrc_error *err)
     arf_clear(x);
     if (sgn != 1 || lo != 1.0 - 0x1p-10)
         return nrc_error_set(err, NRC_ERR_INTERNAL, "self-test: exact arbiter is wrong");
-    if (nrc_fast_add_up(1.0, 0x1p-60) != nextafter(1.0, 2.0) ||
-        nrc_fast_add_down(1.0, 0x1p-60) != 1.0 ||
-        nrc_fast_mul_down(0x1p-600, 0x1p-600) != 0.0 ||
-        nrc_fast_mul_up(0x1p-600, 0x1p-600) != 0x1p-1074 ||
-        nrc_fast_mul_up(1.0 + 0x1p-52, 1.0 + 0x1p-52) != 1.0 + 0x1p-51 + 0x1p-52 ||
-        nrc_fast_mul_down(1.0 + 0x1p-52, 1.0 + 0x1p-52) != 1.0 + 0x1p-51)
+    if (fi_add_up(1.0, 0x1p-60) != nextafter(1.0, 2.0) ||
+        fi_add_down(1.0, 0x1p-60) != 1.0 ||
+        fi_mul_down(0x1p-600, 0x1p-600) != 0.0 ||
+        fi_mul_up(0x1p-600, 0x1p-600) != 0x1p-1074 ||
+        fi_mul_up(1.0 + 0x1p-52, 1.0 + 0x1p-52) != 1.0 + 0x1p-51 + 0x1p-52 ||
+        fi_mul_down(1.0 + 0x1p-52, 1.0 + 0x1p-52) != 1.0 + 0x1p-51)
         return nrc_error_set(err, NRC_ERR_INTERNAL,
                              "self-test: directed rounding is broken (compiler or FPU mode?)");
     return NRC_OK;

@@ -12,108 +12,15 @@
 #include <stdint.h>
 #include <string.h>
 #include "nrc_fast.h"
+#include "fast_inline.h"
 
-/* nextafter(x, +inf) / nextafter(x, -inf) for finite x, by the bit pattern
- * (libm's nextafter is a function call with errno handling: it dominated the
- * profile).  Adjacent doubles have adjacent bit patterns within a sign. */
-static inline double next_up(double x)
-{
-    uint64_t b;
-    if (x == 0)
-        return 0x1p-1074;
-    memcpy(&b, &x, sizeof b);
-    b = x > 0 ? b + 1 : b - 1;
-    memcpy(&x, &b, sizeof b);
-    return x;
-}
-
-static inline double next_down(double x)
-{
-    return -next_up(-x);
-}
-
-#define SAFE_DOWN(x) (isnan(x) ? -INFINITY : (x))
-#define SAFE_UP(x) (isnan(x) ? INFINITY : (x))
-
-/* Exact error of a + b when the rounded sum is finite. */
-static double two_sum_err(double a, double b, double s)
-{
-    double bb = s - a;
-    return (a - (s - bb)) + (b - bb);
-}
-
-double nrc_fast_add_up(double a, double b)
-{
-    double s = a + b;
-    if (!isfinite(s)) {
-        if (isnan(s))
-            return INFINITY;
-        /* +inf: exact may be finite but beyond DBL_MAX: +inf is an upper
-         * bound. -inf from finite operands: exact < -DBL_MAX. */
-        if (s < 0 && isfinite(a) && isfinite(b))
-            return -DBL_MAX;
-        return s;
-    }
-    return two_sum_err(a, b, s) > 0 ? next_up(s) : s;
-}
-
-double nrc_fast_add_down(double a, double b)
-{
-    double s = a + b;
-    if (!isfinite(s)) {
-        if (isnan(s))
-            return -INFINITY;
-        if (s > 0 && isfinite(a) && isfinite(b))
-            return DBL_MAX;
-        return s;
-    }
-    return two_sum_err(a, b, s) < 0 ? next_down(s) : s;
-}
-
-double nrc_fast_sub_up(double a, double b) { return nrc_fast_add_up(a, -b); }
-double nrc_fast_sub_down(double a, double b) { return nrc_fast_add_down(a, -b); }
-
-double nrc_fast_mul_up(double a, double b)
-{
-    double p = a * b;
-    if (!isfinite(p)) {
-        if (isnan(p))
-            return INFINITY;
-        if (p < 0 && isfinite(a) && isfinite(b))
-            return -DBL_MAX;
-        return p;
-    }
-    if (fabs(p) >= 0x1p-969) {
-        double e = fma(a, b, -p);
-        return e > 0 ? next_up(p) : p;
-    }
-    if (a == 0 || b == 0)
-        return 0.0;
-    if (p == 0 && (a < 0) != (b < 0))
-        return 0.0;                     /* exact product is negative */
-    return nextafter(p, INFINITY);
-}
-
-double nrc_fast_mul_down(double a, double b)
-{
-    double p = a * b;
-    if (!isfinite(p)) {
-        if (isnan(p))
-            return -INFINITY;
-        if (p > 0 && isfinite(a) && isfinite(b))
-            return DBL_MAX;
-        return p;
-    }
-    if (fabs(p) >= 0x1p-969) {
-        double e = fma(a, b, -p);
-        return e < 0 ? next_down(p) : p;
-    }
-    if (a == 0 || b == 0)
-        return 0.0;
-    if (p == 0 && (a < 0) == (b < 0))
-        return 0.0;                     /* exact product is positive */
-    return nextafter(p, -INFINITY);
-}
+/* The public functions are the inline ones of fast_inline.h. */
+double nrc_fast_add_up(double a, double b) { return fi_add_up(a, b); }
+double nrc_fast_add_down(double a, double b) { return fi_add_down(a, b); }
+double nrc_fast_sub_up(double a, double b) { return fi_sub_up(a, b); }
+double nrc_fast_sub_down(double a, double b) { return fi_sub_down(a, b); }
+double nrc_fast_mul_up(double a, double b) { return fi_mul_up(a, b); }
+double nrc_fast_mul_down(double a, double b) { return fi_mul_down(a, b); }
 
 double nrc_fast_div_up(double a, double b)
 {
@@ -196,8 +103,7 @@ void nrc_ia_add(double alo, double ahi, double blo, double bhi, double *lo, doub
 
 void nrc_ia_sub(double alo, double ahi, double blo, double bhi, double *lo, double *hi)
 {
-    *lo = nrc_fast_sub_down(alo, bhi);
-    *hi = nrc_fast_sub_up(ahi, blo);
+    fi_ia_sub(alo, ahi, blo, bhi, lo, hi);
 }
 
 static double min4(double a, double b, double c, double d)
@@ -234,16 +140,7 @@ void nrc_ia_mul(double alo, double ahi, double blo, double bhi, double *lo, doub
 
 void nrc_ia_scale(double s, double alo, double ahi, double *lo, double *hi)
 {
-    if (isnan(s) || isnan(alo) || isnan(ahi)) {
-        *lo = -INFINITY;
-        *hi = INFINITY;
-    } else if (s >= 0) {
-        *lo = nrc_fast_mul_down(s, alo);
-        *hi = nrc_fast_mul_up(s, ahi);
-    } else {
-        *lo = nrc_fast_mul_down(s, ahi);
-        *hi = nrc_fast_mul_up(s, alo);
-    }
+    fi_ia_scale(s, alo, ahi, lo, hi);
 }
 
 void nrc_ia_div(double alo, double ahi, double blo, double bhi, double *lo, double *hi)

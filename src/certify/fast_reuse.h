@@ -1,0 +1,31 @@
+/* Private to src/certify: the fast engine's product enclosure from a
+ * midpoint product the pipeline has already computed (spec/CERTIFY.md
+ * "Performance: products computed once").
+ *
+ * The pipeline needs the plain binary64 product fl(A B^T) anyway (search
+ * values R->Ad, the NNLS Gram R->G); for point A the fast engine's
+ * enclosure is exactly that product plus an a-priori radius, so recomputing
+ * it inside nrc_engine_gemm is wasted work.  The pipeline asks
+ * nrc_fast_engine_is() and, for the fast engine only, computes the product
+ * once with nrc_dgemm(N, T, ...) and calls nrc_fast_enclose_mid(); for any
+ * other engine it calls nrc_engine_gemm() as before.  The enclosure is the
+ * same function of the same bits either way, so certificates do not change. */
+#ifndef NRC_FAST_REUSE_H
+#define NRC_FAST_REUSE_H
+#include <stddef.h>
+#include "nrc_engine.h"
+#include "nrc_status.h"
+
+/* 1 when e is the fast engine. */
+int nrc_fast_engine_is(const nrc_engine *e);
+
+/* Cmid (r, c), ldm, MUST be a round-to-nearest evaluation of A B^T (any
+ * summation order, with or without FMA: every dot product of length q);
+ * A (r, q) and B (c, q) are points.  Writes [Clo, Chi] enclosing the exact
+ * A B^T, as the fast engine's gemm does.  Cmid may equal Clo (same ldc)
+ * but not Chi. */
+nrc_status nrc_fast_enclose_mid(size_t r, size_t c, size_t q, const double *A,
+                                size_t lda, const double *B, size_t ldb,
+                                const double *Cmid, size_t ldm, double *Clo,
+                                double *Chi, size_t ldc, nrc_error *err);
+#endif
