@@ -15,6 +15,8 @@
 #include "nrc_certify.h"
 #include "nrc_exact.h"
 #include "nrc_fast.h"
+#include "fast_inline.h"
+#include "fast_reuse.h"
 
 void nrc_certify_options_default(nrc_certify_options *o)
 {
@@ -86,6 +88,7 @@ typedef struct {
     /* ||w_j||^2, b_j^2, v_j^2 enclosures */
     double *wlo, *whi;
     double *G;                /* (n, n) midpoints of X X^T (for NNLS) */
+    int G_ready;              /* G computed in phase_data (fast engine) */
     /* Search inputs (untrusted, engine-independent so that every engine
      * reaches the same verdicts): plain binary64 pre-activations and
      * c = W fl(z), computed with nrc_dgemm. */
@@ -108,13 +111,30 @@ static void *alloc_d(size_t a, size_t b)
  * then decide every sign: entries whose enclosure contains 0 go to the
  * exact arbiter, which either finds them exactly 0 (a kink: [0, 0]) or
  * replaces the enclosure by the exact value rounded outward. */
+static void preact_d(run_t *R, size_t r, const double *P, double *out);
+
 static nrc_status preact(run_t *R, size_t r, const double *P, double *lo,
                          double *hi, unsigned char *kink, signed char *sgn,
-                         nrc_error *err)
+                         double *Ad, nrc_error *err)
 {
     size_t i, j, k = R->k, d = R->d;
-    nrc_status st = nrc_engine_gemm(R->e, r, k, d, P, NULL, d, R->M->W, d, lo, hi, k, err);
+    nrc_status st;
     arf_t a;
+    if (Ad && nrc_fast_engine_is(R->e) && r) {
+        /* the fast engine's midpoint IS the search product fl(P W^T):
+         * compute it once (fast_reuse.h), then add the biases to the
+         * search copy exactly as preact_d does */
+        nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, r, k, d, 1.0, P, d, R->M->W, d, 0.0, Ad, k);
+        st = nrc_fast_enclose_mid(r, k, d, P, d, R->M->W, d, Ad, k, lo, hi, k, err);
+        if (R->b)
+            for (i = 0; i < r; i++)
+                for (j = 0; j < k; j++)
+                    Ad[i * k + j] += R->b[j];
+    } else {
+        st = nrc_engine_gemm(R->e, r, k, d, P, NULL, d, R->M->W, d, lo, hi, k, err);
+        if (Ad)
+            preact_d(R, r, P, Ad);
+    }
     if (st != NRC_OK)
         return st;
     if (R->b)
@@ -206,8 +226,8 @@ static void sum_up_down(size_t len, const double *lo, const double *hi, double *
     size_t t;
     double a = 0.0, b = 0.0;
     for (t = 0; t < len; t++) {
-        a = nrc_fast_add_down(a, lo[t]);
-        b = nrc_fast_add_up(b, hi[t]);
+        a = fi_add_down(a, lo[t]);
+        b = fi_add_up(b, hi[t]);
     }
     *slo = a < 0 ? 0.0 : a;
     *shi = b;
@@ -225,14 +245,11 @@ static nrc_status phase_forward(run_t *R, nrc_error *err)
     double *vlo = NULL, *vhi = NULL;
     nrc_status st;
 
-    st = preact(R, n, M->X, R->Alo, R->Ahi, R->kink, R->Asgn, err);
-    preact_d(R, n, M->X, R->Ad);
-    if (m && (C->opt.points & NRC_POINTS_TEST))
-        preact_d(R, m, M->Xt, R->ATd);
+    st = preact(R, n, M->X, R->Alo, R->Ahi, R->kink, R->Asgn, R->Ad, err);
     if (st == NRC_OK)
         st = forward_N(R, n, M->X, R->Alo, R->Ahi, R->Nlo, R->Nhi, R->sgn, err);
     if (st == NRC_OK && m && (C->opt.points & NRC_POINTS_TEST)) {
-        st = preact(R, m, M->Xt, R->Tlo, R->Thi, NULL, NULL, err);
+        st = preact(R, m, M->Xt, R->Tlo, R->Thi, NULL, NULL, R->ATd, err);
         if (st == NRC_OK)
             st = forward_N(R, m, M->Xt, R->Tlo, R->Thi, R->NTlo, R->NThi, R->sgnT, err);
     }
@@ -267,8 +284,8 @@ static nrc_status phase_forward(run_t *R, nrc_error *err)
         nrc_ia_sqr(M->v[j], M->v[j], &l, &h);
         if (R->b)
             nrc_ia_sqr(R->b[j], R->b[j], &bl, &bh);
-        vlo[j] = nrc_fast_add_down(l, bl);
-        vhi[j] = nrc_fast_add_up(h, bh);
+        vlo[j] = fi_add_down(l, bl);
+        vhi[j] = fi_add_up(h, bh);
     }
     sum_up_down(k, vlo, vhi, &t[0], &t[1]);
     nrc_free(vlo);
@@ -293,6 +310,29 @@ static nrc_status phase_forward(run_t *R, nrc_error *err)
 
 /* ---------------------------------------------------------------- data */
 #define GRAM_BLOCK 256
+#define SYM_BLOCK 128
+
+/* Plain binary64 Gram C = fl(A A^T) (r, r), ldc: the lower block triangle
+ * (row blocks of SYM_BLOCK, columns up to the block's end) with nrc_dgemm,
+ * then mirrored. About 0.56 of the flops of the full product at r = 1000.
+ * Every entry is still a round-to-nearest dot product of length q in some
+ * order, which is all fast_reuse.h asks of a midpoint; the blocks depend on
+ * r only, so the bits do not depend on the thread count; and C is exactly
+ * symmetric. The fast engine's X X^T midpoint (phase_data) and every
+ * engine's NNLS Gram (kkt_lambda_d) come from this one function, so all
+ * engines solve the same NNLS. */
+static void gram_sym_d(size_t r, size_t q, const double *A, size_t lda, double *C, size_t ldc)
+{
+    size_t i0, i, l;
+    for (i0 = 0; i0 < r; i0 += SYM_BLOCK) {
+        size_t rb = r - i0 < SYM_BLOCK ? r - i0 : SYM_BLOCK;
+        nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, rb, i0 + rb, q, 1.0, A + i0 * lda, lda, A, lda, 0.0,
+                  C + i0 * ldc, ldc);
+    }
+    for (i = 0; i < r; i++)
+        for (l = i + 1; l < r; l++)
+            C[i * ldc + l] = C[l * ldc + i];
+}
 
 static nrc_status phase_data(run_t *R, nrc_error *err)
 {
@@ -349,9 +389,19 @@ static nrc_status phase_data(run_t *R, nrc_error *err)
         st = oom(err, "Gram block");
         goto done;
     }
+    if (nrc_fast_engine_is(R->e)) {
+        /* the fast engine's midpoint is the NNLS Gram fl(X X^T) of
+         * phase_kkt: compute it once (fast_reuse.h) */
+        gram_sym_d(n, d, M->X, d, R->G, n);
+        R->G_ready = 1;
+    }
     for (i0 = 0; i0 < n && st == NRC_OK; i0 += GRAM_BLOCK) {
         size_t rb = n - i0 < GRAM_BLOCK ? n - i0 : GRAM_BLOCK;
-        st = nrc_engine_gemm(R->e, rb, n, d, M->X + i0 * d, NULL, d, M->X, d, Glo, Ghi, n, err);
+        if (R->G_ready)
+            st = nrc_fast_enclose_mid(rb, n, d, M->X + i0 * d, d, M->X, d, R->G + i0 * n, n,
+                                      Glo, Ghi, n, err);
+        else
+            st = nrc_engine_gemm(R->e, rb, n, d, M->X + i0 * d, NULL, d, M->X, d, Glo, Ghi, n, err);
         for (i = 0; st == NRC_OK && i < rb; i++)
             for (l = 0; l < n; l++) {
                 double al, ah, lo = Glo[i * n + l], hi = Ghi[i * n + l];
@@ -428,7 +478,7 @@ static void phase_lipschitz(run_t *R)
         /* u_j^2 >= whi_j >= ||w_j||^2: sqrt_up verifies its square exactly */
         double u = nrc_fast_sqrt_up(R->whi[j]);
         C->neuron_norm_upper[j] = u;
-        L = nrc_fast_add_up(L, nrc_fast_mul_up(fabs(R->M->v[j]), u));
+        L = fi_add_up(L, fi_mul_up(fabs(R->M->v[j]), u));
     }
     C->L_upper = L;
 }
@@ -503,7 +553,7 @@ static nrc_status flip_point(run_t *R, nrc_flip *f, const double *x, const doubl
     /* D: D L <= p N(x), verified upward */
     if (C->L_upper > 0 && pNlo > 0 && isfinite(C->L_upper)) {
         double D = nrc_fast_div_down(pNlo, C->L_upper);
-        while (D > 0 && nrc_fast_mul_up(D, C->L_upper) > pNlo)
+        while (D > 0 && fi_mul_up(D, C->L_upper) > pNlo)
             D = nextafter(D, 0.0);
         f->dist_lower = D > 0 ? D : 0.0;
     }
@@ -533,7 +583,7 @@ static nrc_status flip_point(run_t *R, nrc_flip *f, const double *x, const doubl
             f->scale = s[c];
             f->used_arbiter = used;
             /* U = up(s * sqrt_up(<z,z>_hi)): U^2 >= s^2 <z,z> */
-            f->delta_upper = nrc_fast_mul_up(s[c], nrc_fast_sqrt_up(C->z_norm_sq[1]));
+            f->delta_upper = fi_mul_up(s[c], nrc_fast_sqrt_up(C->z_norm_sq[1]));
             if (!isfinite(f->delta_upper)) {
                 f->status = NRC_FLIP_UNDECIDED;
                 f->reason = "||s z|| leaves the binary64 range";
@@ -583,12 +633,6 @@ static nrc_status phase_flips(run_t *R, nrc_error *err)
 }
 
 /* ---------------------------------------------------------------- kkt */
-static void gemm_nt_d(size_t r, size_t c, size_t q, const double *A, size_t lda,
-                      const double *B, size_t ldb, double *Cm, size_t ldc)
-{
-    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, r, c, q, 1.0, A, lda, B, ldb, 0.0, Cm, ldc);
-}
-
 /* The untrusted solve for lambda (MATH.md section 4): Gram of the h_i,
  * (X X^T + [bias]) o (S diag(v^2) S^T) + R R^T, in O(n^2 (k + d)). */
 /* The kink subgradients (untrusted): for each neuron j with kinks, choose
@@ -727,13 +771,14 @@ static nrc_status kkt_lambda_d(run_t *R, double *lambda, double *kg, nrc_error *
             Sv[i * k + j] = R->Asgn[i * k + j] > 0 && !R->kink[i * k + j] ? M->v[j] : 0.0;
             Rl[i * k + j] = a > 0 ? a : 0.0;
         }
-    gemm_nt_d(n, n, R->d, M->X, R->d, M->X, R->d, R->G, n);
-    gemm_nt_d(n, n, k, Sv, k, Sv, k, T, n);
+    if (!R->G_ready)
+        gram_sym_d(n, R->d, M->X, R->d, R->G, n);
+    gram_sym_d(n, k, Sv, k, T, n);
     for (i = 0; i < n; i++)
         for (l = 0; l < n; l++)
             K[i * ne + l] = (R->G[i * n + l] + bias) * T[i * n + l];
     if (full) {
-        gemm_nt_d(n, n, k, Rl, k, Rl, k, T, n);
+        gram_sym_d(n, k, Rl, k, T, n);
         for (i = 0; i < n; i++)
             for (l = 0; l < n; l++)
                 K[i * ne + l] += T[i * n + l];
@@ -960,7 +1005,7 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
             if (Mhi) {
                 Mhi[j * n + i] = Mt[j * n + i];
                 if (R->kink[i * k + j] && kg[i * k + j] != 0 && kg[i * k + j] != 1)
-                    nrc_ia_scale(ly[i], kg[i * k + j], kg[i * k + j], &Mt[j * n + i], &Mhi[j * n + i]);
+                    fi_ia_scale(ly[i], kg[i * k + j], kg[i * k + j], &Mt[j * n + i], &Mhi[j * n + i]);
             }
             RLo[j * n + i] = lo > 0 ? lo : 0.0;
             RHi[j * n + i] = hi > 0 ? hi : 0.0;
@@ -977,19 +1022,19 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
         size_t w = 0;
         for (t = 0; t < d; t++, w++) {
             double pl, ph;
-            nrc_ia_scale(v, Plo[j * (d + 1) + t], Phi[j * (d + 1) + t], &pl, &ph);
-            nrc_ia_sub(M->W[j * d + t], M->W[j * d + t], pl, ph, &rl[j * (d + 2) + w], &rh[j * (d + 2) + w]);
+            fi_ia_scale(v, Plo[j * (d + 1) + t], Phi[j * (d + 1) + t], &pl, &ph);
+            fi_ia_sub(M->W[j * d + t], M->W[j * d + t], pl, ph, &rl[j * (d + 2) + w], &rh[j * (d + 2) + w]);
         }
         if (R->b) {
             double pl, ph;
-            nrc_ia_scale(v, Plo[j * (d + 1) + d], Phi[j * (d + 1) + d], &pl, &ph);
-            nrc_ia_sub(R->b[j], R->b[j], pl, ph, &rl[j * (d + 2) + w], &rh[j * (d + 2) + w]);
+            fi_ia_scale(v, Plo[j * (d + 1) + d], Phi[j * (d + 1) + d], &pl, &ph);
+            fi_ia_sub(R->b[j], R->b[j], pl, ph, &rl[j * (d + 2) + w], &rh[j * (d + 2) + w]);
         } else {
             rl[j * (d + 2) + w] = rh[j * (d + 2) + w] = 0.0;
         }
         w++;
         if (full) {
-            nrc_ia_sub(v, v, slo[j], shi[j], &rl[j * (d + 2) + w], &rh[j * (d + 2) + w]);
+            fi_ia_sub(v, v, slo[j], shi[j], &rl[j * (d + 2) + w], &rh[j * (d + 2) + w]);
         } else {
             rl[j * (d + 2) + w] = rh[j * (d + 2) + w] = 0.0;
         }
@@ -1009,8 +1054,8 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
             for (j = 0; j < k; j++) {
                 double l2, h2;
                 nrc_ia_sqr(R->b[j], R->b[j], &l2, &h2);
-                bl = nrc_fast_add_down(bl, l2);
-                bh = nrc_fast_add_up(bh, h2);
+                bl = fi_add_down(bl, l2);
+                bh = fi_add_up(bh, h2);
             }
         nrc_ia_add(wl, wh, bl, bh, &T[0], &T[1]);
     }
@@ -1029,7 +1074,7 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
         double qhi = M->y[i] > 0 ? R->Nhi[i] : -R->Nlo[i];
         if (C->lambda[i] == 0)
             continue;
-        acc = nrc_fast_add_up(acc, nrc_fast_mul_up(C->lambda[i], nrc_fast_sub_up(qhi, qmin)));
+        acc = fi_add_up(acc, fi_mul_up(C->lambda[i], fi_sub_up(qhi, qmin)));
     }
     C->delta_upper = nrc_fast_div_up(acc, qmin);
     /* balancedness: max_j | ||w_j||^2 + b_j^2 - v_j^2 | <= bd ||theta||^2 */
@@ -1039,7 +1084,7 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
             nrc_ia_sqr(R->b[j], R->b[j], &bl, &bh);
         nrc_ia_sqr(M->v[j], M->v[j], &vl, &vh);
         nrc_ia_add(R->wlo[j], R->whi[j], bl, bh, &el, &eh);
-        nrc_ia_sub(el, eh, vl, vh, &el, &eh);
+        fi_ia_sub(el, eh, vl, vh, &el, &eh);
         nrc_ia_abs(el, eh, &al, &ah);
         if (ah > bmax || isnan(ah))
             bmax = isnan(ah) ? INFINITY : ah;
@@ -1082,8 +1127,8 @@ static void phase_robust(run_t *R)
         return;
     /* r <= (Rmin_lo - rho_hi) / (2 sqrt_up(Rmax_hi)) gives
      * 4 r^2 R_max^2 <= (R_min^2 - rho)^2 */
-    num = nrc_fast_sub_down(C->R_min_sq[0], C->rho[1]);
-    den = nrc_fast_mul_up(2.0, nrc_fast_sqrt_up(C->R_max_sq[1]));
+    num = fi_sub_down(C->R_min_sq[0], C->rho[1]);
+    den = fi_mul_up(2.0, nrc_fast_sqrt_up(C->R_max_sq[1]));
     if (!(num > 0) || !(den > 0) || !isfinite(den))
         return;
     r = nrc_fast_div_down(num, den);
