@@ -507,6 +507,13 @@ static nrc_truth flip_at(run_t *R, const double *x, const double *alo,
     double lo, hi, plo, phi, t = p * s;
     arf_t val;
     int sg;
+    if (nrc_fast_engine_is(R->e)) {
+        /* the claim needs only the sign: the cheap a-priori filter first
+         * (fast_reuse.h); undecided rays go to the engine as before */
+        sg = nrc_fast_ray_sign(R->k, alo, ahi, R->clo, R->chi, t, R->M->v);
+        if (sg != 0)
+            return sg * p < 0 ? NRC_TRUE : NRC_FALSE;
+    }
     if (nrc_engine_ray(R->e, R->k, alo, ahi, R->clo, R->chi, t, R->M->v, &lo, &hi, err) != NRC_OK)
         return NRC_UNKNOWN;
     plo = p > 0 ? lo : -hi;

@@ -269,6 +269,74 @@ static nrc_status fast_ray(nrc_engine *e, size_t k, const double *alo,
     return NRC_OK;
 }
 
+/* One side of the ray filter: RN sum S~ of p_j = fl(v_j max(fl(a_j -
+ * fl(t c_j)), 0)) and Z~ = RN sum of fl(|p_j| + fl(|v_j| fl(|a_j| +
+ * 2 |fl(t c_j)|))), V~ = RN sum of |v_j|, the a_j, c_j chosen per j by the
+ * side (spec/CERTIFY.md "Ray sign filter"). 0 when something is not finite. */
+static int ray_side_d(size_t k, const double *alo, const double *ahi, const double *clo,
+                      const double *chi, double t, const double *v, int upper, double *S,
+                      double *Z, double *V)
+{
+    double s = 0.0, z = 0.0, w = 0.0;
+    size_t j;
+    for (j = 0; j < k; j++) {
+        double vj = v[j], a, c, m, e, r, p;
+        int big;            /* this term takes the largest a - t c */
+        if (vj == 0)
+            continue;
+        big = (vj > 0) == (upper != 0);
+        a = big ? ahi[j] : alo[j];
+        c = (t >= 0) == big ? clo[j] : chi[j];
+        m = t * c;
+        e = a - m;
+        if (!isfinite(a) || !isfinite(m) || !isfinite(e))
+            return 0;
+        r = e > 0 ? e : 0.0;
+        p = vj * r;
+        s += p;
+        z += fabs(p) + fabs(vj) * (fabs(a) + 2.0 * fabs(m));
+        w += fabs(vj);
+    }
+    if (!isfinite(s) || !isfinite(z) || !isfinite(w))
+        return 0;
+    *S = s;
+    *Z = z;
+    *V = w;
+    return 1;
+}
+
+/* E >= |S~ - S| for one side: gamma_k (Z~ + k eta) / (1 - gamma_{k+2})
+ * + eta (k + V~ / (1 - gamma_{k-1})), upward. */
+static double ray_side_err(size_t k, double Z, double V)
+{
+    double eta = 0x1p-1074, kk = (double)k;
+    double g = nrc_fast_gamma(k), g2 = nrc_fast_gamma(k + 2), g1 = nrc_fast_gamma(k - 1);
+    double e1, e2;
+    if (!isfinite(g) || !isfinite(g2) || !isfinite(g1) || !(g2 < 1))
+        return INFINITY;
+    e1 = fi_mul_up(g, nrc_fast_div_up(fi_add_up(Z, fi_mul_up(kk, eta)), fi_sub_down(1.0, g2)));
+    e2 = fi_mul_up(eta, fi_add_up(kk, nrc_fast_div_up(V, fi_sub_down(1.0, g1))));
+    return fi_add_up(e1, e2);
+}
+
+int nrc_fast_ray_sign(size_t k, const double *alo, const double *ahi, const double *clo,
+                      const double *chi, double t, const double *v)
+{
+    double SL, ZL, VL, SU, ZU, VU, lo, hi;
+    if (k == 0 || isnan(t))
+        return 0;
+    if (!ray_side_d(k, alo, ahi, clo, chi, t, v, 0, &SL, &ZL, &VL) ||
+        !ray_side_d(k, alo, ahi, clo, chi, t, v, 1, &SU, &ZU, &VU))
+        return 0;
+    lo = fi_sub_down(SL, ray_side_err(k, ZL, VL));
+    hi = fi_add_up(SU, ray_side_err(k, ZU, VU));
+    if (lo > 0 && isfinite(lo))
+        return 1;
+    if (hi < 0 && isfinite(hi))
+        return -1;
+    return 0;
+}
+
 static const nrc_engine_ops fast_ops = {
     "fast", fast_gemm, fast_sumsq, fast_ray, NULL
 };
