@@ -8,14 +8,30 @@
 #include "nrc_alloc.h"
 #include "nrc_cert_search.h"
 
-static const double *sort_key;
-static int cmp_key(const void *x, const void *y)
+/* Breakpoints in increasing (bp, index) order, a total order on the finite
+ * keys used here, popped lazily from a binary min-heap: the sweep usually
+ * stops after a few breakpoints, so this is O(k + r log k) instead of a
+ * full sort, and it visits them in exactly the order the sort gave. */
+static int key_less(const double *bp, size_t i, size_t j)
 {
-    double a = sort_key[*(const size_t *)x], b = sort_key[*(const size_t *)y];
-    size_t i = *(const size_t *)x, j = *(const size_t *)y;
-    if (a < b) return -1;
-    if (a > b) return 1;
-    return i < j ? -1 : i > j;
+    return bp[i] < bp[j] || (bp[i] == bp[j] && i < j);
+}
+
+static void sift_down(size_t *h, size_t n, size_t s, const double *bp)
+{
+    for (;;) {
+        size_t l = 2 * s + 1, m = s, t;
+        if (l < n && key_less(bp, h[l], h[m]))
+            m = l;
+        if (l + 1 < n && key_less(bp, h[l + 1], h[m]))
+            m = l + 1;
+        if (m == s)
+            return;
+        t = h[s];
+        h[s] = h[m];
+        h[m] = t;
+        s = m;
+    }
 }
 
 int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
@@ -24,7 +40,7 @@ int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
 {
     double *bp = work, *act = work + k;   /* breakpoint, active flag */
     double F0 = 0.0, F1 = 0.0, tprev = 0.0;
-    size_t j, nb = 0, r;
+    size_t j, nb = 0, r, hn;
     for (j = 0; j < k; j++) {
         double e = p * c[j];              /* pre_j(t) = a_j - t e_j */
         int on = a[j] > 0 || (a[j] == 0 && e < 0);
@@ -42,10 +58,11 @@ int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
             }
         }
     }
-    sort_key = bp;
-    qsort(idx, nb, sizeof(size_t), cmp_key);
+    for (r = nb / 2; r-- > 0;)
+        sift_down(idx, nb, r, bp);
+    hn = nb;
     for (r = 0; r <= nb; r++) {
-        double tn = r < nb ? bp[idx[r]] : INFINITY;
+        double tn = r < nb ? bp[idx[0]] : INFINITY;
         /* f on [tprev, tn] is F0 + F1 t */
         if (F1 < 0) {
             double root = -F0 / F1;
@@ -59,7 +76,9 @@ int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
         }
         if (r == nb)
             break;
-        j = idx[r];
+        j = idx[0];
+        idx[0] = idx[--hn];
+        sift_down(idx, hn, 0, bp);
         {
             double e = p * c[j];
             if (act[j] != 0) {         /* a_j - t e_j goes negative: e_j > 0 */
