@@ -914,11 +914,13 @@ static nrc_status select_near_kinks(run_t *R, nrc_error *err)
     return NRC_OK;
 }
 
+#define KKT_TILE 32
+
 static nrc_status phase_kkt(run_t *R, nrc_error *err)
 {
     nrc_certify_result *C = R->C;
     const nrc_model *M = R->M;
-    size_t n = R->n, k = R->k, d = R->d, i, j, t, nk = 0;
+    size_t n = R->n, k = R->k, d = R->d, i, j, t, nk = 0, i0;
     int full = !(M->flags & NRC_FLAG_FIXED_V);
     double *Mt = NULL, *XT = NULL, *Plo = NULL, *Phi = NULL, *slo = NULL, *shi = NULL;
     double *RLo = NULL, *RHi = NULL, *ly = NULL, *ones = NULL, *rl = NULL, *rh = NULL;
@@ -996,27 +998,37 @@ static nrc_status phase_kkt(run_t *R, nrc_error *err)
     }
     for (i = 0; i < n; i++) {
         ly[i] = M->y[i] > 0 ? C->lambda[i] : -C->lambda[i];
-        for (t = 0; t < d; t++)
-            XT[t * n + i] = M->X[i * d + t];
         XT[d * n + i] = 1.0;
     }
-    for (j = 0; j < k; j++)
-        for (i = 0; i < n; i++) {
-            double lo = R->Alo[i * k + j], hi = R->Ahi[i * k + j];
-            /* M_ij = lambda_i y_i g_ij: exact for g in {0, 1}, else an
-             * enclosure of the product (then Mhi exists) */
-            if (R->kink[i * k + j])
-                Mt[j * n + i] = kg[i * k + j] == 0 ? 0.0 : kg[i * k + j] == 1 ? ly[i] : 0.0;
-            else
-                Mt[j * n + i] = R->Asgn[i * k + j] > 0 ? ly[i] : 0.0;
-            if (Mhi) {
-                Mhi[j * n + i] = Mt[j * n + i];
-                if (R->kink[i * k + j] && kg[i * k + j] != 0 && kg[i * k + j] != 1)
-                    fi_ia_scale(ly[i], kg[i * k + j], kg[i * k + j], &Mt[j * n + i], &Mhi[j * n + i]);
+    /* transposes in row tiles of KKT_TILE, so that the cache lines of the
+     * (n, .) arrays are reused across consecutive columns (pure data
+     * movement: the values are those of the untiled loops) */
+    for (i0 = 0; i0 < n; i0 += KKT_TILE) {
+        size_t i1 = n - i0 < KKT_TILE ? n : i0 + KKT_TILE;
+        for (t = 0; t < d; t++)
+            for (i = i0; i < i1; i++)
+                XT[t * n + i] = M->X[i * d + t];
+    }
+    for (i0 = 0; i0 < n; i0 += KKT_TILE) {
+        size_t i1 = n - i0 < KKT_TILE ? n : i0 + KKT_TILE;
+        for (j = 0; j < k; j++)
+            for (i = i0; i < i1; i++) {
+                double lo = R->Alo[i * k + j], hi = R->Ahi[i * k + j];
+                /* M_ij = lambda_i y_i g_ij: exact for g in {0, 1}, else an
+                 * enclosure of the product (then Mhi exists) */
+                if (R->kink[i * k + j])
+                    Mt[j * n + i] = kg[i * k + j] == 0 ? 0.0 : kg[i * k + j] == 1 ? ly[i] : 0.0;
+                else
+                    Mt[j * n + i] = R->Asgn[i * k + j] > 0 ? ly[i] : 0.0;
+                if (Mhi) {
+                    Mhi[j * n + i] = Mt[j * n + i];
+                    if (R->kink[i * k + j] && kg[i * k + j] != 0 && kg[i * k + j] != 1)
+                        fi_ia_scale(ly[i], kg[i * k + j], kg[i * k + j], &Mt[j * n + i], &Mhi[j * n + i]);
+                }
+                RLo[j * n + i] = lo > 0 ? lo : 0.0;
+                RHi[j * n + i] = hi > 0 ? hi : 0.0;
             }
-            RLo[j * n + i] = lo > 0 ? lo : 0.0;
-            RHi[j * n + i] = hi > 0 ? hi : 0.0;
-        }
+    }
     /* P = M^T [X, 1] (k, d + 1): sum_i M_ij x_i and sum_i M_ij */
     st = nrc_engine_gemm(R->e, k, d + 1, n, Mt, Mhi, n, XT, n, Plo, Phi, d + 1, err);
     if (st == NRC_OK && full) /* sum_i lambda_i y_i relu(a_ij) */
