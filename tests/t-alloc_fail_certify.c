@@ -123,7 +123,7 @@ static void every_k(const char *model, int examples)
 {
     char tmp[] = "/tmp/t-alloc_fail_certify.XXXXXX", out[200], ex[200], errp[200];
     char outdir[100], first[256], msg[2048];
-    char *argv[12];
+    char *argv[16];   /* up to 5 valgrind words + 7 arguments + NULL */
     int argc = 0, rc, done = 0;
     unsigned char *ref = NULL, *got = NULL, *m0 = NULL, *m1 = NULL;
     size_t ref_len = 0, got_len = 0, m0_len = 0, m1_len = 0;
