@@ -7,6 +7,9 @@
 #define NRC_CHECK_KERNELS_H
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __FRAMAC__
+#include <errno.h>   /* make proofs only: ldexp may set errno */
+#endif
 
 /* ---- hex floats --------------------------------------------------------- */
 
@@ -18,9 +21,17 @@
  * an optional sign).  Returns 1 and sets *out when the value is exactly a
  * finite binary64 (the conversion is done from the exact integer mantissa
  * and exponent, never by strtod), 0 otherwise. */
+/*@ requires s == \null || valid_read_string(s);
+    requires \valid(out);
+    assigns *out, errno;
+    ensures \result == 0 || \result == 1;
+*/
 int nrc_check_hex_parse(const char *s, double *out);
 
 /* Write x exactly as "%a"-style hex into buf (size >= 32). */
+/*@ requires size >= 1 && \valid(buf + (0 .. size - 1));
+    assigns buf[0 .. size - 1];
+*/
 void nrc_check_hex_format(double x, char *buf, size_t size);
 
 /* ---- fixed-point vectors ------------------------------------------------ */

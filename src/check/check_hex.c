@@ -9,6 +9,9 @@
 #include <string.h>
 #include "nrc_check_kernels.h"
 
+/*@ assigns \result \from c;
+    ensures -1 <= \result <= 15;
+*/
 static int hex_digit_value(char c)
 {
     if (c >= '0' && c <= '9')
@@ -51,6 +54,29 @@ int nrc_check_hex_parse(const char *s, double *out)
     if (s[pos] != '0' || (s[pos + 1] != 'x' && s[pos + 1] != 'X'))
         return 0;
     pos += 2;
+    /*@ loop invariant 2 <= pos <= len;
+        loop invariant 0 <= taken <= 16;
+        loop invariant taken <= 0 ==> acc < 1;
+        loop invariant taken <= 1 ==> acc < 16;
+        loop invariant taken <= 2 ==> acc < 256;
+        loop invariant taken <= 3 ==> acc < 4096;
+        loop invariant taken <= 4 ==> acc < 65536;
+        loop invariant taken <= 5 ==> acc < 1048576;
+        loop invariant taken <= 6 ==> acc < 16777216;
+        loop invariant taken <= 7 ==> acc < 268435456;
+        loop invariant taken <= 8 ==> acc < 4294967296;
+        loop invariant taken <= 9 ==> acc < 68719476736;
+        loop invariant taken <= 10 ==> acc < 1099511627776;
+        loop invariant taken <= 11 ==> acc < 17592186044416;
+        loop invariant taken <= 12 ==> acc < 281474976710656;
+        loop invariant taken <= 13 ==> acc < 4503599627370496;
+        loop invariant taken <= 14 ==> acc < 72057594037927936;
+        loop invariant taken <= 15 ==> acc < 1152921504606846976;
+        loop invariant 0 <= after <= pos && 0 <= frac_digits <= pos;
+        loop assigns pos, seen_point, any_digit, frac_digits, started, acc,
+                     taken, after;
+        loop variant len - pos;
+    */
     for (; pos < len; pos++) {
         char c = s[pos];
         int v;
@@ -70,7 +96,7 @@ int nrc_check_hex_parse(const char *s, double *out)
             continue;
         started = 1;
         if (taken < 16) {
-            acc = (acc << 4) | (uint64_t)v;
+            acc = acc * 16 + (uint64_t)v; /* == (acc << 4) | v */
             taken++;
         } else {
             /* A nonzero digit more than 16 digits after the leading one is
@@ -91,6 +117,11 @@ int nrc_check_hex_parse(const char *s, double *out)
     }
     if (pos >= len)
         return 0;
+    /*@ loop invariant pos <= len;
+        loop invariant 0 <= pexp <= 10 * EXP_CLAMP + 9;
+        loop assigns pos, pexp;
+        loop variant len - pos;
+    */
     for (; pos < len; pos++) {
         char c = s[pos];
         if (c < '0' || c > '9')
@@ -109,17 +140,27 @@ int nrc_check_hex_parse(const char *s, double *out)
     /* value = acc * 16^(after - frac_digits) * 2^pexp */
     e = 4 * (after - frac_digits) + pexp;
     m = acc;
-    while ((m & 1u) == 0) {
-        m >>= 1;
-        e++;
+    /* m != 0: at most 63 shifts (the bound on k is for the proof). */
+    {
+        int k;
+        /*@ loop invariant 0 <= k <= 64;
+            loop invariant e == \at(e, LoopEntry) + k;
+            loop assigns k, m, e;
+            loop variant 64 - k;
+        */
+        for (k = 0; k < 64 && (m & 1u) == 0; k++) {
+            m >>= 1;
+            e++;
+        }
     }
-    bits = 0;
     {
         uint64_t t = m;
-        while (t) {
-            bits++;
+        /*@ loop invariant 0 <= bits <= 64;
+            loop assigns bits, t;
+            loop variant 64 - bits;
+        */
+        for (bits = 0; bits < 64 && t; bits++)
             t >>= 1;
-        }
     }
     if (bits > 53 || e < -1074 || e + bits > 1024)
         return 0;
