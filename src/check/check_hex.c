@@ -4,6 +4,7 @@
  * exponent read from the digits, never on strtod's rounded result: a string
  * is accepted only if its value M * 2^E (M odd after normalization) has
  * M < 2^53, E >= -1074 (the subnormal grid) and M * 2^E < 2^1024. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,12 +166,13 @@ int nrc_check_hex_parse(const char *s, double *out)
     if (bits > 53 || e < -1074 || e + bits > 1024)
         return 0;
     /* (double)m is exact (m < 2^53) and so is ldexp of a representable
-     * result; a round trip through frexp confirms it. */
+     * result; a round trip through frexp confirms it.  !(|x| <= DBL_MAX) is !isfinite(x) without the
+     * type-generic macro, whose float branch is dead code for WP. */
     {
         double x = ldexp((double)m, (int)e);
         int ex;
         double f = frexp(x, &ex);
-        if (!isfinite(x) || ldexp(f, 53) != ldexp((double)m, 53 - bits) ||
+        if (!(fabs(x) <= DBL_MAX) || ldexp(f, 53) != ldexp((double)m, 53 - bits) ||
             (long)ex != e + bits)
             return 0;
         *out = negative ? -x : x;
