@@ -133,4 +133,16 @@ nrc_status nrc_train_run_d(const nrc_train_opts *o, const double *X,
                            nrc_train_progress_fn cb, void *ctx,
                            nrc_train_progress *final, nrc_error *err);
 
+/* Forward pass and loss at (W, b, v), filling the progress record p (loss,
+ * log loss, q_min, ||theta||^2, normalized margins) and the loss weights r;
+ * A, R (n, k), N, q, r (n) are caller buffers. Shared by the direct and the
+ * span drivers so both describe the stored weights the same way. */
+void nrc_train_eval_d(const nrc_train_opts *o, const double *X, const double *y,
+                      const double *W, const double *b, const double *v,
+                      double *A, double *R, double *N, double *q, double *r,
+                      uint64_t step, nrc_train_progress *p);
+
+/* 1 when every x[t], t < len, is finite. */
+int nrc_train_finite_d(size_t len, const double *x);
+
 #endif

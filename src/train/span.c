@@ -123,33 +123,6 @@ static void span_eval(const nrc_train_opts *o, const double *y, const double *b,
     p->norm_margin_wb = li.q_min / sqrt(wb_sq);
 }
 
-/* Direct evaluation on the materialized W, exactly as the direct driver's
- * (so *final describes the stored weights). */
-static void span_eval_direct(const nrc_train_opts *o, const double *X, const double *y,
-                             const double *W, const double *b, const double *v,
-                             span_work *w, uint64_t step, nrc_train_progress *p)
-{
-    nrc_train_loss_info li;
-    double wb_sq;
-    nrc_train_forward_d(o->n, o->d, o->k, X, y, W, b, v, w->A, w->R, w->N, w->q);
-    nrc_train_loss_d(o->loss, schedule_weights(o), o->n, y, w->q, w->r, &li);
-    wb_sq = nrc_train_sqnorm_d(o->d, o->k, W, b, NULL);
-    p->step = step;
-    p->loss = li.loss;
-    p->log_loss = li.log_loss;
-    p->q_min = li.q_min;
-    p->theta_sq = wb_sq + nrc_train_sqnorm_d(0, o->k, NULL, NULL, v);
-    p->norm_margin = li.q_min / p->theta_sq;
-    p->norm_margin_wb = li.q_min / sqrt(wb_sq);
-}
-
-static int span_finite(size_t len, const double *x)
-{
-    for (size_t t = 0; t < len; t++)
-        if (!isfinite(x[t]))
-            return 0;
-    return 1;
-}
 
 static nrc_status span_diverged(nrc_error *err, uint64_t s, const nrc_train_progress *p)
 {
@@ -184,7 +157,7 @@ nrc_status nrc_span_train_run_d(const nrc_train_opts *o, const double *X,
     for (s = 0;; s++) {
         int stop;
         span_eval(o, y, bb, v, w0_sq, &w, s, &p);
-        if (!isfinite(p.log_loss) || !isfinite(p.theta_sq) || !span_finite(n, w.r)) {
+        if (!isfinite(p.log_loss) || !isfinite(p.theta_sq) || !nrc_train_finite_d(n, w.r)) {
             span_work_free(&w);
             return span_diverged(err, s, &p);
         }
@@ -219,9 +192,11 @@ nrc_status nrc_span_train_run_d(const nrc_train_opts *o, const double *X,
     }
     /* W := W_0 + C X (k,d), then the statistics of the stored weights. */
     nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, d, n, 1.0, w.Ct, k, X, d, 1.0, W, d);
-    span_eval_direct(o, X, y, W, bb, v, &w, s, &p);
-    if (!isfinite(p.log_loss) || !isfinite(p.theta_sq) || !span_finite(n, w.r) ||
-        !span_finite(k * d, W)) {
+    /* Direct evaluation on the materialized W, exactly as the direct driver's
+     * (so *final describes the stored weights). */
+    nrc_train_eval_d(o, X, y, W, bb, v, w.A, w.R, w.N, w.q, w.r, s, &p);
+    if (!isfinite(p.log_loss) || !isfinite(p.theta_sq) || !nrc_train_finite_d(n, w.r) ||
+        !nrc_train_finite_d(k * d, W)) {
         span_work_free(&w);
         return span_diverged(err, s, &p);
     }

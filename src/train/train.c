@@ -59,17 +59,18 @@ static nrc_status train_work_alloc(train_work *w, size_t n, size_t d, size_t k,
     return NRC_OK;
 }
 
-/* Forward + loss at the current weights; fills p (and w->r). */
-static void train_eval(const nrc_train_opts *o, const double *X, const double *y,
-                       const double *W, const double *b, const double *v,
-                       train_work *w, uint64_t step, nrc_train_progress *p)
+/* Forward + loss at the current weights (include/nrc_train.h). */
+void nrc_train_eval_d(const nrc_train_opts *o, const double *X, const double *y,
+                      const double *W, const double *b, const double *v,
+                      double *A, double *R, double *N, double *q, double *r,
+                      uint64_t step, nrc_train_progress *p)
 {
     nrc_train_loss_info li;
     double wb_sq;
-    nrc_train_forward_d(o->n, o->d, o->k, X, y, W, b, v, w->A, w->R, w->N, w->q);
+    nrc_train_forward_d(o->n, o->d, o->k, X, y, W, b, v, A, R, N, q);
     nrc_train_loss_d(o->loss, o->schedule == NRC_SCHEDULE_CONSTANT ? 0 :
                      o->schedule == NRC_SCHEDULE_NORMALIZED ? 2 : 1, o->n, y,
-                     w->q, w->r, &li);
+                     q, r, &li);
     wb_sq = nrc_train_sqnorm_d(o->d, o->k, W, b, NULL);
     p->step = step;
     p->loss = li.loss;
@@ -80,7 +81,7 @@ static void train_eval(const nrc_train_opts *o, const double *X, const double *y
     p->norm_margin_wb = li.q_min / sqrt(wb_sq);
 }
 
-static int train_finite(size_t len, const double *x)
+int nrc_train_finite_d(size_t len, const double *x)
 {
     for (size_t t = 0; t < len; t++)
         if (!isfinite(x[t]))
@@ -104,9 +105,9 @@ nrc_status nrc_train_run_d(const nrc_train_opts *o, const double *X,
     if (st != NRC_OK)
         return st;
     for (uint64_t s = 0;; s++) {
-        train_eval(o, X, y, W, bb, v, &w, s, &p);
+        nrc_train_eval_d(o, X, y, W, bb, v, w.A, w.R, w.N, w.q, w.r, s, &p);
         if (!isfinite(p.log_loss) || !isfinite(p.theta_sq) ||
-            !train_finite(o->n, w.r)) {
+            !nrc_train_finite_d(o->n, w.r)) {
             train_work_free(&w);
             return nrc_error_set(err, NRC_ERR_USAGE,
                                  "training diverged at step %llu (loss %g, "
