@@ -49,6 +49,25 @@ typedef struct {
                         integers (fast dot product); else NULL */
 } nrc_cfix;
 
+#ifdef __FRAMAC__
+/* Shared by the contracts of check_kern.c, check_fix.c and check_claims.c
+ * (make proofs only): a well-formed fixed-point vector.  Its buffers hold
+ * len * limbs magnitude limbs, len signs and, when present, 2 len digits,
+ * and none of them overlaps the struct itself. */
+/*@ predicate nrc_cfix_valid(nrc_cfix *f) =
+      \valid(f) && f->limbs >= 1 && f->len * f->limbs <= SIZE_MAX &&
+      2 * f->len <= SIZE_MAX &&
+      (f->len == 0 ||
+       (\valid(f->mag + (0 .. f->len * f->limbs - 1)) &&
+        \valid(f->neg + (0 .. f->len - 1)) &&
+        \separated(f, f->mag + (0 .. f->len * f->limbs - 1)) &&
+        \separated(f, f->neg + (0 .. f->len - 1)))) &&
+      (f->dig == \null ||
+       (\valid(f->dig + (0 .. 2 * f->len - 1)) &&
+        \separated(f, f->dig + (0 .. 2 * f->len - 1))));
+*/
+#endif
+
 /* Kernel: scan doubles for the common exponent (minimum exponent of the
  * lowest set bit over nonzero entries; 0 if all are zero) and the number of
  * limbs that every entry's magnitude needs at that exponent. */
