@@ -106,6 +106,8 @@ typedef struct {
     requires \valid(r + (0 .. n - 1)) && \valid(info);
     requires \separated(r + (0 .. n - 1), info, y + (0 .. n - 1), q + (0 .. n - 1));
     requires \separated(info, y + (0 .. n - 1), q + (0 .. n - 1));
+    requires \separated(&errno, r + (0 .. n - 1), info, y + (0 .. n - 1),
+                        q + (0 .. n - 1));
     assigns errno, r[0 .. n - 1], *info;
     ensures info->i_min < n;
 */
@@ -119,6 +121,8 @@ void nrc_train_loss_d(nrc_loss_kind loss, int normalized, size_t n,
     requires \valid(r + (0 .. n - 1)) && \valid(info);
     requires \separated(r + (0 .. n - 1), info, y + (0 .. n - 1), q + (0 .. n - 1));
     requires \separated(info, y + (0 .. n - 1), q + (0 .. n - 1));
+    requires \separated(&errno, r + (0 .. n - 1), info, y + (0 .. n - 1),
+                        q + (0 .. n - 1));
     assigns errno, r[0 .. n - 1], *info;
     ensures info->i_min < n;
 */
