@@ -16,6 +16,11 @@
 #include <stdint.h>
 #include "nrc_status.h"
 
+#ifdef __FRAMAC__
+#include <errno.h>           /* make proofs only: exp, log, log1p may set errno */
+#include "nrc_train_acsl.h"  /* spec/acsl: ACSL logic, for make proofs only */
+#endif
+
 typedef enum { NRC_LOSS_LOGISTIC = 0, NRC_LOSS_EXP = 1 } nrc_loss_kind;
 typedef enum {
     NRC_SCHEDULE_NORMALIZED = 0,  /* eta / (L max(1, log(1/L))) */
@@ -27,10 +32,46 @@ typedef enum {
 
 /* A (n,k) = X W^T + 1 b^T (b may be NULL), R (n,k) = relu(A),
  * N (n) = R v, q (n) = y o N. */
+/*@ requires n * k <= SIZE_MAX && n * d <= SIZE_MAX && k * d <= SIZE_MAX;
+    requires \valid_read(X + (0 .. n * d - 1)) && \valid_read(y + (0 .. n - 1));
+    requires \valid_read(W + (0 .. k * d - 1)) && \valid_read(v + (0 .. k - 1));
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \valid(A + (0 .. n * k - 1)) && \valid(R + (0 .. n * k - 1));
+    requires \valid(N + (0 .. n - 1)) && \valid(q + (0 .. n - 1));
+    requires \separated(A + (0 .. n * k - 1), R + (0 .. n * k - 1),
+                        N + (0 .. n - 1), q + (0 .. n - 1));
+    requires \separated(A + (0 .. n * k - 1), X + (0 .. n * d - 1), W + (0 .. k * d - 1));
+    requires \separated(R + (0 .. n * k - 1), X + (0 .. n * d - 1), W + (0 .. k * d - 1));
+    requires \separated(A + (0 .. n * k - 1), y + (0 .. n - 1), v + (0 .. k - 1));
+    requires \separated(R + (0 .. n * k - 1), y + (0 .. n - 1), v + (0 .. k - 1));
+    requires \separated(N + (0 .. n - 1), y + (0 .. n - 1), v + (0 .. k - 1));
+    requires \separated(q + (0 .. n - 1), y + (0 .. n - 1), v + (0 .. k - 1));
+    requires b != \null ==> \separated(b + (0 .. k - 1), A + (0 .. n * k - 1),
+                                        R + (0 .. n * k - 1));
+    assigns A[0 .. n * k - 1], R[0 .. n * k - 1], N[0 .. n - 1], q[0 .. n - 1];
+*/
 void nrc_train_forward_d(size_t n, size_t d, size_t k, const double *X,
                          const double *y, const double *W, const double *b,
                          const double *v, double *A, double *R, double *N,
                          double *q);
+/*@ requires n * k <= SIZE_MAX && n * d <= SIZE_MAX && k * d <= SIZE_MAX;
+    requires \valid_read(X + (0 .. n * d - 1)) && \valid_read(y + (0 .. n - 1));
+    requires \valid_read(W + (0 .. k * d - 1)) && \valid_read(v + (0 .. k - 1));
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \valid(A + (0 .. n * k - 1)) && \valid(R + (0 .. n * k - 1));
+    requires \valid(N + (0 .. n - 1)) && \valid(q + (0 .. n - 1));
+    requires \separated(A + (0 .. n * k - 1), R + (0 .. n * k - 1),
+                        N + (0 .. n - 1), q + (0 .. n - 1));
+    requires \separated(A + (0 .. n * k - 1), X + (0 .. n * d - 1), W + (0 .. k * d - 1));
+    requires \separated(R + (0 .. n * k - 1), X + (0 .. n * d - 1), W + (0 .. k * d - 1));
+    requires \separated(A + (0 .. n * k - 1), y + (0 .. n - 1), v + (0 .. k - 1));
+    requires \separated(R + (0 .. n * k - 1), y + (0 .. n - 1), v + (0 .. k - 1));
+    requires \separated(N + (0 .. n - 1), y + (0 .. n - 1), v + (0 .. k - 1));
+    requires \separated(q + (0 .. n - 1), y + (0 .. n - 1), v + (0 .. k - 1));
+    requires b != \null ==> \separated(b + (0 .. k - 1), A + (0 .. n * k - 1),
+                                        R + (0 .. n * k - 1));
+    assigns A[0 .. n * k - 1], R[0 .. n * k - 1], N[0 .. n - 1], q[0 .. n - 1];
+*/
 void nrc_train_forward_ref_d(size_t n, size_t d, size_t k, const double *X,
                              const double *y, const double *W, const double *b,
                              const double *v, double *A, double *R, double *N,
@@ -38,10 +79,13 @@ void nrc_train_forward_ref_d(size_t n, size_t d, size_t k, const double *X,
 
 /* Loss value of l at one margin, stable for every finite q (never exp of a
  * large positive number): logistic log(1 + e^-q), exponential e^-q. */
+/*@ assigns errno, \result \from loss, q; */
 double nrc_train_loss_point_d(nrc_loss_kind loss, double q);
 /* log l(q), finite for every finite q (also when l(q) underflows). */
+/*@ assigns errno, \result \from loss, q; */
 double nrc_train_log_loss_point_d(nrc_loss_kind loss, double q);
 /* log |l'(q)|: logistic -softplus(q), exponential -q. */
+/*@ assigns errno, \result \from loss, q; */
 double nrc_train_log_dloss_point_d(nrc_loss_kind loss, double q);
 
 typedef struct {
@@ -57,11 +101,31 @@ typedef struct {
  *   normalized == 2: r_i = l'(q_i) y_i / (L max(1, log 1/L)) (default schedule)
  * computed as -y_i exp(log|l'(q_i)| - log L [- log log(1/L)]) so that they
  * neither underflow with L nor overflow for very negative margins.  n >= 1. */
+/*@ requires n >= 1;
+    requires \valid_read(y + (0 .. n - 1)) && \valid_read(q + (0 .. n - 1));
+    requires \valid(r + (0 .. n - 1)) && \valid(info);
+    requires \separated(r + (0 .. n - 1), info, y + (0 .. n - 1), q + (0 .. n - 1));
+    requires \separated(info, y + (0 .. n - 1), q + (0 .. n - 1));
+    requires \separated(&errno, r + (0 .. n - 1), info, y + (0 .. n - 1),
+                        q + (0 .. n - 1));
+    assigns errno, r[0 .. n - 1], *info;
+    ensures info->i_min < n;
+*/
 void nrc_train_loss_d(nrc_loss_kind loss, int normalized, size_t n,
                       const double *y, const double *q, double *r,
                       nrc_train_loss_info *info);
 /* Naive reference: direct formulas (log1p(exp(-q)), l'/L divided out);
  * valid only for moderate margins (|q| < ~700). */
+/*@ requires n >= 1;
+    requires \valid_read(y + (0 .. n - 1)) && \valid_read(q + (0 .. n - 1));
+    requires \valid(r + (0 .. n - 1)) && \valid(info);
+    requires \separated(r + (0 .. n - 1), info, y + (0 .. n - 1), q + (0 .. n - 1));
+    requires \separated(info, y + (0 .. n - 1), q + (0 .. n - 1));
+    requires \separated(&errno, r + (0 .. n - 1), info, y + (0 .. n - 1),
+                        q + (0 .. n - 1));
+    assigns errno, r[0 .. n - 1], *info;
+    ensures info->i_min < n;
+*/
 void nrc_train_loss_ref_d(nrc_loss_kind loss, int normalized, size_t n,
                           const double *y, const double *q, double *r,
                           nrc_train_loss_info *info);
@@ -70,10 +134,52 @@ void nrc_train_loss_ref_d(nrc_loss_kind loss, int normalized, size_t n,
  * gv (k) = R^T r (skipped when gv is NULL: fixed second layer),
  * Mbuf (n,k) := S o (r v^T), gW (k,d) = Mbuf^T X, gb (k) = colsum Mbuf
  * (skipped when gb is NULL). */
+/*@ requires n * k <= SIZE_MAX && n * d <= SIZE_MAX && k * d <= SIZE_MAX;
+    requires \valid_read(X + (0 .. n * d - 1)) && \valid_read(r + (0 .. n - 1));
+    requires \valid_read(A + (0 .. n * k - 1)) && \valid_read(R + (0 .. n * k - 1));
+    requires \valid_read(v + (0 .. k - 1));
+    requires \valid(gW + (0 .. k * d - 1));
+    requires gb == \null || \valid(gb + (0 .. k - 1));
+    requires gv == \null || \valid(gv + (0 .. k - 1));
+    requires \separated(gW + (0 .. k * d - 1), X + (0 .. n * d - 1), A + (0 .. n * k - 1),
+                        R + (0 .. n * k - 1), v + (0 .. k - 1), r + (0 .. n - 1));
+    requires gb != \null ==> \separated(gb + (0 .. k - 1), gW + (0 .. k * d - 1),
+                        A + (0 .. n * k - 1), R + (0 .. n * k - 1), v + (0 .. k - 1),
+                        r + (0 .. n - 1));
+    requires gv != \null ==> \separated(gv + (0 .. k - 1), gW + (0 .. k * d - 1),
+                        A + (0 .. n * k - 1), R + (0 .. n * k - 1), v + (0 .. k - 1),
+                        r + (0 .. n - 1));
+    requires gb != \null && gv != \null ==> \separated(gb + (0 .. k - 1), gv + (0 .. k - 1));
+    requires \valid(Mbuf + (0 .. n * k - 1));
+    requires \separated(Mbuf + (0 .. n * k - 1), gW + (0 .. k * d - 1), X + (0 .. n * d - 1),
+                        A + (0 .. n * k - 1), R + (0 .. n * k - 1), v + (0 .. k - 1),
+                        r + (0 .. n - 1));
+    requires gb != \null ==> \separated(gb + (0 .. k - 1), Mbuf + (0 .. n * k - 1));
+    requires gv != \null ==> \separated(gv + (0 .. k - 1), Mbuf + (0 .. n * k - 1));
+    assigns Mbuf[0 .. n * k - 1], gW[0 .. k * d - 1], gb[0 .. k - 1], gv[0 .. k - 1];
+*/
 void nrc_train_gradient_d(size_t n, size_t d, size_t k, const double *X,
                           const double *A, const double *R, const double *v,
                           const double *r, double *Mbuf, double *gW,
                           double *gb, double *gv);
+/*@ requires n * k <= SIZE_MAX && n * d <= SIZE_MAX && k * d <= SIZE_MAX;
+    requires \valid_read(X + (0 .. n * d - 1)) && \valid_read(r + (0 .. n - 1));
+    requires \valid_read(A + (0 .. n * k - 1)) && \valid_read(R + (0 .. n * k - 1));
+    requires \valid_read(v + (0 .. k - 1));
+    requires \valid(gW + (0 .. k * d - 1));
+    requires gb == \null || \valid(gb + (0 .. k - 1));
+    requires gv == \null || \valid(gv + (0 .. k - 1));
+    requires \separated(gW + (0 .. k * d - 1), X + (0 .. n * d - 1), A + (0 .. n * k - 1),
+                        R + (0 .. n * k - 1), v + (0 .. k - 1), r + (0 .. n - 1));
+    requires gb != \null ==> \separated(gb + (0 .. k - 1), gW + (0 .. k * d - 1),
+                        A + (0 .. n * k - 1), R + (0 .. n * k - 1), v + (0 .. k - 1),
+                        r + (0 .. n - 1));
+    requires gv != \null ==> \separated(gv + (0 .. k - 1), gW + (0 .. k * d - 1),
+                        A + (0 .. n * k - 1), R + (0 .. n * k - 1), v + (0 .. k - 1),
+                        r + (0 .. n - 1));
+    requires gb != \null && gv != \null ==> \separated(gb + (0 .. k - 1), gv + (0 .. k - 1));
+    assigns gW[0 .. k * d - 1], gb[0 .. k - 1], gv[0 .. k - 1];
+*/
 void nrc_train_gradient_ref_d(size_t n, size_t d, size_t k, const double *X,
                               const double *A, const double *R, const double *v,
                               const double *r, double *gW, double *gb,
@@ -81,11 +187,30 @@ void nrc_train_gradient_ref_d(size_t n, size_t d, size_t k, const double *X,
 
 /* theta := theta - eta g for W (k,d), and b, v when both pointers are
  * non-NULL (a NULL gradient leaves the parameter unchanged). */
+/*@ requires k * d <= SIZE_MAX;
+    requires \valid(W + (0 .. k * d - 1)) && \valid_read(gW + (0 .. k * d - 1));
+    requires \separated(W + (0 .. k * d - 1), gW + (0 .. k * d - 1));
+    requires b != \null && gb != \null ==>
+        \valid(b + (0 .. k - 1)) && \valid_read(gb + (0 .. k - 1)) &&
+        \separated(b + (0 .. k - 1), gb + (0 .. k - 1), W + (0 .. k * d - 1));
+    requires v != \null && gv != \null ==>
+        \valid(v + (0 .. k - 1)) && \valid_read(gv + (0 .. k - 1)) &&
+        \separated(v + (0 .. k - 1), gv + (0 .. k - 1), W + (0 .. k * d - 1));
+    requires b != \null && gb != \null && v != \null && gv != \null ==>
+        \separated(b + (0 .. k - 1), v + (0 .. k - 1));
+    assigns W[0 .. k * d - 1], b[0 .. k - 1], v[0 .. k - 1];
+*/
 void nrc_train_update_d(size_t d, size_t k, double eta, const double *gW,
                         const double *gb, const double *gv, double *W,
                         double *b, double *v);
 
 /* ||W||^2 + ||b||^2 + ||v||^2 (b and v may be NULL: left out). */
+/*@ requires k * d <= SIZE_MAX;
+    requires W == \null || \valid_read(W + (0 .. k * d - 1));
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires v == \null || \valid_read(v + (0 .. k - 1));
+    assigns \nothing;
+*/
 double nrc_train_sqnorm_d(size_t d, size_t k, const double *W, const double *b,
                           const double *v);
 

@@ -277,6 +277,32 @@ static void train_update_and_norm(void)
           nrc_train_sqnorm_d(3, 2, W, b, v));
 }
 
+/* The order of nrc_train_sqnorm_d's sum (update_sumsq: four interleaved
+ * partial sums over blocks of four, the tail into the first, then
+ * (s0 + s1) + (s2 + s3)), bit for bit, for every length around the block
+ * boundaries: the loop test is len - t >= 4 (no wrap of t + 4). */
+static void train_sqnorm_order(void)
+{
+    double x[13];
+    for (int t = 0; t < 13; t++)
+        x[t] = 1.0 / (3.0 + t) + (t % 2 ? 1e-9 : 1e9) / (7.0 + t);
+    for (size_t len = 0; len <= 13; len++) {
+        double s[4] = {0.0, 0.0, 0.0, 0.0}, want;
+        size_t t = 0;
+        for (; t + 4 <= len; t += 4)
+            for (int c = 0; c < 4; c++)
+                s[c] += x[t + c] * x[t + c];
+        for (; t < len; t++)
+            s[0] += x[t] * x[t];
+        want = (s[0] + s[1]) + (s[2] + s[3]);
+        CHECK(nrc_train_sqnorm_d(len, 1, x, NULL, NULL) == want,
+              "sqnorm order len %zu", len);
+        CHECK(nrc_train_sqnorm_d(0, len, NULL, x, NULL) == want &&
+              nrc_train_sqnorm_d(0, len, NULL, NULL, x) == want,
+              "sqnorm of b, v len %zu", len);
+    }
+}
+
 int main(void)
 {
     RUN(train_gradient_finite_differences);
@@ -284,5 +310,6 @@ int main(void)
     RUN(train_loss_stable);
     RUN(train_loss_schedules);
     RUN(train_update_and_norm);
+    RUN(train_sqnorm_order);
     return tl_exit();
 }

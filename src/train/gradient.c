@@ -1,5 +1,8 @@
 /* Gradient of sum_i weight_i from the forward buffers (include/nrc_train.h,
- * MATH.md section 3).  Search level. */
+ * MATH.md section 3).  Search level.
+ * Proofs (make proofs): the ghost calls of the lemma function
+ * nrc_train_row_end (spec/acsl/nrc_train_acsl.h) make the index bounds
+ * i * k + j < n * k linear facts for the provers. */
 #include "nrc_blas.h"
 #include "nrc_train.h"
 
@@ -9,12 +12,29 @@ void nrc_train_gradient_d(size_t n, size_t d, size_t k, const double *X,
                           double *gb, double *gv)
 {
     if (gv)
+        /*@ loop invariant 0 <= j <= k;
+            loop assigns j, gv[0 .. k - 1];
+            loop variant k - j;
+        */
         for (size_t j = 0; j < k; j++)
             gv[j] = 0.0;
     if (gb)
+        /*@ loop invariant 0 <= j <= k;
+            loop assigns j, gb[0 .. k - 1];
+            loop variant k - j;
+        */
         for (size_t j = 0; j < k; j++)
             gb[j] = 0.0;
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, Mbuf[0 .. n * k - 1], gv[0 .. k - 1], gb[0 .. k - 1];
+        loop variant n - i;
+    */
     for (size_t i = 0; i < n; i++) {
+        /*@ ghost nrc_train_row_end(i, n, k); */
+        /*@ loop invariant 0 <= j <= k;
+            loop assigns j, Mbuf[0 .. n * k - 1], gv[0 .. k - 1], gb[0 .. k - 1];
+            loop variant k - j;
+        */
         for (size_t j = 0; j < k; j++) {
             /* S o (r v^T): the ReLU's derivative is taken as 0 at a = 0. */
             double mij = A[i * k + j] > 0.0 ? r[i] * v[j] : 0.0;
@@ -34,16 +54,37 @@ void nrc_train_gradient_ref_d(size_t n, size_t d, size_t k, const double *X,
                               const double *r, double *gW, double *gb,
                               double *gv)
 {
+    /*@ loop invariant 0 <= j <= k;
+        loop assigns j, gW[0 .. k * d - 1], gb[0 .. k - 1], gv[0 .. k - 1];
+        loop variant k - j;
+    */
     for (size_t j = 0; j < k; j++) {
         double sv = 0.0, sb = 0.0;
+        /*@ ghost nrc_train_row_end(j, k, d); */
+        /*@ loop invariant 0 <= l <= d;
+            loop assigns l, gW[0 .. k * d - 1];
+            loop variant d - l;
+        */
         for (size_t l = 0; l < d; l++) {
             double s = 0.0;
-            for (size_t i = 0; i < n; i++)
+            /*@ loop invariant 0 <= i <= n;
+                loop assigns i, s;
+                loop variant n - i;
+            */
+            for (size_t i = 0; i < n; i++) {
+                /*@ ghost nrc_train_row_end(i, n, k); */
+                /*@ ghost nrc_train_row_end(i, n, d); */
                 if (A[i * k + j] > 0.0)
                     s += r[i] * v[j] * X[i * d + l];
+            }
             gW[j * d + l] = s;
         }
+        /*@ loop invariant 0 <= i <= n;
+            loop assigns i, sv, sb;
+            loop variant n - i;
+        */
         for (size_t i = 0; i < n; i++) {
+            /*@ ghost nrc_train_row_end(i, n, k); */
             sv += R[i * k + j] * r[i];
             if (A[i * k + j] > 0.0)
                 sb += r[i] * v[j];

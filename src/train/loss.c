@@ -13,6 +13,7 @@
 #include "nrc_train.h"
 
 /* softplus(t) = log(1 + e^t), never exp of a positive number. */
+/*@ assigns errno, \result \from t; */
 static double loss_softplus(double t)
 {
     return t > 0.0 ? t + log1p(exp(-t)) : log1p(exp(t));
@@ -50,6 +51,10 @@ void nrc_train_loss_d(nrc_loss_kind loss, int normalized, size_t n,
     double L = 0.0, cmax = -INFINITY, s = 0.0, log_L;
     info->q_min = q[0];
     info->i_min = 0;
+    /*@ loop invariant 0 <= i <= n && info->i_min < n;
+        loop assigns i, L, cmax, errno, info->q_min, info->i_min;
+        loop variant n - i;
+    */
     for (size_t i = 0; i < n; i++) {
         double c = nrc_train_log_loss_point_d(loss, q[i]);
         L += nrc_train_loss_point_d(loss, q[i]);
@@ -60,11 +65,19 @@ void nrc_train_loss_d(nrc_loss_kind loss, int normalized, size_t n,
             info->i_min = i;
         }
     }
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, s, errno;
+        loop variant n - i;
+    */
     for (size_t i = 0; i < n; i++)
         s += exp(nrc_train_log_loss_point_d(loss, q[i]) - cmax);
     log_L = cmax + log(s);     /* s in [1, n] */
     info->loss = L;
     info->log_loss = log_L;
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, errno, r[0 .. n - 1];
+        loop variant n - i;
+    */
     for (size_t i = 0; i < n; i++) {
         double lg = nrc_train_log_dloss_point_d(loss, q[i]);
         if (normalized)
@@ -82,6 +95,10 @@ void nrc_train_loss_ref_d(nrc_loss_kind loss, int normalized, size_t n,
     double L = 0.0;
     info->q_min = q[0];
     info->i_min = 0;
+    /*@ loop invariant 0 <= i <= n && info->i_min < n;
+        loop assigns i, L, errno, info->q_min, info->i_min;
+        loop variant n - i;
+    */
     for (size_t i = 0; i < n; i++) {
         L += loss == NRC_LOSS_EXP ? exp(-q[i]) : log1p(exp(-q[i]));
         if (q[i] < info->q_min) {
@@ -91,6 +108,10 @@ void nrc_train_loss_ref_d(nrc_loss_kind loss, int normalized, size_t n,
     }
     info->loss = L;
     info->log_loss = log(L);
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, errno, r[0 .. n - 1];
+        loop variant n - i;
+    */
     for (size_t i = 0; i < n; i++) {
         double dl = loss == NRC_LOSS_EXP ? -exp(-q[i]) : -1.0 / (1.0 + exp(q[i]));
         r[i] = y[i] * dl / (normalized ? L : 1.0);

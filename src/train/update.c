@@ -5,29 +5,54 @@ void nrc_train_update_d(size_t d, size_t k, double eta, const double *gW,
                         const double *gb, const double *gv, double *W,
                         double *b, double *v)
 {
+    /*@ loop invariant 0 <= t <= k * d;
+        loop assigns t, W[0 .. k * d - 1];
+        loop variant k * d - t;
+    */
     for (size_t t = 0; t < k * d; t++)
         W[t] = W[t] - eta * gW[t];
     if (b && gb)
+        /*@ loop invariant 0 <= j <= k;
+            loop assigns j, b[0 .. k - 1];
+            loop variant k - j;
+        */
         for (size_t j = 0; j < k; j++)
             b[j] = b[j] - eta * gb[j];
     if (v && gv)
+        /*@ loop invariant 0 <= j <= k;
+            loop assigns j, v[0 .. k - 1];
+            loop variant k - j;
+        */
         for (size_t j = 0; j < k; j++)
             v[j] = v[j] - eta * gv[j];
 }
 
 /* Four interleaved partial sums, combined in a fixed order: the same bits on
  * every run, and four times fewer dependent additions than one running sum
- * (this pass over k*d entries runs every step). */
+ * (this pass over k*d entries runs every step).  The test len - t >= 4
+ * (t <= len always) is t + 4 <= len without the wrap of t + 4 near
+ * SIZE_MAX. */
+/*@ requires \valid_read(x + (0 .. len - 1));
+    assigns \nothing;
+*/
 static double update_sumsq(size_t len, const double *x)
 {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     size_t t = 0;
-    for (; t + 4 <= len; t += 4) {
+    /*@ loop invariant 0 <= t <= len;
+        loop assigns t, s0, s1, s2, s3;
+        loop variant len - t;
+    */
+    for (; len - t >= 4; t += 4) {
         s0 += x[t] * x[t];
         s1 += x[t + 1] * x[t + 1];
         s2 += x[t + 2] * x[t + 2];
         s3 += x[t + 3] * x[t + 3];
     }
+    /*@ loop invariant 0 <= t <= len;
+        loop assigns t, s0;
+        loop variant len - t;
+    */
     for (; t < len; t++)
         s0 += x[t] * x[t];
     return (s0 + s1) + (s2 + s3);
