@@ -18,7 +18,8 @@
 #                           the committed cache without running any prover)
 #   PROOFS_UPDATE_BASELINE=1  when everything is proved, rewrite
 #                           proofs/baseline with the new counts (commit it)
-#   PROOFS_PAR=n            parallel prover processes (default 2)
+#   PROOFS_PAR=n            parallel prover processes per file (default 2)
+#   PROOFS_JOBS=n           files proved at once (default 2)
 #   PROOFS_VERBOSE=1        show the Frama-C output of each file
 set -u
 cd "$(dirname "$0")/.." || exit 4
@@ -96,11 +97,13 @@ newbase="$out/baseline.new"
 : > "$newbase"
 printf '%-28s %6s %6s %6s %7s  %s\n' file goals proved smoke time provers > "$table"
 
-while read -r file opts; do
-    case "$file" in ''|'#'*) continue ;; esac
-    case "$file" in *"${PROOFS_ONLY:-}"*) ;; *) continue ;; esac
-    files=$((files + 1))
+# One FILES line: run Frama-C, write $out/NAME.row (table line), NAME.base
+# (proved count) and, when anything is wrong, NAME.fail.
+prove_one() {
+    file=$1
+    opts=$2
     name=$(printf '%s' "$file" | sed 's|^src/||; s|[/.]|_|g')
+    rm -f "$out/$name.row" "$out/$name.base" "$out/$name.fail"
     log="$out/$name.log"
     csv="$out/$name.csv"
     sess="proofs/session/$name"
@@ -175,16 +178,57 @@ while read -r file opts; do
     if [ -n "$base" ] && [ "$proved" -lt "$base" ]; then
         problems="$problems proved $proved < baseline $base"
     fi
-    printf '%-28s %6s %6s %6s %6ss  %s\n' "$file" "$total" "$proved" "$nsmoke" "$secs" "$byprover" >> "$table"
-    printf '%s %s\n' "$file" "$proved" >> "$newbase"
+    printf '%-28s %6s %6s %6s %6ss  %s\n' "$file" "$total" "$proved" "$nsmoke" "$secs" "$byprover" > "$out/$name.row"
+    printf '%s %s\n' "$file" "$proved" > "$out/$name.base"
     if [ -n "$problems" ]; then
-        failed=$((failed + 1))
-        echo "FAIL $file:$problems (log: $log)" >> "$table"
-        [ -f "$out/$name.bad" ] && head -n 30 "$out/$name.bad" >> "$table"
-        grep -E '^\[wp\] .*(Unknown|Timeout|Failed|Stepout|Warning: Failed)' "$log" | head -n 30 | sed 's/^/    /' >> "$table"
+        {
+            echo "FAIL $file:$problems (log: $log)"
+            [ -f "$out/$name.bad" ] && head -n 30 "$out/$name.bad"
+            grep -E '^\[wp\] .*(Unknown|Timeout|Failed|Stepout|Warning: Failed)' "$log" | head -n 30 | sed 's/^/    /'
+        } > "$out/$name.fail"
         rm -f "$out/$name.bad"
     fi
+}
+
+# The selected lines, in FILES order.
+sel="$out/selected.txt"
+: > "$sel"
+while read -r file opts; do
+    case "$file" in ''|'#'*) continue ;; esac
+    case "$file" in *"${PROOFS_ONLY:-}"*) ;; *) continue ;; esac
+    printf '%s %s\n' "$file" "$opts" >> "$sel"
 done < proofs/FILES
+files=$(wc -l < "$sel" | tr -d ' ')
+
+# Frama-C's goal generation and Qed (which is most of a replay from the
+# committed cache) run on one core: PROOFS_JOBS files run at once (default
+# 2), in lanes balanced by the goal counts of proofs/baseline; each lane
+# takes its files in FILES order. Results are gathered in FILES order.
+jobs=${PROOFS_JOBS:-2}
+i=0
+while [ "$i" -lt "$jobs" ]; do : > "$out/lane.$i"; i=$((i + 1)); done
+awk -v jobs="$jobs" -v out="$out" '
+    FNR == NR { if ($1 !~ /^#/) base[$1] = $2; next }
+    { w = ($1 in base) ? base[$1] + 10 : 100; best = 0
+      for (l = 1; l < jobs; l++) if (load[l] < load[best]) best = l
+      load[best] += w; print > (out "/lane." best) }' proofs/baseline "$sel" 2>/dev/null ||
+    cp "$sel" "$out/lane.0"
+i=0
+while [ "$i" -lt "$jobs" ]; do
+    ( while read -r file opts; do prove_one "$file" "$opts"; done < "$out/lane.$i" ) &
+    i=$((i + 1))
+done
+wait
+while read -r file opts; do
+    name=$(printf '%s' "$file" | sed 's|^src/||; s|[/.]|_|g')
+    if [ -f "$out/$name.row" ]; then cat "$out/$name.row" >> "$table"
+    else printf '%-28s (no result)\n' "$file" >> "$table"; fi
+    [ -f "$out/$name.base" ] && cat "$out/$name.base" >> "$newbase"
+    if [ -f "$out/$name.fail" ] || [ ! -f "$out/$name.row" ]; then
+        failed=$((failed + 1))
+        [ -f "$out/$name.fail" ] && cat "$out/$name.fail" >> "$table"
+    fi
+done < "$sel"
 
 # A file that left the list must not silently take its proofs with it.
 if [ -z "${PROOFS_ONLY:-}" ] && [ -f proofs/baseline ]; then
