@@ -28,4 +28,14 @@
   static void nrc_train_row_end(size_t i, size_t rows, size_t cols) { }
 */
 
+/* Likewise, element i <= last of a strided vector is within its range:
+ * i * inc <= last * inc. */
+/*@ ghost
+  /@ requires 0 <= i <= last;
+     assigns \nothing;
+     ensures i * inc <= last * inc;
+  @/
+  static void nrc_train_mul_le(size_t i, size_t last, size_t inc) { }
+*/
+
 #endif

@@ -40,18 +40,30 @@ static void gemm_nt_d(size_t r, size_t c, size_t q, const double *A, size_t lda,
  * underflow of each square, <= eta/2) |s~ - s| <= gamma_q s + q eta, hence
  * s <= (s~ + q eta) / (1 - gamma_q), evaluated upward. O(q) plain flops and
  * O(1) directed operations. */
+/*@ requires q >= 1 ==> (q - 1) * inc <= SIZE_MAX &&
+                         \valid_read(a + (0 .. (q - 1) * inc));
+    requires q >= 1 ==> \separated(&errno, a + (0 .. (q - 1) * inc));
+    assigns errno;
+*/
 static double sumsq_up(size_t q, const double *a, size_t inc)
 {
     double s = 0.0, g = nrc_fast_gamma(q), qeta = ldexp((double)q, -1074);
     size_t t;
-    for (t = 0; t < q; t++)
+    /*@ loop invariant 0 <= t <= q;
+        loop assigns t, s;
+        loop variant q - t;
+    */
+    for (t = 0; t < q; t++) {
+        /*@ ghost nrc_train_mul_le(t, q - 1, inc); */
         s += a[t * inc] * a[t * inc];
+    }
     if (!isfinite(s) || !isfinite(g))
         return INFINITY;
     return nrc_fast_div_up(fi_add_up(s, qeta), fi_sub_down(1.0, g));
 }
 
 /* Lower bound likewise: s >= (s~ - q eta) / (1 + gamma_q), and >= 0. */
+/*@ assigns errno; */
 static double sumsq_down_rn(double s, size_t q)
 {
     double g = nrc_fast_gamma(q), qeta = ldexp((double)q, -1074), r;
@@ -62,6 +74,10 @@ static double sumsq_down_rn(double s, size_t q)
 }
 
 /* Upper bound of the Euclidean norm of a row. */
+/*@ requires \valid_read(a + (0 .. q - 1));
+    requires \separated(&errno, a + (0 .. q - 1));
+    assigns errno;
+*/
 static double norm_up(size_t q, const double *a)
 {
     return nrc_fast_sqrt_up(sumsq_up(q, a, 1));
@@ -273,12 +289,23 @@ static nrc_status fast_ray(nrc_engine *e, size_t k, const double *alo,
  * fl(t c_j)), 0)) and Z~ = RN sum of fl(|p_j| + fl(|v_j| fl(|a_j| +
  * 2 |fl(t c_j)|))), V~ = RN sum of |v_j|, the a_j, c_j chosen per j by the
  * side (spec/CERTIFY.md "Ray sign filter"). 0 when something is not finite. */
+/*@ requires \valid_read(alo + (0 .. k - 1)) && \valid_read(ahi + (0 .. k - 1));
+    requires \valid_read(clo + (0 .. k - 1)) && \valid_read(chi + (0 .. k - 1));
+    requires \valid_read(v + (0 .. k - 1));
+    requires \valid(S) && \valid(Z) && \valid(V) && \separated(S, Z, V);
+    assigns *S, *Z, *V;
+    ensures \result == 0 || \result == 1;
+*/
 static int ray_side_d(size_t k, const double *alo, const double *ahi, const double *clo,
                       const double *chi, double t, const double *v, int upper, double *S,
                       double *Z, double *V)
 {
     double s = 0.0, z = 0.0, w = 0.0;
     size_t j;
+    /*@ loop invariant 0 <= j <= k;
+        loop assigns j, s, z, w;
+        loop variant k - j;
+    */
     for (j = 0; j < k; j++) {
         double vj = v[j], a, c, m, e, r, p;
         int big;            /* this term takes the largest a - t c */
@@ -307,6 +334,9 @@ static int ray_side_d(size_t k, const double *alo, const double *ahi, const doub
 
 /* E >= |S~ - S| for one side: gamma_k (Z~ + k eta) / (1 - gamma_{k+2})
  * + eta (k + V~ / (1 - gamma_{k-1})), upward. */
+/*@ requires 1 <= k <= SIZE_MAX - 2;
+    assigns errno;
+*/
 static double ray_side_err(size_t k, double Z, double V)
 {
     double eta = 0x1p-1074, kk = (double)k;
@@ -319,6 +349,15 @@ static double ray_side_err(size_t k, double Z, double V)
     return fi_add_up(e1, e2);
 }
 
+/* Contract here, not on the prototype in include/nrc_fast.h (make proofs
+ * merges the two): k doubles per array, so k < SIZE_MAX - 2. */
+/*@ requires k <= SIZE_MAX - 2;
+    requires \valid_read(alo + (0 .. k - 1)) && \valid_read(ahi + (0 .. k - 1));
+    requires \valid_read(clo + (0 .. k - 1)) && \valid_read(chi + (0 .. k - 1));
+    requires \valid_read(v + (0 .. k - 1));
+    assigns errno;
+    ensures -1 <= \result <= 1;
+*/
 int nrc_fast_ray_sign(size_t k, const double *alo, const double *ahi, const double *clo,
                       const double *chi, double t, const double *v)
 {

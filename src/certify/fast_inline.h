@@ -10,10 +10,16 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __FRAMAC__
+#include <errno.h>   /* make proofs only: fi_mul_up's contract names errno */
+#endif
 
 /* nextafter(x, +inf) / nextafter(x, -inf) for finite x, by the bit pattern
  * (libm's nextafter is a function call with errno handling: it dominated the
  * profile).  Adjacent doubles have adjacent bit patterns within a sign. */
+/* Contract assumed, not proved (make proofs): the memcpy between a double
+ * and a uint64_t is a pointer cast that WP's Typed model rejects. */
+/*@ assigns \result \from x; */
 static inline double fi_next_up(double x)
 {
     uint64_t b;
@@ -25,18 +31,21 @@ static inline double fi_next_up(double x)
     return x;
 }
 
+/*@ assigns \result \from x; */
 static inline double fi_next_down(double x)
 {
     return -fi_next_up(-x);
 }
 
 /* Exact error of a + b when the rounded sum is finite. */
+/*@ assigns \result \from a, b, s; */
 static inline double fi_two_sum_err(double a, double b, double s)
 {
     double bb = s - a;
     return (a - (s - bb)) + (b - bb);
 }
 
+/*@ assigns \result \from a, b; */
 static inline double fi_add_up(double a, double b)
 {
     double s = a + b;
@@ -52,6 +61,7 @@ static inline double fi_add_up(double a, double b)
     return fi_two_sum_err(a, b, s) > 0 ? fi_next_up(s) : s;
 }
 
+/*@ assigns \result \from a, b; */
 static inline double fi_add_down(double a, double b)
 {
     double s = a + b;
@@ -66,8 +76,10 @@ static inline double fi_add_down(double a, double b)
 }
 
 static inline double fi_sub_up(double a, double b) { return fi_add_up(a, -b); }
+/*@ assigns \result \from a, b; */
 static inline double fi_sub_down(double a, double b) { return fi_add_down(a, -b); }
 
+/*@ assigns errno, \result \from a, b; */
 static inline double fi_mul_up(double a, double b)
 {
     double p = a * b;
