@@ -51,14 +51,26 @@ typedef struct {
     nrc_error *err;
 } ctx_t;
 
-/*@ // Every array of the context valid with its size; those the checks write
-    // (and the scratch) apart from each other and from what they read.
-    predicate ctx_ok(ctx_t *c) =
-      \valid(c) && nrc_check_model_ok((nrc_model *)c->M) &&
-      nrc_check_cert_ok((nrc_cert *)c->C) &&
+/*@ // The context's own fields, the certificate, the model and the report:
+    // valid, apart, with the sizes of the model (which the certificate
+    // matches) within the reader's caps.
+    predicate ctx_base(ctx_t *c) =
+      \valid(c) && \valid_read(c->C) && \valid_read(c->M) && \valid(c->rep) &&
+      (c->err == \null || \valid(c->err)) &&
+      \separated(c, c->C, c->M, c->rep) &&
       c->n == c->M->n && c->d == c->M->d && c->k == c->M->k && c->m == c->M->m &&
       c->n == c->C->n && c->d == c->C->d && c->k == c->C->k && c->m == c->C->m &&
-      \valid(c->rep) && (c->err == \null || \valid(c->err)) &&
+      1 <= c->n <= NRC_MODEL_DIM_MAX && 1 <= c->d <= NRC_MODEL_DIM_MAX &&
+      1 <= c->k <= NRC_MODEL_DIM_MAX && c->m <= NRC_MODEL_DIM_MAX;
+
+    // The dot-product accumulators.
+    predicate ctx_scratch(ctx_t *c) =
+      1 <= c->s_limbs <= SCRATCH_LIMBS &&
+      \valid(c->sp + (0 .. c->s_limbs - 1)) && \valid(c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+
+    // Every array of the context valid with its size.
+    predicate ctx_arrays(ctx_t *c) =
       \valid(c->Xr + (0 .. c->n - 1)) && \valid(c->Wr + (0 .. c->k - 1)) &&
       \valid(c->A + (0 .. c->n * c->k - 1)) &&
       \valid(c->q + (0 .. c->n - 1)) && \valid(c->xx + (0 .. c->n - 1)) &&
@@ -66,9 +78,12 @@ typedef struct {
       \valid(c->a + (0 .. c->k - 1)) && \valid(c->ap + (0 .. c->k - 1)) &&
       \valid(c->coef + (0 .. c->n - 1)) && \valid(c->support + (0 .. c->n - 1)) &&
       \valid(c->Xc + (0 .. c->d - 1)) && \valid(c->S + (0 .. c->d - 1)) &&
-      \valid(c->is_kink + (0 .. c->n * c->k - 1)) &&
-      1 <= c->s_limbs <= SCRATCH_LIMBS &&
-      \valid(c->sp + (0 .. c->s_limbs - 1)) && \valid(c->sn + (0 .. c->s_limbs - 1)) &&
+      \valid(c->is_kink + (0 .. c->n * c->k - 1));
+
+    // The arrays the checks write (and the scratch) apart from each other
+    // and from what they read; coef, the only double array written, apart
+    // from the doubles read with it.
+    predicate ctx_sep(ctx_t *c) =
       \separated(c, c->C, c->M, c->rep,
                  c->C->flips + (0 .. c->C->n_flips - 1),
                  c->C->kinks + (0 .. c->C->n_kinks - 1),
@@ -80,13 +95,68 @@ typedef struct {
                  c->ap + (0 .. c->k - 1), c->support + (0 .. c->n - 1),
                  c->Xc + (0 .. c->d - 1), c->S + (0 .. c->d - 1),
                  c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
-      // coef is the only double array written: apart from the doubles read
       \separated(c->coef + (0 .. c->n - 1), c->C,
                  c->C->kinks + (0 .. c->C->n_kinks - 1),
                  c->C->lambda + (0 .. c->n - 1),
                  c->M->W + (0 .. c->k * c->d - 1), c->M->b + (0 .. c->k - 1),
                  c->M->v + (0 .. c->k - 1), c->M->X + (0 .. c->n * c->d - 1),
                  c->M->y + (0 .. c->n - 1));
+
+    // All of it (ctx_alloc's result). Each function below requires only the
+    // part it uses (each a consequence of ctx_ok), which keeps the proof
+    // obligations small.
+    predicate ctx_ok(ctx_t *c) =
+      ctx_base(c) && nrc_check_model_ok((nrc_model *)c->M) &&
+      nrc_check_cert_ok((nrc_cert *)c->C) && ctx_scratch(c) && ctx_arrays(c) &&
+      ctx_sep(c);
+
+    // What kkt_residual (and check_kkt) use.
+    predicate ctx_kkt(ctx_t *c) =
+      c->C->kkt_certified != 0 &&
+      \valid_read(c->C->lambda + (0 .. c->n - 1)) &&
+      (c->C->n_kinks == 0 || \valid_read(c->C->kinks + (0 .. c->C->n_kinks - 1))) &&
+      (\forall integer t; 0 <= t < c->C->n_kinks ==>
+          c->C->kinks[t].i < c->n && c->C->kinks[t].j < c->k) &&
+      c->n * c->k <= SIZE_MAX && c->n * c->d <= SIZE_MAX && c->k * c->d <= SIZE_MAX &&
+      \valid_read(c->M->W + (0 .. c->k * c->d - 1)) &&
+      (c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1))) &&
+      \valid_read(c->M->v + (0 .. c->k - 1)) &&
+      \valid_read(c->M->X + (0 .. c->n * c->d - 1)) &&
+      \valid_read(c->M->y + (0 .. c->n - 1)) &&
+      \valid_read(c->A + (0 .. c->n * c->k - 1)) &&
+      \valid(c->is_kink + (0 .. c->n * c->k - 1)) &&
+      \valid(c->coef + (0 .. c->n - 1)) && \valid(c->support + (0 .. c->n - 1)) &&
+      \valid(c->Xc + (0 .. c->d - 1)) && \valid(c->S + (0 .. c->d - 1)) &&
+      \separated(c, c->C, c->rep, c->C->kinks + (0 .. c->C->n_kinks - 1),
+                 c->Xc + (0 .. c->d - 1), c->S + (0 .. c->d - 1),
+                 c->support + (0 .. c->n - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->coef + (0 .. c->n - 1), c->C,
+                 c->C->kinks + (0 .. c->C->n_kinks - 1),
+                 c->C->lambda + (0 .. c->n - 1),
+                 c->M->W + (0 .. c->k * c->d - 1), c->M->b + (0 .. c->k - 1),
+                 c->M->v + (0 .. c->k - 1), c->M->X + (0 .. c->n * c->d - 1),
+                 c->M->y + (0 .. c->n - 1));
+
+    // What check_flips uses.
+    predicate ctx_flips(ctx_t *c) =
+      (c->C->n_flips == 0 || \valid_read(c->C->flips + (0 .. c->C->n_flips - 1))) &&
+      (\forall integer r; 0 <= r < c->C->n_flips ==>
+         (c->C->flips[r].test == 0 ==> c->C->flips[r].index < c->n) &&
+         (c->C->flips[r].test != 0 ==> c->C->flips[r].index < c->m)) &&
+      c->n * c->k <= SIZE_MAX && c->m * c->d <= SIZE_MAX &&
+      (c->m == 0 || \valid_read(c->M->Xt + (0 .. c->m * c->d - 1))) &&
+      (c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1))) &&
+      \valid_read(c->M->v + (0 .. c->k - 1)) &&
+      \valid_read(c->A + (0 .. c->n * c->k - 1)) && \valid_read(c->xx + (0 .. c->n - 1)) &&
+      \valid_read(c->wz + (0 .. c->k - 1)) &&
+      \valid(c->a + (0 .. c->k - 1)) && \valid(c->ap + (0 .. c->k - 1)) &&
+      (\forall integer j; 0 <= j < c->k ==>
+          nrc_cfix_valid(&c->Wr[j]) && c->Wr[j].len == c->d) &&
+      \separated(c, c->C, c->rep, c->C->flips + (0 .. c->C->n_flips - 1),
+                 c->Wr + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
+                 c->ap + (0 .. c->k - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
 
     // The exact rows of X and W (build_rows).
     predicate ctx_rows(ctx_t *c) =
@@ -596,7 +666,7 @@ static nrc_status build_data(ctx_t *c)
 
 /* ---- claim families ----------------------------------------------------- */
 
-/*@ requires ctx_ok(c);
+/*@ requires ctx_base(c) && \valid_read(c->q + (0 .. c->n - 1));
     requires c->rep->fit == 0;
     assigns c->rep->fit, c->rep->valid, c->rep->claim[0 .. 159],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
@@ -649,7 +719,7 @@ static nrc_status check_fit(ctx_t *c)
     return NRC_OK;
 }
 
-/*@ requires ctx_ok(c);
+/*@ requires ctx_base(c) && \valid_read(c->M->y + (0 .. c->n - 1));
     requires c->rep->data == 0;
     assigns c->rep->data, c->rep->valid, c->rep->claim[0 .. 159],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
@@ -727,7 +797,10 @@ done:
     return NRC_OK;
 }
 
-/*@ requires ctx_ok(c);
+/*@ requires ctx_base(c);
+    requires c->C->has_lipschitz != 0 ==>
+        \valid_read(c->C->neuron_norm_upper + (0 .. c->k - 1));
+    requires \valid_read(c->ww + (0 .. c->k - 1)) && \valid_read(c->M->v + (0 .. c->k - 1));
     requires c->rep->lipschitz == 0;
     assigns c->rep->lipschitz, c->rep->valid, c->rep->claim[0 .. 159],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
@@ -784,7 +857,7 @@ done:
     return NRC_OK;
 }
 
-/*@ requires ctx_ok(c) && ctx_rows(c);
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
     requires c->rep->flips_train == 0 && c->rep->flips_test == 0 && c->rep->flips_other == 0;
     assigns c->a[0 .. c->k - 1], c->ap[0 .. c->k - 1],
             c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
@@ -943,7 +1016,7 @@ static nrc_status check_flips(ctx_t *c)
 /* ||r||^2 for r = theta - sum_i lambda_i h_i (MATH.md section 4), over
  * (W, b) and, for the full variant, v, into c->res. is_kink marks the
  * listed kinks. */
-/*@ requires ctx_ok(c) && c->C->kkt_certified != 0;
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c);
     assigns c->res, c->coef[0 .. c->n - 1], c->support[0 .. c->n - 1],
             c->Xc[0 .. c->d - 1], c->S[0 .. c->d - 1],
             c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
@@ -1104,7 +1177,8 @@ static nrc_status kkt_residual(ctx_t *c)
     return st;
 }
 
-/*@ requires ctx_ok(c) && c->C->kkt_certified != 0;
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c);
+    requires \valid_read(c->q + (0 .. c->n - 1)) && \valid_read(c->ww + (0 .. c->k - 1));
     requires c->rep->kkt == 0;
     assigns c->rep->kkt, c->rep->kink_tolerance, c->rep->valid, c->rep->claim[0 .. 159],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1],
@@ -1271,7 +1345,7 @@ done:
     return st;
 }
 
-/*@ requires ctx_ok(c);
+/*@ requires ctx_base(c);
     requires c->rep->robust == 0;
     assigns c->rep->robust, c->rep->valid, c->rep->claim[0 .. 159],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
