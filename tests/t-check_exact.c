@@ -374,6 +374,33 @@ static void fix_from_mpz_and_dyadics(void)
     nrc_cdy_clear(&s);
 }
 
+/* check_claims.c sizes its dot-product accumulators once (SCRATCH_LIMBS =
+ * 80) from these bounds: an exact vector of finite doubles needs at most 33
+ * limbs per entry (2^-1074 .. 2^1024), the direction z (a sum of at most
+ * 2^31 such entries) at most 34; a dot product needs a->limbs + b->limbs + 1
+ * <= 69 <= 80 (dot() returns an internal error beyond). */
+static void fix_limbs_within_scratch_bound(void)
+{
+    const double x[4] = {0x1.fffffffffffffp1023, 0x1p-1074, -0x1.fffffffffffffp1023,
+                         0x1.fffffffffffffp-1022};
+    nrc_cfix f, g;
+    mpz_t v[1];
+    nrc_cfix_init(&f);
+    nrc_cfix_init(&g);
+    REQUIRE(nrc_cfix_set_d(&f, x, 4, 1, NULL) == NRC_OK, "alloc");
+    CHECK(f.limbs <= 33, "extreme doubles need %zu limbs", f.limbs);
+    /* 2^31 entries of magnitude below 2^2098 at the smallest exponent */
+    mpz_init(v[0]);
+    mpz_ui_pow_ui(v[0], 2, 2098 + 31);
+    mpz_sub_ui(v[0], v[0], 1);
+    REQUIRE(nrc_cfix_set_mpz(&g, (const mpz_t *)v, 1, -1074, NULL) == NRC_OK, "alloc");
+    CHECK(g.limbs <= 34, "largest z entry needs %zu limbs", g.limbs);
+    CHECK(g.limbs + g.limbs + 1 <= 80, "z.z needs %zu limbs", g.limbs + g.limbs + 1);
+    mpz_clear(v[0]);
+    nrc_cfix_clear(&f);
+    nrc_cfix_clear(&g);
+}
+
 int main(void)
 {
     RUN(hex_accepts_exact_binary64);
@@ -383,5 +410,6 @@ int main(void)
     RUN(fix_dot_accumulator_wraps);
     RUN(fix_dot_digit_chunks);
     RUN(fix_from_mpz_and_dyadics);
+    RUN(fix_limbs_within_scratch_bound);
     return tl_exit();
 }

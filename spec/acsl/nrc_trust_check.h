@@ -5,5 +5,12 @@
  * is listed in proofs/README.md. */
 #ifndef NRC_ACSL_TRUST_CHECK_H
 #define NRC_ACSL_TRUST_CHECK_H
+#include "nrc_alloc.h"
+
+/* src/core/alloc.c: releases a block from nrc_malloc (or NULL); WP does not
+ * model deallocation, so only "writes nothing the caller can see". Used by
+ * check_claims.c's show() on the string of nrc_cdy_get_hex. */
+/*@ assigns \nothing; */
+void nrc_free(void *p);
 
 #endif

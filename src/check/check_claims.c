@@ -3,13 +3,25 @@
  * stored doubles, so they are computed as exact dyadics: dot products with
  * the fixed-point kernels of check_fix.c, everything else with check_dy.c.
  * Divisions are cross-multiplied and square roots squared exactly as the
- * certificate contract states them.  Nothing here rounds. */
+ * certificate contract states them.  Nothing here rounds.
+ *
+ * Proofs (make proofs, proofs/FILES): every buffer the claim checks use is
+ * allocated once, up front, by ctx_alloc (a trusted set-up whose contract
+ * states the context predicate ctx_ok), so the functions that evaluate the
+ * claims do no allocation and WP proves their memory safety against the
+ * contracts of check_dy.c / check_fix.c (include/nrc_check_exact.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "nrc_alloc.h"
 #include "nrc_check_cert.h"
 #include "nrc_check_exact.h"
+
+/* Limbs of each dot-product accumulator. An exact vector of finite doubles
+ * needs at most 33 limbs per entry (2^-1074 .. 2^1024: 2098 bits), the
+ * direction z (a sum of at most 2^31 such rows) at most 34, so a dot
+ * product needs at most 34 + 34 + 1 = 69; dot() checks it anyway. */
+#define SCRATCH_LIMBS 80
 
 typedef struct {
     const nrc_cert *C;
@@ -24,15 +36,139 @@ typedef struct {
     nrc_cdy *ww;       /* (k) ||w_j||^2 */
     nrc_cdy *wz;       /* (k) <w_j, z> */
     nrc_cdy qmin, T_full, T_wb, rho, Rmin, Rmax, zz, gz;
+    nrc_cdy res;       /* ||r||^2 of the KKT residual */
     int kkt_fixed;     /* kkt.variant, or the model's flag bit 1 when absent */
-    uint64_t *sp, *sn; /* dot-product accumulators */
+    uint64_t *sp, *sn; /* dot-product accumulators (s_limbs each) */
     size_t s_limbs;
+    /* scratch of the claim checks, allocated once by ctx_alloc */
+    nrc_cdy *a, *ap;        /* (k) check_flips: a_j(x), a_j(x - p s z) */
+    double *coef;           /* (n) kkt_residual: y_i lambda_i or 0 */
+    size_t *support;        /* (n) kkt_residual: where coef != 0 */
+    nrc_cfix *Xc;           /* (d) kkt_residual: columns of X */
+    nrc_cdy *S;             /* (d) kkt_residual: sum_i coef_i x_i */
+    unsigned char *is_kink; /* (n, k) check_kkt: listed kinks */
     nrc_check_report *rep;
     nrc_error *err;
 } ctx_t;
 
+/*@ // The context's own fields, the certificate, the model and the report:
+    // valid, apart, with the sizes of the model (which the certificate
+    // matches) within the reader's caps.
+    predicate ctx_base(ctx_t *c) =
+      \valid(c) && \valid_read(c->C) && \valid_read(c->M) && \valid(c->rep) &&
+      (c->err == \null || \valid(c->err)) &&
+      \separated(c, c->C, c->M, c->rep) &&
+      c->n == c->M->n && c->d == c->M->d && c->k == c->M->k && c->m == c->M->m &&
+      c->n == c->C->n && c->d == c->C->d && c->k == c->C->k && c->m == c->C->m &&
+      1 <= c->n <= NRC_MODEL_DIM_MAX && 1 <= c->d <= NRC_MODEL_DIM_MAX &&
+      1 <= c->k <= NRC_MODEL_DIM_MAX && c->m <= NRC_MODEL_DIM_MAX;
+
+    // The dot-product accumulators.
+    predicate ctx_scratch(ctx_t *c) =
+      1 <= c->s_limbs <= SCRATCH_LIMBS &&
+      \valid(c->sp + (0 .. c->s_limbs - 1)) && \valid(c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+
+    // Every array of the context valid with its size.
+    predicate ctx_arrays(ctx_t *c) =
+      \valid(c->Xr + (0 .. c->n - 1)) && \valid(c->Wr + (0 .. c->k - 1)) &&
+      \valid(c->A + (0 .. c->n * c->k - 1)) &&
+      \valid(c->q + (0 .. c->n - 1)) && \valid(c->xx + (0 .. c->n - 1)) &&
+      \valid(c->ww + (0 .. c->k - 1)) && \valid(c->wz + (0 .. c->k - 1)) &&
+      \valid(c->a + (0 .. c->k - 1)) && \valid(c->ap + (0 .. c->k - 1)) &&
+      \valid(c->coef + (0 .. c->n - 1)) && \valid(c->support + (0 .. c->n - 1)) &&
+      \valid(c->Xc + (0 .. c->d - 1)) && \valid(c->S + (0 .. c->d - 1)) &&
+      \valid(c->is_kink + (0 .. c->n * c->k - 1));
+
+    // The arrays the checks write (and the scratch) apart from each other
+    // and from what they read; coef, the only double array written, apart
+    // from the doubles read with it.
+    predicate ctx_sep(ctx_t *c) =
+      \separated(c, c->C, c->M, c->rep,
+                 c->C->flips + (0 .. c->C->n_flips - 1),
+                 c->C->kinks + (0 .. c->C->n_kinks - 1),
+                 c->C->indices + (0 .. c->C->n_indices - 1),
+                 c->Xr + (0 .. c->n - 1), c->Wr + (0 .. c->k - 1),
+                 c->A + (0 .. c->n * c->k - 1), c->q + (0 .. c->n - 1),
+                 c->xx + (0 .. c->n - 1), c->ww + (0 .. c->k - 1),
+                 c->wz + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
+                 c->ap + (0 .. c->k - 1), c->support + (0 .. c->n - 1),
+                 c->Xc + (0 .. c->d - 1), c->S + (0 .. c->d - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->coef + (0 .. c->n - 1), c->C,
+                 c->C->kinks + (0 .. c->C->n_kinks - 1),
+                 c->C->lambda + (0 .. c->n - 1),
+                 c->M->W + (0 .. c->k * c->d - 1), c->M->b + (0 .. c->k - 1),
+                 c->M->v + (0 .. c->k - 1), c->M->X + (0 .. c->n * c->d - 1),
+                 c->M->y + (0 .. c->n - 1));
+
+    // All of it (ctx_alloc's result). Each function below requires only the
+    // part it uses (each a consequence of ctx_ok), which keeps the proof
+    // obligations small.
+    predicate ctx_ok(ctx_t *c) =
+      ctx_base(c) && nrc_check_model_ok((nrc_model *)c->M) &&
+      nrc_check_cert_ok((nrc_cert *)c->C) && ctx_scratch(c) && ctx_arrays(c) &&
+      ctx_sep(c);
+
+    // What kkt_residual (and check_kkt) use.
+    predicate ctx_kkt(ctx_t *c) =
+      c->C->kkt_certified != 0 &&
+      \valid_read(c->C->lambda + (0 .. c->n - 1)) &&
+      (c->C->n_kinks == 0 || \valid_read(c->C->kinks + (0 .. c->C->n_kinks - 1))) &&
+      (\forall integer t; 0 <= t < c->C->n_kinks ==>
+          c->C->kinks[t].i < c->n && c->C->kinks[t].j < c->k) &&
+      c->n * c->k <= SIZE_MAX && c->n * c->d <= SIZE_MAX && c->k * c->d <= SIZE_MAX &&
+      \valid_read(c->M->W + (0 .. c->k * c->d - 1)) &&
+      (c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1))) &&
+      \valid_read(c->M->v + (0 .. c->k - 1)) &&
+      \valid_read(c->M->X + (0 .. c->n * c->d - 1)) &&
+      \valid_read(c->M->y + (0 .. c->n - 1)) &&
+      \valid_read(c->A + (0 .. c->n * c->k - 1)) &&
+      \valid(c->is_kink + (0 .. c->n * c->k - 1)) &&
+      \valid(c->coef + (0 .. c->n - 1)) && \valid(c->support + (0 .. c->n - 1)) &&
+      \valid(c->Xc + (0 .. c->d - 1)) && \valid(c->S + (0 .. c->d - 1)) &&
+      \separated(c, c->C, c->rep, c->C->kinks + (0 .. c->C->n_kinks - 1),
+                 c->Xc + (0 .. c->d - 1), c->S + (0 .. c->d - 1),
+                 c->support + (0 .. c->n - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->coef + (0 .. c->n - 1), c->C,
+                 c->C->kinks + (0 .. c->C->n_kinks - 1),
+                 c->C->lambda + (0 .. c->n - 1),
+                 c->M->W + (0 .. c->k * c->d - 1), c->M->b + (0 .. c->k - 1),
+                 c->M->v + (0 .. c->k - 1), c->M->X + (0 .. c->n * c->d - 1),
+                 c->M->y + (0 .. c->n - 1));
+
+    // What check_flips uses.
+    predicate ctx_flips(ctx_t *c) =
+      (c->C->n_flips == 0 || \valid_read(c->C->flips + (0 .. c->C->n_flips - 1))) &&
+      (\forall integer r; 0 <= r < c->C->n_flips ==>
+         (c->C->flips[r].test == 0 ==> c->C->flips[r].index < c->n) &&
+         (c->C->flips[r].test != 0 ==> c->C->flips[r].index < c->m)) &&
+      c->n * c->k <= SIZE_MAX && c->m * c->d <= SIZE_MAX &&
+      (c->m == 0 || \valid_read(c->M->Xt + (0 .. c->m * c->d - 1))) &&
+      (c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1))) &&
+      \valid_read(c->M->v + (0 .. c->k - 1)) &&
+      \valid_read(c->A + (0 .. c->n * c->k - 1)) && \valid_read(c->xx + (0 .. c->n - 1)) &&
+      \valid_read(c->wz + (0 .. c->k - 1)) &&
+      \valid(c->a + (0 .. c->k - 1)) && \valid(c->ap + (0 .. c->k - 1)) &&
+      (\forall integer j; 0 <= j < c->k ==>
+          nrc_cfix_valid(&c->Wr[j]) && c->Wr[j].len == c->d) &&
+      \separated(c, c->C, c->rep, c->C->flips + (0 .. c->C->n_flips - 1),
+                 c->Wr + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
+                 c->ap + (0 .. c->k - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+
+    // The exact rows of X and W (build_rows).
+    predicate ctx_rows(ctx_t *c) =
+      (\forall integer i; 0 <= i < c->n ==>
+          nrc_cfix_valid(&c->Xr[i]) && c->Xr[i].len == c->d) &&
+      (\forall integer j; 0 <= j < c->k ==>
+          nrc_cfix_valid(&c->Wr[j]) && c->Wr[j].len == c->d);
+*/
+
 /* ---- helpers ------------------------------------------------------------ */
 
+#ifndef __FRAMAC__
 static nrc_status oom(ctx_t *c)
 {
     return nrc_error_set(c->err, NRC_ERR_SYSTEM, "out of memory");
@@ -59,62 +195,188 @@ static void cdy_array_free(nrc_cdy *a, size_t count)
     nrc_free(a);
 }
 
-static nrc_status ensure_scratch(ctx_t *c, size_t need)
+static nrc_cfix *cfix_array(size_t count)
 {
-    if (need > c->s_limbs) {
-        uint64_t *p = nrc_realloc(c->sp, need * sizeof(uint64_t));
-        if (!p)
-            return oom(c);
-        c->sp = p;
-        p = nrc_realloc(c->sn, need * sizeof(uint64_t));
-        if (!p)
-            return oom(c);
-        c->sn = p;
-        c->s_limbs = need;
-    }
+    nrc_cfix *a = nrc_malloc_array(count ? count : 1, sizeof *a);
+    size_t t;
+    if (!a)
+        return NULL;
+    for (t = 0; t < count; t++)
+        nrc_cfix_init(&a[t]);
+    return a;
+}
+
+static void cfix_array_free(nrc_cfix *a, size_t count)
+{
+    size_t t;
+    if (!a)
+        return;
+    for (t = 0; t < count; t++)
+        nrc_cfix_clear(&a[t]);
+    nrc_free(a);
+}
+#endif
+
+/* Set-up: every buffer of the context, allocated once (the claim checks
+ * below allocate nothing but exact vectors and GMP numbers). Every pointer
+ * is NULL or allocated, and every dyadic / vector entry initialized, also on
+ * failure, so that ctx_free releases exactly what was allocated.
+ * TRUST BASE (not proved: it converts nrc_malloc's void *): its contract. */
+/*@ requires \valid(c) && \valid_read(c->M) && \valid_read(c->C);
+    requires c->n == c->M->n && c->d == c->M->d && c->k == c->M->k && c->m == c->M->m;
+    requires nrc_check_model_ok((nrc_model *)c->M) && nrc_check_cert_ok((nrc_cert *)c->C);
+    requires c->n == c->C->n && c->d == c->C->d && c->k == c->C->k && c->m == c->C->m;
+    requires \valid(c->rep) && (c->err == \null || \valid(c->err));
+    assigns c->Xr, c->Wr, c->A, c->q, c->xx, c->ww, c->wz, c->sp, c->sn,
+            c->s_limbs, c->a, c->ap, c->coef, c->support, c->Xc, c->S,
+            c->is_kink, c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM;
+    ensures \result == NRC_OK ==> ctx_ok(c);
+*/
+static nrc_status ctx_alloc(ctx_t *c);
+
+#ifndef __FRAMAC__
+static nrc_status ctx_alloc(ctx_t *c)
+{
+    /* Initialize each array as soon as it exists: ctx_free clears every
+     * entry of a non-NULL array, also when a later allocation failed. */
+    c->Xr = cfix_array(c->n);
+    c->Wr = cfix_array(c->k);
+    c->A = cdy_array(c->n * c->k);
+    c->q = cdy_array(c->n);
+    c->xx = cdy_array(c->n);
+    c->ww = cdy_array(c->k);
+    c->wz = cdy_array(c->k);
+    c->a = cdy_array(c->k);
+    c->ap = cdy_array(c->k);
+    c->S = cdy_array(c->d);
+    c->Xc = cfix_array(c->d);
+    c->coef = nrc_malloc_array(c->n, sizeof(double));
+    c->support = nrc_malloc_array(c->n, sizeof(size_t));
+    c->is_kink = nrc_calloc(c->n, c->k);
+    c->sp = nrc_malloc_array(SCRATCH_LIMBS, sizeof(uint64_t));
+    c->sn = nrc_malloc_array(SCRATCH_LIMBS, sizeof(uint64_t));
+    c->s_limbs = SCRATCH_LIMBS;
+    if (!c->Xr || !c->Wr || !c->A || !c->q || !c->xx || !c->ww || !c->wz || !c->a ||
+        !c->ap || !c->S || !c->Xc || !c->coef || !c->support || !c->is_kink || !c->sp ||
+        !c->sn)
+        return oom(c);
     return NRC_OK;
 }
 
+/* Release what ctx_alloc and the checks allocated (any pointer may be NULL). */
+static void ctx_free(ctx_t *c)
+{
+    cfix_array_free(c->Xr, c->n);
+    cfix_array_free(c->Wr, c->k);
+    cfix_array_free(c->Xc, c->d);
+    nrc_cfix_clear(&c->z);
+    cdy_array_free(c->A, c->n * c->k);
+    cdy_array_free(c->q, c->n);
+    cdy_array_free(c->xx, c->n);
+    cdy_array_free(c->ww, c->k);
+    cdy_array_free(c->wz, c->k);
+    cdy_array_free(c->a, c->k);
+    cdy_array_free(c->ap, c->k);
+    cdy_array_free(c->S, c->d);
+    nrc_cdy_clear(&c->qmin);
+    nrc_cdy_clear(&c->T_full);
+    nrc_cdy_clear(&c->T_wb);
+    nrc_cdy_clear(&c->rho);
+    nrc_cdy_clear(&c->Rmin);
+    nrc_cdy_clear(&c->Rmax);
+    nrc_cdy_clear(&c->zz);
+    nrc_cdy_clear(&c->gz);
+    nrc_cdy_clear(&c->res);
+    nrc_free(c->coef);
+    nrc_free(c->support);
+    nrc_free(c->is_kink);
+    nrc_free(c->sp);
+    nrc_free(c->sn);
+}
+#endif
+
+/* Exact dot product into r with the context's accumulators. */
+/*@ requires \valid(c) && 1 <= c->s_limbs <= SCRATCH_LIMBS;
+    requires \valid(c->sp + (0 .. c->s_limbs - 1)) && \valid(c->sn + (0 .. c->s_limbs - 1));
+    requires \separated(c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+    requires c->err == \null || \valid(c->err);
+    requires \valid(r) && nrc_cfix_valid((nrc_cfix *)a) && nrc_cfix_valid((nrc_cfix *)b);
+    requires a->len == b->len;
+    assigns *r, c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
 static nrc_status dot(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b)
 {
-    nrc_status st = ensure_scratch(c, a->limbs + b->limbs + 1);
-    if (st)
-        return st;
+    /* a->limbs + b->limbs + 1 <= s_limbs, without overflow */
+    if (a->limbs >= c->s_limbs || b->limbs >= c->s_limbs - a->limbs)
+        return nrc_error_set(c->err, NRC_ERR_INTERNAL,
+                             "exact dot product of %zu- and %zu-limb vectors exceeds %zu limbs",
+                             a->limbs, b->limbs, c->s_limbs);
     nrc_cfix_dot(r, a, b, c->sp, c->sn);
     return NRC_OK;
 }
 
+/*@ requires \valid(c) && 1 <= c->s_limbs <= SCRATCH_LIMBS;
+    requires \valid(c->sp + (0 .. c->s_limbs - 1)) && \valid(c->sn + (0 .. c->s_limbs - 1));
+    requires \separated(c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+    requires c->err == \null || \valid(c->err);
+    requires \valid(r) && nrc_cfix_valid((nrc_cfix *)a) && nrc_cfix_valid((nrc_cfix *)b);
+    requires a->len == b->len;
+    requires nidx == 0 || \valid_read(idx + (0 .. nidx - 1));
+    requires \forall integer u; 0 <= u < nidx ==> idx[u] < a->len;
+    assigns *r, c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
 static nrc_status dot_support(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b,
                               const size_t *idx, size_t nidx)
 {
-    nrc_status st = ensure_scratch(c, a->limbs + b->limbs + 1);
-    if (st)
-        return st;
+    if (a->limbs >= c->s_limbs || b->limbs >= c->s_limbs - a->limbs)
+        return nrc_error_set(c->err, NRC_ERR_INTERNAL,
+                             "exact dot product of %zu- and %zu-limb vectors exceeds %zu limbs",
+                             a->limbs, b->limbs, c->s_limbs);
     nrc_cfix_dot_support(r, a, b, idx, nidx, c->sp, c->sn);
     return NRC_OK;
 }
 
 /* "0x...p-NN (~1.234e-05)" for messages; the hex is exact unless it would
  * not fit, in which case it is cut and marked. */
+/*@ requires \valid_read(a);
+    requires size >= 1 && \valid(buf + (0 .. size - 1));
+    assigns buf[0 .. size - 1];
+*/
 static void show(const nrc_cdy *a, char *buf, size_t size)
 {
     char *h = nrc_cdy_get_hex(a);
     double approx = nrc_cdy_get_d_approx(a);
+    const char *tail;
     if (!h) {
         snprintf(buf, size, "~%.17g", approx);
         return;
     }
-    if (strlen(h) > 200)
+    if (strlen(h) > 200) {
+        tail = strrchr(h, 'p');
         snprintf(buf, size, "%.80s...[%zu hex chars]...%s (~%.17g)", h, strlen(h),
-                 strrchr(h, 'p'), approx);
-    else
+                 tail ? tail : "", approx);
+    } else {
         snprintf(buf, size, "%s (~%.17g)", h, approx);
+    }
     nrc_free(h);
 }
 
-/* Record the first false claim; returns NRC_OK (the check itself ran). */
+/* Record the first false claim; returns NRC_OK (the check itself ran).
+ * TRUST BASE: WP cannot analyse the varargs body (vsnprintf); its contract.
+ * claim and fmt are strings (names built with snprintf, literals). */
+/*@ requires \valid(c) && \valid(c->rep) && (c->err == \null || \valid(c->err));
+    requires \valid_read(claim) && \valid_read(fmt);
+    assigns c->rep->valid, c->rep->claim[0 .. 159], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK && c->rep->valid == 0;
+*/
 static nrc_status fail(ctx_t *c, const char *claim, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#ifndef __FRAMAC__
 static nrc_status fail(ctx_t *c, const char *claim, const char *fmt, ...)
 {
     char body[NRC_ERROR_MSG_MAX];
@@ -127,8 +389,14 @@ static nrc_status fail(ctx_t *c, const char *claim, const char *fmt, ...)
     nrc_error_set(c->err, NRC_OK, "%s: %s", claim, body);
     return NRC_OK;
 }
+#endif
 
 /* Enclosure [lo, hi] must contain the exact value v. */
+/*@ requires \valid(c) && \valid(c->rep) && (c->err == \null || \valid(c->err));
+    requires \valid_read(claim) && \valid_read(e + (0 .. 1)) && \valid_read(v);
+    assigns c->rep->valid, c->rep->claim[0 .. 159], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == 0 || \result == 1;
+*/
 static int enc_holds(ctx_t *c, const char *claim, const double e[2], const nrc_cdy *v)
 {
     char sv[320], sb[64];
@@ -149,90 +417,139 @@ static int enc_holds(ctx_t *c, const char *claim, const double e[2], const nrc_c
 
 /* ---- model-derived exact quantities ------------------------------------ */
 
+/*@ requires ctx_ok(c);
+    assigns c->Xr[0 .. c->n - 1], c->Wr[0 .. c->k - 1],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM;
+    ensures \result == NRC_OK ==> ctx_rows(c);
+*/
 static nrc_status build_rows(ctx_t *c)
 {
-    const nrc_model *M = c->M;
+    const double *X = c->M->X, *W = c->M->W;
+    const size_t n = c->n, d = c->d, k = c->k;
+    nrc_cfix *const Xr = c->Xr, *const Wr = c->Wr;
     size_t i, j;
     nrc_status st;
-    /* Initialize each array as soon as it exists: ctx_free clears every
-     * entry of a non-NULL Xr / Wr, also when the other allocation failed. */
-    c->Xr = nrc_malloc_array(c->n, sizeof *c->Xr);
-    if (c->Xr)
-        for (i = 0; i < c->n; i++)
-            nrc_cfix_init(&c->Xr[i]);
-    c->Wr = nrc_malloc_array(c->k, sizeof *c->Wr);
-    if (c->Wr)
-        for (j = 0; j < c->k; j++)
-            nrc_cfix_init(&c->Wr[j]);
-    if (!c->Xr || !c->Wr)
-        return oom(c);
-    for (i = 0; i < c->n; i++)
-        if ((st = nrc_cfix_set_d(&c->Xr[i], M->X + i * c->d, c->d, 1, c->err)))
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant \forall integer u; 0 <= u < i ==>
+            nrc_cfix_valid(&Xr[u]) && Xr[u].len == d;
+        loop assigns i, st, Xr[0 .. n - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        //@ assert i * d + d <= n * d;
+        if ((st = nrc_cfix_set_d(&Xr[i], X + i * d, d, 1, c->err)))
             return st;
-    for (j = 0; j < c->k; j++)
-        if ((st = nrc_cfix_set_d(&c->Wr[j], M->W + j * c->d, c->d, 1, c->err)))
+    }
+    /*@ loop invariant 0 <= j <= k;
+        loop invariant \forall integer u; 0 <= u < j ==>
+            nrc_cfix_valid(&Wr[u]) && Wr[u].len == d;
+        loop assigns j, st, Wr[0 .. k - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        //@ assert j * d + d <= k * d;
+        if ((st = nrc_cfix_set_d(&Wr[j], W + j * d, d, 1, c->err)))
             return st;
+    }
     return NRC_OK;
 }
 
 /* sum_j v_j relu(a_j) for a (k) pre-activations. */
-static void eval_net(ctx_t *c, nrc_cdy *out, const nrc_cdy *a, nrc_cdy *tmp)
+/*@ requires \valid(out) && \valid(tmp);
+    requires \valid_read(a + (0 .. k - 1)) && \valid_read(v + (0 .. k - 1));
+    assigns *out, *tmp;
+*/
+static void eval_net(size_t k, const double *v, nrc_cdy *out, const nrc_cdy *a, nrc_cdy *tmp)
 {
     size_t j;
     nrc_cdy_set_si(out, 0);
-    for (j = 0; j < c->k; j++) {
+    /*@ loop invariant 0 <= j <= k;
+        loop assigns j, *out, *tmp;
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
         if (nrc_cdy_sgn(&a[j]) <= 0)
             continue;
-        nrc_cdy_mul_d(tmp, &a[j], c->M->v[j]);
+        nrc_cdy_mul_d(tmp, &a[j], v[j]);
         nrc_cdy_add(out, out, tmp);
     }
 }
 
+/*@ requires ctx_ok(c) && ctx_rows(c);
+    assigns c->A[0 .. c->n * c->k - 1], c->q[0 .. c->n - 1], c->ww[0 .. c->k - 1],
+            c->qmin, c->T_wb, c->T_full,
+            c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+*/
 static nrc_status build_preactivations(ctx_t *c)
 {
-    const nrc_model *M = c->M;
+    const double *b = c->M->b, *v = c->M->v, *y = c->M->y;
+    const size_t n = c->n, k = c->k;
+    nrc_cdy *const A = c->A, *const q = c->q, *const ww = c->ww;
+    const nrc_cfix *const Xr = c->Xr, *const Wr = c->Wr;
     size_t i, j;
     nrc_status st;
     nrc_cdy tmp;
-    c->A = cdy_array(c->n * c->k);
-    c->q = cdy_array(c->n);
-    c->xx = cdy_array(c->n);
-    c->ww = cdy_array(c->k);
-    if (!c->A || !c->q || !c->xx || !c->ww)
-        return oom(c);
-    for (i = 0; i < c->n; i++)
-        for (j = 0; j < c->k; j++) {
-            nrc_cdy *a = &c->A[i * c->k + j];
-            if ((st = dot(c, a, &c->Wr[j], &c->Xr[i])))
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, j, st, A[0 .. n * k - 1], c->sp[0 .. c->s_limbs - 1],
+                     c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++)
+        /*@ loop invariant 0 <= j <= k;
+            loop assigns j, st, A[0 .. n * k - 1], c->sp[0 .. c->s_limbs - 1],
+                         c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+            loop variant k - j;
+        */
+        for (j = 0; j < k; j++) {
+            nrc_cdy *a;
+            //@ assert 0 <= i * k + j < n * k;
+            a = &A[i * k + j];
+            if ((st = dot(c, a, &Wr[j], &Xr[i])))
                 return st;
-            if (M->b)
-                nrc_cdy_add_d(a, a, M->b[j]);
+            if (b)
+                nrc_cdy_add_d(a, a, b[j]);
         }
     nrc_cdy_init(&tmp);
-    for (i = 0; i < c->n; i++) {
-        eval_net(c, &c->q[i], &c->A[i * c->k], &tmp);
-        if (M->y[i] < 0)
-            nrc_cdy_neg(&c->q[i], &c->q[i]);
-        if (i == 0 || nrc_cdy_cmp(&c->q[i], &c->qmin) < 0)
-            nrc_cdy_set(&c->qmin, &c->q[i]);
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, tmp, q[0 .. n - 1], c->qmin;
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        //@ assert i * k + k <= n * k;
+        eval_net(k, v, &q[i], &A[i * k], &tmp);
+        if (y[i] < 0)
+            nrc_cdy_neg(&q[i], &q[i]);
+        if (i == 0 || nrc_cdy_cmp(&q[i], &c->qmin) < 0)
+            nrc_cdy_set(&c->qmin, &q[i]);
     }
     /* ||theta||^2 over (W, b) and over (W, b, v) */
     nrc_cdy_set_si(&c->T_wb, 0);
-    for (j = 0; j < c->k; j++) {
-        if ((st = dot(c, &c->ww[j], &c->Wr[j], &c->Wr[j]))) {
+    /*@ loop invariant 0 <= j <= k;
+        loop assigns j, st, tmp, ww[0 .. k - 1], c->T_wb, c->sp[0 .. c->s_limbs - 1],
+                     c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        if ((st = dot(c, &ww[j], &Wr[j], &Wr[j]))) {
             nrc_cdy_clear(&tmp);
             return st;
         }
-        nrc_cdy_add(&c->T_wb, &c->T_wb, &c->ww[j]);
-        if (M->b) {
-            nrc_cdy_set_d(&tmp, M->b[j]);
+        nrc_cdy_add(&c->T_wb, &c->T_wb, &ww[j]);
+        if (b) {
+            nrc_cdy_set_d(&tmp, b[j]);
             nrc_cdy_mul(&tmp, &tmp, &tmp);
             nrc_cdy_add(&c->T_wb, &c->T_wb, &tmp);
         }
     }
     nrc_cdy_set(&c->T_full, &c->T_wb);
-    for (j = 0; j < c->k; j++) {
-        nrc_cdy_set_d(&tmp, M->v[j]);
+    /*@ loop invariant 0 <= j <= k;
+        loop assigns j, tmp, c->T_full;
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        nrc_cdy_set_d(&tmp, v[j]);
         nrc_cdy_mul(&tmp, &tmp, &tmp);
         nrc_cdy_add(&c->T_full, &c->T_full, &tmp);
     }
@@ -240,6 +557,9 @@ static nrc_status build_preactivations(ctx_t *c)
     return NRC_OK;
 }
 
+#ifndef __FRAMAC__
+/* Not proved (GMP integer arithmetic on the exact rows; its allocation of
+ * the integer vector zi): called by the unproved driver only. */
 static nrc_status build_data(ctx_t *c)
 {
     const nrc_model *M = c->M;
@@ -337,27 +657,37 @@ static nrc_status build_data(ctx_t *c)
     nrc_cdy_clear(&g);
     if (st)
         return st;
-    c->wz = cdy_array(c->k);
-    if (!c->wz)
-        return oom(c);
     for (t = 0; t < c->k; t++)
         if ((st = dot(c, &c->wz[t], &c->Wr[t], &c->z)))
             return st;
     return NRC_OK;
 }
+#endif
 
 /* ---- claim families ----------------------------------------------------- */
 
+/*@ requires ctx_base(c) && \valid_read(c->q + (0 .. c->n - 1));
+    requires c->rep->fit == 0;
+    assigns c->rep->fit, c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK;
+*/
 static nrc_status check_fit(ctx_t *c)
 {
     const nrc_cert *C = c->C;
+    const nrc_cdy *const q = c->q;
+    const size_t n = c->n;
     size_t i;
     nrc_cdy t;
     char s1[320];
     if (C->all_correct) {
-        for (i = 0; i < c->n; i++)
-            if (nrc_cdy_sgn(&c->q[i]) <= 0) {
-                show(&c->q[i], s1, sizeof s1);
+        /*@ loop invariant 0 <= i <= n;
+            loop assigns i;
+            loop variant n - i;
+        */
+        for (i = 0; i < n; i++)
+            if (nrc_cdy_sgn(&q[i]) <= 0) {
+                show(&q[i], s1, sizeof s1);
                 return fail(c, "fit.all_correct", "y_i N(x_i) = %s <= 0 at training point %zu", s1, i);
             }
         c->rep->fit++;
@@ -389,9 +719,17 @@ static nrc_status check_fit(ctx_t *c)
     return NRC_OK;
 }
 
+/*@ requires ctx_base(c) && \valid_read(c->M->y + (0 .. c->n - 1));
+    requires c->rep->data == 0;
+    assigns c->rep->data, c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK;
+*/
 static nrc_status check_data(ctx_t *c)
 {
     const nrc_cert *C = c->C;
+    const double *y = c->M->y;
+    const size_t n = c->n;
     const double tenth = 0x1.999999999999ap-4;
     nrc_cdy t, u;
     uint64_t npos = 0, nneg = 0;
@@ -406,7 +744,7 @@ static nrc_status check_data(ctx_t *c)
     /* lo R_min^2 <= (n - 1) rho <= hi R_min^2 */
     nrc_cdy_init(&t);
     nrc_cdy_init(&u);
-    nrc_cdy_set_si(&u, (long)(c->n - 1));
+    nrc_cdy_set_si(&u, (long)(n - 1));
     nrc_cdy_mul(&u, &u, &c->rho);
     nrc_cdy_mul_d(&t, &c->Rmin, C->eps_data[0]);
     if (nrc_cdy_cmp(&t, &u) > 0) {
@@ -425,8 +763,12 @@ static nrc_status check_data(ctx_t *c)
         !enc_holds(c, "data.z_norm_sq", C->z_norm_sq, &c->zz))
         goto done;
     c->rep->data += 2;
-    for (i = 0; i < c->n; i++) {
-        if (c->M->y[i] > 0)
+    /*@ loop invariant 0 <= i <= n && npos + nneg == i;
+        loop assigns i, npos, nneg;
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        if (y[i] > 0)
             npos++;
         else
             nneg++;
@@ -455,19 +797,37 @@ done:
     return NRC_OK;
 }
 
+/*@ requires ctx_base(c);
+    requires c->C->has_lipschitz != 0 ==>
+        \valid_read(c->C->neuron_norm_upper + (0 .. c->k - 1));
+    requires \valid_read(c->ww + (0 .. c->k - 1)) && \valid_read(c->M->v + (0 .. c->k - 1));
+    requires c->rep->lipschitz == 0;
+    assigns c->rep->lipschitz, c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK;
+*/
 static nrc_status check_lipschitz(ctx_t *c)
 {
     const nrc_cert *C = c->C;
+    const double *v = c->M->v;
+    const nrc_cdy *const ww = c->ww;
+    const size_t k = c->k;
+    const double *nnu;
     nrc_cdy t, sum;
     size_t j;
     char name[64], s1[320];
     if (!C->has_lipschitz)
         return NRC_OK;   /* an addition to FORMATS.md: absent, nothing claimed */
+    nnu = C->neuron_norm_upper;
     nrc_cdy_init(&t);
     nrc_cdy_init(&sum);
     nrc_cdy_set_si(&sum, 0);
-    for (j = 0; j < c->k; j++) {
-        double u = C->neuron_norm_upper[j];
+    /*@ loop invariant 0 <= j <= k && c->rep->lipschitz == j;
+        loop assigns j, t, sum, name[0 .. 63], c->rep->lipschitz;
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        double u = nnu[j];
         snprintf(name, sizeof name, "lipschitz.neuron_norm_upper[%zu]", j);
         if (!(u >= 0.0)) {
             fail(c, name, "negative");
@@ -475,14 +835,14 @@ static nrc_status check_lipschitz(ctx_t *c)
         }
         nrc_cdy_set_d(&t, u);
         nrc_cdy_mul(&t, &t, &t);
-        if (nrc_cdy_cmp(&t, &c->ww[j]) < 0) {
-            show(&c->ww[j], s1, sizeof s1);
+        if (nrc_cdy_cmp(&t, &ww[j]) < 0) {
+            show(&ww[j], s1, sizeof s1);
             fail(c, name, "u_j^2 < ||w_j||^2 = %s", s1);
             goto done;
         }
         c->rep->lipschitz++;
         nrc_cdy_set_d(&t, u);
-        nrc_cdy_mul_d(&t, &t, c->M->v[j] < 0 ? -c->M->v[j] : c->M->v[j]);
+        nrc_cdy_mul_d(&t, &t, v[j] < 0 ? -v[j] : v[j]);
         nrc_cdy_add(&sum, &sum, &t);
     }
     if (nrc_cdy_cmp_d(&sum, C->L_upper) > 0) {
@@ -497,29 +857,48 @@ done:
     return NRC_OK;
 }
 
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
+    requires c->rep->flips_train == 0 && c->rep->flips_test == 0 && c->rep->flips_other == 0;
+    assigns c->a[0 .. c->k - 1], c->ap[0 .. c->k - 1],
+            c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->rep->flips_train, c->rep->flips_test, c->rep->flips_other,
+            c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+*/
 static nrc_status check_flips(ctx_t *c)
 {
     const nrc_cert *C = c->C;
     const nrc_model *M = c->M;
-    nrc_cdy *a = cdy_array(c->k), *ap = cdy_array(c->k);
+    const size_t k = c->k, d = c->d, n_flips = C->n_flips;
+    const nrc_cflip *const flips = C->flips;
+    const double *const Xt = M->Xt, *const b = M->b, *const v = M->v;
+    const nrc_cdy *const A = c->A, *const xxs = c->xx, *const wz = c->wz;
+    const nrc_cfix *const Wr = c->Wr;
+    nrc_cdy *const a = c->a, *const ap = c->ap;
     nrc_cdy N, Np, t, xx, ps;
     nrc_cfix xt;
     size_t r, j;
     nrc_status st = NRC_OK;
     char name[96], s1[320];
-    if (!a || !ap) {
-        cdy_array_free(a, c->k);
-        cdy_array_free(ap, c->k);
-        return oom(c);
-    }
     nrc_cdy_init(&N);
     nrc_cdy_init(&Np);
     nrc_cdy_init(&t);
     nrc_cdy_init(&xx);
     nrc_cdy_init(&ps);
     nrc_cfix_init(&xt);
-    for (r = 0; r < C->n_flips && c->rep->valid; r++) {
-        const nrc_cflip *f = &C->flips[r];
+    /*@ loop invariant 0 <= r <= n_flips;
+        loop invariant c->rep->flips_train + c->rep->flips_test + c->rep->flips_other <= r;
+        loop invariant st == NRC_OK;
+        loop assigns r, j, st, N, Np, t, xx, ps, xt, name[0 .. 95], s1[0 .. 319],
+                     a[0 .. k - 1], ap[0 .. k - 1],
+                     c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+                     c->rep->flips_train, c->rep->flips_test, c->rep->flips_other,
+                     c->rep->valid, c->rep->claim[0 .. 159],
+                     c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant n_flips - r;
+    */
+    for (r = 0; r < n_flips && c->rep->valid; r++) {
+        const nrc_cflip *f = &flips[r];
         size_t i = (size_t)f->index;
         if (f->status != NRC_CFLIP_CERTIFIED) {
             c->rep->flips_other++;
@@ -527,24 +906,35 @@ static nrc_status check_flips(ctx_t *c)
         }
         /* pre-activations at x and <x, x> */
         if (!f->test) {
-            for (j = 0; j < c->k; j++)
-                nrc_cdy_set(&a[j], &c->A[i * c->k + j]);
-            nrc_cdy_set(&xx, &c->xx[i]);
+            //@ assert i * k + k <= c->n * k;
+            /*@ loop invariant 0 <= j <= k;
+                loop assigns j, a[0 .. k - 1];
+                loop variant k - j;
+            */
+            for (j = 0; j < k; j++)
+                nrc_cdy_set(&a[j], &A[i * k + j]);
+            nrc_cdy_set(&xx, &xxs[i]);
         } else {
-            if ((st = nrc_cfix_set_d(&xt, M->Xt + i * c->d, c->d, 1, c->err)))
+            //@ assert i * d + d <= c->m * d;
+            if ((st = nrc_cfix_set_d(&xt, Xt + i * d, d, 1, c->err)))
                 break;
-            for (j = 0; j < c->k; j++) {
-                if ((st = dot(c, &a[j], &c->Wr[j], &xt)))
+            /*@ loop invariant 0 <= j <= k && st == NRC_OK;
+                loop assigns j, st, a[0 .. k - 1], c->sp[0 .. c->s_limbs - 1],
+                             c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+                loop variant k - j;
+            */
+            for (j = 0; j < k; j++) {
+                if ((st = dot(c, &a[j], &Wr[j], &xt)))
                     break;
-                if (M->b)
-                    nrc_cdy_add_d(&a[j], &a[j], M->b[j]);
+                if (b)
+                    nrc_cdy_add_d(&a[j], &a[j], b[j]);
             }
             if (st || (st = dot(c, &xx, &xt, &xt)))
                 break;
         }
         snprintf(name, sizeof name, "flips[%zu] (%s %zu)", r, f->test ? "test" : "train", i);
         /* p N(x) > 0 */
-        eval_net(c, &N, a, &t);
+        eval_net(k, v, &N, a, &t);
         if (f->sign < 0)
             nrc_cdy_neg(&N, &N);
         if (nrc_cdy_sgn(&N) <= 0) {
@@ -559,11 +949,15 @@ static nrc_status check_flips(ctx_t *c)
             fail(c, name, "(%s %zu) s < 0", f->test ? "test" : "train", i);
             break;
         }
-        for (j = 0; j < c->k; j++) {
-            nrc_cdy_mul_d(&ps, &c->wz[j], f->sign < 0 ? -f->s : f->s);
+        /*@ loop invariant 0 <= j <= k;
+            loop assigns j, ps, ap[0 .. k - 1];
+            loop variant k - j;
+        */
+        for (j = 0; j < k; j++) {
+            nrc_cdy_mul_d(&ps, &wz[j], f->sign < 0 ? -f->s : f->s);
             nrc_cdy_sub(&ap[j], &a[j], &ps);
         }
-        eval_net(c, &Np, ap, &t);
+        eval_net(k, v, &Np, ap, &t);
         if (f->sign < 0)
             nrc_cdy_neg(&Np, &Np);
         if (nrc_cdy_sgn(&Np) >= 0) {
@@ -610,8 +1004,6 @@ static nrc_status check_flips(ctx_t *c)
         else
             c->rep->flips_train++;
     }
-    cdy_array_free(a, c->k);
-    cdy_array_free(ap, c->k);
     nrc_cdy_clear(&N);
     nrc_cdy_clear(&Np);
     nrc_cdy_clear(&t);
@@ -622,119 +1014,190 @@ static nrc_status check_flips(ctx_t *c)
 }
 
 /* ||r||^2 for r = theta - sum_i lambda_i h_i (MATH.md section 4), over
- * (W, b) and, for the full variant, v. */
-static nrc_status kkt_residual(ctx_t *c, const unsigned char *is_kink, nrc_cdy *rr)
+ * (W, b) and, for the full variant, v, into c->res. is_kink marks the
+ * listed kinks. */
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c);
+    assigns c->res, c->coef[0 .. c->n - 1], c->support[0 .. c->n - 1],
+            c->Xc[0 .. c->d - 1], c->S[0 .. c->d - 1],
+            c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+*/
+static nrc_status kkt_residual(ctx_t *c)
 {
     const nrc_cert *C = c->C;
     const nrc_model *M = c->M;
-    size_t i, j, t, kk;
+    const size_t n = c->n, d = c->d, k = c->k, n_kinks = C->n_kinks;
+    const double *const lambda = C->lambda, *const y = M->y, *const X = M->X;
+    const double *const W = M->W, *const b = M->b, *const v = M->v;
+    const nrc_ckink *const kinks = C->kinks;
+    const nrc_cdy *const A = c->A;
+    const unsigned char *const is_kink = c->is_kink;
+    const int fixed = c->kkt_fixed;
+    double *const coef = c->coef;
+    size_t *const support = c->support;
+    nrc_cfix *const Xc = c->Xc;
+    nrc_cdy *const S = c->S, *const rr = &c->res;
+    size_t i, j, t, kk, nsup;
     nrc_status st = NRC_OK;
-    double *coef = nrc_malloc_array(c->n, sizeof(double));
-    size_t *support = nrc_malloc_array(c->n, sizeof(size_t)), nsup;
-    nrc_cfix *Xc = nrc_malloc_array(c->d, sizeof *Xc);
     nrc_cfix cf;
-    nrc_cdy *S = cdy_array(c->d);
     nrc_cdy sb, tmp, g;
-    if (!coef || !support || !Xc || !S) {
-        nrc_free(coef);
-        nrc_free(support);
-        nrc_free(Xc);
-        cdy_array_free(S, c->d);
-        return oom(c);
-    }
-    for (t = 0; t < c->d; t++)
-        nrc_cfix_init(&Xc[t]);
     nrc_cfix_init(&cf);
     nrc_cdy_init(&sb);
     nrc_cdy_init(&tmp);
     nrc_cdy_init(&g);
     nrc_cdy_set_si(rr, 0);
-    for (t = 0; t < c->d && !st; t++)
-        st = nrc_cfix_set_d(&Xc[t], M->X + t, c->n, c->d, c->err);
-    for (j = 0; j < c->k && !st; j++) {
+    /*@ loop invariant 0 <= t <= d;
+        loop invariant st == NRC_OK ==> \forall integer u; 0 <= u < t ==>
+            nrc_cfix_valid(&Xc[u]) && Xc[u].len == n;
+        loop assigns t, st, Xc[0 .. d - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant d - t;
+    */
+    for (t = 0; t < d && !st; t++) {
+        //@ assert (n - 1) * d + d == n * d;
+        st = nrc_cfix_set_d(&Xc[t], X + t, n, d, c->err);
+    }
+    /*@ loop invariant 0 <= j <= k;
+        loop invariant st == NRC_OK ==> \forall integer u; 0 <= u < d ==>
+            nrc_cfix_valid(&Xc[u]) && Xc[u].len == n;
+        loop assigns j, i, t, kk, nsup, st, cf, sb, tmp, g, *rr, coef[0 .. n - 1],
+                     support[0 .. n - 1], S[0 .. d - 1], c->sp[0 .. c->s_limbs - 1],
+                     c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant k - j;
+    */
+    for (j = 0; j < k && !st; j++) {
         /* coef_i = y_i lambda_i where a_ij > 0 (exact in binary64: a sign
          * change), 0 where a_ij < 0 or (i, j) is a listed kink: listed pairs
          * (|a_ij| <= eta, possibly nonzero) are added below with their g,
          * exactly. */
         nsup = 0;
-        for (i = 0; i < c->n; i++) {
-            coef[i] = !is_kink[i * c->k + j] && nrc_cdy_sgn(&c->A[i * c->k + j]) > 0
-                          ? (M->y[i] < 0 ? -C->lambda[i] : C->lambda[i]) : 0.0;
+        /*@ loop invariant 0 <= i <= n && 0 <= nsup <= i;
+            loop invariant \forall integer u; 0 <= u < nsup ==> support[u] < i;
+            loop assigns i, nsup, coef[0 .. n - 1], support[0 .. n - 1];
+            loop variant n - i;
+        */
+        for (i = 0; i < n; i++) {
+            //@ assert 0 <= i * k + j < n * k;
+            coef[i] = !is_kink[i * k + j] && nrc_cdy_sgn(&A[i * k + j]) > 0
+                          ? (y[i] < 0 ? -lambda[i] : lambda[i]) : 0.0;
             if (coef[i] != 0.0)
                 support[nsup++] = i;
         }
-        if ((st = nrc_cfix_set_d(&cf, coef, c->n, 1, c->err)))
+        if ((st = nrc_cfix_set_d(&cf, coef, n, 1, c->err)))
             break;
-        for (t = 0; t < c->d; t++)
+        /*@ loop invariant 0 <= t <= d;
+            loop assigns t, st, S[0 .. d - 1], c->sp[0 .. c->s_limbs - 1],
+                         c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+            loop variant d - t;
+        */
+        for (t = 0; t < d; t++)
             if ((st = dot_support(c, &S[t], &cf, &Xc[t], support, nsup)))
                 break;
         if (st)
             break;
         /* sum_i coef_i (the b-equation) */
         nrc_cdy_set_si(&sb, 0);
-        for (i = 0; i < c->n; i++)
+        /*@ loop invariant 0 <= i <= n;
+            loop assigns i, sb;
+            loop variant n - i;
+        */
+        for (i = 0; i < n; i++)
             nrc_cdy_add_d(&sb, &sb, coef[i]);
-        for (kk = 0; kk < C->n_kinks; kk++) {
-            const nrc_ckink *K = &C->kinks[kk];
+        /*@ loop invariant 0 <= kk <= n_kinks;
+            loop assigns kk, t, g, tmp, sb, S[0 .. d - 1];
+            loop variant n_kinks - kk;
+        */
+        for (kk = 0; kk < n_kinks; kk++) {
+            const nrc_ckink *K = &kinks[kk];
+            size_t ki;
             if (K->j != j)
                 continue;
+            ki = (size_t)K->i;
             /* g y_i lambda_i, exactly */
             nrc_cdy_set_d(&g, K->g);
-            nrc_cdy_mul_d(&g, &g, M->y[K->i] < 0 ? -C->lambda[K->i] : C->lambda[K->i]);
+            nrc_cdy_mul_d(&g, &g, y[ki] < 0 ? -lambda[ki] : lambda[ki]);
             nrc_cdy_add(&sb, &sb, &g);
-            for (t = 0; t < c->d; t++) {
-                nrc_cdy_mul_d(&tmp, &g, M->X[K->i * c->d + t]);
+            /*@ loop invariant 0 <= t <= d;
+                loop assigns t, tmp, S[0 .. d - 1];
+                loop variant d - t;
+            */
+            for (t = 0; t < d; t++) {
+                //@ assert 0 <= ki * d + t < n * d;
+                nrc_cdy_mul_d(&tmp, &g, X[ki * d + t]);
                 nrc_cdy_add(&S[t], &S[t], &tmp);
             }
         }
         /* r_w[j][t] = w_j[t] - v_j S[t] */
-        for (t = 0; t < c->d; t++) {
-            nrc_cdy_mul_d(&tmp, &S[t], -M->v[j]);
-            nrc_cdy_add_d(&tmp, &tmp, M->W[j * c->d + t]);
+        /*@ loop invariant 0 <= t <= d;
+            loop assigns t, tmp, *rr;
+            loop variant d - t;
+        */
+        for (t = 0; t < d; t++) {
+            //@ assert 0 <= j * d + t < k * d;
+            nrc_cdy_mul_d(&tmp, &S[t], -v[j]);
+            nrc_cdy_add_d(&tmp, &tmp, W[j * d + t]);
             nrc_cdy_mul(&tmp, &tmp, &tmp);
             nrc_cdy_add(rr, rr, &tmp);
         }
-        if (M->b) {
-            nrc_cdy_mul_d(&tmp, &sb, -M->v[j]);
-            nrc_cdy_add_d(&tmp, &tmp, M->b[j]);
+        if (b) {
+            nrc_cdy_mul_d(&tmp, &sb, -v[j]);
+            nrc_cdy_add_d(&tmp, &tmp, b[j]);
             nrc_cdy_mul(&tmp, &tmp, &tmp);
             nrc_cdy_add(rr, rr, &tmp);
         }
-        if (!c->kkt_fixed) {
+        if (!fixed) {
             /* r_v[j] = v_j - sum_i lambda_i y_i relu(a_ij) */
-            nrc_cdy_set_d(&sb, M->v[j]);
-            for (i = 0; i < c->n; i++) {
-                const nrc_cdy *a = &c->A[i * c->k + j];
+            nrc_cdy_set_d(&sb, v[j]);
+            /*@ loop invariant 0 <= i <= n;
+                loop assigns i, tmp, sb;
+                loop variant n - i;
+            */
+            for (i = 0; i < n; i++) {
+                const nrc_cdy *a;
+                //@ assert 0 <= i * k + j < n * k;
+                a = &A[i * k + j];
                 if (nrc_cdy_sgn(a) <= 0)
                     continue;
-                nrc_cdy_mul_d(&tmp, a, M->y[i] < 0 ? C->lambda[i] : -C->lambda[i]);
+                nrc_cdy_mul_d(&tmp, a, y[i] < 0 ? lambda[i] : -lambda[i]);
                 nrc_cdy_add(&sb, &sb, &tmp);
             }
             nrc_cdy_mul(&sb, &sb, &sb);
             nrc_cdy_add(rr, rr, &sb);
         }
     }
-    for (t = 0; t < c->d; t++)
+    /*@ loop invariant 0 <= t <= d;
+        loop assigns t, Xc[0 .. d - 1];
+        loop variant d - t;
+    */
+    for (t = 0; t < d; t++)
         nrc_cfix_clear(&Xc[t]);
-    nrc_free(Xc);
     nrc_cfix_clear(&cf);
-    nrc_free(coef);
-    nrc_free(support);
-    cdy_array_free(S, c->d);
     nrc_cdy_clear(&sb);
     nrc_cdy_clear(&tmp);
     nrc_cdy_clear(&g);
     return st;
 }
 
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c);
+    requires \valid_read(c->q + (0 .. c->n - 1)) && \valid_read(c->ww + (0 .. c->k - 1));
+    requires c->rep->kkt == 0;
+    assigns c->rep->kkt, c->rep->kink_tolerance, c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1],
+            c->is_kink[0 .. c->n * c->k - 1], c->res, c->coef[0 .. c->n - 1],
+            c->support[0 .. c->n - 1], c->Xc[0 .. c->d - 1], c->S[0 .. c->d - 1],
+            c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1];
+*/
 static nrc_status check_kkt(ctx_t *c)
 {
     const nrc_cert *C = c->C;
-    const nrc_model *M = c->M;
+    const size_t n = c->n, k = c->k, n_kinks = C->n_kinks;
+    const double *const lambda = C->lambda, *const b = c->M->b, *const v = c->M->v;
+    const nrc_ckink *const kinks = C->kinks;
+    const nrc_cdy *const A = c->A, *const q = c->q, *const ww = c->ww;
+    unsigned char *const is_kink = c->is_kink;
+    nrc_cdy *const rr = &c->res;
     size_t i, j, kk;
     nrc_status st;
-    nrc_cdy rr, t, u;
-    unsigned char *is_kink;
+    nrc_cdy t, u;
     char name[96], s1[320], s2[320];
     /* asserted KKT claims (status "certified", or absent in a FORMATS.md
      * certificate) require fit.all_correct true, so q_min > 0 */
@@ -744,8 +1207,12 @@ static nrc_status check_kkt(ctx_t *c)
         show(&c->qmin, s1, sizeof s1);
         return fail(c, "kkt.status", "\"certified\" requires q_min > 0, but q_min = %s", s1);
     }
-    for (i = 0; i < c->n; i++)
-        if (!(C->lambda[i] >= 0.0)) {
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, name[0 .. 95];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++)
+        if (!(lambda[i] >= 0.0)) {
             snprintf(name, sizeof name, "kkt.lambda[%zu]", i);
             return fail(c, name, "negative multiplier");
         }
@@ -756,17 +1223,29 @@ static nrc_status check_kkt(ctx_t *c)
     c->rep->kink_tolerance = C->kink_tolerance;
     /* kinks: listed pairs have |a_ij| <= eta (with eta = 0: exact zeros)
      * and 0 <= g <= 1; every exact zero is listed (kinks are sorted by
-     * (i, j), strictly, so one merge pass suffices). */
-    is_kink = nrc_calloc(c->n, c->k);
-    if (!is_kink)
-        return oom(c);
+     * (i, j), strictly, so one merge pass suffices). is_kink records the
+     * listed pairs (every entry is written: listed or not). */
     nrc_cdy_init(&t);
     kk = 0;
-    for (i = 0; i < c->n; i++)
-        for (j = 0; j < c->k; j++) {
-            const nrc_cdy *a = &c->A[i * c->k + j];
-            int zero = nrc_cdy_sgn(a) == 0;
-            int listed = kk < C->n_kinks && C->kinks[kk].i == i && C->kinks[kk].j == j;
+    /*@ loop invariant 0 <= i <= n && kk <= n_kinks;
+        loop assigns i, j, kk, t, name[0 .. 95], s1[0 .. 319], s2[0 .. 319],
+                     is_kink[0 .. n * k - 1];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++)
+        /*@ loop invariant 0 <= j <= k && kk <= n_kinks;
+            loop assigns j, kk, t, name[0 .. 95], s1[0 .. 319], s2[0 .. 319],
+                         is_kink[0 .. n * k - 1];
+            loop variant k - j;
+        */
+        for (j = 0; j < k; j++) {
+            const nrc_cdy *a;
+            int zero, listed;
+            //@ assert 0 <= i * k + j < n * k;
+            a = &A[i * k + j];
+            zero = nrc_cdy_sgn(a) == 0;
+            listed = kk < n_kinks && kinks[kk].i == i && kinks[kk].j == j;
+            is_kink[i * k + j] = 0;
             if (listed) {
                 snprintf(name, sizeof name, "kkt.kinks[%zu]", kk);
                 nrc_cdy_abs(&t, a);
@@ -774,36 +1253,31 @@ static nrc_status check_kkt(ctx_t *c)
                     show(a, s1, sizeof s1);
                     nrc_check_hex_format(C->kink_tolerance, s2, sizeof s2);
                     nrc_cdy_clear(&t);
-                    nrc_free(is_kink);
                     return fail(c, name, "a_ij at (i, j) = (%zu, %zu) is %s: |a_ij| exceeds kkt.kink_tolerance eta = %s%s",
                                 i, j, s1, s2, C->kink_tolerance == 0.0 ? " (only exact zeros may be listed)" : "");
                 }
-                if (!(C->kinks[kk].g >= 0.0 && C->kinks[kk].g <= 1.0)) {
+                if (!(kinks[kk].g >= 0.0 && kinks[kk].g <= 1.0)) {
                     nrc_cdy_clear(&t);
-                    nrc_free(is_kink);
                     return fail(c, name, "subgradient g is not in [0, 1]");
                 }
-                is_kink[i * c->k + j] = 1;
+                is_kink[i * k + j] = 1;
                 kk++;
             } else if (zero) {
                 nrc_cdy_clear(&t);
-                nrc_free(is_kink);
                 return fail(c, "kkt.kinks", "a_ij = 0 exactly at (i, j) = (%zu, %zu) but the pair is not listed", i, j);
             }
         }
     c->rep->kkt++;
-    nrc_cdy_init(&rr);
     nrc_cdy_init(&u);
-    st = kkt_residual(c, is_kink, &rr);
-    nrc_free(is_kink);
+    st = kkt_residual(c);
     if (st)
         goto done;
     /* ||r||^2 <= eps_rel^2 T, T over the coordinates of r */
     nrc_cdy_set_d(&t, C->eps_rel_upper);
     nrc_cdy_mul(&t, &t, &t);
     nrc_cdy_mul(&t, &t, c->kkt_fixed ? &c->T_wb : &c->T_full);
-    if (!(C->eps_rel_upper >= 0.0) || nrc_cdy_cmp(&rr, &t) > 0) {
-        show(&rr, s1, sizeof s1);
+    if (!(C->eps_rel_upper >= 0.0) || nrc_cdy_cmp(rr, &t) > 0) {
+        show(rr, s1, sizeof s1);
         show(c->kkt_fixed ? &c->T_wb : &c->T_full, s2, sizeof s2);
         fail(c, "kkt.eps_rel_upper", "negative, or ||r||^2 = %s > eps_rel_upper^2 T with T = %s", s1, s2);
         goto done;
@@ -815,8 +1289,8 @@ static nrc_status check_kkt(ctx_t *c)
     nrc_cdy_mul(&t, &t, &c->qmin);
     if (c->kkt_fixed)
         nrc_cdy_mul(&t, &t, &c->qmin);
-    if (!(C->eps_upper >= 0.0) || nrc_cdy_cmp(&rr, &t) > 0) {
-        show(&rr, s1, sizeof s1);
+    if (!(C->eps_upper >= 0.0) || nrc_cdy_cmp(rr, &t) > 0) {
+        show(rr, s1, sizeof s1);
         fail(c, "kkt.eps_upper", "negative, or ||r||^2 = %s > eps_upper^2 q_min%s", s1,
              c->kkt_fixed ? "^2" : "");
         goto done;
@@ -824,9 +1298,13 @@ static nrc_status check_kkt(ctx_t *c)
     c->rep->kkt++;
     /* sum_i lambda_i (q_i - q_min) <= delta_upper q_min */
     nrc_cdy_set_si(&u, 0);
-    for (i = 0; i < c->n; i++) {
-        nrc_cdy_sub(&t, &c->q[i], &c->qmin);
-        nrc_cdy_mul_d(&t, &t, C->lambda[i]);
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, t, u;
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        nrc_cdy_sub(&t, &q[i], &c->qmin);
+        nrc_cdy_mul_d(&t, &t, lambda[i]);
         nrc_cdy_add(&u, &u, &t);
     }
     nrc_cdy_mul_d(&t, &c->qmin, C->delta_upper);
@@ -838,16 +1316,21 @@ static nrc_status check_kkt(ctx_t *c)
     c->rep->kkt++;
     /* max_j | ||w_j||^2 + b_j^2 - v_j^2 | <= B ||theta||^2 (full theta) */
     nrc_cdy_mul_d(&t, &c->T_full, C->balance_defect_upper);
-    for (j = 0; j < c->k; j++) {
-        nrc_cdy_set(&u, &c->ww[j]);
-        if (M->b) {
-            nrc_cdy_set_d(&rr, M->b[j]);
-            nrc_cdy_mul(&rr, &rr, &rr);
-            nrc_cdy_add(&u, &u, &rr);
+    /*@ loop invariant 0 <= j <= k;
+        loop assigns j, u, *rr, s1[0 .. 319], c->rep->valid, c->rep->claim[0 .. 159],
+                     c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        nrc_cdy_set(&u, &ww[j]);
+        if (b) {
+            nrc_cdy_set_d(rr, b[j]);
+            nrc_cdy_mul(rr, rr, rr);
+            nrc_cdy_add(&u, &u, rr);
         }
-        nrc_cdy_set_d(&rr, M->v[j]);
-        nrc_cdy_mul(&rr, &rr, &rr);
-        nrc_cdy_sub(&u, &u, &rr);
+        nrc_cdy_set_d(rr, v[j]);
+        nrc_cdy_mul(rr, rr, rr);
+        nrc_cdy_sub(&u, &u, rr);
         nrc_cdy_abs(&u, &u);
         if (nrc_cdy_cmp(&u, &t) > 0) {
             show(&u, s1, sizeof s1);
@@ -857,12 +1340,17 @@ static nrc_status check_kkt(ctx_t *c)
     }
     c->rep->kkt++;
 done:
-    nrc_cdy_clear(&rr);
     nrc_cdy_clear(&t);
     nrc_cdy_clear(&u);
     return st;
 }
 
+/*@ requires ctx_base(c);
+    requires c->rep->robust == 0;
+    assigns c->rep->robust, c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK;
+*/
 static nrc_status check_robust(ctx_t *c)
 {
     double r = c->C->radius_lower;
@@ -894,37 +1382,7 @@ static nrc_status check_robust(ctx_t *c)
 
 /* ---- driver ------------------------------------------------------------- */
 
-static void ctx_free(ctx_t *c)
-{
-    size_t i;
-    if (c->Xr) {
-        for (i = 0; i < c->n; i++)
-            nrc_cfix_clear(&c->Xr[i]);
-        nrc_free(c->Xr);
-    }
-    if (c->Wr) {
-        for (i = 0; i < c->k; i++)
-            nrc_cfix_clear(&c->Wr[i]);
-        nrc_free(c->Wr);
-    }
-    nrc_cfix_clear(&c->z);
-    cdy_array_free(c->A, c->n * c->k);
-    cdy_array_free(c->q, c->n);
-    cdy_array_free(c->xx, c->n);
-    cdy_array_free(c->ww, c->k);
-    cdy_array_free(c->wz, c->k);
-    nrc_cdy_clear(&c->qmin);
-    nrc_cdy_clear(&c->T_full);
-    nrc_cdy_clear(&c->T_wb);
-    nrc_cdy_clear(&c->rho);
-    nrc_cdy_clear(&c->Rmin);
-    nrc_cdy_clear(&c->Rmax);
-    nrc_cdy_clear(&c->zz);
-    nrc_cdy_clear(&c->gz);
-    nrc_free(c->sp);
-    nrc_free(c->sn);
-}
-
+#ifndef __FRAMAC__
 nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
                             const unsigned char model_sha256[32],
                             nrc_check_report *rep, nrc_error *err)
@@ -984,7 +1442,9 @@ nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
     nrc_cdy_init(&c.Rmax);
     nrc_cdy_init(&c.zz);
     nrc_cdy_init(&c.gz);
-    if ((st = build_rows(&c)) || (st = build_preactivations(&c)) || (st = build_data(&c)))
+    nrc_cdy_init(&c.res);
+    if ((st = ctx_alloc(&c)) || (st = build_rows(&c)) || (st = build_preactivations(&c)) ||
+        (st = build_data(&c)))
         goto done;
     if ((st = check_fit(&c)) || !rep->valid)
         goto done;
@@ -1005,6 +1465,7 @@ done:
     return st;
 }
 
+/* jansson glue (not analysed by Frama-C). */
 nrc_status nrc_check_buffers(const unsigned char *cert, size_t cert_len,
                              const char *cert_name,
                              const unsigned char *model, size_t model_len,
@@ -1044,3 +1505,4 @@ nrc_status nrc_check_buffers(const unsigned char *cert, size_t cert_len,
     nrc_cert_clear(&C);
     return st;
 }
+#endif
