@@ -141,9 +141,9 @@ typedef struct nrc_model_layout {
     behavior fits:
       assumes SizesInCaps(n, d, k, m, meta_len);
       assumes ModelFileSize(n, d, k, m, BiasOf(flags), meta_len) <= NRC_MODEL_FILE_MAX;
-      ensures \result == 0;
-      ensures LayoutOf(L, n, d, k, m, BiasOf(flags), meta_len);
-      ensures L->total == ModelFileSize(n, d, k, m, BiasOf(flags), meta_len);
+      ensures fits_ok: \result == 0;
+      ensures fits_layout: LayoutOf(L, n, d, k, m, BiasOf(flags), meta_len);
+      ensures fits_total: L->total == ModelFileSize(n, d, k, m, BiasOf(flags), meta_len);
     behavior too_big:
       assumes SizesInCaps(n, d, k, m, meta_len);
       assumes ModelFileSize(n, d, k, m, BiasOf(flags), meta_len) > NRC_MODEL_FILE_MAX;

@@ -132,27 +132,43 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
     if (n > NRC_MODEL_DIM_MAX || d > NRC_MODEL_DIM_MAX || k > NRC_MODEL_DIM_MAX ||
         m > NRC_MODEL_DIM_MAX || meta_len > NRC_MODEL_META_MAX)
         return 1;
+    /* The assertions track off as the partial sums of ModelFileSize
+     * (spec/acsl/nrc_model_acsl.h), one section at a time; in the "fits"
+     * case each partial sum is at most the total, so no add fails. */
+    /*@ assert parts: 0 <= k * d && 0 <= n * d && 0 <= m * d && 0 <= BiasOf(flags) <= 1 &&
+                      0 <= 8 * k * BiasOf(flags) <= 8 * k; */
+    /*@ assert bias: BiasOf(flags) == 1 <==> (flags & NRC_FLAG_BIAS) != 0; */
     L->off_W = off;
     if (!add_reals(&off, k, d))
         return 2;
+    /*@ assert s_W: off == 64 + 8 * (k * d); */
     L->off_b = off;
     if ((flags & NRC_FLAG_BIAS) && !add_reals(&off, k, 1))
         return 2;
+    /*@ assert s_b: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags); */
     L->off_v = off;
     if (!add_reals(&off, k, 1))
         return 2;
+    /*@ assert s_v: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k; */
     L->off_X = off;
     if (!add_reals(&off, n, d))
         return 2;
+    /*@ assert s_X: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k + 8 * (n * d); */
     L->off_y = off;
     if (!add_reals(&off, n, 1))
         return 2;
+    /*@ assert s_y: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k + 8 * (n * d)
+                           + 8 * n; */
     L->off_Xt = off;
     if (!add_reals(&off, m, d))
         return 2;
+    /*@ assert s_Xt: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k + 8 * (n * d)
+                            + 8 * n + 8 * (m * d); */
     L->off_yt = off;
     if (!add_reals(&off, m, 1))
         return 2;
+    /*@ assert s_yt: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k + 8 * (n * d)
+                            + 8 * n + 8 * (m * d) + 8 * m; */
     L->off_meta = off;
     if (!add_ok(&off, meta_len))
         return 2;
@@ -160,6 +176,8 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
     if (!add_ok(&off, SUM_SIZE))
         return 2;
     L->total = off;
+    /*@ assert total: off == ModelFileSize(n, d, k, m, BiasOf(flags), meta_len); */
+    /*@ assert layout: LayoutOf(L, n, d, k, m, BiasOf(flags), meta_len); */
     if (off > NRC_MODEL_FILE_MAX)
         return 3;
 #if SIZE_MAX < UINT64_MAX
