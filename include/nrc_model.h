@@ -141,9 +141,9 @@ typedef struct nrc_model_layout {
     behavior fits:
       assumes SizesInCaps(n, d, k, m, meta_len);
       assumes ModelFileSize(n, d, k, m, BiasOf(flags), meta_len) <= NRC_MODEL_FILE_MAX;
-      ensures \result == 0;
-      ensures LayoutOf(L, n, d, k, m, BiasOf(flags), meta_len);
-      ensures L->total == ModelFileSize(n, d, k, m, BiasOf(flags), meta_len);
+      ensures fits_ok: \result == 0;
+      ensures fits_layout: LayoutOf(L, n, d, k, m, BiasOf(flags), meta_len);
+      ensures fits_total: L->total == ModelFileSize(n, d, k, m, BiasOf(flags), meta_len);
     behavior too_big:
       assumes SizesInCaps(n, d, k, m, meta_len);
       assumes ModelFileSize(n, d, k, m, BiasOf(flags), meta_len) > NRC_MODEL_FILE_MAX;
@@ -164,7 +164,7 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
     requires valid_name: valid_read_string(name);
     requires valid_out: \valid(h) && \valid(L);
     requires valid_err: err == \null || \valid(err);
-    requires separated: \separated(h, L, err);
+    requires separated: \separated(h, L, err, buf + (0 .. len - 1));
     assigns *h, *L, err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures status: \result == NRC_OK || \result == NRC_ERR_INPUT;
     ensures accepted: \result == NRC_OK ==>

@@ -28,6 +28,16 @@
       ModelFileSize(h->n, h->d, h->k, h->m, BiasOf(h->flags), h->meta_len)
           <= NRC_MODEL_FILE_MAX;
 
+  // The sections of a layout follow one another in file order, and the last
+  // offset is the file size (all sizes are nonnegative).
+  lemma layout_ordered{L}:
+      \forall nrc_model_layout *L, integer n, d, k, m, bias, meta_len;
+          0 <= n && 0 <= d && 0 <= k && 0 <= m && 0 <= bias <= 1 && 0 <= meta_len &&
+          LayoutOf(L, n, d, k, m, bias, meta_len) ==>
+          L->off_W <= L->off_b <= L->off_v <= L->off_X <= L->off_y <= L->off_Xt <=
+          L->off_yt <= L->off_meta <= L->off_sum <= L->total &&
+          L->total == ModelFileSize(n, d, k, m, bias, meta_len);
+
   // The layout of an accepted header.
   predicate HeaderLayout(nrc_model_header *h, nrc_model_layout *L) =
       HeaderValid(h) &&

@@ -132,27 +132,43 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
     if (n > NRC_MODEL_DIM_MAX || d > NRC_MODEL_DIM_MAX || k > NRC_MODEL_DIM_MAX ||
         m > NRC_MODEL_DIM_MAX || meta_len > NRC_MODEL_META_MAX)
         return 1;
+    /* The assertions track off as the partial sums of ModelFileSize
+     * (spec/acsl/nrc_model_acsl.h), one section at a time; in the "fits"
+     * case each partial sum is at most the total, so no add fails. */
+    /*@ assert parts: 0 <= k * d && 0 <= n * d && 0 <= m * d && 0 <= BiasOf(flags) <= 1 &&
+                      0 <= 8 * k * BiasOf(flags) <= 8 * k; */
+    /*@ assert bias: BiasOf(flags) == 1 <==> (flags & NRC_FLAG_BIAS) != 0; */
     L->off_W = off;
     if (!add_reals(&off, k, d))
         return 2;
+    /*@ assert s_W: off == 64 + 8 * (k * d); */
     L->off_b = off;
     if ((flags & NRC_FLAG_BIAS) && !add_reals(&off, k, 1))
         return 2;
+    /*@ assert s_b: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags); */
     L->off_v = off;
     if (!add_reals(&off, k, 1))
         return 2;
+    /*@ assert s_v: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k; */
     L->off_X = off;
     if (!add_reals(&off, n, d))
         return 2;
+    /*@ assert s_X: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k + 8 * (n * d); */
     L->off_y = off;
     if (!add_reals(&off, n, 1))
         return 2;
+    /*@ assert s_y: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k + 8 * (n * d)
+                           + 8 * n; */
     L->off_Xt = off;
     if (!add_reals(&off, m, d))
         return 2;
+    /*@ assert s_Xt: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k + 8 * (n * d)
+                            + 8 * n + 8 * (m * d); */
     L->off_yt = off;
     if (!add_reals(&off, m, 1))
         return 2;
+    /*@ assert s_yt: off == 64 + 8 * (k * d) + 8 * k * BiasOf(flags) + 8 * k + 8 * (n * d)
+                            + 8 * n + 8 * (m * d) + 8 * m; */
     L->off_meta = off;
     if (!add_ok(&off, meta_len))
         return 2;
@@ -160,6 +176,8 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
     if (!add_ok(&off, SUM_SIZE))
         return 2;
     L->total = off;
+    /*@ assert total: off == ModelFileSize(n, d, k, m, BiasOf(flags), meta_len); */
+    /*@ assert layout: LayoutOf(L, n, d, k, m, BiasOf(flags), meta_len); */
     if (off > NRC_MODEL_FILE_MAX)
         return 3;
 #if SIZE_MAX < UINT64_MAX
@@ -193,22 +211,89 @@ static nrc_status bad_size(const char *name, const char *field, unsigned off,
                          name, field, off, (unsigned long long)v, (unsigned long long)cap);
 }
 
+/* The message for a header whose layout overflows (r == 2) or exceeds the
+ * file cap (r == 3): kept apart so that the proof of the decoder does not
+ * carry the message arguments along its paths. */
+/*@ requires valid_read_string(name) && \valid_read(h);
+    requires err == \null || \valid(err);
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_ERR_INPUT;
+*/
+static nrc_status bad_layout(const char *name, const nrc_model_header *h, int r, nrc_error *err)
+{
+    if (r == 2)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: header sizes (offsets 16-55: n=%llu d=%llu k=%llu m=%llu "
+                             "meta_len=%llu): size of the file overflows 64 bits",
+                             name, (unsigned long long)h->n, (unsigned long long)h->d,
+                             (unsigned long long)h->k, (unsigned long long)h->m,
+                             (unsigned long long)h->meta_len);
+    return nrc_error_set(err, NRC_ERR_INPUT,
+                         "%s: header sizes (offsets 16-55: n=%llu d=%llu k=%llu m=%llu "
+                         "meta_len=%llu): size of the file exceeds the cap of %llu bytes",
+                         name, (unsigned long long)h->n, (unsigned long long)h->d,
+                         (unsigned long long)h->k, (unsigned long long)h->m,
+                         (unsigned long long)h->meta_len,
+                         (unsigned long long)NRC_MODEL_FILE_MAX);
+}
+
+/* *h = *H and *L = *T, field by field: a separate function so that the
+ * provers meet the separation of *h and *L in a small goal (struct
+ * assignments fail with the provers used here). */
+/*@ requires \valid(h) && \valid(L) && \valid_read(H) && \valid_read(T);
+    requires \separated(h, L, H, T);
+    assigns *h, *L;
+    ensures h->version == H->version && h->flags == H->flags && h->n == H->n &&
+        h->d == H->d && h->k == H->k && h->m == H->m && h->meta_len == H->meta_len &&
+        h->reserved == H->reserved;
+    ensures L->off_W == T->off_W && L->off_b == T->off_b && L->off_v == T->off_v &&
+        L->off_X == T->off_X && L->off_y == T->off_y && L->off_Xt == T->off_Xt &&
+        L->off_yt == T->off_yt && L->off_meta == T->off_meta && L->off_sum == T->off_sum &&
+        L->total == T->total;
+*/
+static void store_header(nrc_model_header *h, nrc_model_layout *L, const nrc_model_header *H,
+                         const nrc_model_layout *T)
+{
+    h->version = H->version;
+    h->flags = H->flags;
+    h->n = H->n;
+    h->d = H->d;
+    h->k = H->k;
+    h->m = H->m;
+    h->meta_len = H->meta_len;
+    h->reserved = H->reserved;
+    L->off_W = T->off_W;
+    L->off_b = T->off_b;
+    L->off_v = T->off_v;
+    L->off_X = T->off_X;
+    L->off_y = T->off_y;
+    L->off_Xt = T->off_Xt;
+    L->off_yt = T->off_yt;
+    L->off_meta = T->off_meta;
+    L->off_sum = T->off_sum;
+    L->total = T->total;
+}
+
 nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
                                    const char *name, nrc_model_header *h,
                                    nrc_model_layout *L, nrc_error *err)
 {
-    static const char magic[8] = {'N', 'R', 'C', 'M', 'O', 'D', 'E', 'L'};
+    static const unsigned char magic[8] = {'N', 'R', 'C', 'M', 'O', 'D', 'E', 'L'};
+    /* Decoded into locals, stored to *h and *L only on success: the proof
+     * then needs no reasoning about *h surviving the writes to *L. */
+    nrc_model_header H;
+    nrc_model_layout T;
     size_t mlen = len < 8 ? len : 8;
     int r;
     /* A prefix that already disagrees with the magic is "not a model file",
      * more useful than "truncated". */
     /*@ loop invariant 0 <= i <= mlen;
-        loop invariant \forall integer t; 0 <= t < i ==> buf[t] == (unsigned char)magic[t];
+        loop invariant \forall integer t; 0 <= t < i ==> buf[t] == magic[t];
         loop assigns i;
         loop variant mlen - i;
     */
     for (size_t i = 0; i < mlen; i++)
-        if (buf[i] != (unsigned char)magic[i])
+        if (buf[i] != magic[i])
             return nrc_error_set(err, NRC_ERR_INPUT,
                                  "%s: field magic (offset 0): bad magic, expected the ASCII bytes "
                                  "NRCMODEL: not a model file",
@@ -218,60 +303,54 @@ nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
                              "%s: truncated: file is %zu bytes, shorter than the %u-byte header "
                              "(offset %zu)",
                              name, len, NRC_MODEL_HEADER_SIZE, len);
-    h->version = get_u32(buf + 8);
-    h->flags = get_u32(buf + 12);
-    h->n = get_u64(buf + 16);
-    h->d = get_u64(buf + 24);
-    h->k = get_u64(buf + 32);
-    h->m = get_u64(buf + 40);
-    h->meta_len = get_u64(buf + 48);
-    h->reserved = get_u64(buf + 56);
-    if (h->version != NRC_MODEL_VERSION)
+    /*@ assert magic_ok: buf[0] == 'N' && buf[1] == 'R' && buf[2] == 'C' && buf[3] == 'M' &&
+            buf[4] == 'O' && buf[5] == 'D' && buf[6] == 'E' && buf[7] == 'L'; */
+    H.version = get_u32(buf + 8);
+    H.flags = get_u32(buf + 12);
+    H.n = get_u64(buf + 16);
+    H.d = get_u64(buf + 24);
+    H.k = get_u64(buf + 32);
+    H.m = get_u64(buf + 40);
+    H.meta_len = get_u64(buf + 48);
+    H.reserved = get_u64(buf + 56);
+    /*@ assert decoded: H.version == LE32(buf + 8) && H.flags == LE32(buf + 12) &&
+            H.n == LE64(buf + 16) && H.d == LE64(buf + 24) && H.k == LE64(buf + 32) &&
+            H.m == LE64(buf + 40) && H.meta_len == LE64(buf + 48) &&
+            H.reserved == LE64(buf + 56); */
+    if (H.version != NRC_MODEL_VERSION)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "%s: field version (offset 8) is %lu, expected %u",
-                             name, (unsigned long)h->version, NRC_MODEL_VERSION);
-    if (h->flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN)
+                             name, (unsigned long)H.version, NRC_MODEL_VERSION);
+    if (H.flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "%s: field flags (offset 12) is 0x%08lx: unknown flag bits 0x%08lx "
                              "(only bits 0 and 1 are defined)",
-                             name, (unsigned long)h->flags,
-                             (unsigned long)(h->flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN));
-    if (h->n == 0)
+                             name, (unsigned long)H.flags,
+                             (unsigned long)(H.flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN));
+    if (H.n == 0)
         return nrc_error_set(err, NRC_ERR_INPUT, "%s: field n (offset 16) is 0, expected >= 1", name);
-    if (h->d == 0)
+    if (H.d == 0)
         return nrc_error_set(err, NRC_ERR_INPUT, "%s: field d (offset 24) is 0, expected >= 1", name);
-    if (h->k == 0)
+    if (H.k == 0)
         return nrc_error_set(err, NRC_ERR_INPUT, "%s: field k (offset 32) is 0, expected >= 1", name);
-    if (h->n > NRC_MODEL_DIM_MAX)
-        return bad_size(name, "n", 16, h->n, NRC_MODEL_DIM_MAX, err);
-    if (h->d > NRC_MODEL_DIM_MAX)
-        return bad_size(name, "d", 24, h->d, NRC_MODEL_DIM_MAX, err);
-    if (h->k > NRC_MODEL_DIM_MAX)
-        return bad_size(name, "k", 32, h->k, NRC_MODEL_DIM_MAX, err);
-    if (h->m > NRC_MODEL_DIM_MAX)
-        return bad_size(name, "m", 40, h->m, NRC_MODEL_DIM_MAX, err);
-    if (h->meta_len > NRC_MODEL_META_MAX)
-        return bad_size(name, "meta_len", 48, h->meta_len, NRC_MODEL_META_MAX, err);
-    if (h->reserved != 0)
+    if (H.n > NRC_MODEL_DIM_MAX)
+        return bad_size(name, "n", 16, H.n, NRC_MODEL_DIM_MAX, err);
+    if (H.d > NRC_MODEL_DIM_MAX)
+        return bad_size(name, "d", 24, H.d, NRC_MODEL_DIM_MAX, err);
+    if (H.k > NRC_MODEL_DIM_MAX)
+        return bad_size(name, "k", 32, H.k, NRC_MODEL_DIM_MAX, err);
+    if (H.m > NRC_MODEL_DIM_MAX)
+        return bad_size(name, "m", 40, H.m, NRC_MODEL_DIM_MAX, err);
+    if (H.meta_len > NRC_MODEL_META_MAX)
+        return bad_size(name, "meta_len", 48, H.meta_len, NRC_MODEL_META_MAX, err);
+    if (H.reserved != 0)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "%s: field reserved (offset 56) is 0x%016llx, expected 0",
-                             name, (unsigned long long)h->reserved);
-    r = nrc_model_layout_compute(h->n, h->d, h->k, h->m, h->flags, h->meta_len, L);
-    if (r == 2)
-        return nrc_error_set(err, NRC_ERR_INPUT,
-                             "%s: header sizes (offsets 16-55: n=%llu d=%llu k=%llu m=%llu "
-                             "meta_len=%llu): size of the file overflows 64 bits",
-                             name, (unsigned long long)h->n, (unsigned long long)h->d,
-                             (unsigned long long)h->k, (unsigned long long)h->m,
-                             (unsigned long long)h->meta_len);
+                             name, (unsigned long long)H.reserved);
+    r = nrc_model_layout_compute(H.n, H.d, H.k, H.m, H.flags, H.meta_len, &T);
     if (r != 0)
-        return nrc_error_set(err, NRC_ERR_INPUT,
-                             "%s: header sizes (offsets 16-55: n=%llu d=%llu k=%llu m=%llu "
-                             "meta_len=%llu): size of the file exceeds the cap of %llu bytes",
-                             name, (unsigned long long)h->n, (unsigned long long)h->d,
-                             (unsigned long long)h->k, (unsigned long long)h->m,
-                             (unsigned long long)h->meta_len,
-                             (unsigned long long)NRC_MODEL_FILE_MAX);
+        return bad_layout(name, &H, r, err);
+    store_header(h, L, &H, &T);
     return NRC_OK;
 }
 
@@ -501,11 +580,17 @@ nrc_status nrc_model_check_contents(const unsigned char *buf,
                                     const char *name, nrc_error *err)
 {
     nrc_status s;
+    /* The sections lie in order inside the buffer (lemma layout_ordered). */
+    /*@ assert order: L->off_W <= L->off_b <= L->off_v <= L->off_X <= L->off_y <= L->off_Xt <=
+            L->off_yt <= L->off_meta <= L->off_sum <= L->total &&
+            L->total == ModelFileSize(h->n, h->d, h->k, h->m, BiasOf(h->flags), h->meta_len); */
     if ((s = check_reals(buf, L->off_W, h->k, h->d, 1, 0, "W", name, err)) != NRC_OK)
         return s;
-    if ((h->flags & NRC_FLAG_BIAS) &&
-        (s = check_reals(buf, L->off_b, h->k, 1, 0, 0, "b", name, err)) != NRC_OK)
-        return s;
+    if (h->flags & NRC_FLAG_BIAS) {
+        if ((s = check_reals(buf, L->off_b, h->k, 1, 0, 0, "b", name, err)) != NRC_OK)
+            return s;
+    }
+    /*@ assert b_finite: RealsFinite(buf, L->off_b, h->k * BiasOf(h->flags)); */
     if ((s = check_reals(buf, L->off_v, h->k, 1, 0, 0, "v", name, err)) != NRC_OK)
         return s;
     if ((s = check_reals(buf, L->off_X, h->n, h->d, 1, 0, "X", name, err)) != NRC_OK)
@@ -620,10 +705,55 @@ nrc_status nrc_model_set_meta(nrc_model *M, const char *json, size_t len,
 
 /* ---------------------------------------------------------------- parse */
 
+/*@ requires off + 8 * count <= NRC_MODEL_FILE_MAX;
+    requires \valid_read(buf + (0 .. off + 8 * count - 1));
+    requires \valid(out + (0 .. count - 1));
+    assigns out[0 .. count - 1];
+*/
 static void get_reals(const unsigned char *buf, uint64_t off, uint64_t count, double *out)
 {
+    /*@ loop invariant 0 <= i <= count;
+        loop assigns i, out[0 .. count - 1];
+        loop variant count - i;
+    */
     for (uint64_t i = 0; i < count; i++)
         out[i] = bits_to_double(get_u64(buf + off + 8 * i));
+}
+
+/* Copy the checked contents of buf into the arrays of T, allocated for h
+ * (nrc_model_alloc) and for the metadata (meta_len + 1 bytes). */
+/*@ requires \valid_read(h) && \valid_read(L) && HeaderLayout(h, L);
+    requires \valid_read(buf + (0 .. L->total - 1));
+    requires \valid(T);
+    requires \valid(T->W + (0 .. h->k * h->d - 1)) && \valid(T->v + (0 .. h->k - 1));
+    requires BiasOf(h->flags) == 1 ==> \valid(T->b + (0 .. h->k - 1));
+    requires \valid(T->X + (0 .. h->n * h->d - 1)) && \valid(T->y + (0 .. h->n - 1));
+    requires h->m > 0 ==> \valid(T->Xt + (0 .. h->m * h->d - 1)) && \valid(T->yt + (0 .. h->m - 1));
+    requires \valid(T->meta + (0 .. h->meta_len));
+    requires \separated(T->meta + (0 .. h->meta_len), buf + (0 .. L->total - 1));
+    assigns T->W[0 .. h->k * h->d - 1], T->b[0 .. h->k - 1], T->v[0 .. h->k - 1],
+            T->X[0 .. h->n * h->d - 1], T->y[0 .. h->n - 1], T->Xt[0 .. h->m * h->d - 1],
+            T->yt[0 .. h->m - 1], T->meta[0 .. h->meta_len], T->meta_len;
+*/
+static void fill_model(const unsigned char *buf, const nrc_model_header *h,
+                       const nrc_model_layout *L, nrc_model *T)
+{
+    /*@ assert order: L->off_W <= L->off_b <= L->off_v <= L->off_X <= L->off_y <= L->off_Xt <=
+            L->off_yt <= L->off_meta <= L->off_sum <= L->total &&
+            L->total == ModelFileSize(h->n, h->d, h->k, h->m, BiasOf(h->flags), h->meta_len); */
+    get_reals(buf, L->off_W, h->k * h->d, T->W);
+    if (h->flags & NRC_FLAG_BIAS)
+        get_reals(buf, L->off_b, h->k, T->b);
+    get_reals(buf, L->off_v, h->k, T->v);
+    get_reals(buf, L->off_X, h->n * h->d, T->X);
+    get_reals(buf, L->off_y, h->n, T->y);
+    if (h->m > 0) {
+        get_reals(buf, L->off_Xt, h->m * h->d, T->Xt);
+        get_reals(buf, L->off_yt, h->m, T->yt);
+    }
+    memcpy(T->meta, buf + L->off_meta, (size_t)h->meta_len);
+    T->meta[h->meta_len] = '\0';
+    T->meta_len = (size_t)h->meta_len;
 }
 
 nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *name,
@@ -655,19 +785,7 @@ nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *nam
         nrc_model_clear(&T);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory for the metadata", name);
     }
-    get_reals(buf, L.off_W, h.k * h.d, T.W);
-    if (h.flags & NRC_FLAG_BIAS)
-        get_reals(buf, L.off_b, h.k, T.b);
-    get_reals(buf, L.off_v, h.k, T.v);
-    get_reals(buf, L.off_X, h.n * h.d, T.X);
-    get_reals(buf, L.off_y, h.n, T.y);
-    if (h.m > 0) {
-        get_reals(buf, L.off_Xt, h.m * h.d, T.Xt);
-        get_reals(buf, L.off_yt, h.m, T.yt);
-    }
-    memcpy(T.meta, buf + L.off_meta, (size_t)h.meta_len);
-    T.meta[h.meta_len] = '\0';
-    T.meta_len = (size_t)h.meta_len;
+    fill_model(buf, &h, &L, &T);
     nrc_sha256(buf, len, T.file_sha256);
     nrc_model_clear(M);
     *M = T;
