@@ -36,6 +36,7 @@ __extension__ typedef unsigned __int128 nrc_u128;
 /*@ requires \valid(hi) && \valid(lo) && \separated(hi, lo);
     assigns *hi, *lo;
     ensures product: *hi * 18446744073709551616 + *lo == a * b;
+    ensures bound: a * b <= 18446744073709551615 * 18446744073709551615;
 */
 static inline void mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
@@ -61,6 +62,8 @@ static inline void mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
     /*@ assert (a1 * 4294967296 + a0) * (b1 * 4294967296 + b0) ==
             a1 * b1 * 18446744073709551616 + (a0 * b1 + a1 * b0) * 4294967296 + a0 * b0; */
     /*@ assert a * b == p11 * 18446744073709551616 + (p01 + p10) * 4294967296 + p00; */
+    /*@ assert a * b <= 4294967295 * 4294967295 *
+            (18446744073709551616 + 2 * 4294967296 + 1); */
     *lo = p00 % TWO32 + mid % TWO32 * TWO32;
     *hi = p11 + p01 / TWO32 + p10 / TWO32 + mid / TWO32;
 #endif
@@ -262,9 +265,7 @@ void nrc_cfix_scan_d(const double *x, size_t len, size_t stride, long *e,
         return;
     }
     *e = emin;
-    *limbs = (size_t)((top - emin + 63) / 64);
-    if (*limbs == 0)
-        *limbs = 1;
+    *limbs = (size_t)((top - emin + 63) / 64); /* >= 1: top > emin */
 }
 
 void nrc_cfix_fill_d(const double *x, size_t len, size_t stride, long e,
@@ -358,7 +359,6 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
                 continue;
             acc = (a->neg[t] ^ b->neg[t]) ? neg : pos;
             mul64(x, y, &hi, &lo);
-            /*@ assert x * y <= 18446744073709551615 * 18446744073709551615; */
             /*@ assert hi <= 18446744073709551614; */
             c = adc(acc[0], lo, 0, &acc[0]);
             c = adc(acc[1], hi, c, &acc[1]);
@@ -372,11 +372,19 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
             loop variant len - t;
         */
         for (t = 0; t < len; t++) {
-            uint64_t x0 = a->mag[2 * t], x1 = a->mag[2 * t + 1];
-            uint64_t y0 = b->mag[2 * t], y1 = b->mag[2 * t + 1];
+            const uint64_t *x, *y;
+            uint64_t x0, x1, y0, y1;
             uint64_t h00, l00, h01, l01, h10, l10, h11, l11, s, c;
             uint64_t r0, r1, r2, r3, c1, c2;
             uint64_t *acc;
+            /*@ assert t * la + la <= len * la; */
+            /*@ assert t * lb + lb <= len * lb; */
+            x = a->mag + la * t; /* la == lb == 2 */
+            y = b->mag + lb * t;
+            x0 = x[0];
+            x1 = x[1];
+            y0 = y[0];
+            y1 = y[1];
             if ((x0 | x1) == 0 || (y0 | y1) == 0)
                 continue;
             acc = (a->neg[t] ^ b->neg[t]) ? neg : pos;
@@ -391,16 +399,13 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
             c2 = adc(h01, h10, 0, &s);
             c2 += adc(s, l11, 0, &r2);
             c2 += adc(r2, c1, 0, &r2);
-            /* the product is < 2^256: r3 = h11 + c2 does not wrap */
-            /*@ assert (x0 + 18446744073709551616 * x1) * (y0 + 18446744073709551616 * y1) ==
-                    x0 * y0 + 18446744073709551616 * (x0 * y1 + x1 * y0) +
-                    18446744073709551616 * 18446744073709551616 * (x1 * y1); */
-            /*@ assert (x0 + 18446744073709551616 * x1) * (y0 + 18446744073709551616 * y1) ==
-                    r0 + 18446744073709551616 * r1 +
-                    18446744073709551616 * 18446744073709551616 * r2 +
-                    18446744073709551616 * 18446744073709551616 * 18446744073709551616 * (h11 + c2); */
-            /*@ assert (x0 + 18446744073709551616 * x1) * (y0 + 18446744073709551616 * y1) <=
-                    340282366920938463463374607431768211455 * 340282366920938463463374607431768211455; */
+            /* the product is < 2^256: r3 = h11 + c2 does not wrap (each limb
+             * product is at most (2^64 - 1)^2, so the product is at most
+             * (2^64 - 1)^2 (1 + 2^65 + 2^128) = (2^128 - 1)^2) */
+            /*@ assert l00 + 18446744073709551616 * (h00 + l01 + l10) +
+                    340282366920938463463374607431768211456 * (h01 + h10 + l11) +
+                    6277101735386680763835789423207666416102355444464034512896 * h11 <=
+                    115792089237316195423570985008687907852589419931798687112530834793049593217025; */
             r3 = h11 + c2;
             /* acc += r */
             c = adc(acc[0], r0, 0, &acc[0]);
@@ -438,7 +443,6 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
                 uint64_t hi, lo, c1, c2;
                 mul64(x[u], y[w], &hi, &lo);
                 /* hi:lo + acc + carry < 2^128: hi absorbs both carries */
-                /*@ assert x[u] * y[w] <= 18446744073709551615 * 18446744073709551615; */
                 c1 = adc(lo, acc[u + w], 0, &lo);
                 c2 = adc(lo, carry, 0, &lo);
                 acc[u + w] = lo;
