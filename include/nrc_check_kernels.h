@@ -68,12 +68,44 @@ typedef struct {
 */
 #endif
 
+#ifdef __FRAMAC__
+#include "nrc_check_kern_acsl.h"   /* spec/acsl: logic of the kernels */
+/*@ // x[0], x[stride], ..., x[(len - 1) stride] are readable.
+    predicate nrc_kern_strided{L}(double *x, integer len, integer stride) =
+      len == 0 || ((len - 1) * stride <= SIZE_MAX &&
+                   \valid_read(x + (0 .. (len - 1) * stride)));
+*/
+#endif
+
 /* Kernel: scan doubles for the common exponent (minimum exponent of the
  * lowest set bit over nonzero entries; 0 if all are zero) and the number of
- * limbs that every entry's magnitude needs at that exponent. */
+ * limbs that every entry's magnitude needs at that exponent.  The entries
+ * x[t * stride], t < len, must be finite (the checker validates its inputs
+ * first): a non-finite one is read as if its exponent field were ordinary. */
+/*@ requires nrc_kern_strided(x, len, stride);
+    requires \valid(e) && \valid(limbs) && \separated(e, limbs);
+    requires \separated(e, x + (0 .. (len - 1) * stride));
+    requires \separated(limbs, x + (0 .. (len - 1) * stride));
+    assigns *e, *limbs;
+    ensures limbs_range: 1 <= *limbs <= 34;
+    ensures e_range: -1074 <= *e <= 1035;
+    ensures fits: nrc_cfix_fits_d(x, len, stride, *e, *limbs);
+*/
 void nrc_cfix_scan_d(const double *x, size_t len, size_t stride, long *e,
                      size_t *limbs);
-/* Kernel: fill caller-provided mag (len * limbs) and neg (len) buffers. */
+/* Kernel: fill caller-provided mag (len * limbs) and neg (len) buffers,
+ * with e and limbs as nrc_cfix_scan_d computed them for the same x. */
+/*@ requires nrc_kern_strided(x, len, stride);
+    requires limbs >= 1 && len * limbs <= SIZE_MAX;
+    requires -1074 <= e <= 1035;
+    requires len == 0 || (\valid(mag + (0 .. len * limbs - 1)) &&
+                          \valid(neg + (0 .. len - 1)));
+    requires \separated(mag + (0 .. len * limbs - 1), neg + (0 .. len - 1),
+                         x + (0 .. (len - 1) * stride));
+    requires fits: nrc_cfix_fits_d(x, len, stride, e, limbs);
+    assigns mag[0 .. len * limbs - 1], neg[0 .. len - 1];
+    ensures signs: \forall integer t; 0 <= t < len ==> neg[t] <= 1;
+*/
 void nrc_cfix_fill_d(const double *x, size_t len, size_t stride, long e,
                      size_t limbs, uint64_t *mag, unsigned char *neg);
 
@@ -82,12 +114,36 @@ void nrc_cfix_fill_d(const double *x, size_t len, size_t stride, long e,
  * (zeroed by the kernel): sum = pos - neg, at exponent a->e + b->e.
  * a->len == b->len is required; len < 2^64 so the accumulators cannot
  * overflow. */
+#ifdef __FRAMAC__
+/*@ // Caller-provided accumulators for the dot product of a and b: n limbs
+    // each, apart from each other and from everything a and b hold.
+    predicate nrc_kern_acc{L}(nrc_cfix *a, nrc_cfix *b, uint64_t *pos,
+                              uint64_t *neg, integer n) =
+      n == a->limbs + b->limbs + 1 && a->len == b->len &&
+      \valid(pos + (0 .. n - 1)) && \valid(neg + (0 .. n - 1)) &&
+      \separated(pos + (0 .. n - 1), neg + (0 .. n - 1)) &&
+      \separated(pos + (0 .. n - 1), a, b,
+                  a->mag + (0 .. a->len * a->limbs - 1), a->neg + (0 .. a->len - 1),
+                  b->mag + (0 .. b->len * b->limbs - 1), b->neg + (0 .. b->len - 1)) &&
+      \separated(neg + (0 .. n - 1), a, b,
+                  a->mag + (0 .. a->len * a->limbs - 1), a->neg + (0 .. a->len - 1),
+                  b->mag + (0 .. b->len * b->limbs - 1), b->neg + (0 .. b->len - 1));
+*/
+#endif
+/*@ requires nrc_cfix_valid(a) && nrc_cfix_valid(b);
+    requires nrc_kern_acc(a, b, pos, neg, acc_limbs);
+    assigns pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+*/
 void nrc_cfix_dot_acc(const nrc_cfix *a, const nrc_cfix *b,
                       uint64_t *pos, uint64_t *neg, size_t acc_limbs);
 /* The same result by plain limb loops only (no 128-bit integer type): the
  * portable reference, and the path WP sees.  nrc_cfix_dot_acc uses a
  * register-accumulator fast path for entries of at most two limbs where the
  * compiler has 128-bit integers, and this function otherwise. */
+/*@ requires nrc_cfix_valid(a) && nrc_cfix_valid(b);
+    requires nrc_kern_acc(a, b, pos, neg, acc_limbs);
+    assigns pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+*/
 void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
                           uint64_t *pos, uint64_t *neg, size_t acc_limbs);
 

@@ -1,61 +1,231 @@
 /* The checker's fixed-point kernels (include/nrc_check_kernels.h): exact
  * conversion of doubles to integers at a common exponent, and the exact
  * limb-by-limb dot product.  No GMP, no allocation: plain loops over
- * caller-provided buffers, the code meant for Frama-C WP.
+ * caller-provided buffers, the code meant for Frama-C WP (make proofs:
+ * memory safety and no unsigned wraparound anywhere; logic in
+ * spec/acsl/nrc_check_kern_acsl.h).
  *
  * A vector of doubles x_t = m_t 2^{e_t} (m_t odd) is stored at the common
  * exponent E = min_t e_t as integers M_t = m_t 2^{e_t - E}, sign and
  * magnitude apart, each magnitude in the same number of 64-bit limbs.  The
  * dot product of two such vectors is sum_t (+-) M_t M'_t, an exact integer at
  * exponent E + E': each limb product (64 x 64 -> 128 bits) is added into one
- * of two unsigned multi-limb accumulators (positive and negative terms). */
-#include <math.h>
+ * of two unsigned multi-limb accumulators (positive and negative terms).
+ *
+ * Every addition goes through adc (add with carry), which never wraps: the
+ * carries are computed, not recovered from a wrapped sum.  Where the
+ * compiler has 128-bit integers (and not under Frama-C, nor with
+ * NRC_CHECK_PORTABLE) mul64 and adc use them; otherwise the portable code,
+ * which is what WP proves and what tests/t-check_kern.c runs next to the
+ * fast one. */
+#include <string.h>
 #include "nrc_check_kernels.h"
 
 #if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__) && !defined(NRC_CHECK_PORTABLE)
+#define NRC_KERN_U128 1
 __extension__ typedef unsigned __int128 nrc_u128;
+#else
+#define NRC_KERN_U128 0
 #endif
 
-/* 64 x 64 -> 128 bit product. */
+#define TWO32 UINT64_C(4294967296)
+#define TWO52 UINT64_C(4503599627370496)
+#define TWO63 UINT64_C(9223372036854775808)
+
+/* 64 x 64 -> 128 bit product: hi 2^64 + lo = a b. */
+/*@ requires \valid(hi) && \valid(lo) && \separated(hi, lo);
+    assigns *hi, *lo;
+    ensures product: *hi * 18446744073709551616 + *lo == a * b;
+    ensures bound: a * b <= 18446744073709551615 * 18446744073709551615;
+*/
 static inline void mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
-#if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__) && !defined(NRC_CHECK_PORTABLE)
+#if NRC_KERN_U128
     nrc_u128 p = (nrc_u128)a * b;
     *lo = (uint64_t)p;
     *hi = (uint64_t)(p >> 64);
 #else
-    uint64_t a0 = a & 0xffffffffu, a1 = a >> 32;
-    uint64_t b0 = b & 0xffffffffu, b1 = b >> 32;
-    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-    uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
-    *lo = (p00 & 0xffffffffu) | (mid << 32);
-    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    /* 32-bit halves; % and / by 2^32 are the masks and shifts */
+    uint64_t a0 = a % TWO32, a1 = a / TWO32;
+    uint64_t b0 = b % TWO32, b1 = b / TWO32;
+    uint64_t p00, p01, p10, p11, mid;
+    /*@ assert a0 * b0 <= 4294967295 * 4294967295; */
+    /*@ assert a0 * b1 <= 4294967295 * 4294967295; */
+    /*@ assert a1 * b0 <= 4294967295 * 4294967295; */
+    /*@ assert a1 * b1 <= 4294967295 * 4294967295; */
+    p00 = a0 * b0;
+    p01 = a0 * b1;
+    p10 = a1 * b0;
+    p11 = a1 * b1;
+    mid = p00 / TWO32 + p01 % TWO32 + p10 % TWO32;
+    /*@ assert a == a1 * 4294967296 + a0 && b == b1 * 4294967296 + b0; */
+    /*@ assert (a1 * 4294967296 + a0) * (b1 * 4294967296 + b0) ==
+            a1 * b1 * 18446744073709551616 + (a0 * b1 + a1 * b0) * 4294967296 + a0 * b0; */
+    /*@ assert a * b == p11 * 18446744073709551616 + (p01 + p10) * 4294967296 + p00; */
+    /*@ assert a * b <= 4294967295 * 4294967295 *
+            (18446744073709551616 + 2 * 4294967296 + 1); */
+    *lo = p00 % TWO32 + mid % TWO32 * TWO32;
+    *hi = p11 + p01 / TWO32 + p10 / TWO32 + mid / TWO32;
 #endif
 }
 
-/* Split a nonzero finite x into |x| = m 2^e with m odd (m < 2^53). */
-static void split_d(double x, uint64_t *m, long *e)
+/* 2^k for k < 64, by the binary digits of k (WP does not interpret
+ * variable shifts; this is 1 << k). */
+/*@ requires k < 64;
+    assigns \nothing;
+    ensures \result >= 1;
+*/
+static inline uint64_t pow2_64(size_t k)
 {
-    int ex;
-    double f = frexp(fabs(x), &ex);
-    uint64_t mm = (uint64_t)ldexp(f, 53);
-    long ee = (long)ex - 53;
-    while ((mm & 1u) == 0) {
-        mm >>= 1;
-        ee++;
+    uint64_t p = 1;
+    if (k >= 32) {
+        p *= TWO32;
+        k -= 32;
+    }
+    if (k >= 16) {
+        p *= 65536u;
+        k -= 16;
+    }
+    if (k >= 8) {
+        p *= 256u;
+        k -= 8;
+    }
+    if (k >= 4) {
+        p *= 16u;
+        k -= 4;
+    }
+    if (k >= 2) {
+        p *= 4u;
+        k -= 2;
+    }
+    if (k >= 1)
+        p *= 2u;
+    return p;
+}
+
+/* Add with carry: *s + 2^64 (result) = a + b + c, c and the result 0 or 1. */
+/*@ requires \valid(s) && c <= 1;
+    assigns *s;
+    ensures sum: *s + \result * 18446744073709551616 == a + b + c;
+    ensures carry: \result <= 1;
+*/
+static inline uint64_t adc(uint64_t a, uint64_t b, uint64_t c, uint64_t *s)
+{
+#if NRC_KERN_U128
+    nrc_u128 t = (nrc_u128)a + b + c;
+    *s = (uint64_t)t;
+    return (uint64_t)(t >> 64);
+#else
+    uint64_t room = UINT64_MAX - a;
+    if (b > room) {
+        *s = b - room - 1 + c;
+        return 1;
+    }
+    if (b == room && c != 0) {
+        *s = 0;
+        return 1;
+    }
+    *s = a + b + c;
+    return 0;
+#endif
+}
+
+/* The binary64 bit pattern of x.  Not proved (an 8-byte copy between a
+ * double and a uint64_t is a cast WP's typed memory model does not follow):
+ * its contract, in the trust base, says only that the result is a function
+ * of x. */
+/*@ assigns \nothing;
+    ensures \result == nrc_dbits(x);
+*/
+static inline uint64_t dbits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/* Split the bit pattern b of a nonzero finite double into |x| = m 2^e with
+ * m odd (m < 2^53): the mantissa with its implicit bit (none for
+ * subnormals), then its trailing zero bits (fewer than 53) moved into the
+ * exponent by six halving steps of 32, 16, 8, 4, 2 and 1 bits. */
+/*@ requires !nrc_bzero(b);
+    requires \valid(m) && \valid(e) && \separated(m, e);
+    assigns *m, *e;
+    ensures m_value: *m == nrc_split_m(b);
+    ensures e_value: *e == nrc_split_e(b);
+    ensures m_range: 1 <= *m < 9007199254740992;
+    ensures e_range: -1074 <= *e <= 1035;
+*/
+static void split_d(uint64_t b, uint64_t *m, long *e)
+{
+    uint64_t xf = b / TWO52 % 2048u, mm = b % TWO52;
+    long ee = -1074;
+    if (xf != 0) {
+        mm += TWO52;
+        ee = (long)xf - 1075;
+    }
+    if (mm % TWO32 == 0) {
+        mm /= TWO32;
+        ee += 32;
+    }
+    if (mm % 65536u == 0) {
+        mm /= 65536u;
+        ee += 16;
+    }
+    if (mm % 256u == 0) {
+        mm /= 256u;
+        ee += 8;
+    }
+    if (mm % 16u == 0) {
+        mm /= 16u;
+        ee += 4;
+    }
+    if (mm % 4u == 0) {
+        mm /= 4u;
+        ee += 2;
+    }
+    if (mm % 2u == 0) {
+        mm /= 2u;
+        ee += 1;
     }
     *m = mm;
     *e = ee;
 }
 
+/* Number of significant bits of m (0 for 0), by six halving steps. */
+/*@ assigns \nothing;
+    ensures value: \result == nrc_bitlen(m);
+    ensures range: 0 <= \result <= 64;
+    ensures nonzero: m != 0 ==> \result >= 1;
+*/
 static long bitlen64(uint64_t m)
 {
     long b = 0;
-    while (m) {
-        b++;
-        m >>= 1;
+    if (m >= TWO32) {
+        m /= TWO32;
+        b += 32;
     }
-    return b;
+    if (m >= 65536u) {
+        m /= 65536u;
+        b += 16;
+    }
+    if (m >= 256u) {
+        m /= 256u;
+        b += 8;
+    }
+    if (m >= 16u) {
+        m /= 16u;
+        b += 4;
+    }
+    if (m >= 4u) {
+        m /= 4u;
+        b += 2;
+    }
+    if (m >= 2u) {
+        m /= 2u;
+        b += 1;
+    }
+    return b + (long)m;
 }
 
 void nrc_cfix_scan_d(const double *x, size_t len, size_t stride, long *e,
@@ -64,17 +234,29 @@ void nrc_cfix_scan_d(const double *x, size_t len, size_t stride, long *e,
     long emin = 0, top = 0;
     int any = 0;
     size_t t;
+    /*@ loop invariant 0 <= t <= len;
+        loop invariant any == 0 || any == 1;
+        loop invariant any == 1 ==> -1074 <= emin <= 1035 && emin < top <= 1099;
+        loop invariant \forall integer i; 0 <= i < t && !nrc_bzero(nrc_xbits(x, stride, i)) ==>
+            any == 1 && emin <= nrc_split_e(nrc_xbits(x, stride, i)) &&
+            nrc_split_e(nrc_xbits(x, stride, i)) +
+              nrc_bitlen(nrc_split_m(nrc_xbits(x, stride, i))) <= top;
+        loop assigns t, emin, top, any;
+        loop variant len - t;
+    */
     for (t = 0; t < len; t++) {
-        double v = x[t * stride];
-        uint64_t m;
-        long ee;
-        if (v == 0.0)
-            continue;
-        split_d(v, &m, &ee);
+        uint64_t b, m;
+        long ee, bl;
+        /*@ assert t * stride + stride <= len * stride; */
+        b = dbits(x[t * stride]);
+        if (b / TWO52 % 2048u == 0 && b % TWO52 == 0)
+            continue; /* +-0 */
+        split_d(b, &m, &ee);
+        bl = bitlen64(m);
         if (!any || ee < emin)
             emin = ee;
-        if (!any || ee + bitlen64(m) > top)
-            top = ee + bitlen64(m);
+        if (!any || ee + bl > top)
+            top = ee + bl;
         any = 1;
     }
     if (!any) {
@@ -83,45 +265,66 @@ void nrc_cfix_scan_d(const double *x, size_t len, size_t stride, long *e,
         return;
     }
     *e = emin;
-    *limbs = (size_t)((top - emin + 63) / 64);
-    if (*limbs == 0)
-        *limbs = 1;
+    *limbs = (size_t)((top - emin + 63) / 64); /* >= 1: top > emin */
 }
 
 void nrc_cfix_fill_d(const double *x, size_t len, size_t stride, long e,
                      size_t limbs, uint64_t *mag, unsigned char *neg)
 {
     size_t t, u;
+    /*@ loop invariant 0 <= t <= len;
+        loop invariant \forall integer i; 0 <= i < t ==> neg[i] <= 1;
+        loop assigns t, u, mag[0 .. len * limbs - 1], neg[0 .. len - 1];
+        loop variant len - t;
+    */
     for (t = 0; t < len; t++) {
-        double v = x[t * stride];
-        uint64_t *row = mag + t * limbs;
-        uint64_t m;
+        uint64_t b, m, hi, lo;
         long ee;
-        size_t sh, word, bit;
+        size_t off, sh, word, bit;
+        /*@ assert t * stride + stride <= len * stride; */
+        /*@ assert t * limbs + limbs <= len * limbs; */
+        b = dbits(x[t * stride]);
+        off = t * limbs; /* row t: mag[off .. off + limbs - 1] */
+        /*@ loop invariant 0 <= u <= limbs;
+            loop assigns u, mag[off .. off + limbs - 1];
+            loop variant limbs - u;
+        */
         for (u = 0; u < limbs; u++)
-            row[u] = 0;
+            mag[off + u] = 0;
         neg[t] = 0;
-        if (v == 0.0)
-            continue;
-        split_d(v, &m, &ee);
-        neg[t] = v < 0.0;
+        if (b / TWO52 % 2048u == 0 && b % TWO52 == 0)
+            continue; /* +-0 */
+        /*@ assert b == nrc_xbits{Pre}(x, stride, t); */
+        /*@ assert fit: e <= nrc_split_e(b) && nrc_split_e(b) < e + 64 * limbs; */
+        split_d(b, &m, &ee);
+        neg[t] = (unsigned char)(b / TWO63);
         sh = (size_t)(ee - e);
         word = sh / 64;
         bit = sh % 64;
-        row[word] |= m << bit;
+        /* m 2^bit = hi 2^64 + lo: lo into limb word, hi (0 when bit == 0)
+         * into limb word + 1 when there is one (else hi == 0: the entry
+         * fits, nrc_cfix_fits_d); the row was zeroed above. */
+        mul64(m, pow2_64(bit), &hi, &lo);
+        mag[off + word] = lo;
         if (bit != 0 && word + 1 < limbs)
-            row[word + 1] |= m >> (64 - bit);
+            mag[off + word + 1] = hi;
     }
 }
 
 /* acc[from..] += carry, propagating. */
+/*@ requires from <= acc_limbs;
+    requires \valid(acc + (0 .. acc_limbs - 1));
+    assigns acc[from .. acc_limbs - 1];
+*/
 static inline void acc_carry(uint64_t *acc, size_t from, size_t acc_limbs, uint64_t carry)
 {
     size_t idx = from;
+    /*@ loop invariant from <= idx <= acc_limbs;
+        loop assigns idx, carry, acc[from .. acc_limbs - 1];
+        loop variant acc_limbs - idx;
+    */
     while (carry != 0 && idx < acc_limbs) {
-        uint64_t s = acc[idx] + carry;
-        carry = s < carry;
-        acc[idx] = s;
+        carry = adc(acc[idx], carry, 0, &acc[idx]);
         idx++;
     }
 }
@@ -136,11 +339,19 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
                           uint64_t *pos, uint64_t *neg, size_t acc_limbs)
 {
     size_t la = a->limbs, lb = b->limbs, len = a->len, t, u, w;
+    /*@ loop invariant 0 <= u <= acc_limbs;
+        loop assigns u, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+        loop variant acc_limbs - u;
+    */
     for (u = 0; u < acc_limbs; u++) {
         pos[u] = 0;
         neg[u] = 0;
     }
     if (la == 1 && lb == 1) {
+        /*@ loop invariant 0 <= t <= len;
+            loop assigns t, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+            loop variant len - t;
+        */
         for (t = 0; t < len; t++) {
             uint64_t x = a->mag[t], y = b->mag[t], hi, lo, c;
             uint64_t *acc;
@@ -148,77 +359,94 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
                 continue;
             acc = (a->neg[t] ^ b->neg[t]) ? neg : pos;
             mul64(x, y, &hi, &lo);
-            acc[0] += lo;
-            c = acc[0] < lo;
-            hi += c; /* hi <= 2^64 - 2: no wrap */
-            acc[1] += hi;
-            c = acc[1] < hi;
+            /*@ assert hi <= 18446744073709551614; */
+            c = adc(acc[0], lo, 0, &acc[0]);
+            c = adc(acc[1], hi, c, &acc[1]);
             acc_carry(acc, 2, acc_limbs, c);
         }
         return;
     }
     if (la == 2 && lb == 2) {
+        /*@ loop invariant 0 <= t <= len;
+            loop assigns t, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+            loop variant len - t;
+        */
         for (t = 0; t < len; t++) {
-            const uint64_t *x = a->mag + 2 * t, *y = b->mag + 2 * t;
+            const uint64_t *x, *y;
+            uint64_t x0, x1, y0, y1;
             uint64_t h00, l00, h01, l01, h10, l10, h11, l11, s, c;
             uint64_t r0, r1, r2, r3, c1, c2;
             uint64_t *acc;
-            if ((x[0] | x[1]) == 0 || (y[0] | y[1]) == 0)
+            /*@ assert t * la + la <= len * la; */
+            /*@ assert t * lb + lb <= len * lb; */
+            x = a->mag + la * t; /* la == lb == 2 */
+            y = b->mag + lb * t;
+            x0 = x[0];
+            x1 = x[1];
+            y0 = y[0];
+            y1 = y[1];
+            if ((x0 | x1) == 0 || (y0 | y1) == 0)
                 continue;
             acc = (a->neg[t] ^ b->neg[t]) ? neg : pos;
-            mul64(x[0], y[0], &h00, &l00);
-            mul64(x[0], y[1], &h01, &l01);
-            mul64(x[1], y[0], &h10, &l10);
-            mul64(x[1], y[1], &h11, &l11);
+            mul64(x0, y0, &h00, &l00);
+            mul64(x0, y1, &h01, &l01);
+            mul64(x1, y0, &h10, &l10);
+            mul64(x1, y1, &h11, &l11);
             /* product limbs r0..r3 */
             r0 = l00;
-            s = h00 + l01;
-            c1 = s < l01;
-            r1 = s + l10;
-            c1 += r1 < l10;
-            s = h01 + h10;
-            c2 = s < h10;
-            r2 = s + l11;
-            c2 += r2 < l11;
-            r2 += c1;
-            c2 += r2 < c1;
-            r3 = h11 + c2; /* the product is < 2^256: no wrap */
+            c1 = adc(h00, l01, 0, &s);
+            c1 += adc(s, l10, 0, &r1);
+            c2 = adc(h01, h10, 0, &s);
+            c2 += adc(s, l11, 0, &r2);
+            c2 += adc(r2, c1, 0, &r2);
+            /* the product is < 2^256: r3 = h11 + c2 does not wrap (each limb
+             * product is at most (2^64 - 1)^2, so the product is at most
+             * (2^64 - 1)^2 (1 + 2^65 + 2^128) = (2^128 - 1)^2) */
+            /*@ assert l00 + 18446744073709551616 * (h00 + l01 + l10) +
+                    340282366920938463463374607431768211456 * (h01 + h10 + l11) +
+                    6277101735386680763835789423207666416102355444464034512896 * h11 <=
+                    115792089237316195423570985008687907852589419931798687112530834793049593217025; */
+            r3 = h11 + c2;
             /* acc += r */
-            acc[0] += r0;
-            c = acc[0] < r0;
-            s = acc[1] + r1;
-            c1 = s < r1;
-            acc[1] = s + c;
-            c = c1 + (acc[1] < c);
-            s = acc[2] + r2;
-            c1 = s < r2;
-            acc[2] = s + c;
-            c = c1 + (acc[2] < c);
-            s = acc[3] + r3;
-            c1 = s < r3;
-            acc[3] = s + c;
-            c = c1 + (acc[3] < c);
+            c = adc(acc[0], r0, 0, &acc[0]);
+            c = adc(acc[1], r1, c, &acc[1]);
+            c = adc(acc[2], r2, c, &acc[2]);
+            c = adc(acc[3], r3, c, &acc[3]);
             acc_carry(acc, 4, acc_limbs, c);
         }
         return;
     }
+    /*@ loop invariant 0 <= t <= len;
+        loop assigns t, u, w, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+        loop variant len - t;
+    */
     for (t = 0; t < len; t++) {
-        const uint64_t *x = a->mag + la * t, *y = b->mag + lb * t;
+        const uint64_t *x, *y;
         uint64_t *acc = (a->neg[t] ^ b->neg[t]) ? neg : pos;
+        /*@ assert t * la + la <= len * la; */
+        /*@ assert t * lb + lb <= len * lb; */
+        x = a->mag + la * t;
+        y = b->mag + lb * t;
+        /*@ loop invariant 0 <= u <= la;
+            loop assigns u, w, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+            loop variant la - u;
+        */
         for (u = 0; u < la; u++) {
             uint64_t carry = 0;
             if (x[u] == 0)
                 continue;
+            /*@ loop invariant 0 <= w <= lb;
+                loop assigns w, carry, acc[u .. u + lb - 1];
+                loop variant lb - w;
+            */
             for (w = 0; w < lb; w++) {
-                uint64_t hi, lo, s;
+                uint64_t hi, lo, c1, c2;
                 mul64(x[u], y[w], &hi, &lo);
                 /* hi:lo + acc + carry < 2^128: hi absorbs both carries */
-                s = lo + acc[u + w];
-                hi += s < lo;
-                lo = s + carry;
-                hi += lo < carry;
+                c1 = adc(lo, acc[u + w], 0, &lo);
+                c2 = adc(lo, carry, 0, &lo);
                 acc[u + w] = lo;
-                carry = hi;
+                carry = hi + c1 + c2;
             }
             acc_carry(acc, u + lb, acc_limbs, carry);
         }
