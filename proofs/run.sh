@@ -174,6 +174,34 @@ prove_one() {
     if [ -n "$badcast" ]; then
         problems="$problems pointer cast between non-byte types:$(printf '%s' "$badcast" | head -n 3)"
     fi
+    # Lemmas: WP does not prove them under -wp-fct (they are hypotheses of
+    # every goal), so a second run proves every lemma this file sees. A lemma
+    # that stays unproved fails the gate unless proofs/ASSUMED names it (each
+    # such entry is an assumption, argued in proofs/README.md).
+    lopts=$(printf '%s\n' "$opts" | awk '{ for (i = 1; i <= NF; i++) {
+                if ($i == "-wp-fct" || $i == "-wp-prover") { i++; continue }
+                printf "%s ", $i } }')
+    lemlog="$out/$name.lemmas.log"
+    # shellcheck disable=SC2086
+    frama-c -wp -wp-prop=@lemma -wp-prover z3,cvc5,cvc4 -warn-special-float none \
+        -wp-timeout ${PROOFS_TIMEOUT:-20} -wp-steps 3000000 -wp-par $par -wp-cache $cache \
+        -wp-session "$sess" \
+        -cpp-extra-args="-D_GNU_SOURCE -Iinclude -Ispec/acsl/ext -Ispec/acsl -include spec/acsl/nrc_trust.h$incs" \
+        $lopts "$file" > "$lemlog" 2>&1 || problems="$problems lemma run failed"
+    lemmas=$(grep -c '^\[wp\] \[[^]]*\] Goal typed_\(cast_\)\{0,1\}lemma_' "$lemlog")
+    lassumed=0
+    for l in $(sed -n 's/^\[wp\] \[[^]]*\] Goal typed_\(cast_\)\{0,1\}lemma_\([A-Za-z0-9_]*\) : Valid.*/\2/p;
+                     s/^\[wp\] \[Failed\] Goal typed_\(cast_\)\{0,1\}lemma_\([A-Za-z0-9_]*\)$/-\2/p' "$lemlog" |
+               grep '^-' | sed 's/^-//'); do
+        if grep -q "^$l\( \|$\)" proofs/ASSUMED 2>/dev/null; then
+            lassumed=$((lassumed + 1))
+        else
+            problems="$problems lemma $l unproved"
+        fi
+    done
+    nvalid=$(grep -c '^\[wp\] \[[^]]*\] Goal typed_\(cast_\)\{0,1\}lemma_[A-Za-z0-9_]* : Valid' "$lemlog")
+    [ $((nvalid + lassumed)) -ne "$lemmas" ] && problems="$problems lemma results unclear (see $lemlog)"
+    byprover="$byprover; lemmas $nvalid/$lemmas proved${lassumed:+, $lassumed assumed}"
     base=$(awk -v f="$file" '$1 == f { print $2 }' proofs/baseline 2>/dev/null | tail -n 1)
     if [ -n "$base" ] && [ "$proved" -lt "$base" ]; then
         problems="$problems proved $proved < baseline $base"
