@@ -1,7 +1,9 @@
 /* ACSL logic for the training kernels (include/nrc_train.h; spec/TRAINING.md):
  * seen only by Frama-C (include/nrc_train.h includes it under
- * #ifdef __FRAMAC__). The lemmas are proved as goals of every proof that
- * includes this file. */
+ * #ifdef __FRAMAC__). WP uses the lemmas as hypotheses of every goal of a
+ * file that includes this one; the gate's lemma run (proofs/run.sh) proves
+ * them once per such file. The ghost lemma functions are proved as ordinary
+ * functions (selected in proofs/FILES). */
 #ifndef NRC_TRAIN_ACSL_H
 #define NRC_TRAIN_ACSL_H
 
