@@ -329,6 +329,169 @@ static inline void acc_carry(uint64_t *acc, size_t from, size_t acc_limbs, uint6
     }
 }
 
+/* Row t of a row-major (n, l) array ends within it: t l + l <= n l.  A
+ * ghost lemma function (the compiler never sees it): called before the
+ * accesses to row t, its postcondition is the exact instance the provers
+ * need (they do not instantiate the nonlinear lemma nrc_kern_row_fits
+ * reliably when the product's factors come in another order). */
+/*@ ghost
+  /@ requires 0 <= t < n;
+     assigns \nothing;
+     ensures t * l + l <= n * l;
+  @/
+  static void kern_row_end(size_t t, size_t n, size_t l) { }
+*/
+
+/* Row t of a readable row-major (n, l) array m is readable (ghost lemma
+ * function, as above). */
+/*@ ghost
+  /@ requires \valid_read(m + (0 .. n * l - 1)) && 0 <= t < n;
+     assigns \nothing;
+     ensures end: t * l + l <= n * l;
+     ensures row: \valid_read(m + (t * l .. t * l + l - 1));
+  @/
+  static void kern_row_valid(const uint64_t *m, size_t n, size_t l, size_t t)
+  {
+      kern_row_end(t, n, l);
+  }
+*/
+
+/* The top limb of a sum below 2^256 fits (ghost lemma function: a linear
+ * fact, proved here in a context free of the products it is used among). */
+/*@ ghost
+  /@ requires l0 + 18446744073709551616 * r1 +
+         340282366920938463463374607431768211456 * r2 +
+         6277101735386680763835789423207666416102355444464034512896 * (h + c) <=
+         115792089237316195423570985008687907852589419931798687112530834793049593217025;
+     assigns \nothing;
+     ensures h + c <= 18446744073709551615;
+  @/
+  static void kern_top_limb(uint64_t l0, uint64_t r1, uint64_t r2, uint64_t h, uint64_t c) { }
+*/
+
+/* Row t of the row-major (n, l) array m. */
+/*@ requires t < n;
+    requires n * l <= SIZE_MAX;
+    requires n == 0 || \valid_read(m + (0 .. n * l - 1));
+    assigns \nothing;
+    ensures at: \result == m + t * l;
+    ensures end: t * l + l <= n * l;
+    ensures row: \valid_read(\result + (0 .. l - 1));
+*/
+static inline const uint64_t *row_ptr(const uint64_t *m, size_t n, size_t l, size_t t)
+{
+    (void)n; /* for the contract and the ghost call only */
+    /*@ ghost kern_row_valid(m, n, l, t); */
+    return m + l * t;
+}
+
+/* acc += lo + hi 2^64, the carry out of limb 1 propagated (n >= 2). */
+/*@ requires 2 <= n && \valid(acc + (0 .. n - 1));
+    assigns acc[0 .. n - 1];
+*/
+static inline void acc_add2(uint64_t *acc, size_t n, uint64_t lo, uint64_t hi)
+{
+    uint64_t c = adc(acc[0], lo, 0, &acc[0]);
+    c = adc(acc[1], hi, c, &acc[1]);
+    acc_carry(acc, 2, n, c);
+}
+
+/* acc += r[0] + r[1] 2^64 + r[2] 2^128 + r[3] 2^192, the carry out of limb
+ * 3 propagated (n >= 4). */
+/*@ requires 4 <= n && \valid(acc + (0 .. n - 1)) && \valid_read(r + (0 .. 3));
+    requires \separated(acc + (0 .. n - 1), r + (0 .. 3));
+    assigns acc[0 .. n - 1];
+*/
+static inline void acc_add4(uint64_t *acc, size_t n, const uint64_t *r)
+{
+    uint64_t c = adc(acc[0], r[0], 0, &acc[0]);
+    c = adc(acc[1], r[1], c, &acc[1]);
+    c = adc(acc[2], r[2], c, &acc[2]);
+    c = adc(acc[3], r[3], c, &acc[3]);
+    acc_carry(acc, 4, n, c);
+}
+
+/* The 2 x 2 limb product: r[0] + r[1] 2^64 + r[2] 2^128 + r[3] 2^192 =
+ * (x0 + x1 2^64) (y0 + y1 2^64), which is below 2^256: no limb wraps. */
+/*@ requires \valid(r + (0 .. 3));
+    assigns r[0 .. 3];
+    ensures product: r[0] + 18446744073709551616 * r[1] +
+        340282366920938463463374607431768211456 * r[2] +
+        6277101735386680763835789423207666416102355444464034512896 * r[3] ==
+        (x0 + 18446744073709551616 * x1) * (y0 + 18446744073709551616 * y1);
+*/
+static void mul2x2(uint64_t x0, uint64_t x1, uint64_t y0, uint64_t y1, uint64_t *r)
+{
+    uint64_t h00, l00, h01, l01, h10, l10, h11, l11, s, c1, c2, r1, r2, r2b;
+    mul64(x0, y0, &h00, &l00);
+    mul64(x0, y1, &h01, &l01);
+    mul64(x1, y0, &h10, &l10);
+    mul64(x1, y1, &h11, &l11);
+    c1 = adc(h00, l01, 0, &s);
+    c1 += adc(s, l10, 0, &r1);
+    c2 = adc(h01, h10, 0, &s);
+    c2 += adc(s, l11, 0, &r2);
+    c2 += adc(r2, c1, 0, &r2b);
+    /*@ assert sum: l00 + 18446744073709551616 * r1 +
+            340282366920938463463374607431768211456 * r2b +
+            6277101735386680763835789423207666416102355444464034512896 * (h11 + c2) ==
+            x0 * y0 + 18446744073709551616 * (x0 * y1 + x1 * y0) +
+            340282366920938463463374607431768211456 * (x1 * y1); */
+    /* the product is < 2^256: r3 = h11 + c2 does not wrap (each limb
+     * product is at most (2^64 - 1)^2, so the product is at most
+     * (2^64 - 1)^2 (1 + 2^65 + 2^128) = (2^128 - 1)^2) */
+    /*@ assert bound: x0 * y0 + 18446744073709551616 * (x0 * y1 + x1 * y0) +
+            340282366920938463463374607431768211456 * (x1 * y1) <=
+            115792089237316195423570985008687907852589419931798687112530834793049593217025; */
+    /*@ assert top: l00 + 18446744073709551616 * r1 +
+            340282366920938463463374607431768211456 * r2b +
+            6277101735386680763835789423207666416102355444464034512896 * (h11 + c2) <=
+            115792089237316195423570985008687907852589419931798687112530834793049593217025; */
+    /*@ ghost kern_top_limb(l00, r1, r2b, h11, c2); */
+    r[0] = l00;
+    r[1] = r1;
+    r[2] = r2b;
+    r[3] = h11 + c2;
+    /*@ assert (x0 + 18446744073709551616 * x1) * (y0 + 18446744073709551616 * y1) ==
+            x0 * y0 + 18446744073709551616 * (x0 * y1 + x1 * y0) +
+            340282366920938463463374607431768211456 * (x1 * y1); */
+}
+
+/* One row of the schoolbook product: acc[u ..] += xu * (y[0] + y[1] 2^64
+ * + ... ), the final carry propagated up to acc[n - 1]. */
+/*@ requires 1 <= lb && u + lb < n;
+    requires \valid(acc + (0 .. n - 1)) && \valid_read(y + (0 .. lb - 1));
+    requires \separated(acc + (0 .. n - 1), y + (0 .. lb - 1));
+    assigns acc[u .. n - 1];
+*/
+static void row_mac(uint64_t *acc, size_t n, size_t u, uint64_t xu,
+                    const uint64_t *y, size_t lb)
+{
+    uint64_t carry = 0;
+    size_t w;
+    /*@ loop invariant 0 <= w <= lb;
+        loop assigns w, carry, acc[u .. u + lb - 1];
+        loop variant lb - w;
+    */
+    for (w = 0; w < lb; w++) {
+        uint64_t hi, lo, lo1, lo2, c1, c2, yw = y[w], aw = acc[u + w];
+        mul64(xu, yw, &hi, &lo);
+        /* hi:lo + acc + carry < 2^128: hi absorbs both carries */
+        c1 = adc(lo, aw, 0, &lo1);
+        c2 = adc(lo1, carry, 0, &lo2);
+        /*@ assert (hi + c1 + c2) * 18446744073709551616 + lo2 == xu * yw + aw + carry; */
+        /*@ assert xu * yw <= 18446744073709551615 * 18446744073709551615; */
+        /*@ assert (hi + c1 + c2) * 18446744073709551616 + lo2 <=
+                340282366920938463463374607431768211455; */
+        /*@ assert (hi + c1 + c2) * 18446744073709551616 <=
+                340282366920938463463374607431768211455; */
+        /*@ assert hi + c1 + c2 <= 18446744073709551615; */
+        acc[u + w] = lo2;
+        carry = hi + c1 + c2;
+    }
+    acc_carry(acc, u + lb, n, carry);
+}
+
 void nrc_cfix_dot_acc(const nrc_cfix *a, const nrc_cfix *b,
                       uint64_t *pos, uint64_t *neg, size_t acc_limbs)
 {
@@ -338,7 +501,25 @@ void nrc_cfix_dot_acc(const nrc_cfix *a, const nrc_cfix *b,
 void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
                           uint64_t *pos, uint64_t *neg, size_t acc_limbs)
 {
-    size_t la = a->limbs, lb = b->limbs, len = a->len, t, u, w;
+    size_t la = a->limbs, lb = b->limbs, len = a->len, t, u;
+    const uint64_t *am = a->mag, *bm = b->mag;
+    const unsigned char *an = a->neg, *bn = b->neg;
+    /* what the precondition says of the buffers, in terms of the locals
+     * (validity and separation do not depend on the memory state, so the
+     * provers keep these facts across the writes to the accumulators) */
+    /*@ assert b->len == len; */
+    /*@ assert len * la <= SIZE_MAX; */
+    /*@ assert b->len * b->limbs <= SIZE_MAX; */
+    /*@ assert len * lb <= SIZE_MAX; */
+    /*@ assert len == 0 || \valid(a->mag + (0 .. a->len * a->limbs - 1)); */
+    /*@ assert len == 0 || \valid(b->mag + (0 .. b->len * b->limbs - 1)); */
+    /*@ assert len == 0 || \valid_read(am + (0 .. len * la - 1)); */
+    /*@ assert len == 0 || \valid_read(bm + (0 .. len * lb - 1)); */
+    /*@ assert len == 0 || (\valid_read(an + (0 .. len - 1)) && \valid_read(bn + (0 .. len - 1))); */
+    /*@ assert \separated(pos + (0 .. acc_limbs - 1), b->mag + (0 .. b->len * b->limbs - 1)); */
+    /*@ assert \separated(neg + (0 .. acc_limbs - 1), b->mag + (0 .. b->len * b->limbs - 1)); */
+    /*@ assert \separated(pos + (0 .. acc_limbs - 1), bm + (0 .. len * lb - 1)); */
+    /*@ assert \separated(neg + (0 .. acc_limbs - 1), bm + (0 .. len * lb - 1)); */
     /*@ loop invariant 0 <= u <= acc_limbs;
         loop assigns u, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
         loop variant acc_limbs - u;
@@ -353,16 +534,11 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
             loop variant len - t;
         */
         for (t = 0; t < len; t++) {
-            uint64_t x = a->mag[t], y = b->mag[t], hi, lo, c;
-            uint64_t *acc;
+            uint64_t x = am[t], y = bm[t], hi, lo;
             if (x == 0 || y == 0)
                 continue;
-            acc = (a->neg[t] ^ b->neg[t]) ? neg : pos;
             mul64(x, y, &hi, &lo);
-            /*@ assert hi <= 18446744073709551614; */
-            c = adc(acc[0], lo, 0, &acc[0]);
-            c = adc(acc[1], hi, c, &acc[1]);
-            acc_carry(acc, 2, acc_limbs, c);
+            acc_add2((an[t] ^ bn[t]) ? neg : pos, acc_limbs, lo, hi);
         }
         return;
     }
@@ -372,83 +548,37 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
             loop variant len - t;
         */
         for (t = 0; t < len; t++) {
-            const uint64_t *x, *y;
-            uint64_t x0, x1, y0, y1;
-            uint64_t h00, l00, h01, l01, h10, l10, h11, l11, s, c;
-            uint64_t r0, r1, r2, r3, c1, c2;
-            uint64_t *acc;
-            /*@ assert t * la + la <= len * la; */
-            /*@ assert t * lb + lb <= len * lb; */
-            x = a->mag + la * t; /* la == lb == 2 */
-            y = b->mag + lb * t;
-            x0 = x[0];
-            x1 = x[1];
-            y0 = y[0];
-            y1 = y[1];
+            uint64_t x0, x1, y0, y1, r[4];
+            /*@ ghost kern_row_valid(am, len, la, t); */
+            /*@ ghost kern_row_valid(bm, len, lb, t); */
+            x0 = am[2 * t]; /* la == lb == 2 */
+            x1 = am[2 * t + 1];
+            y0 = bm[2 * t];
+            y1 = bm[2 * t + 1];
             if ((x0 | x1) == 0 || (y0 | y1) == 0)
                 continue;
-            acc = (a->neg[t] ^ b->neg[t]) ? neg : pos;
-            mul64(x0, y0, &h00, &l00);
-            mul64(x0, y1, &h01, &l01);
-            mul64(x1, y0, &h10, &l10);
-            mul64(x1, y1, &h11, &l11);
-            /* product limbs r0..r3 */
-            r0 = l00;
-            c1 = adc(h00, l01, 0, &s);
-            c1 += adc(s, l10, 0, &r1);
-            c2 = adc(h01, h10, 0, &s);
-            c2 += adc(s, l11, 0, &r2);
-            c2 += adc(r2, c1, 0, &r2);
-            /* the product is < 2^256: r3 = h11 + c2 does not wrap (each limb
-             * product is at most (2^64 - 1)^2, so the product is at most
-             * (2^64 - 1)^2 (1 + 2^65 + 2^128) = (2^128 - 1)^2) */
-            /*@ assert l00 + 18446744073709551616 * (h00 + l01 + l10) +
-                    340282366920938463463374607431768211456 * (h01 + h10 + l11) +
-                    6277101735386680763835789423207666416102355444464034512896 * h11 <=
-                    115792089237316195423570985008687907852589419931798687112530834793049593217025; */
-            r3 = h11 + c2;
-            /* acc += r */
-            c = adc(acc[0], r0, 0, &acc[0]);
-            c = adc(acc[1], r1, c, &acc[1]);
-            c = adc(acc[2], r2, c, &acc[2]);
-            c = adc(acc[3], r3, c, &acc[3]);
-            acc_carry(acc, 4, acc_limbs, c);
+            mul2x2(x0, x1, y0, y1, r);
+            acc_add4((an[t] ^ bn[t]) ? neg : pos, acc_limbs, r);
         }
         return;
     }
     /*@ loop invariant 0 <= t <= len;
-        loop assigns t, u, w, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+        loop assigns t, u, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
         loop variant len - t;
     */
     for (t = 0; t < len; t++) {
         const uint64_t *x, *y;
-        uint64_t *acc = (a->neg[t] ^ b->neg[t]) ? neg : pos;
-        /*@ assert t * la + la <= len * la; */
-        /*@ assert t * lb + lb <= len * lb; */
-        x = a->mag + la * t;
-        y = b->mag + lb * t;
+        uint64_t *acc = (an[t] ^ bn[t]) ? neg : pos;
+        x = row_ptr(am, len, la, t);
+        y = row_ptr(bm, len, lb, t);
         /*@ loop invariant 0 <= u <= la;
-            loop assigns u, w, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
+            loop assigns u, pos[0 .. acc_limbs - 1], neg[0 .. acc_limbs - 1];
             loop variant la - u;
         */
         for (u = 0; u < la; u++) {
-            uint64_t carry = 0;
             if (x[u] == 0)
                 continue;
-            /*@ loop invariant 0 <= w <= lb;
-                loop assigns w, carry, acc[u .. u + lb - 1];
-                loop variant lb - w;
-            */
-            for (w = 0; w < lb; w++) {
-                uint64_t hi, lo, c1, c2;
-                mul64(x[u], y[w], &hi, &lo);
-                /* hi:lo + acc + carry < 2^128: hi absorbs both carries */
-                c1 = adc(lo, acc[u + w], 0, &lo);
-                c2 = adc(lo, carry, 0, &lo);
-                acc[u + w] = lo;
-                carry = hi + c1 + c2;
-            }
-            acc_carry(acc, u + lb, acc_limbs, carry);
+            row_mac(acc, acc_limbs, u, x[u], y, lb);
         }
     }
 }
