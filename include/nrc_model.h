@@ -44,8 +44,24 @@ typedef struct nrc_model {
 #include "nrc_model_acsl.h"   /* spec/acsl: ACSL logic, for make proofs only */
 #endif
 
+/* Every size 0, every array NULL (the SHA-256 zero). */
+/*@ requires \valid(M);
+    assigns *M;
+    ensures empty: M->n == 0 && M->d == 0 && M->k == 0 && M->m == 0 && M->flags == 0 &&
+        M->W == \null && M->b == \null && M->v == \null && M->X == \null &&
+        M->y == \null && M->Xt == \null && M->yt == \null && M->meta == \null &&
+        M->meta_len == 0;
+*/
 void nrc_model_init(nrc_model *M);
-void nrc_model_clear(nrc_model *M);   /* accepts an initialized or cleared model */
+/* Release the arrays and initialize. Accepts an initialized or cleared model. */
+/*@ requires \valid(M);
+    assigns *M;
+    ensures empty: M->n == 0 && M->d == 0 && M->k == 0 && M->m == 0 && M->flags == 0 &&
+        M->W == \null && M->b == \null && M->v == \null && M->X == \null &&
+        M->y == \null && M->Xt == \null && M->yt == \null && M->meta == \null &&
+        M->meta_len == 0;
+*/
+void nrc_model_clear(nrc_model *M);
 
 /* Allocate arrays for the given sizes (zero-filled; b only with the bias
  * flag; Xt and yt stay NULL when m == 0). meta stays NULL. Checks flags,
@@ -238,7 +254,7 @@ nrc_status nrc_model_check_contents(const unsigned char *buf,
  * NRC_ERR_INPUT when not, NRC_ERR_SYSTEM when jansson runs out of memory.
  * Not compiled under Frama-C (__FRAMAC__): an assumed contract there. */
 /*@ requires \valid_read(p + (0 .. len - 1));
-    requires valid_read_string(name);
+    requires \valid_read(name);   // a string: trusted, as nrc_error_set's %s arguments
     requires err == \null || \valid(err);
     assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
