@@ -857,6 +857,18 @@ done:
     return NRC_OK;
 }
 
+/* A lemma function (ghost code, pattern of nrc_train_row_end in
+ * spec/acsl/nrc_train_acsl.h): row i of a row-major (n, d) matrix ends
+ * within it. Called where the fact is needed, it is proved once here, in a
+ * small context, instead of in the context of the caller. */
+/*@ ghost
+  /@ requires 0 <= i < n;
+     assigns \nothing;
+     ensures 0 <= i * d && i * d + d <= n * d;
+  @/
+  static void ck_row_end(size_t i, size_t n, size_t d) { }
+*/
+
 /*@ // What the pre-activations of a flip point use: the scratch, the rows
     // of W, b, and a (written), apart from each other and from the context.
     predicate flip_pre(ctx_t *c) =
@@ -920,6 +932,7 @@ static nrc_status flip_pre_test(ctx_t *c, size_t i, nrc_cdy *xx)
     nrc_cfix xt;
     size_t j;
     nrc_status st;
+    //@ ghost ck_row_end(i, c->m, d);
     //@ assert i * d + d <= c->m * d;
     nrc_cfix_init(&xt);
     if ((st = nrc_cfix_set_d(&xt, Xt + i * d, d, 1, c->err)))
