@@ -238,15 +238,12 @@ static nrc_status bad_layout(const char *name, uint64_t n, uint64_t d, uint64_t 
                          (unsigned long long)NRC_MODEL_FILE_MAX);
 }
 
-/* Store the decoded header fields into *h and the layout *T into *L,
- * field by field: a separate function with one postcondition per field, so
- * that the provers meet the separation of *h, *L and *T in small goals (a
- * struct assignment, or one postcondition over all fields, times out with
- * the provers used here; the layout's values are stated as \old so that the
- * caller needs no reasoning about *T surviving the writes). */
-/*@ requires \valid(h) && \valid(L) && \valid_read(T);
-    requires \separated(h, L, T);
-    assigns *h, *L;
+/* Store the decoded header fields into *h, field by field: a function of
+ * its own with one postcondition per field, so that the provers meet the
+ * writes of one struct in small goals (a struct assignment, or storing *h
+ * and *L in one function, timed out with the provers used here). */
+/*@ requires \valid(h);
+    assigns *h;
     ensures h->version == version;
     ensures h->flags == flags;
     ensures h->n == n;
@@ -255,6 +252,27 @@ static nrc_status bad_layout(const char *name, uint64_t n, uint64_t d, uint64_t 
     ensures h->m == m;
     ensures h->meta_len == meta_len;
     ensures h->reserved == reserved;
+*/
+static void store_header(nrc_model_header *h, uint32_t version, uint32_t flags, uint64_t n,
+                         uint64_t d, uint64_t k, uint64_t m, uint64_t meta_len,
+                         uint64_t reserved)
+{
+    h->version = version;
+    h->flags = flags;
+    h->n = n;
+    h->d = d;
+    h->k = k;
+    h->m = m;
+    h->meta_len = meta_len;
+    h->reserved = reserved;
+}
+
+/* Copy the layout *T into *L, field by field (as store_header; the values
+ * are stated as \old so that the caller needs no reasoning about *T
+ * surviving the writes). */
+/*@ requires \valid(L) && \valid_read(T);
+    requires \separated(L, T);
+    assigns *L;
     ensures L->off_W == \old(T->off_W);
     ensures L->off_b == \old(T->off_b);
     ensures L->off_v == \old(T->off_v);
@@ -266,18 +284,8 @@ static nrc_status bad_layout(const char *name, uint64_t n, uint64_t d, uint64_t 
     ensures L->off_sum == \old(T->off_sum);
     ensures L->total == \old(T->total);
 */
-static void store_header(nrc_model_header *h, nrc_model_layout *L, uint32_t version,
-                         uint32_t flags, uint64_t n, uint64_t d, uint64_t k, uint64_t m,
-                         uint64_t meta_len, uint64_t reserved, const nrc_model_layout *T)
+static void store_layout(nrc_model_layout *L, const nrc_model_layout *T)
 {
-    h->version = version;
-    h->flags = flags;
-    h->n = n;
-    h->d = d;
-    h->k = k;
-    h->m = m;
-    h->meta_len = meta_len;
-    h->reserved = reserved;
     L->off_W = T->off_W;
     L->off_b = T->off_b;
     L->off_v = T->off_v;
@@ -403,7 +411,8 @@ nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
             T.off_Xt == T.off_y + 8 * n && T.off_yt == T.off_Xt + 8 * (m * d) &&
             T.off_meta == T.off_yt + 8 * m && T.off_sum == T.off_meta + meta_len &&
             T.total == T.off_sum + NRC_SHA256_SIZE; */
-    store_header(h, L, version, flags, n, d, k, m, meta_len, reserved, &T);
+    store_layout(L, &T);
+    store_header(h, version, flags, n, d, k, m, meta_len, reserved);
     /*@ ghost header_layout_fold(h, L); */
     return NRC_OK;
 }
@@ -643,6 +652,11 @@ nrc_status nrc_model_check_contents(const unsigned char *buf,
     if (h->flags & NRC_FLAG_BIAS) {
         if ((s = check_reals(buf, L->off_b, h->k, 1, 0, 0, "b", name, err)) != NRC_OK)
             return s;
+        /*@ assert bias_1: BiasOf(h->flags) == 1; */
+        /*@ assert b_1: RealsFinite(buf, L->off_b, h->k * BiasOf(h->flags)); */
+    } else {
+        /*@ assert bias_0: BiasOf(h->flags) == 0; */
+        /*@ assert b_0: RealsFinite(buf, L->off_b, h->k * BiasOf(h->flags)); */
     }
     /*@ assert b_finite: RealsFinite(buf, L->off_b, h->k * BiasOf(h->flags)); */
     if ((s = check_reals(buf, L->off_v, h->k, 1, 0, 0, "v", name, err)) != NRC_OK)
