@@ -36,14 +36,7 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b, uint64_t *pos, u
                           size_t acc_limbs);
 
 static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-    /* splitmix64 */
-    uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return tl_splitmix64(&rng_state); }
 
 /* An adversarial limb: mostly extremes. */
 static uint64_t rnd_limb(void)

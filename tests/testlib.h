@@ -28,6 +28,15 @@ static inline long tl_mult(void) {
     return v > 0 ? v : 1;
 }
 
+/* splitmix64: the tests' input generator (reproducible from tl_seed();
+ * not the library's training RNG, whose stream must not depend on tests). */
+static inline uint64_t tl_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
 static inline void tl_begin(const char *name) {
     tl_case_name = name;
     tl_case_failed = 0;
