@@ -267,18 +267,6 @@ static void store_header(nrc_model_header *h, uint32_t version, uint32_t flags, 
     h->reserved = reserved;
 }
 
-/* The flag test of the decoder, in the form WP gives it in a function
- * (C semantics: the uint32_t mask 0xfffffffc), implies the form of
- * HeaderValid, where the logic reads ~(uint32_t)NRC_MODEL_FLAGS_KNOWN as
- * the integer -4. In a function's goals Qed rewrites the -4 form into the
- * mask form, but not inside HeaderValid's definition, and the provers fail
- * to relate the two there (measured); stated for a bounded integer, the
- * lemma itself is proved by Z3 in the gate's lemma run. */
-/*@ lemma header_flags_mask:
-      \forall integer f; 0 <= f <= 0xffffffff ==>
-          (f & 0xfffffffc) == 0 ==> (f & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN) == 0;
-*/
-
 /* A lemma function (ghost code: the compiler never sees it): the decoder's
  * result is an accepted header and its layout. The decoder passes its
  * decoded scalars, so that every precondition is a single field read (which
