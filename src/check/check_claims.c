@@ -296,6 +296,30 @@ static void ctx_free(ctx_t *c)
 }
 #endif
 
+/* Exact dot product into r with the accumulators sp, sn (sl limbs each):
+ * the context-free form, which the loops call so that their frames are
+ * stated on plain pointers. */
+/*@ requires 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(r) && nrc_cfix_valid((nrc_cfix *)a) && nrc_cfix_valid((nrc_cfix *)b);
+    requires a->len == b->len;
+    assigns *r, sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status dot_s(uint64_t *sp, uint64_t *sn, size_t sl, nrc_error *err, nrc_cdy *r,
+                        const nrc_cfix *a, const nrc_cfix *b)
+{
+    /* a->limbs + b->limbs + 1 <= sl, without overflow */
+    if (a->limbs >= sl || b->limbs >= sl - a->limbs)
+        return nrc_error_set(err, NRC_ERR_INTERNAL,
+                             "exact dot product of %zu- and %zu-limb vectors exceeds %zu limbs",
+                             a->limbs, b->limbs, sl);
+    nrc_cfix_dot(r, a, b, sp, sn);
+    return NRC_OK;
+}
+
 /* Exact dot product into r with the context's accumulators. */
 /*@ requires \valid(c) && 1 <= c->s_limbs <= SCRATCH_LIMBS;
     requires \valid(c->sp + (0 .. c->s_limbs - 1)) && \valid(c->sn + (0 .. c->s_limbs - 1));
@@ -309,13 +333,44 @@ static void ctx_free(ctx_t *c)
 */
 static nrc_status dot(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b)
 {
-    /* a->limbs + b->limbs + 1 <= s_limbs, without overflow */
-    if (a->limbs >= c->s_limbs || b->limbs >= c->s_limbs - a->limbs)
-        return nrc_error_set(c->err, NRC_ERR_INTERNAL,
-                             "exact dot product of %zu- and %zu-limb vectors exceeds %zu limbs",
-                             a->limbs, b->limbs, c->s_limbs);
-    nrc_cfix_dot(r, a, b, c->sp, c->sn);
-    return NRC_OK;
+    return dot_s(c->sp, c->sn, c->s_limbs, c->err, r, a, b);
+}
+
+/* a_j = <w_j, x> (+ b_j when b is not NULL) for every neuron j < k, the
+ * rows w_j exact in Wr. */
+/*@ requires 1 <= k <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(a + (0 .. k - 1)) && nrc_cfix_valid((nrc_cfix *)x);
+    requires \forall integer u; 0 <= u < k ==>
+        nrc_cfix_valid((nrc_cfix *)&Wr[u]) && Wr[u].len == x->len;
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \separated(a + (0 .. k - 1), Wr + (0 .. k - 1), x, sp + (0 .. sl - 1),
+                        sn + (0 .. sl - 1));
+    assigns a[0 .. k - 1], sp[0 .. sl - 1], sn[0 .. sl - 1],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status neuron_dots(nrc_cdy *a, const nrc_cfix *Wr, size_t k, const nrc_cfix *x,
+                              const double *b, uint64_t *sp, uint64_t *sn, size_t sl,
+                              nrc_error *err)
+{
+    size_t j;
+    nrc_status st = NRC_OK;
+    /*@ loop invariant 0 <= j <= k && st == NRC_OK;
+        loop assigns j, st, a[0 .. k - 1], sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        /*@ assert a_j_apart: \separated(a + j, x, Wr + (0 .. k - 1), sp + (0 .. sl - 1),
+                                         sn + (0 .. sl - 1)); */
+        if ((st = dot_s(sp, sn, sl, err, &a[j], &Wr[j], x)))
+            break;
+        if (b)
+            nrc_cdy_add_d(&a[j], &a[j], b[j]);
+    }
+    return st;
 }
 
 /*@ requires \valid(c) && 1 <= c->s_limbs <= SCRATCH_LIMBS;
@@ -929,27 +984,21 @@ static nrc_status flip_pre_test(ctx_t *c, size_t i, nrc_cdy *xx)
     const double *const Xt = c->M->Xt, *const b = c->M->b;
     const nrc_cfix *const Wr = c->Wr;
     nrc_cdy *const a = c->a;
+    /* The context's scratch in locals, for the context-free calls. */
+    uint64_t *const sp = c->sp, *const sn = c->sn;
+    const size_t sl = c->s_limbs;
+    nrc_error *const err = c->err;
     nrc_cfix xt;
-    size_t j;
     nrc_status st;
     //@ ghost ck_row_end(i, c->m, d);
     //@ assert i * d + d <= c->m * d;
     nrc_cfix_init(&xt);
-    if ((st = nrc_cfix_set_d(&xt, Xt + i * d, d, 1, c->err)))
+    if ((st = nrc_cfix_set_d(&xt, Xt + i * d, d, 1, err)))
         goto done;
-    /*@ loop invariant 0 <= j <= k && st == NRC_OK;
-        loop assigns j, st, a[0 .. k - 1], c->sp[0 .. c->s_limbs - 1],
-                     c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant k - j;
-    */
-    for (j = 0; j < k; j++) {
-        if ((st = dot(c, &a[j], &Wr[j], &xt)))
-            break;
-        if (b)
-            nrc_cdy_add_d(&a[j], &a[j], b[j]);
-    }
-    if (!st)
-        st = dot(c, xx, &xt, &xt);
+    //@ assert xt_apart: \separated(&xt, a + (0 .. k - 1), Wr + (0 .. k - 1), sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    if ((st = neuron_dots(a, Wr, k, &xt, b, sp, sn, sl, err)))
+        goto done;
+    st = dot_s(sp, sn, sl, err, xx, &xt, &xt);
 done:
     nrc_cfix_clear(&xt);
     return st;
