@@ -18,6 +18,9 @@
 #define NRC_FLAG_BIAS 1u      /* hidden biases b present */
 #define NRC_FLAG_FIXED_V 2u   /* second layer held fixed in training */
 #define NRC_MODEL_FLAGS_KNOWN (NRC_FLAG_BIAS | NRC_FLAG_FIXED_V)
+/* The known flags are the low bits, so "no unknown bit set" is
+ * flags <= NRC_MODEL_FLAGS_KNOWN, the form the reader and its ACSL use
+ * (static assertion in src/core/model.c). */
 /* Caps that keep a hostile header from causing a huge allocation. */
 #define NRC_MODEL_DIM_MAX ((uint64_t)1 << 31)      /* each of n, d, k, m */
 #define NRC_MODEL_META_MAX ((uint64_t)1 << 24)     /* 16 MiB of metadata */

@@ -19,9 +19,14 @@
       L->total == L->off_sum + NRC_SHA256_SIZE;
 
   // A header the reader accepts (FORMATS.md: magic checked separately).
+  // "No unknown flag bit" is stated as flags <= NRC_MODEL_FLAGS_KNOWN, which
+  // is the same set because the known flags are the low bits 0..j-1
+  // (static assertion in include/nrc_model.h); the bitmask form made WP read
+  // ~(uint32_t)3 as the integer -4 here but as 0xfffffffc in the code, and no
+  // prover related the two.
   predicate HeaderValid(nrc_model_header *h) =
       h->version == NRC_MODEL_VERSION &&
-      (h->flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN) == 0 &&
+      h->flags <= NRC_MODEL_FLAGS_KNOWN &&
       1 <= h->n && 1 <= h->d && 1 <= h->k &&
       SizesInCaps(h->n, h->d, h->k, h->m, h->meta_len) &&
       h->reserved == 0 &&

@@ -267,6 +267,11 @@ static void store_header(nrc_model_header *h, uint32_t version, uint32_t flags, 
     h->reserved = reserved;
 }
 
+#ifndef __FRAMAC__ /* Frama-C 25 parses C99 only */
+_Static_assert((NRC_MODEL_FLAGS_KNOWN & (NRC_MODEL_FLAGS_KNOWN + 1u)) == 0,
+               "NRC_MODEL_FLAGS_KNOWN must be the low bits 0..j-1 (nrc_model.h)");
+#endif
+
 /* A lemma function (ghost code: the compiler never sees it): the decoder's
  * result is an accepted header and its layout. The decoder passes its
  * decoded scalars, so that every precondition is a single field read (which
@@ -286,7 +291,7 @@ static void store_header(nrc_model_header *h, uint32_t version, uint32_t flags, 
      requires h_meta_len: h->meta_len == meta_len;
      requires h_reserved: h->reserved == reserved;
      requires ok_version: version == NRC_MODEL_VERSION;
-     requires ok_flags: (h->flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN) == 0;
+     requires ok_flags: flags <= NRC_MODEL_FLAGS_KNOWN;
      requires ok_sizes: 1 <= n && 1 <= d && 1 <= k;
      requires ok_caps: SizesInCaps(n, d, k, m, meta_len);
      requires ok_reserved: reserved == 0;
@@ -310,7 +315,6 @@ static void store_header(nrc_model_header *h, uint32_t version, uint32_t flags, 
                                  uint32_t flags, uint64_t n, uint64_t d, uint64_t k,
                                  uint64_t m, uint64_t meta_len, uint64_t reserved)
   {
-    /@ assert fold_flags: (h->flags & 0xfffffffc) == 0; @/
     /@ assert fold_valid: HeaderValid(h); @/
     /@ assert fold_layout: LayoutOf(L, h->n, h->d, h->k, h->m, BiasOf(h->flags), h->meta_len); @/
   }
@@ -361,7 +365,7 @@ nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "%s: field version (offset 8) is %lu, expected %u",
                              name, (unsigned long)version, NRC_MODEL_VERSION);
-    if (flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN)
+    if (flags > NRC_MODEL_FLAGS_KNOWN) /* an unknown bit (nrc_model.h) */
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "%s: field flags (offset 12) is 0x%08lx: unknown flag bits 0x%08lx "
                              "(only bits 0 and 1 are defined)",
