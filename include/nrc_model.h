@@ -72,6 +72,19 @@ void nrc_model_clear(nrc_model *M);
  * M must be initialized; on success its old arrays are released, on failure
  * M is untouched. To make a model in a test: nrc_model_init, nrc_model_alloc,
  * fill the arrays (labels +-1), nrc_model_set_meta("{}"...), nrc_model_write. */
+/*@ requires valid_M: \valid(M);
+    requires valid_err: err == \null || \valid(err);
+    assigns *M, err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures status: \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+    ensures sizes: \result == NRC_OK ==>
+        M->n == n && M->d == d && M->k == k && M->m == m && M->flags == flags;
+    ensures arrays: \result == NRC_OK ==>
+        \valid(M->W + (0 .. k * d - 1)) && \valid(M->v + (0 .. k - 1)) &&
+        \valid(M->X + (0 .. n * d - 1)) && \valid(M->y + (0 .. n - 1));
+    ensures bias: \result == NRC_OK ==> BiasOf(flags) == 1 ==> \valid(M->b + (0 .. k - 1));
+    ensures test: \result == NRC_OK ==> m > 0 ==>
+        \valid(M->Xt + (0 .. m * d - 1)) && \valid(M->yt + (0 .. m - 1));
+*/
 nrc_status nrc_model_alloc(nrc_model *M, uint64_t n, uint64_t d, uint64_t k,
                            uint64_t m, uint32_t flags, nrc_error *err);
 
@@ -92,6 +105,16 @@ nrc_status nrc_model_set_meta(nrc_model *M, const char *json, size_t len,
  * that a random corruption is reported as a checksum error. M must be
  * initialized (nrc_model_init); on success its old arrays are released and
  * replaced, and M->file_sha256 is the SHA-256 of buf[0..len). */
+/* No assigns clause: besides *M and err->msg the parser writes only the
+ * arrays it allocates, which no location of the pre-state names (WP in
+ * Frama-C 25 has no \fresh); callers get "may write anything". */
+/*@ requires valid_buf: \valid_read(buf + (0 .. len - 1));
+    requires valid_name: \valid_read(name);   // a string: trusted, as nrc_error_set's %s arguments
+    requires valid_M: \valid(M);
+    requires valid_err: err == \null || \valid(err);
+    requires separated: \separated(err, buf + (0 .. len - 1));
+    ensures status: \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+*/
 nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *name,
                            nrc_model *M, nrc_error *err);
 
@@ -101,6 +124,12 @@ nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *nam
  * file is rejected without reading it. Sets M->file_sha256. A nonexistent
  * file is NRC_ERR_INPUT; a file needing more than half the physical memory
  * is NRC_ERR_SYSTEM. M must be initialized; it is untouched on failure. */
+/* No assigns clause, as nrc_model_parse. */
+/*@ requires valid_path: valid_read_string(path);
+    requires valid_M: \valid(M);
+    requires valid_err: err == \null || \valid(err);
+    ensures status: \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+*/
 nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err);
 
 /* Serialize to a freshly allocated buffer (free with nrc_free); validates M
@@ -180,7 +209,7 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
  * cap, reserved == 0, then the layout (overflow, file cap). Does not look at
  * the file length: see nrc_model_check_length. NRC_ERR_INPUT on failure. */
 /*@ requires valid_buf: \valid_read(buf + (0 .. len - 1));
-    requires valid_name: valid_read_string(name);
+    requires valid_name: \valid_read(name);   // a string: trusted, as nrc_error_set's %s arguments
     requires valid_out: \valid(h) && \valid(L);
     requires valid_err: err == \null || \valid(err);
     requires separated: \separated(h, L, err, buf + (0 .. len - 1));
@@ -189,6 +218,8 @@ int nrc_model_layout_compute(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
     ensures accepted: \result == NRC_OK ==>
         len >= NRC_MODEL_HEADER_SIZE && HeaderLayout(h, L) &&
         L->total == ModelFileSize(h->n, h->d, h->k, h->m, BiasOf(h->flags), h->meta_len);
+    ensures sum: \result == NRC_OK ==>
+        L->off_sum + NRC_SHA256_SIZE == L->total && L->total <= NRC_MODEL_FILE_MAX;
     ensures decoded: \result == NRC_OK ==>
         h->version == LE32(buf + 8) && h->flags == LE32(buf + 12) &&
         h->n == LE64(buf + 16) && h->d == LE64(buf + 24) && h->k == LE64(buf + 32) &&
@@ -204,7 +235,7 @@ nrc_status nrc_model_header_decode(const unsigned char *buf, size_t len,
 
 /* The file length must equal L->total exactly (truncated / trailing bytes). */
 /*@ requires \valid_read(L);
-    requires valid_read_string(name);
+    requires \valid_read(name);   // a string: trusted, as nrc_error_set's %s arguments
     requires err == \null || \valid(err);
     assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_OK || \result == NRC_ERR_INPUT;
@@ -218,7 +249,7 @@ nrc_status nrc_model_check_length(const nrc_model_layout *L, uint64_t file_len,
 /*@ requires \valid_read(L);
     requires L->off_sum + NRC_SHA256_SIZE == L->total && L->total <= NRC_MODEL_FILE_MAX;
     requires \valid_read(buf + (0 .. L->total - 1));
-    requires valid_read_string(name);
+    requires \valid_read(name);   // a string: trusted, as nrc_error_set's %s arguments
     requires err == \null || \valid(err);
     requires \separated(err, buf + (0 .. L->total - 1));
     assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
@@ -233,7 +264,7 @@ nrc_status nrc_model_check_checksum(const unsigned char *buf,
  * allocates; NRC_ERR_SYSTEM if it runs out of memory). */
 /*@ requires \valid_read(h) && \valid_read(L) && HeaderLayout(h, L);
     requires \valid_read(buf + (0 .. L->total - 1));
-    requires valid_read_string(name);
+    requires \valid_read(name);   // a string: trusted, as nrc_error_set's %s arguments
     requires err == \null || \valid(err);
     requires \separated(err, buf + (0 .. L->total - 1));
     assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];

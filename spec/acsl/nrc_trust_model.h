@@ -7,6 +7,8 @@
 #ifndef NRC_ACSL_TRUST_MODEL_H
 #define NRC_ACSL_TRUST_MODEL_H
 #include "nrc_alloc.h"
+#include "nrc_io.h"
+#include "nrc_status.h"
 
 /* src/core/alloc.c: releases a block from nrc_malloc (or does nothing for
  * NULL); WP does not model deallocation, so only "writes nothing the caller
@@ -19,5 +21,71 @@ void nrc_free(void *p);
  * in its body, which is not analysed). */
 /*@ assigns \nothing; */
 static void free_reals(double *p);
+
+/* src/core/model.c: nrc_calloc(count, sizeof(double)): NULL or a block of
+ * count doubles. Writes nothing the caller can see. */
+/*@ assigns \nothing;
+    ensures \result == \null || \valid(\result + (0 .. count - 1));
+*/
+static double *alloc_reals(uint64_t count);
+
+/* src/core/model.c: nrc_malloc(size) for the metadata: NULL or a block of
+ * size bytes; a fresh block, so apart from the block live[0 .. live_len)
+ * that the caller names (ghost parameters) and that is valid at the call. */
+/*@ requires \valid_read(live + (0 .. live_len - 1));
+    assigns \nothing;
+    ensures \result == \null ||
+        (\valid(\result + (0 .. size - 1)) &&
+         \separated(\result + (0 .. size - 1), live + (0 .. live_len - 1)));
+*/
+static char *alloc_meta(size_t size) /*@ ghost (const unsigned char *live, size_t live_len) */;
+
+/* src/core/model.c: nrc_error_prefix(err, name), name taken as a string
+ * (as the %s arguments of nrc_error_set). */
+/*@ requires err == \null || \valid(err);
+    requires \valid_read(name);
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+*/
+static void prefix_name(nrc_error *err, const char *name);
+
+/* src/core/model.c: nrc_malloc(size) for the file image: NULL or a block
+ * of size bytes, fresh, so apart from the error record live (ghost
+ * parameter) that the caller passes. */
+/*@ requires live == \null || \valid_read(live);
+    assigns \nothing;
+    ensures \result == \null ||
+        (\valid(\result + (0 .. size - 1)) &&
+         (live == \null || \separated(\result + (0 .. size - 1), live)));
+*/
+static unsigned char *alloc_image(size_t size) /*@ ghost (nrc_error *live) */;
+
+/* src/core/model.c: close(2); writes nothing the caller can see. */
+/*@ assigns \nothing; */
+static void close_fd(int fd);
+
+/* src/core/io.c: open path read-only, accept a regular file only; *fd and
+ * *size (fstat's length) on success. */
+/*@ requires valid_read_string(path);
+    requires \valid(fd) && \valid(size);
+    requires err == \null || \valid(err);
+    requires \separated(fd, size, err);
+    assigns *fd, *size, err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+*/
+nrc_status nrc_file_open_regular(const char *path, int *fd, uint64_t *size, nrc_error *err);
+
+/* src/core/io.c: read up to len bytes into buf[0 .. len); *got <= len is
+ * the count read. path is a message argument (a string, trusted). */
+/*@ requires \valid(buf + (0 .. len - 1));
+    requires \valid(got) && \valid_read(path);
+    requires err == \null || \valid(err);
+    requires \separated(buf + (0 .. len - 1), got, err);
+    requires \separated(got, err);
+    assigns buf[0 .. len - 1], *got, err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM;
+    ensures *got <= len;
+*/
+nrc_status nrc_fd_read_full(int fd, const char *path, unsigned char *buf, size_t len,
+                            size_t *got, nrc_error *err);
 
 #endif

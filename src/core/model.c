@@ -198,7 +198,7 @@ uint64_t nrc_model_file_size(uint64_t n, uint64_t d, uint64_t k, uint64_t m,
 
 /* --------------------------------------------------------------- header */
 
-/*@ requires valid_read_string(name) && \valid_read(field);
+/*@ requires \valid_read(name) && \valid_read(field);
     requires err == \null || \valid(err);
     assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_ERR_INPUT;
@@ -214,7 +214,7 @@ static nrc_status bad_size(const char *name, const char *field, unsigned off,
 /* The message for a header whose layout overflows (r == 2) or exceeds the
  * file cap (r == 3): kept apart so that the proof of the decoder does not
  * carry the message arguments along its paths. */
-/*@ requires valid_read_string(name);
+/*@ requires \valid_read(name);
     requires err == \null || \valid(err);
     assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_ERR_INPUT;
@@ -310,6 +310,7 @@ _Static_assert((NRC_MODEL_FLAGS_KNOWN & (NRC_MODEL_FLAGS_KNOWN + 1u)) == 0,
      assigns \nothing;
      ensures HeaderLayout(h, L);
      ensures L->total == ModelFileSize(h->n, h->d, h->k, h->m, BiasOf(h->flags), h->meta_len);
+     ensures L->off_sum + NRC_SHA256_SIZE == L->total && L->total <= NRC_MODEL_FILE_MAX;
   @/
   static void header_layout_fold(nrc_model_header *h, nrc_model_layout *L, uint32_t version,
                                  uint32_t flags, uint64_t n, uint64_t d, uint64_t k,
@@ -702,50 +703,77 @@ static double *alloc_reals(uint64_t count)
     return nrc_calloc((size_t)count, sizeof(double));
 }
 
+/* A block of size bytes for the metadata (nrc_malloc). The ghost
+ * parameters name a block live at the call, which a fresh block cannot
+ * overlap: the trusted contract (spec/acsl/nrc_trust_model.h) states that
+ * separation, which WP (no \fresh in Frama-C 25) cannot derive. */
+static char *alloc_meta(size_t size) /*@ ghost (const unsigned char *live, size_t live_len) */
+{
+    return nrc_malloc(size);
+}
+
 nrc_status nrc_model_alloc(nrc_model *M, uint64_t n, uint64_t d, uint64_t k,
                            uint64_t m, uint32_t flags, nrc_error *err)
 {
-    nrc_model T;
-    nrc_model_layout L;
-    int r;
-    if (flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN)
+    uint64_t total;
+    double *W, *b = NULL, *v, *X, *y, *Xt = NULL, *yt = NULL;
+    if (flags > NRC_MODEL_FLAGS_KNOWN) /* an unknown bit (nrc_model.h) */
         return nrc_error_set(err, NRC_ERR_INPUT, "model: unknown flag bits 0x%08lx",
                              (unsigned long)(flags & ~(uint32_t)NRC_MODEL_FLAGS_KNOWN));
     if (n == 0 || d == 0 || k == 0)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "model: sizes n=%llu d=%llu k=%llu: each must be >= 1",
                              (unsigned long long)n, (unsigned long long)d, (unsigned long long)k);
-    r = nrc_model_layout_compute(n, d, k, m, flags, 0, &L);
-    if (r != 0)
+    /* nrc_model_file_size rather than the layout into a local: the proof
+     * then has no local whose address the allocations could be taken for. */
+    total = nrc_model_file_size(n, d, k, m, flags, 0);
+    if (total == 0)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "model: sizes n=%llu d=%llu k=%llu m=%llu exceed the caps of the "
                              "model file",
                              (unsigned long long)n, (unsigned long long)d, (unsigned long long)k,
                              (unsigned long long)m);
-    nrc_model_init(&T);
-    T.n = n;
-    T.d = d;
-    T.k = k;
-    T.m = m;
-    T.flags = flags;
-    T.W = alloc_reals(k * d);
-    T.v = alloc_reals(k);
-    T.X = alloc_reals(n * d);
-    T.y = alloc_reals(n);
+    /* Allocated into locals and stored field by field once all succeeded
+     * (M untouched on failure; no struct copy, which WP's memory model
+     * reads back poorly). */
+    W = alloc_reals(k * d);
+    v = alloc_reals(k);
+    X = alloc_reals(n * d);
+    y = alloc_reals(n);
     if (flags & NRC_FLAG_BIAS)
-        T.b = alloc_reals(k);
+        b = alloc_reals(k);
     if (m > 0) {
-        T.Xt = alloc_reals(m * d);
-        T.yt = alloc_reals(m);
+        Xt = alloc_reals(m * d);
+        yt = alloc_reals(m);
     }
-    if (!T.W || !T.v || !T.X || !T.y || ((flags & NRC_FLAG_BIAS) && !T.b) ||
-        (m > 0 && (!T.Xt || !T.yt))) {
-        nrc_model_clear(&T);
-        return nrc_error_set(err, NRC_ERR_SYSTEM, "model: out of memory for %llu bytes of arrays",
-                             (unsigned long long)(L.off_meta - NRC_MODEL_HEADER_SIZE));
+    if (!W || !v || !X || !y || ((flags & NRC_FLAG_BIAS) && !b) || (m > 0 && (!Xt || !yt))) {
+        free_reals(W);
+        free_reals(b);
+        free_reals(v);
+        free_reals(X);
+        free_reals(y);
+        free_reals(Xt);
+        free_reals(yt);
+        return nrc_error_set(err, NRC_ERR_SYSTEM,
+                             "model: out of memory for the arrays of a %llu-byte model",
+                             (unsigned long long)total);
     }
+    //@ assert allocated: W != \null && v != \null && X != \null && y != \null;
+    //@ assert allocated_b: BiasOf(flags) == 1 ==> b != \null;
+    //@ assert allocated_t: m > 0 ==> Xt != \null && yt != \null;
     nrc_model_clear(M);
-    *M = T;
+    M->n = n;
+    M->d = d;
+    M->k = k;
+    M->m = m;
+    M->flags = flags;
+    M->W = W;
+    M->b = b;
+    M->v = v;
+    M->X = X;
+    M->y = y;
+    M->Xt = Xt;
+    M->yt = yt;
     return NRC_OK;
 }
 
@@ -825,6 +853,17 @@ static void fill_model(const unsigned char *buf, const nrc_model_header *h,
     T->meta_len = (size_t)h->meta_len;
 }
 
+/* nrc_error_prefix(err, name). Its own function so that its trusted
+ * contract (spec/acsl/nrc_trust_model.h) can take name, as every message
+ * argument of this file, as a string without proof (\valid_read only):
+ * after err->msg is written, WP can no longer show
+ * valid_read_string(name), since the name might lie in err->msg for all it
+ * knows. */
+static void prefix_name(nrc_error *err, const char *name)
+{
+    nrc_error_prefix(err, name);
+}
+
 nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *name,
                            nrc_model *M, nrc_error *err)
 {
@@ -840,16 +879,17 @@ nrc_status nrc_model_parse(const unsigned char *buf, size_t len, const char *nam
         return s;
     if ((s = nrc_model_check_length(&L, len, name, err)) != NRC_OK)
         return s;
+    //@ assert parse_len: L.total == len;
     if ((s = nrc_model_check_checksum(buf, &L, name, err)) != NRC_OK)
         return s;
     if ((s = nrc_model_check_contents(buf, &h, &L, name, err)) != NRC_OK)
         return s;
     nrc_model_init(&T);
     if ((s = nrc_model_alloc(&T, h.n, h.d, h.k, h.m, h.flags, err)) != NRC_OK) {
-        nrc_error_prefix(err, name);
+        prefix_name(err, name);
         return s;
     }
-    T.meta = nrc_malloc((size_t)h.meta_len + 1);
+    T.meta = alloc_meta((size_t)h.meta_len + 1) /*@ ghost (buf, len) */;
     if (!T.meta) {
         nrc_model_clear(&T);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory for the metadata", name);
@@ -882,6 +922,22 @@ static nrc_status check_fits_memory(uint64_t total, const char *name, nrc_error 
     return NRC_OK;
 }
 
+/* nrc_malloc for the file image. The ghost parameter names the error
+ * record, live at the call, which the fresh block cannot overlap (trusted
+ * contract in spec/acsl/nrc_trust_model.h, as alloc_meta). */
+static unsigned char *alloc_image(size_t size) /*@ ghost (nrc_error *live) */
+{
+    return nrc_malloc(size);
+}
+
+/* close(2), whose result is not needed after a read; its own function so
+ * that the proof does not depend on the C library model's bound on file
+ * descriptors (trusted contract: writes nothing the caller can see). */
+static void close_fd(int fd)
+{
+    close(fd);
+}
+
 nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err)
 {
     unsigned char hdr[NRC_MODEL_HEADER_SIZE];
@@ -898,23 +954,23 @@ nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err)
         return s;
     hlen = fsize < NRC_MODEL_HEADER_SIZE ? (size_t)fsize : NRC_MODEL_HEADER_SIZE;
     if ((s = nrc_fd_read_full(fd, path, hdr, hlen, &got, err)) != NRC_OK) {
-        close(fd);
+        close_fd(fd);
         return s;
     }
     if (got != hlen) {
-        close(fd);
+        close_fd(fd);
         return nrc_error_set(err, NRC_ERR_INPUT, "%s: file changed while being read", path);
     }
     /* Sizes are checked before anything is allocated. */
     if ((s = nrc_model_header_decode(hdr, hlen, path, &h, &L, err)) != NRC_OK ||
         (s = nrc_model_check_length(&L, fsize, path, err)) != NRC_OK ||
         (s = check_fits_memory(L.total, path, err)) != NRC_OK) {
-        close(fd);
+        close_fd(fd);
         return s;
     }
-    buf = nrc_malloc((size_t)L.total);
+    buf = alloc_image((size_t)L.total) /*@ ghost (err) */;
     if (!buf) {
-        close(fd);
+        close_fd(fd);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: out of memory reading %llu bytes", path,
                              (unsigned long long)L.total);
     }
@@ -927,7 +983,7 @@ nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err)
         s = nrc_fd_read_full(fd, path, &extra, 1, &more, err);
         got = more == 0 ? got : 0;
     }
-    close(fd);
+    close_fd(fd);
     if (s == NRC_OK && got != (size_t)L.total - NRC_MODEL_HEADER_SIZE)
         s = nrc_error_set(err, NRC_ERR_INPUT, "%s: file changed while being read", path);
     if (s == NRC_OK)
