@@ -100,7 +100,22 @@ typedef struct {
                  c->C->lambda + (0 .. c->n - 1),
                  c->M->W + (0 .. c->k * c->d - 1), c->M->b + (0 .. c->k - 1),
                  c->M->v + (0 .. c->k - 1), c->M->X + (0 .. c->n * c->d - 1),
-                 c->M->y + (0 .. c->n - 1));
+                 c->M->y + (0 .. c->n - 1)) &&
+      // The error record (the caller's) apart from the context, the inputs,
+      // the report and every array (ctx_alloc requires the first part; the
+      // arrays are its fresh allocations).
+      (c->err == \null ||
+       \separated(c->err, c, c->C, c->M, c->rep,
+                  c->C->flips + (0 .. c->C->n_flips - 1),
+                  c->C->kinks + (0 .. c->C->n_kinks - 1),
+                  c->C->indices + (0 .. c->C->n_indices - 1),
+                  c->Xr + (0 .. c->n - 1), c->Wr + (0 .. c->k - 1),
+                  c->A + (0 .. c->n * c->k - 1), c->q + (0 .. c->n - 1),
+                  c->xx + (0 .. c->n - 1), c->ww + (0 .. c->k - 1),
+                  c->wz + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
+                  c->ap + (0 .. c->k - 1), c->support + (0 .. c->n - 1),
+                  c->Xc + (0 .. c->d - 1), c->S + (0 .. c->d - 1),
+                  c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)));
 
     // All of it (ctx_alloc's result). Each function below requires only the
     // part it uses (each a consequence of ctx_ok), which keeps the proof
@@ -139,24 +154,39 @@ typedef struct {
                  c->M->y + (0 .. c->n - 1));
 
     // What check_flips uses.
-    predicate ctx_flips(ctx_t *c) =
+    // (in four parts, so that each part's frame is a small goal)
+    predicate flips_idx(ctx_t *c) =
       (c->C->n_flips == 0 || \valid_read(c->C->flips + (0 .. c->C->n_flips - 1))) &&
       (\forall integer r; 0 <= r < c->C->n_flips ==>
          (c->C->flips[r].test == 0 ==> c->C->flips[r].index < c->n) &&
-         (c->C->flips[r].test != 0 ==> c->C->flips[r].index < c->m)) &&
+         (c->C->flips[r].test != 0 ==> c->C->flips[r].index < c->m));
+    predicate flips_arr(ctx_t *c) =
       c->n * c->k <= SIZE_MAX && c->m * c->d <= SIZE_MAX &&
       (c->m == 0 || \valid_read(c->M->Xt + (0 .. c->m * c->d - 1))) &&
       (c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1))) &&
       \valid_read(c->M->v + (0 .. c->k - 1)) &&
       \valid_read(c->A + (0 .. c->n * c->k - 1)) && \valid_read(c->xx + (0 .. c->n - 1)) &&
       \valid_read(c->wz + (0 .. c->k - 1)) &&
-      \valid(c->a + (0 .. c->k - 1)) && \valid(c->ap + (0 .. c->k - 1)) &&
-      (\forall integer j; 0 <= j < c->k ==>
-          nrc_cfix_valid(&c->Wr[j]) && c->Wr[j].len == c->d) &&
+      \valid(c->a + (0 .. c->k - 1)) && \valid(c->ap + (0 .. c->k - 1));
+    predicate flips_rows(ctx_t *c) =
+      \forall integer j; 0 <= j < c->k ==>
+          nrc_cfix_valid(&c->Wr[j]) && c->Wr[j].len == c->d;
+    predicate flips_sep(ctx_t *c) =
       \separated(c, c->C, c->rep, c->C->flips + (0 .. c->C->n_flips - 1),
                  c->Wr + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
                  c->ap + (0 .. c->k - 1),
-                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      // what the checks write apart from the model (ctx_sep) ...
+      \separated(c->M, c->a + (0 .. c->k - 1), c->ap + (0 .. c->k - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      // ... and the error record apart from what they read and write (ctx_sep)
+      (c->err == \null ||
+       \separated(c->err, c, c->C, c->M, c->rep,
+                  c->C->flips + (0 .. c->C->n_flips - 1), c->Wr + (0 .. c->k - 1),
+                  c->a + (0 .. c->k - 1), c->ap + (0 .. c->k - 1),
+                  c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)));
+    predicate ctx_flips(ctx_t *c) =
+      flips_idx(c) && flips_arr(c) && flips_rows(c) && flips_sep(c);
 
     // The exact rows of X and W (build_rows).
     predicate ctx_rows(ctx_t *c) =
@@ -227,6 +257,11 @@ static void cfix_array_free(nrc_cfix *a, size_t count)
     requires nrc_check_model_ok((nrc_model *)c->M) && nrc_check_cert_ok((nrc_cert *)c->C);
     requires c->n == c->C->n && c->d == c->C->d && c->k == c->C->k && c->m == c->C->m;
     requires \valid(c->rep) && (c->err == \null || \valid(c->err));
+    requires c->err == \null ||
+             \separated(c->err, c, c->C, c->M, c->rep,
+                        c->C->flips + (0 .. c->C->n_flips - 1),
+                        c->C->kinks + (0 .. c->C->n_kinks - 1),
+                        c->C->indices + (0 .. c->C->n_indices - 1));
     assigns c->Xr, c->Wr, c->A, c->q, c->xx, c->ww, c->wz, c->sp, c->sn,
             c->s_limbs, c->a, c->ap, c->coef, c->support, c->Xc, c->S,
             c->is_kink, c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
@@ -1096,42 +1131,224 @@ done:
     nrc_cdy_clear(&ps);
 }
 
-/* One flip r with status "certified": its pre-activations a_j(x) and
- * <x, x>, then its claims. A false claim is recorded by fail() (rep->valid
- * becomes 0); the result is not NRC_OK only when the evaluation itself
- * could not run. */
+/*@ // The frame of check_flip / check_flips: what ctx_base, ctx_scratch and
+    // ctx_flips read, the same at two states, in four parts (the context's
+    // fields; the certificate's and model's scalars; the flips; the rows).
+    predicate keep_c1{L1,L2}(ctx_t *c) =
+      \at(c->C, L1) == \at(c->C, L2) && \at(c->M, L1) == \at(c->M, L2) &&
+      \at(c->rep, L1) == \at(c->rep, L2) && \at(c->err, L1) == \at(c->err, L2) &&
+      \at(c->n, L1) == \at(c->n, L2) && \at(c->d, L1) == \at(c->d, L2);
+    predicate keep_c2{L1,L2}(ctx_t *c) =
+      \at(c->k, L1) == \at(c->k, L2) && \at(c->m, L1) == \at(c->m, L2) &&
+      \at(c->A, L1) == \at(c->A, L2) && \at(c->xx, L1) == \at(c->xx, L2) &&
+      \at(c->wz, L1) == \at(c->wz, L2) && \at(c->Wr, L1) == \at(c->Wr, L2);
+    predicate keep_c3{L1,L2}(ctx_t *c) =
+      \at(c->a, L1) == \at(c->a, L2) && \at(c->ap, L1) == \at(c->ap, L2) &&
+      \at(c->sp, L1) == \at(c->sp, L2) && \at(c->sn, L1) == \at(c->sn, L2) &&
+      \at(c->s_limbs, L1) == \at(c->s_limbs, L2);
+    predicate keep_i1{L1,L2}(ctx_t *c) =
+      \let C = \at(c->C, L1);
+      \at(C->n, L1) == \at(C->n, L2) && \at(C->d, L1) == \at(C->d, L2) &&
+      \at(C->k, L1) == \at(C->k, L2) && \at(C->m, L1) == \at(C->m, L2) &&
+      \at(C->n_flips, L1) == \at(C->n_flips, L2) &&
+      \at(C->flips, L1) == \at(C->flips, L2);
+    predicate keep_i2{L1,L2}(ctx_t *c) =
+      \let M = \at(c->M, L1);
+      \at(M->n, L1) == \at(M->n, L2) && \at(M->d, L1) == \at(M->d, L2) &&
+      \at(M->k, L1) == \at(M->k, L2) && \at(M->m, L1) == \at(M->m, L2) &&
+      \at(M->Xt, L1) == \at(M->Xt, L2) && \at(M->b, L1) == \at(M->b, L2) &&
+      \at(M->v, L1) == \at(M->v, L2);
+    predicate keep_flips{L1,L2}(ctx_t *c) =
+      \let p = \at(c->C->flips, L1);
+      \forall integer r; 0 <= r < \at(c->C->n_flips, L1) ==>
+        \at(p[r].test, L1) == \at(p[r].test, L2) &&
+        \at(p[r].index, L1) == \at(p[r].index, L2);
+    predicate keep_rows{L1,L2}(ctx_t *c) =
+      \let w = \at(c->Wr, L1);
+      \forall integer j; 0 <= j < \at(c->k, L1) ==>
+        \at(w[j].len, L1) == \at(w[j].len, L2) &&
+        \at(w[j].limbs, L1) == \at(w[j].limbs, L2) &&
+        \at(w[j].mag, L1) == \at(w[j].mag, L2) &&
+        \at(w[j].neg, L1) == \at(w[j].neg, L2) &&
+        \at(w[j].dig, L1) == \at(w[j].dig, L2);
+    predicate flips_keep{L1,L2}(ctx_t *c) =
+      keep_c1{L1,L2}(c) && keep_c2{L1,L2}(c) && keep_c3{L1,L2}(c) &&
+      keep_i1{L1,L2}(c) && keep_i2{L1,L2}(c) && keep_flips{L1,L2}(c) && keep_rows{L1,L2}(c);
+
+    // A region check_flip writes apart from what the context predicates
+    // read (c, *C, *M, the flips, the rows of W).
+    predicate apart_cdy(ctx_t *c, nrc_cdy *p, integer n) =
+      \separated(p + (0 .. n - 1), c) && \separated(p + (0 .. n - 1), c->C) &&
+      \separated(p + (0 .. n - 1), c->M) &&
+      \separated(p + (0 .. n - 1), c->C->flips + (0 .. c->C->n_flips - 1)) &&
+      \separated(p + (0 .. n - 1), c->Wr + (0 .. c->k - 1));
+    predicate apart_u64(ctx_t *c, uint64_t *p, integer n) =
+      \separated(p + (0 .. n - 1), c) && \separated(p + (0 .. n - 1), c->C) &&
+      \separated(p + (0 .. n - 1), c->M) &&
+      \separated(p + (0 .. n - 1), c->C->flips + (0 .. c->C->n_flips - 1)) &&
+      \separated(p + (0 .. n - 1), c->Wr + (0 .. c->k - 1));
+    predicate apart_rep(ctx_t *c) =
+      \separated(c->rep, c) && \separated(c->rep, c->C) && \separated(c->rep, c->M) &&
+      \separated(c->rep, c->C->flips + (0 .. c->C->n_flips - 1)) &&
+      \separated(c->rep, c->Wr + (0 .. c->k - 1));
+*/
+
+/* The three steps of check_flip, each with its frame (flips_keep) proved
+ * in the small context of its own contract. */
+/*@ requires \valid(c) && 1 <= c->k <= NRC_MODEL_DIM_MAX && i < c->n;
+    requires c->n * c->k <= SIZE_MAX;
+    requires \valid_read(c->A + (0 .. c->n * c->k - 1)) && \valid_read(c->xx + (0 .. c->n - 1));
+    requires \valid(c->a + (0 .. c->k - 1)) && \separated(c, c->a + (0 .. c->k - 1));
+    requires \valid(xx) && \separated(xx, c, c->a + (0 .. c->k - 1));
+    requires apart_cdy(c, c->a, c->k) && apart_cdy(c, xx, 1);
+    assigns c->a[0 .. c->k - 1], *xx;
+    ensures k1: keep_c1{Old, Post}(c);
+    ensures k2: keep_c2{Old, Post}(c);
+    ensures k3: keep_c3{Old, Post}(c);
+    ensures k4: keep_i1{Old, Post}(c);
+    ensures k7: keep_i2{Old, Post}(c);
+    ensures k5: keep_flips{Old, Post}(c);
+    ensures k6: keep_rows{Old, Post}(c);
+*/
+static void kept_pre_train(ctx_t *c, size_t i, nrc_cdy *xx)
+{
+    flip_pre_train(c, i, xx);
+}
+
+/*@ requires flip_pre(c) && i < c->m && c->m * c->d <= SIZE_MAX;
+    requires \valid_read(c->M) && \valid_read(c->M->Xt + (0 .. c->m * c->d - 1));
+    requires c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1));
+    requires \valid(xx) && \separated(xx, c, c->Wr + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
+                                      c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+    requires apart_cdy(c, c->a, c->k) && apart_cdy(c, xx, 1);
+    requires apart_u64(c, c->sp, c->s_limbs) && apart_u64(c, c->sn, c->s_limbs);
+    assigns c->a[0 .. c->k - 1], *xx, c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures k1: keep_c1{Old, Post}(c);
+    ensures k2: keep_c2{Old, Post}(c);
+    ensures k3: keep_c3{Old, Post}(c);
+    ensures k4: keep_i1{Old, Post}(c);
+    ensures k7: keep_i2{Old, Post}(c);
+    ensures k5: keep_flips{Old, Post}(c);
+    ensures k6: keep_rows{Old, Post}(c);
+*/
+static nrc_status kept_pre_test(ctx_t *c, size_t i, nrc_cdy *xx)
+{
+    return flip_pre_test(c, i, xx);
+}
+
+/*@ requires flip_io(c) && \valid_read(xx) && \valid_read(v + (0 .. c->k - 1));
+    requires apart_cdy(c, c->ap, c->k) && apart_rep(c);
+    assigns c->ap[0 .. c->k - 1], c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures k1: keep_c1{Old, Post}(c);
+    ensures k2: keep_c2{Old, Post}(c);
+    ensures k3: keep_c3{Old, Post}(c);
+    ensures k4: keep_i1{Old, Post}(c);
+    ensures k7: keep_i2{Old, Post}(c);
+    ensures k5: keep_flips{Old, Post}(c);
+    ensures k6: keep_rows{Old, Post}(c);
+*/
+static void kept_claims(ctx_t *c, nrc_cflip f, size_t r, size_t i, const nrc_cdy *xx,
+                        const double *v, double L)
+{
+    flip_claims(c, f, r, i, xx, v, L);
+}
+
+/* The evaluation of check_flip, into the caller's *xx: its pre-activations
+ * a_j(x) and <x, x>, then its claims. The assertions split the frame of
+ * each step (the kept_* contracts) into small goals. */
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
+    requires r < c->C->n_flips;
+    requires \valid(xx) && apart_cdy(c, xx, 1);
+    requires \separated(xx, c->a + (0 .. c->k - 1), c->ap + (0 .. c->k - 1),
+                        c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+    assigns c->a[0 .. c->k - 1], c->ap[0 .. c->k - 1],
+            c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1], *xx;
+    ensures ctx_base(c);
+    ensures ctx_scratch(c);
+    ensures flips_idx(c);
+    ensures flips_arr(c);
+    ensures flips_rows(c);
+    ensures flips_sep(c);
+    ensures k1: keep_c1{Old, Post}(c);
+    ensures k2: keep_c2{Old, Post}(c);
+    ensures k3: keep_c3{Old, Post}(c);
+    ensures k4: keep_i1{Old, Post}(c);
+    ensures k7: keep_i2{Old, Post}(c);
+    ensures k5: keep_flips{Old, Post}(c);
+    ensures k6: keep_rows{Old, Post}(c);
+*/
+static nrc_status flip_eval(ctx_t *c, size_t r, nrc_cdy *xx)
+{
+    const nrc_cflip f = c->C->flips[r];
+    const size_t i = (size_t)f.index;
+    const double *const v = c->M->v;
+    const double L = c->C->L_upper;
+    nrc_status st;
+    //@ assert io0: flip_io(c) && \valid_read(v + (0 .. c->k - 1));
+    //@ assert apart_a: apart_cdy(c, c->a, c->k);
+    //@ assert apart_s: apart_u64(c, c->sp, c->s_limbs) && apart_u64(c, c->sn, c->s_limbs);
+    //@ assert apart_c: apart_cdy(c, c->ap, c->k) && apart_rep(c);
+    if (!f.test) {
+        kept_pre_train(c, i, xx);
+        st = NRC_OK;
+    } else {
+        st = kept_pre_test(c, i, xx);
+    }
+    //@ assert pre_k1: keep_c1{Pre, Here}(c);
+    //@ assert pre_k2: keep_c2{Pre, Here}(c);
+    //@ assert pre_k3: keep_c3{Pre, Here}(c);
+    //@ assert pre_k4: keep_i1{Pre, Here}(c);
+    //@ assert pre_k7: keep_i2{Pre, Here}(c);
+    //@ assert pre_k5: keep_flips{Pre, Here}(c);
+    //@ assert pre_k6: keep_rows{Pre, Here}(c);
+    //@ assert pre_io: flip_io(c) && \valid_read(v + (0 .. c->k - 1));
+    //@ assert pre_apart: apart_cdy(c, c->ap, c->k) && apart_rep(c);
+    if (!st)
+        kept_claims(c, f, r, i, xx, v, L);
+    return st;
+}
+
+/* One flip r with status "certified" (flip_eval). A false claim is recorded
+ * by fail() (rep->valid becomes 0); the result is not NRC_OK only when the
+ * evaluation itself could not run. */
 /*@ requires ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
     requires r < c->C->n_flips;
     assigns c->a[0 .. c->k - 1], c->ap[0 .. c->k - 1],
             c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
             c->rep->valid, c->rep->claim[0 .. 159],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-    ensures ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
+    ensures ctx_base(c);
+    ensures ctx_scratch(c);
+    ensures flips_idx(c);
+    ensures flips_arr(c);
+    ensures flips_rows(c);
+    ensures flips_sep(c);
+    ensures k1: keep_c1{Old, Post}(c);
+    ensures k2: keep_c2{Old, Post}(c);
+    ensures k3: keep_c3{Old, Post}(c);
+    ensures k4: keep_i1{Old, Post}(c);
+    ensures k7: keep_i2{Old, Post}(c);
+    ensures k5: keep_flips{Old, Post}(c);
+    ensures k6: keep_rows{Old, Post}(c);
 */
 static nrc_status check_flip(ctx_t *c, size_t r)
 {
-    const nrc_cflip f = c->C->flips[r];
-    const size_t i = (size_t)f.index;
-    const double *const v = c->M->v;
-    const double L = c->C->L_upper;
     nrc_cdy xx;
     nrc_status st;
     nrc_cdy_init(&xx);
-    if (!f.test) {
-        flip_pre_train(c, i, &xx);
-        st = NRC_OK;
-    } else {
-        st = flip_pre_test(c, i, &xx);
-    }
-    if (!st)
-        flip_claims(c, f, r, i, &xx, v, L);
+    st = flip_eval(c, r, &xx);
     nrc_cdy_clear(&xx);
     return st;
 }
 
 /* Every flip in order, until the first false claim: certified ones are
  * checked exactly (check_flip), the others only counted. The counts are
- * kept in locals and stored once. */
+ * kept in locals and stored once; the loop's frame is stated on the
+ * context's fields read into locals. */
 /*@ requires ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
     requires c->rep->flips_train == 0 && c->rep->flips_test == 0 && c->rep->flips_other == 0;
     assigns c->a[0 .. c->k - 1], c->ap[0 .. c->k - 1],
@@ -1148,6 +1365,13 @@ static nrc_status check_flips(ctx_t *c)
     nrc_status st = NRC_OK;
     /*@ loop invariant 0 <= r <= n_flips;
         loop invariant ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
+        loop invariant keep_c1{Pre, Here}(c);
+        loop invariant keep_c2{Pre, Here}(c);
+        loop invariant keep_c3{Pre, Here}(c);
+        loop invariant keep_i1{Pre, Here}(c);
+        loop invariant keep_i2{Pre, Here}(c);
+        loop invariant keep_flips{Pre, Here}(c);
+        loop invariant keep_rows{Pre, Here}(c);
         loop invariant c->C->n_flips == n_flips && c->C->flips == flips;
         loop invariant ntrain + ntest + nother <= r;
         loop invariant st == NRC_OK;
