@@ -160,17 +160,24 @@ typedef struct {
       (\forall integer r; 0 <= r < c->C->n_flips ==>
          (c->C->flips[r].test == 0 ==> c->C->flips[r].index < c->n) &&
          (c->C->flips[r].test != 0 ==> c->C->flips[r].index < c->m));
+    // (flips_arr and flips_rows on plain values, so that their frame is an
+    // equality of the values)
+    predicate arr_at(integer n, integer k, integer m, integer d, double *Xt, double *b,
+                     double *v, nrc_cdy *A, nrc_cdy *xx, nrc_cdy *wz, nrc_cdy *a,
+                     nrc_cdy *ap) =
+      n * k <= SIZE_MAX && m * d <= SIZE_MAX &&
+      (m == 0 || \valid_read(Xt + (0 .. m * d - 1))) &&
+      (b == \null || \valid_read(b + (0 .. k - 1))) &&
+      \valid_read(v + (0 .. k - 1)) &&
+      \valid_read(A + (0 .. n * k - 1)) && \valid_read(xx + (0 .. n - 1)) &&
+      \valid_read(wz + (0 .. k - 1)) &&
+      \valid(a + (0 .. k - 1)) && \valid(ap + (0 .. k - 1));
     predicate flips_arr(ctx_t *c) =
-      c->n * c->k <= SIZE_MAX && c->m * c->d <= SIZE_MAX &&
-      (c->m == 0 || \valid_read(c->M->Xt + (0 .. c->m * c->d - 1))) &&
-      (c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1))) &&
-      \valid_read(c->M->v + (0 .. c->k - 1)) &&
-      \valid_read(c->A + (0 .. c->n * c->k - 1)) && \valid_read(c->xx + (0 .. c->n - 1)) &&
-      \valid_read(c->wz + (0 .. c->k - 1)) &&
-      \valid(c->a + (0 .. c->k - 1)) && \valid(c->ap + (0 .. c->k - 1));
-    predicate flips_rows(ctx_t *c) =
-      \forall integer j; 0 <= j < c->k ==>
-          nrc_cfix_valid(&c->Wr[j]) && c->Wr[j].len == c->d;
+      arr_at(c->n, c->k, c->m, c->d, c->M->Xt, c->M->b, c->M->v, c->A, c->xx, c->wz,
+             c->a, c->ap);
+    predicate rows_at(nrc_cfix *Wr, integer k, integer d) =
+      \forall integer j; 0 <= j < k ==> nrc_cfix_valid(&Wr[j]) && Wr[j].len == d;
+    predicate flips_rows(ctx_t *c) = rows_at(c->Wr, c->k, c->d);
     predicate flips_sep(ctx_t *c) =
       \separated(c, c->C, c->rep, c->C->flips + (0 .. c->C->n_flips - 1),
                  c->Wr + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
@@ -1255,6 +1262,37 @@ static void kept_claims(ctx_t *c, nrc_cflip f, size_t r, size_t i, const nrc_cdy
     flip_claims(c, f, r, i, xx, v, L);
 }
 
+/* Set-up and release of check_flip's local <x, x>, with their frames. */
+/*@ requires \valid(xx) && apart_cdy(c, xx, 1);
+    assigns *xx;
+    ensures k1: keep_c1{Old, Post}(c);
+    ensures k2: keep_c2{Old, Post}(c);
+    ensures k3: keep_c3{Old, Post}(c);
+    ensures k4: keep_i1{Old, Post}(c);
+    ensures k7: keep_i2{Old, Post}(c);
+    ensures k5: keep_flips{Old, Post}(c);
+    ensures k6: keep_rows{Old, Post}(c);
+*/
+static void kept_init(ctx_t *c, nrc_cdy *xx)
+{
+    nrc_cdy_init(xx);
+}
+
+/*@ requires \valid(xx) && apart_cdy(c, xx, 1);
+    assigns *xx;
+    ensures k1: keep_c1{Old, Post}(c);
+    ensures k2: keep_c2{Old, Post}(c);
+    ensures k3: keep_c3{Old, Post}(c);
+    ensures k4: keep_i1{Old, Post}(c);
+    ensures k7: keep_i2{Old, Post}(c);
+    ensures k5: keep_flips{Old, Post}(c);
+    ensures k6: keep_rows{Old, Post}(c);
+*/
+static void kept_clear(ctx_t *c, nrc_cdy *xx)
+{
+    nrc_cdy_clear(xx);
+}
+
 /* The evaluation of check_flip, into the caller's *xx: its pre-activations
  * a_j(x) and <x, x>, then its claims. The assertions split the frame of
  * each step (the kept_* contracts) into small goals. */
@@ -1309,6 +1347,15 @@ static nrc_status flip_eval(ctx_t *c, size_t r, nrc_cdy *xx)
     //@ assert pre_apart: apart_cdy(c, c->ap, c->k) && apart_rep(c);
     if (!st)
         kept_claims(c, f, r, i, xx, v, L);
+    //@ assert end_k1: keep_c1{Pre, Here}(c);
+    //@ assert end_k2: keep_c2{Pre, Here}(c);
+    //@ assert end_k3: keep_c3{Pre, Here}(c);
+    //@ assert end_k4: keep_i1{Pre, Here}(c);
+    //@ assert end_k7: keep_i2{Pre, Here}(c);
+    //@ assert end_k5: keep_flips{Pre, Here}(c);
+    //@ assert end_k6: keep_rows{Pre, Here}(c);
+    //@ assert end_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
+    //@ assert end_rows0: rows_at(\at(c->Wr, Pre), \at(c->k, Pre), \at(c->d, Pre));
     return st;
 }
 
@@ -1339,9 +1386,34 @@ static nrc_status check_flip(ctx_t *c, size_t r)
 {
     nrc_cdy xx;
     nrc_status st;
-    nrc_cdy_init(&xx);
+    //@ assert apart_xx: apart_cdy(c, &xx, 1);
+    kept_init(c, &xx);
+    //@ assert init_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
+    //@ assert init_rows0: rows_at(\at(c->Wr, Pre), \at(c->k, Pre), \at(c->d, Pre));
+    //@ assert init_base: ctx_base(c);
+    //@ assert init_scratch: ctx_scratch(c);
+    //@ assert init_idx: flips_idx(c);
+    //@ assert init_arr: flips_arr(c);
+    //@ assert init_rows: flips_rows(c);
+    //@ assert init_sep: flips_sep(c);
     st = flip_eval(c, r, &xx);
-    nrc_cdy_clear(&xx);
+    //@ assert eval_k1: keep_c1{Pre, Here}(c);
+    //@ assert eval_k2: keep_c2{Pre, Here}(c);
+    //@ assert eval_k3: keep_c3{Pre, Here}(c);
+    //@ assert eval_k4: keep_i1{Pre, Here}(c);
+    //@ assert eval_k7: keep_i2{Pre, Here}(c);
+    //@ assert eval_k5: keep_flips{Pre, Here}(c);
+    //@ assert eval_k6: keep_rows{Pre, Here}(c);
+    kept_clear(c, &xx);
+    //@ assert end_k1: keep_c1{Pre, Here}(c);
+    //@ assert end_k2: keep_c2{Pre, Here}(c);
+    //@ assert end_k3: keep_c3{Pre, Here}(c);
+    //@ assert end_k4: keep_i1{Pre, Here}(c);
+    //@ assert end_k7: keep_i2{Pre, Here}(c);
+    //@ assert end_k5: keep_flips{Pre, Here}(c);
+    //@ assert end_k6: keep_rows{Pre, Here}(c);
+    //@ assert end_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
+    //@ assert end_rows0: rows_at(\at(c->Wr, Pre), \at(c->k, Pre), \at(c->d, Pre));
     return st;
 }
 
