@@ -1202,7 +1202,8 @@ done:
 
 /* The three steps of check_flip, each with its frame (flips_keep) proved
  * in the small context of its own contract. */
-/*@ requires \valid(c) && 1 <= c->k <= NRC_MODEL_DIM_MAX && i < c->n;
+/*@ requires rows_at(c->Wr, c->k, c->d);
+    requires \valid(c) && 1 <= c->k <= NRC_MODEL_DIM_MAX && i < c->n;
     requires c->n * c->k <= SIZE_MAX;
     requires \valid_read(c->A + (0 .. c->n * c->k - 1)) && \valid_read(c->xx + (0 .. c->n - 1));
     requires \valid(c->a + (0 .. c->k - 1)) && \separated(c, c->a + (0 .. c->k - 1));
@@ -1216,13 +1217,15 @@ done:
     ensures k7: keep_i2{Old, Post}(c);
     ensures k5: keep_flips{Old, Post}(c);
     ensures k6: keep_rows{Old, Post}(c);
+    ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static void kept_pre_train(ctx_t *c, size_t i, nrc_cdy *xx)
 {
     flip_pre_train(c, i, xx);
 }
 
-/*@ requires flip_pre(c) && i < c->m && c->m * c->d <= SIZE_MAX;
+/*@ requires rows_at(c->Wr, c->k, c->d);
+    requires flip_pre(c) && i < c->m && c->m * c->d <= SIZE_MAX;
     requires \valid_read(c->M) && \valid_read(c->M->Xt + (0 .. c->m * c->d - 1));
     requires c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1));
     requires \valid(xx) && \separated(xx, c, c->Wr + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
@@ -1238,13 +1241,15 @@ static void kept_pre_train(ctx_t *c, size_t i, nrc_cdy *xx)
     ensures k7: keep_i2{Old, Post}(c);
     ensures k5: keep_flips{Old, Post}(c);
     ensures k6: keep_rows{Old, Post}(c);
+    ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static nrc_status kept_pre_test(ctx_t *c, size_t i, nrc_cdy *xx)
 {
     return flip_pre_test(c, i, xx);
 }
 
-/*@ requires flip_io(c) && \valid_read(xx) && \valid_read(v + (0 .. c->k - 1));
+/*@ requires rows_at(c->Wr, c->k, c->d);
+    requires flip_io(c) && \valid_read(xx) && \valid_read(v + (0 .. c->k - 1));
     requires apart_cdy(c, c->ap, c->k) && apart_rep(c);
     assigns c->ap[0 .. c->k - 1], c->rep->valid, c->rep->claim[0 .. 159],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
@@ -1255,6 +1260,7 @@ static nrc_status kept_pre_test(ctx_t *c, size_t i, nrc_cdy *xx)
     ensures k7: keep_i2{Old, Post}(c);
     ensures k5: keep_flips{Old, Post}(c);
     ensures k6: keep_rows{Old, Post}(c);
+    ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static void kept_claims(ctx_t *c, nrc_cflip f, size_t r, size_t i, const nrc_cdy *xx,
                         const double *v, double L)
@@ -1263,7 +1269,8 @@ static void kept_claims(ctx_t *c, nrc_cflip f, size_t r, size_t i, const nrc_cdy
 }
 
 /* Set-up and release of check_flip's local <x, x>, with their frames. */
-/*@ requires \valid(xx) && apart_cdy(c, xx, 1);
+/*@ requires rows_at(c->Wr, c->k, c->d);
+    requires \valid(xx) && apart_cdy(c, xx, 1);
     assigns *xx;
     ensures k1: keep_c1{Old, Post}(c);
     ensures k2: keep_c2{Old, Post}(c);
@@ -1272,6 +1279,7 @@ static void kept_claims(ctx_t *c, nrc_cflip f, size_t r, size_t i, const nrc_cdy
     ensures k7: keep_i2{Old, Post}(c);
     ensures k5: keep_flips{Old, Post}(c);
     ensures k6: keep_rows{Old, Post}(c);
+    ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static void kept_init(ctx_t *c, nrc_cdy *xx)
 {
@@ -1279,7 +1287,8 @@ static void kept_init(ctx_t *c, nrc_cdy *xx)
     nrc_cdy_init(xx);
 }
 
-/*@ requires \valid(xx) && apart_cdy(c, xx, 1);
+/*@ requires rows_at(c->Wr, c->k, c->d);
+    requires \valid(xx) && apart_cdy(c, xx, 1);
     assigns *xx;
     ensures k1: keep_c1{Old, Post}(c);
     ensures k2: keep_c2{Old, Post}(c);
@@ -1288,6 +1297,7 @@ static void kept_init(ctx_t *c, nrc_cdy *xx)
     ensures k7: keep_i2{Old, Post}(c);
     ensures k5: keep_flips{Old, Post}(c);
     ensures k6: keep_rows{Old, Post}(c);
+    ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static void kept_clear(ctx_t *c, nrc_cdy *xx)
 {
@@ -1357,7 +1367,6 @@ static nrc_status flip_eval(ctx_t *c, size_t r, nrc_cdy *xx)
     //@ assert end_k5: keep_flips{Pre, Here}(c);
     //@ assert end_k6: keep_rows{Pre, Here}(c);
     //@ assert end_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
-    //@ assert end_rows0: rows_at(\at(c->Wr, Pre), \at(c->k, Pre), \at(c->d, Pre));
     return st;
 }
 
@@ -1391,7 +1400,6 @@ static nrc_status check_flip(ctx_t *c, size_t r)
     //@ assert apart_xx: apart_cdy(c, &xx, 1);
     kept_init(c, &xx);
     //@ assert init_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
-    //@ assert init_rows0: rows_at(\at(c->Wr, Pre), \at(c->k, Pre), \at(c->d, Pre));
     //@ assert init_base: ctx_base(c);
     //@ assert init_scratch: ctx_scratch(c);
     //@ assert init_idx: flips_idx(c);
@@ -1415,7 +1423,6 @@ static nrc_status check_flip(ctx_t *c, size_t r)
     //@ assert end_k5: keep_flips{Pre, Here}(c);
     //@ assert end_k6: keep_rows{Pre, Here}(c);
     //@ assert end_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
-    //@ assert end_rows0: rows_at(\at(c->Wr, Pre), \at(c->k, Pre), \at(c->d, Pre));
     return st;
 }
 
