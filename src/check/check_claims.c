@@ -1178,9 +1178,6 @@ done:
         \at(w[j].mag, L1) == \at(w[j].mag, L2) &&
         \at(w[j].neg, L1) == \at(w[j].neg, L2) &&
         \at(w[j].dig, L1) == \at(w[j].dig, L2);
-    predicate flips_keep{L1,L2}(ctx_t *c) =
-      keep_c1{L1,L2}(c) && keep_c2{L1,L2}(c) && keep_c3{L1,L2}(c) &&
-      keep_i1{L1,L2}(c) && keep_i2{L1,L2}(c) && keep_flips{L1,L2}(c) && keep_rows{L1,L2}(c);
 
     // A region check_flip writes apart from what the context predicates
     // read (c, *C, *M, the flips, the rows of W).
@@ -1200,9 +1197,10 @@ done:
       \separated(c->rep, c->Wr + (0 .. c->k - 1));
 */
 
-/* The three steps of check_flip, each with its frame (flips_keep) proved
- * in the small context of its own contract. */
-/*@ requires rows_at(c->Wr, c->k, c->d);
+/* The three steps of check_flip, each with its frame (keep_*) and the
+ * quantified parts of ctx_flips (flips_idx, rows_at) proved in the small
+ * context of its own contract. */
+/*@ requires rows_at(c->Wr, c->k, c->d) && flips_idx(c);
     requires \valid(c) && 1 <= c->k <= NRC_MODEL_DIM_MAX && i < c->n;
     requires c->n * c->k <= SIZE_MAX;
     requires \valid_read(c->A + (0 .. c->n * c->k - 1)) && \valid_read(c->xx + (0 .. c->n - 1));
@@ -1215,8 +1213,7 @@ done:
     ensures k3: keep_c3{Old, Post}(c);
     ensures k4: keep_i1{Old, Post}(c);
     ensures k7: keep_i2{Old, Post}(c);
-    ensures k5: keep_flips{Old, Post}(c);
-    ensures k6: keep_rows{Old, Post}(c);
+    ensures k9: flips_idx(c);
     ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static void kept_pre_train(ctx_t *c, size_t i, nrc_cdy *xx)
@@ -1224,8 +1221,9 @@ static void kept_pre_train(ctx_t *c, size_t i, nrc_cdy *xx)
     flip_pre_train(c, i, xx);
 }
 
-/*@ requires rows_at(c->Wr, c->k, c->d);
-    requires flip_pre(c) && i < c->m && c->m * c->d <= SIZE_MAX;
+/* flip_pre_test with its frame (kept_pre_test adds the quantified parts,
+ * from k5 and k6, in a context without the call). */
+/*@ requires flip_pre(c) && i < c->m && c->m * c->d <= SIZE_MAX;
     requires \valid_read(c->M) && \valid_read(c->M->Xt + (0 .. c->m * c->d - 1));
     requires c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1));
     requires \valid(xx) && \separated(xx, c, c->Wr + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
@@ -1241,14 +1239,36 @@ static void kept_pre_train(ctx_t *c, size_t i, nrc_cdy *xx)
     ensures k7: keep_i2{Old, Post}(c);
     ensures k5: keep_flips{Old, Post}(c);
     ensures k6: keep_rows{Old, Post}(c);
-    ensures k8: rows_at(c->Wr, c->k, c->d);
 */
-static nrc_status kept_pre_test(ctx_t *c, size_t i, nrc_cdy *xx)
+static nrc_status pre_test_frame(ctx_t *c, size_t i, nrc_cdy *xx)
 {
     return flip_pre_test(c, i, xx);
 }
 
-/*@ requires rows_at(c->Wr, c->k, c->d);
+/*@ requires rows_at(c->Wr, c->k, c->d) && flips_idx(c);
+    requires flip_pre(c) && i < c->m && c->m * c->d <= SIZE_MAX;
+    requires \valid_read(c->M) && \valid_read(c->M->Xt + (0 .. c->m * c->d - 1));
+    requires c->M->b == \null || \valid_read(c->M->b + (0 .. c->k - 1));
+    requires \valid(xx) && \separated(xx, c, c->Wr + (0 .. c->k - 1), c->a + (0 .. c->k - 1),
+                                      c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
+    requires apart_cdy(c, c->a, c->k) && apart_cdy(c, xx, 1);
+    requires apart_u64(c, c->sp, c->s_limbs) && apart_u64(c, c->sn, c->s_limbs);
+    assigns c->a[0 .. c->k - 1], *xx, c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures k1: keep_c1{Old, Post}(c);
+    ensures k2: keep_c2{Old, Post}(c);
+    ensures k3: keep_c3{Old, Post}(c);
+    ensures k4: keep_i1{Old, Post}(c);
+    ensures k7: keep_i2{Old, Post}(c);
+    ensures k9: flips_idx(c);
+    ensures k8: rows_at(c->Wr, c->k, c->d);
+*/
+static nrc_status kept_pre_test(ctx_t *c, size_t i, nrc_cdy *xx)
+{
+    return pre_test_frame(c, i, xx);
+}
+
+/*@ requires rows_at(c->Wr, c->k, c->d) && flips_idx(c);
     requires flip_io(c) && \valid_read(xx) && \valid_read(v + (0 .. c->k - 1));
     requires apart_cdy(c, c->ap, c->k) && apart_rep(c);
     assigns c->ap[0 .. c->k - 1], c->rep->valid, c->rep->claim[0 .. 159],
@@ -1258,8 +1278,7 @@ static nrc_status kept_pre_test(ctx_t *c, size_t i, nrc_cdy *xx)
     ensures k3: keep_c3{Old, Post}(c);
     ensures k4: keep_i1{Old, Post}(c);
     ensures k7: keep_i2{Old, Post}(c);
-    ensures k5: keep_flips{Old, Post}(c);
-    ensures k6: keep_rows{Old, Post}(c);
+    ensures k9: flips_idx(c);
     ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static void kept_claims(ctx_t *c, nrc_cflip f, size_t r, size_t i, const nrc_cdy *xx,
@@ -1269,16 +1288,20 @@ static void kept_claims(ctx_t *c, nrc_cflip f, size_t r, size_t i, const nrc_cdy
 }
 
 /* Set-up and release of check_flip's local <x, x>, with their frames. */
-/*@ requires rows_at(c->Wr, c->k, c->d);
-    requires \valid(xx) && apart_cdy(c, xx, 1);
+/*@ requires rows_at(c->Wr, c->k, c->d) && flips_idx(c);
+    // (apart_cdy(c, xx, 1) spelt out: a predicate applied to xx would make
+    // check_flip's local <x, x> an addressed variable, whose allocation the
+    // quantified rows_at must then be carried through)
+    requires \valid(xx) && \separated(xx, c) && \separated(xx, c->C) && \separated(xx, c->M) &&
+             \separated(xx, c->C->flips + (0 .. c->C->n_flips - 1)) &&
+             \separated(xx, c->Wr + (0 .. c->k - 1));
     assigns *xx;
     ensures k1: keep_c1{Old, Post}(c);
     ensures k2: keep_c2{Old, Post}(c);
     ensures k3: keep_c3{Old, Post}(c);
     ensures k4: keep_i1{Old, Post}(c);
     ensures k7: keep_i2{Old, Post}(c);
-    ensures k5: keep_flips{Old, Post}(c);
-    ensures k6: keep_rows{Old, Post}(c);
+    ensures k9: flips_idx(c);
     ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static void kept_init(ctx_t *c, nrc_cdy *xx)
@@ -1287,16 +1310,20 @@ static void kept_init(ctx_t *c, nrc_cdy *xx)
     nrc_cdy_init(xx);
 }
 
-/*@ requires rows_at(c->Wr, c->k, c->d);
-    requires \valid(xx) && apart_cdy(c, xx, 1);
+/*@ requires rows_at(c->Wr, c->k, c->d) && flips_idx(c);
+    // (apart_cdy(c, xx, 1) spelt out: a predicate applied to xx would make
+    // check_flip's local <x, x> an addressed variable, whose allocation the
+    // quantified rows_at must then be carried through)
+    requires \valid(xx) && \separated(xx, c) && \separated(xx, c->C) && \separated(xx, c->M) &&
+             \separated(xx, c->C->flips + (0 .. c->C->n_flips - 1)) &&
+             \separated(xx, c->Wr + (0 .. c->k - 1));
     assigns *xx;
     ensures k1: keep_c1{Old, Post}(c);
     ensures k2: keep_c2{Old, Post}(c);
     ensures k3: keep_c3{Old, Post}(c);
     ensures k4: keep_i1{Old, Post}(c);
     ensures k7: keep_i2{Old, Post}(c);
-    ensures k5: keep_flips{Old, Post}(c);
-    ensures k6: keep_rows{Old, Post}(c);
+    ensures k9: flips_idx(c);
     ensures k8: rows_at(c->Wr, c->k, c->d);
 */
 static void kept_clear(ctx_t *c, nrc_cdy *xx)
@@ -1310,7 +1337,12 @@ static void kept_clear(ctx_t *c, nrc_cdy *xx)
  * each step (the kept_* contracts) into small goals. */
 /*@ requires ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
     requires r < c->C->n_flips;
-    requires \valid(xx) && apart_cdy(c, xx, 1);
+    // (apart_cdy(c, xx, 1) spelt out: a predicate applied to xx would make
+    // check_flip's local <x, x> an addressed variable, whose allocation the
+    // quantified rows_at must then be carried through)
+    requires \valid(xx) && \separated(xx, c) && \separated(xx, c->C) && \separated(xx, c->M) &&
+             \separated(xx, c->C->flips + (0 .. c->C->n_flips - 1)) &&
+             \separated(xx, c->Wr + (0 .. c->k - 1));
     requires \separated(xx, c->a + (0 .. c->k - 1), c->ap + (0 .. c->k - 1),
                         c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
     assigns c->a[0 .. c->k - 1], c->ap[0 .. c->k - 1],
@@ -1328,8 +1360,6 @@ static void kept_clear(ctx_t *c, nrc_cdy *xx)
     ensures k3: keep_c3{Old, Post}(c);
     ensures k4: keep_i1{Old, Post}(c);
     ensures k7: keep_i2{Old, Post}(c);
-    ensures k5: keep_flips{Old, Post}(c);
-    ensures k6: keep_rows{Old, Post}(c);
 */
 static nrc_status flip_eval(ctx_t *c, size_t r, nrc_cdy *xx)
 {
@@ -1339,6 +1369,7 @@ static nrc_status flip_eval(ctx_t *c, size_t r, nrc_cdy *xx)
     const double L = c->C->L_upper;
     nrc_status st;
     //@ assert io0: flip_io(c) && \valid_read(v + (0 .. c->k - 1));
+    //@ assert apart_x: apart_cdy(c, xx, 1);
     //@ assert apart_a: apart_cdy(c, c->a, c->k);
     //@ assert apart_s: apart_u64(c, c->sp, c->s_limbs) && apart_u64(c, c->sn, c->s_limbs);
     //@ assert apart_c: apart_cdy(c, c->ap, c->k) && apart_rep(c);
@@ -1353,10 +1384,9 @@ static nrc_status flip_eval(ctx_t *c, size_t r, nrc_cdy *xx)
     //@ assert pre_k3: keep_c3{Pre, Here}(c);
     //@ assert pre_k4: keep_i1{Pre, Here}(c);
     //@ assert pre_k7: keep_i2{Pre, Here}(c);
-    //@ assert pre_k5: keep_flips{Pre, Here}(c);
-    //@ assert pre_k6: keep_rows{Pre, Here}(c);
     //@ assert pre_io: flip_io(c) && \valid_read(v + (0 .. c->k - 1));
     //@ assert pre_apart: apart_cdy(c, c->ap, c->k) && apart_rep(c);
+    //@ assert pre_sep: flips_sep(c);
     if (!st)
         kept_claims(c, f, r, i, xx, v, L);
     //@ assert end_k1: keep_c1{Pre, Here}(c);
@@ -1364,8 +1394,6 @@ static nrc_status flip_eval(ctx_t *c, size_t r, nrc_cdy *xx)
     //@ assert end_k3: keep_c3{Pre, Here}(c);
     //@ assert end_k4: keep_i1{Pre, Here}(c);
     //@ assert end_k7: keep_i2{Pre, Here}(c);
-    //@ assert end_k5: keep_flips{Pre, Here}(c);
-    //@ assert end_k6: keep_rows{Pre, Here}(c);
     //@ assert end_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
     return st;
 }
@@ -1390,14 +1418,11 @@ static nrc_status flip_eval(ctx_t *c, size_t r, nrc_cdy *xx)
     ensures k3: keep_c3{Old, Post}(c);
     ensures k4: keep_i1{Old, Post}(c);
     ensures k7: keep_i2{Old, Post}(c);
-    ensures k5: keep_flips{Old, Post}(c);
-    ensures k6: keep_rows{Old, Post}(c);
 */
 static nrc_status check_flip(ctx_t *c, size_t r)
 {
     nrc_cdy xx;
     nrc_status st;
-    //@ assert apart_xx: apart_cdy(c, &xx, 1);
     kept_init(c, &xx);
     //@ assert init_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
     //@ assert init_base: ctx_base(c);
@@ -1412,16 +1437,12 @@ static nrc_status check_flip(ctx_t *c, size_t r)
     //@ assert eval_k3: keep_c3{Pre, Here}(c);
     //@ assert eval_k4: keep_i1{Pre, Here}(c);
     //@ assert eval_k7: keep_i2{Pre, Here}(c);
-    //@ assert eval_k5: keep_flips{Pre, Here}(c);
-    //@ assert eval_k6: keep_rows{Pre, Here}(c);
     kept_clear(c, &xx);
     //@ assert end_k1: keep_c1{Pre, Here}(c);
     //@ assert end_k2: keep_c2{Pre, Here}(c);
     //@ assert end_k3: keep_c3{Pre, Here}(c);
     //@ assert end_k4: keep_i1{Pre, Here}(c);
     //@ assert end_k7: keep_i2{Pre, Here}(c);
-    //@ assert end_k5: keep_flips{Pre, Here}(c);
-    //@ assert end_k6: keep_rows{Pre, Here}(c);
     //@ assert end_arr0: arr_at(\at(c->n, Pre), \at(c->k, Pre), \at(c->m, Pre), \at(c->d, Pre), \at(c->M->Xt, Pre), \at(c->M->b, Pre), \at(c->M->v, Pre), \at(c->A, Pre), \at(c->xx, Pre), \at(c->wz, Pre), \at(c->a, Pre), \at(c->ap, Pre));
     return st;
 }
@@ -1451,8 +1472,6 @@ static nrc_status check_flips(ctx_t *c)
         loop invariant keep_c3{Pre, Here}(c);
         loop invariant keep_i1{Pre, Here}(c);
         loop invariant keep_i2{Pre, Here}(c);
-        loop invariant keep_flips{Pre, Here}(c);
-        loop invariant keep_rows{Pre, Here}(c);
         loop invariant c->C->n_flips == n_flips && c->C->flips == flips;
         loop invariant ntrain + ntest + nother <= r;
         loop invariant st == NRC_OK;
