@@ -1465,6 +1465,12 @@ static nrc_status check_flips(ctx_t *c)
     const nrc_cflip *const flips = c->C->flips;
     size_t r, ntrain = 0, ntest = 0, nother = 0;
     nrc_status st = NRC_OK;
+    /* What the loop writes, fixed at entry, for its loop assigns (stated on
+     * c->a, ..., they would be read in the loop's own havoced state). */
+    /*@ ghost nrc_cdy *ga = c->a; nrc_cdy *gap = c->ap; */
+    /*@ ghost uint64_t *gsp = c->sp; uint64_t *gsn = c->sn; */
+    /*@ ghost size_t gk = c->k; size_t gsl = c->s_limbs; */
+    /*@ ghost nrc_check_report *grep = c->rep; nrc_error *gerr = c->err; */
     /*@ loop invariant 0 <= r <= n_flips;
         loop invariant ctx_base(c) && ctx_scratch(c) && ctx_flips(c);
         loop invariant keep_c1{Pre, Here}(c);
@@ -1476,10 +1482,9 @@ static nrc_status check_flips(ctx_t *c)
         loop invariant ntrain + ntest + nother <= r;
         loop invariant st == NRC_OK;
         loop assigns r, st, ntrain, ntest, nother,
-                     c->a[0 .. c->k - 1], c->ap[0 .. c->k - 1],
-                     c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
-                     c->rep->valid, c->rep->claim[0 .. 159],
-                     c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+                     ga[0 .. gk - 1], gap[0 .. gk - 1], gsp[0 .. gsl - 1], gsn[0 .. gsl - 1],
+                     grep->valid, grep->claim[0 .. 159],
+                     gerr->msg[0 .. NRC_ERROR_MSG_MAX - 1];
         loop variant n_flips - r;
     */
     for (r = 0; r < n_flips && c->rep->valid; r++) {
