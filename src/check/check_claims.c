@@ -1479,6 +1479,7 @@ static nrc_status check_flips(ctx_t *c)
         loop invariant keep_i1{Pre, Here}(c);
         loop invariant keep_i2{Pre, Here}(c);
         loop invariant c->C->n_flips == n_flips && c->C->flips == flips;
+        loop invariant n_flips == 0 || \valid_read(flips + (0 .. n_flips - 1));
         loop invariant ntrain + ntest + nother <= r;
         loop invariant st == NRC_OK;
         loop assigns r, st, ntrain, ntest, nother,
