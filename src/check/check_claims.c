@@ -1413,65 +1413,24 @@ static void kkt_rv(nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *A, const double *y,
     }
 }
 
-/* The direction of neuron j: its coefficients and support (kkt_coef),
- * cf = coef exactly, and S[t] = <cf, Xc[t]> over the support (kkt_S). */
-/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
-    requires 1 <= d <= NRC_MODEL_DIM_MAX && n * k <= SIZE_MAX && j < k;
-    requires 1 <= sl <= SCRATCH_LIMBS;
-    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
-    requires err == \null || \valid(err);
-    requires \valid(coef + (0 .. n - 1)) && \valid(support + (0 .. n - 1));
-    requires \valid_read(is_kink + (0 .. n * k - 1)) && \valid_read(A + (0 .. n * k - 1));
-    requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
-    requires \valid(S + (0 .. d - 1)) && \valid(cf);
-    requires \forall integer u; 0 <= u < d ==>
-        nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n;
-    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1), S + (0 .. d - 1), err,
-                        cf, Xc + (0 .. d - 1), support + (0 .. n - 1));
-    requires \separated(S + (0 .. d - 1), err, cf, Xc + (0 .. d - 1), support + (0 .. n - 1));
-    requires \separated(err, cf, Xc + (0 .. d - 1), support + (0 .. n - 1));
-    requires \separated(cf, Xc + (0 .. d - 1), support + (0 .. n - 1));
-    assigns coef[0 .. n - 1], support[0 .. n - 1], *cf, S[0 .. d - 1], sp[0 .. sl - 1],
-            sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-*/
-static nrc_status kkt_dir(double *coef, size_t *support, nrc_cfix *cf, nrc_cdy *S,
-                          const nrc_cfix *Xc, const unsigned char *is_kink, const nrc_cdy *A,
-                          const double *y, const double *lambda, size_t n, size_t k,
-                          size_t d, size_t j, uint64_t *sp, uint64_t *sn, size_t sl,
-                          nrc_error *err)
-{
-    size_t nsup;
-    nrc_status st;
-    nsup = kkt_coef(coef, support, is_kink, A, y, lambda, n, k, j);
-    if ((st = nrc_cfix_set_d(cf, coef, n, 1, err)))
-        return st;
-    return kkt_S(S, cf, Xc, support, nsup, d, sp, sn, sl, err);
-}
-
-/* The residual of neuron j into rr, given S (kkt_dir): the kinks' terms
- * (kkt_kinks), r_w (kkt_rw), r_b when b is not NULL, r_v unless fixed. */
+/* The residual terms of neuron j into rr, given S and sb = sum_i coef_i
+ * with the kinks' terms: r_w (kkt_rw), r_b when b is not NULL, r_v unless
+ * fixed. */
 /*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
     requires 1 <= d <= NRC_MODEL_DIM_MAX && j < k;
-    requires n * k <= SIZE_MAX && n * d <= SIZE_MAX && k * d <= SIZE_MAX;
-    requires n_kinks == 0 || \valid_read(kinks + (0 .. n_kinks - 1));
-    requires \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+    requires n * k <= SIZE_MAX && k * d <= SIZE_MAX;
     requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
-    requires \valid_read(coef + (0 .. n - 1));
-    requires \valid_read(X + (0 .. n * d - 1)) && \valid_read(W + (0 .. k * d - 1));
+    requires \valid_read(W + (0 .. k * d - 1));
     requires b == \null || \valid_read(b + (0 .. k - 1));
     requires \valid_read(v + (0 .. k - 1)) && \valid_read(A + (0 .. n * k - 1));
-    requires \valid(S + (0 .. d - 1)) && \valid(rr) && \valid(sb) && \valid(g) && \valid(tmp);
-    requires \separated(kinks + (0 .. n_kinks - 1), S + (0 .. d - 1), sb, g, tmp);
-    assigns *rr, *sb, *g, *tmp, S[0 .. d - 1];
+    requires \valid_read(S + (0 .. d - 1)) && \valid(rr) && \valid(sb) && \valid(tmp);
+    assigns *rr, *sb, *tmp;
 */
-static void kkt_tail(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, nrc_cdy *S,
-                     const double *coef, const nrc_ckink *kinks, size_t n_kinks,
-                     const double *y, const double *lambda, const double *X, const double *W,
-                     const double *b, const double *v, const nrc_cdy *A, int fixed, size_t n,
-                     size_t k, size_t d, size_t j)
+static void kkt_rterms(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *S,
+                       const double *y, const double *lambda, const double *W,
+                       const double *b, const double *v, const nrc_cdy *A, int fixed, size_t n,
+                       size_t k, size_t d, size_t j)
 {
-    kkt_sum(sb, coef, n);
-    kkt_kinks(sb, g, tmp, S, kinks, n_kinks, j, y, lambda, X, n, d);
     /* r_w[j][t] = w_j[t] - v_j S[t] */
     //@ ghost ck_row_end(j, k, d);
     kkt_rw(rr, tmp, S, W + j * d, v[j], d);
@@ -1488,6 +1447,87 @@ static void kkt_tail(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, nrc_cdy
         nrc_cdy_mul(sb, sb, sb);
         nrc_cdy_add(rr, rr, sb);
     }
+}
+
+/* Every neuron j < k: the direction (kkt_coef, kkt_S), the b-equation and
+ * the kinks' terms (kkt_sum, kkt_kinks), the residual terms (kkt_rterms)
+ * into rr; stops at the first error. The frame facts (Xc, kinks) are
+ * asserted after each call. Not proved yet (so neither is kkt_residual):
+ * the exact columns Xc stay well-formed through kkt_kinks (x_5) and
+ * kkt_rterms (the loop invariant), whose writes are dyadics; every other
+ * goal is. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires 1 <= d <= NRC_MODEL_DIM_MAX;
+    requires n * k <= SIZE_MAX && n * d <= SIZE_MAX && k * d <= SIZE_MAX;
+    requires 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(coef + (0 .. n - 1)) && \valid(support + (0 .. n - 1));
+    requires \valid_read(is_kink + (0 .. n * k - 1)) && \valid_read(A + (0 .. n * k - 1));
+    requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
+    requires \valid_read(X + (0 .. n * d - 1)) && \valid_read(W + (0 .. k * d - 1));
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \valid_read(v + (0 .. k - 1));
+    requires n_kinks == 0 || \valid_read(kinks + (0 .. n_kinks - 1));
+    requires \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+    requires \valid(S + (0 .. d - 1)) && \valid(cf);
+    requires \valid(rr) && \valid(sb) && \valid(g) && \valid(tmp);
+    requires \forall integer u; 0 <= u < d ==>
+        nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n;
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1), S + (0 .. d - 1), err,
+                        cf, Xc + (0 .. d - 1), support + (0 .. n - 1),
+                        kinks + (0 .. n_kinks - 1), rr, sb, g, tmp);
+    assigns coef[0 .. n - 1], support[0 .. n - 1], *cf, S[0 .. d - 1], sp[0 .. sl - 1],
+            sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1], *rr, *sb, *g, *tmp;
+*/
+static nrc_status kkt_loop(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, nrc_cfix *cf,
+                           double *coef, size_t *support, nrc_cdy *S, const nrc_cfix *Xc,
+                           const unsigned char *is_kink, const nrc_cdy *A, const double *y,
+                           const double *lambda, const double *X, const double *W,
+                           const double *b, const double *v, const nrc_ckink *kinks,
+                           size_t n_kinks, int fixed, size_t n, size_t k, size_t d,
+                           uint64_t *sp, uint64_t *sn, size_t sl, nrc_error *err)
+{
+    size_t j;
+    nrc_status st = NRC_OK;
+    /*@ loop invariant 0 <= j <= k && st == NRC_OK;
+        loop invariant \forall integer u; 0 <= u < d ==>
+            nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n;
+        loop invariant \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        loop assigns j, st, coef[0 .. n - 1], support[0 .. n - 1], *cf, S[0 .. d - 1],
+                     sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1],
+                     *rr, *sb, *g, *tmp;
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        size_t nsup;
+        /* the direction: coefficients, support, cf = coef, S[t] = <cf, Xc[t]> */
+        nsup = kkt_coef(coef, support, is_kink, A, y, lambda, n, k, j);
+        //@ assert k_1: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_1: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        if ((st = nrc_cfix_set_d(cf, coef, n, 1, err)))
+            break;
+        //@ assert k_2: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_2: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        if ((st = kkt_S(S, cf, Xc, support, nsup, d, sp, sn, sl, err)))
+            break;
+        //@ assert k_3: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_3: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        /* the b-equation and the kinks' terms */
+        kkt_sum(sb, coef, n);
+        //@ assert k_4: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_4: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        kkt_kinks(sb, g, tmp, S, kinks, n_kinks, j, y, lambda, X, n, d);
+        //@ assert k_5: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_5: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        kkt_rterms(rr, sb, tmp, S, y, lambda, W, b, v, A, fixed, n, k, d, j);
+    }
+    return st;
 }
 
 /* ||r||^2 for r = theta - sum_i lambda_i h_i (MATH.md section 4), over
@@ -1518,8 +1558,8 @@ static nrc_status kkt_residual(ctx_t *c)
     uint64_t *const sp = c->sp, *const sn = c->sn;
     const size_t sl = c->s_limbs;
     nrc_error *const err = c->err;
-    size_t j, t;
-    nrc_status st = NRC_OK;
+    size_t t;
+    nrc_status st;
     nrc_cfix cf;
     nrc_cdy sb, tmp, g;
     nrc_cfix_init(&cf);
@@ -1527,23 +1567,9 @@ static nrc_status kkt_residual(ctx_t *c)
     nrc_cdy_init(&tmp);
     nrc_cdy_init(&g);
     nrc_cdy_set_si(rr, 0);
-    st = kkt_cols(Xc, X, n, d, err);
-    /*@ loop invariant 0 <= j <= k;
-        loop invariant st == NRC_OK ==> \forall integer u; 0 <= u < d ==>
-            nrc_cfix_valid(&Xc[u]) && Xc[u].len == n;
-        loop invariant \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
-        loop assigns j, st, cf, sb, tmp, g, *rr, coef[0 .. n - 1],
-                     support[0 .. n - 1], S[0 .. d - 1], sp[0 .. sl - 1],
-                     sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant k - j;
-    */
-    for (j = 0; j < k && !st; j++) {
-        if ((st = kkt_dir(coef, support, &cf, S, Xc, is_kink, A, y, lambda, n, k, d, j, sp,
-                          sn, sl, err)))
-            break;
-        kkt_tail(rr, &sb, &g, &tmp, S, coef, kinks, n_kinks, y, lambda, X, W, b, v, A,
-                 fixed, n, k, d, j);
-    }
+    if (!(st = kkt_cols(Xc, X, n, d, err)))
+        st = kkt_loop(rr, &sb, &g, &tmp, &cf, coef, support, S, Xc, is_kink, A, y, lambda, X,
+                      W, b, v, kinks, n_kinks, fixed, n, k, d, sp, sn, sl, err);
     /*@ loop invariant 0 <= t <= d;
         loop assigns t, Xc[0 .. d - 1];
         loop variant d - t;
