@@ -415,26 +415,29 @@ static nrc_status neuron_dots(nrc_cdy *a, const nrc_cfix *Wr, size_t k, const nr
     return st;
 }
 
-/*@ requires \valid(c) && 1 <= c->s_limbs <= SCRATCH_LIMBS;
-    requires \valid(c->sp + (0 .. c->s_limbs - 1)) && \valid(c->sn + (0 .. c->s_limbs - 1));
-    requires \separated(c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
-    requires c->err == \null || \valid(c->err);
+/* Exact dot product over the support idx into r with the accumulators sp,
+ * sn (sl limbs each); context-free, so that kkt_S states its frame on plain
+ * pointers. */
+/*@ requires 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
     requires \valid(r) && nrc_cfix_valid((nrc_cfix *)a) && nrc_cfix_valid((nrc_cfix *)b);
     requires a->len == b->len;
     requires nidx == 0 || \valid_read(idx + (0 .. nidx - 1));
     requires \forall integer u; 0 <= u < nidx ==> idx[u] < a->len;
-    assigns *r, c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
-            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    assigns *r, sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
 */
-static nrc_status dot_support(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b,
+static nrc_status dot_support(uint64_t *sp, uint64_t *sn, size_t sl, nrc_error *err,
+                              nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b,
                               const size_t *idx, size_t nidx)
 {
-    if (a->limbs >= c->s_limbs || b->limbs >= c->s_limbs - a->limbs)
-        return nrc_error_set(c->err, NRC_ERR_INTERNAL,
+    if (a->limbs >= sl || b->limbs >= sl - a->limbs)
+        return nrc_error_set(err, NRC_ERR_INTERNAL,
                              "exact dot product of %zu- and %zu-limb vectors exceeds %zu limbs",
-                             a->limbs, b->limbs, c->s_limbs);
-    nrc_cfix_dot_support(r, a, b, idx, nidx, c->sp, c->sn);
+                             a->limbs, b->limbs, sl);
+    nrc_cfix_dot_support(r, a, b, idx, nidx, sp, sn);
     return NRC_OK;
 }
 
@@ -1506,10 +1509,361 @@ static nrc_status check_flips(ctx_t *c)
     return st;
 }
 
+/*@ // kkt_residual and check_kkt: is_kink (written by check_kkt) and the
+    // error message apart from what the two read and write (integer and
+    // pointer memory; the doubles are apart by their type).
+    predicate ctx_kkt_sep(ctx_t *c) =
+      \separated(c->is_kink + (0 .. c->n * c->k - 1), c, c->C, c->M, c->rep,
+                 c->C->kinks + (0 .. c->C->n_kinks - 1),
+                 c->Xc + (0 .. c->d - 1), c->S + (0 .. c->d - 1),
+                 c->support + (0 .. c->n - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->err, c, c->C, c->M, c->rep, c->is_kink + (0 .. c->n * c->k - 1),
+                 c->C->kinks + (0 .. c->C->n_kinks - 1),
+                 c->Xc + (0 .. c->d - 1), c->S + (0 .. c->d - 1),
+                 c->support + (0 .. c->n - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->rep, c->is_kink + (0 .. c->n * c->k - 1),
+                 c->C->kinks + (0 .. c->C->n_kinks - 1));
+*/
+
+/* The columns of X (n entries each, stride d) as exact vectors. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= d <= NRC_MODEL_DIM_MAX && n * d <= SIZE_MAX;
+    requires \valid(Xc + (0 .. d - 1)) && \valid_read(X + (0 .. n * d - 1));
+    requires err == \null || \valid(err);
+    requires \separated(err, Xc + (0 .. d - 1));
+    assigns Xc[0 .. d - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM;
+    ensures \result == NRC_OK ==> \forall integer u; 0 <= u < d ==>
+        nrc_cfix_valid(&Xc[u]) && Xc[u].len == n;
+*/
+static nrc_status kkt_cols(nrc_cfix *Xc, const double *X, size_t n, size_t d, nrc_error *err)
+{
+    size_t t;
+    nrc_status st = NRC_OK;
+    //@ ghost ck_row_end(n - 1, n, d);
+    /*@ loop invariant 0 <= t <= d;
+        loop invariant st == NRC_OK || st == NRC_ERR_SYSTEM;
+        loop invariant st == NRC_OK ==> \forall integer u; 0 <= u < t ==>
+            nrc_cfix_valid(&Xc[u]) && Xc[u].len == n;
+        loop assigns t, st, Xc[0 .. d - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant d - t;
+    */
+    for (t = 0; t < d && !st; t++) {
+        //@ assert (n - 1) * d + t < n * d;
+        st = nrc_cfix_set_d(&Xc[t], X + t, n, d, err);
+    }
+    return st;
+}
+
+/* coef_i = y_i lambda_i where a_ij > 0 (exact in binary64: a sign change),
+ * 0 where a_ij < 0 or (i, j) is a listed kink: listed pairs (|a_ij| <= eta,
+ * possibly nonzero) are added by kkt_kinks with their g, exactly. The
+ * support (ascending) into support; returns its size. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires n * k <= SIZE_MAX && j < k;
+    requires \valid(coef + (0 .. n - 1)) && \valid(support + (0 .. n - 1));
+    requires \valid_read(is_kink + (0 .. n * k - 1)) && \valid_read(A + (0 .. n * k - 1));
+    requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
+    assigns coef[0 .. n - 1], support[0 .. n - 1];
+    ensures \result <= n;
+    ensures \forall integer u; 0 <= u < \result ==> support[u] < n;
+*/
+static size_t kkt_coef(double *coef, size_t *support, const unsigned char *is_kink,
+                       const nrc_cdy *A, const double *y, const double *lambda, size_t n,
+                       size_t k, size_t j)
+{
+    size_t i, nsup = 0;
+    /*@ loop invariant 0 <= i <= n && 0 <= nsup <= i;
+        loop invariant \forall integer u; 0 <= u < nsup ==> support[u] < i;
+        loop assigns i, nsup, coef[0 .. n - 1], support[0 .. n - 1];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        //@ ghost ck_row_end(i, n, k);
+        //@ assert 0 <= i * k + j < n * k;
+        coef[i] = !is_kink[i * k + j] && nrc_cdy_sgn(&A[i * k + j]) > 0
+                      ? (y[i] < 0 ? -lambda[i] : lambda[i]) : 0.0;
+        if (coef[i] != 0.0)
+            support[nsup++] = i;
+    }
+    return nsup;
+}
+
+/* S[t] = sum_i coef_i x_i[t] = <cf, Xc[t]> over the support idx. */
+/*@ requires 1 <= d <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(S + (0 .. d - 1)) && nrc_cfix_valid((nrc_cfix *)cf);
+    requires \forall integer u; 0 <= u < d ==>
+        nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == cf->len;
+    requires nidx == 0 || \valid_read(idx + (0 .. nidx - 1));
+    requires \forall integer u; 0 <= u < nidx ==> idx[u] < cf->len;
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1), S + (0 .. d - 1), err,
+                        cf, Xc + (0 .. d - 1), idx + (0 .. nidx - 1));
+    requires \separated(S + (0 .. d - 1), err, cf, Xc + (0 .. d - 1), idx + (0 .. nidx - 1));
+    requires \separated(err, cf, Xc + (0 .. d - 1), idx + (0 .. nidx - 1));
+    assigns S[0 .. d - 1], sp[0 .. sl - 1], sn[0 .. sl - 1],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status kkt_S(nrc_cdy *S, const nrc_cfix *cf, const nrc_cfix *Xc, const size_t *idx,
+                        size_t nidx, size_t d, uint64_t *sp, uint64_t *sn, size_t sl,
+                        nrc_error *err)
+{
+    size_t t;
+    nrc_status st = NRC_OK;
+    /*@ loop invariant 0 <= t <= d && st == NRC_OK;
+        loop assigns t, st, S[0 .. d - 1], sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant d - t;
+    */
+    for (t = 0; t < d; t++)
+        if ((st = dot_support(sp, sn, sl, err, &S[t], cf, &Xc[t], idx, nidx)))
+            break;
+    return st;
+}
+
+/* sb = sum_i coef_i (the b-equation). */
+/*@ requires \valid(sb) && \valid_read(coef + (0 .. n - 1));
+    assigns *sb;
+*/
+static void kkt_sum(nrc_cdy *sb, const double *coef, size_t n)
+{
+    size_t i;
+    nrc_cdy_set_si(sb, 0);
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, *sb;
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++)
+        nrc_cdy_add_d(sb, sb, coef[i]);
+}
+
+/* S[t] += g x[t] for t < d (tmp: scratch). */
+/*@ requires \valid(S + (0 .. d - 1)) && \valid_read(x + (0 .. d - 1));
+    requires \valid_read(g) && \valid(tmp);
+    assigns *tmp, S[0 .. d - 1];
+*/
+static void kkt_axpy(nrc_cdy *S, nrc_cdy *tmp, const nrc_cdy *g, const double *x, size_t d)
+{
+    size_t t;
+    /*@ loop invariant 0 <= t <= d;
+        loop assigns t, *tmp, S[0 .. d - 1];
+        loop variant d - t;
+    */
+    for (t = 0; t < d; t++) {
+        nrc_cdy_mul_d(tmp, g, x[t]);
+        nrc_cdy_add(&S[t], &S[t], tmp);
+    }
+}
+
+/* The listed kinks of neuron j: g y_i lambda_i, exactly, into sb and
+ * g y_i lambda_i x_i into S. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= d <= NRC_MODEL_DIM_MAX && n * d <= SIZE_MAX;
+    requires n_kinks == 0 || \valid_read(kinks + (0 .. n_kinks - 1));
+    requires \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+    requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
+    requires \valid_read(X + (0 .. n * d - 1));
+    requires \valid(S + (0 .. d - 1)) && \valid(sb) && \valid(g) && \valid(tmp);
+    requires \separated(kinks + (0 .. n_kinks - 1), S + (0 .. d - 1), sb, g, tmp);
+    assigns *sb, *g, *tmp, S[0 .. d - 1];
+*/
+static void kkt_kinks(nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, nrc_cdy *S,
+                      const nrc_ckink *kinks, size_t n_kinks, size_t j, const double *y,
+                      const double *lambda, const double *X, size_t n, size_t d)
+{
+    size_t kk;
+    (void)n; /* bounds the kinks' i (ghost ck_row_end) */
+    /*@ loop invariant 0 <= kk <= n_kinks;
+        loop assigns kk, *g, *tmp, *sb, S[0 .. d - 1];
+        loop variant n_kinks - kk;
+    */
+    for (kk = 0; kk < n_kinks; kk++) {
+        const nrc_ckink *K = &kinks[kk];
+        size_t ki;
+        if (K->j != j)
+            continue;
+        ki = (size_t)K->i;
+        /* g y_i lambda_i, exactly */
+        nrc_cdy_set_d(g, K->g);
+        nrc_cdy_mul_d(g, g, y[ki] < 0 ? -lambda[ki] : lambda[ki]);
+        nrc_cdy_add(sb, sb, g);
+        //@ ghost ck_row_end(ki, n, d);
+        kkt_axpy(S, tmp, g, X + ki * d, d);
+    }
+}
+
+/* rr += sum_t (w[t] - v_j S[t])^2 (the r_w of neuron j). */
+/*@ requires \valid(rr) && \valid(tmp);
+    requires \valid_read(S + (0 .. d - 1)) && \valid_read(w + (0 .. d - 1));
+    assigns *tmp, *rr;
+*/
+static void kkt_rw(nrc_cdy *rr, nrc_cdy *tmp, const nrc_cdy *S, const double *w, double vj,
+                   size_t d)
+{
+    size_t t;
+    /*@ loop invariant 0 <= t <= d;
+        loop assigns t, *tmp, *rr;
+        loop variant d - t;
+    */
+    for (t = 0; t < d; t++) {
+        nrc_cdy_mul_d(tmp, &S[t], -vj);
+        nrc_cdy_add_d(tmp, tmp, w[t]);
+        nrc_cdy_mul(tmp, tmp, tmp);
+        nrc_cdy_add(rr, rr, tmp);
+    }
+}
+
+/* sb += sum_i -y_i lambda_i relu(a_ij) (the r_v of neuron j, from sb = v_j). */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires n * k <= SIZE_MAX && j < k;
+    requires \valid_read(A + (0 .. n * k - 1));
+    requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
+    requires \valid(sb) && \valid(tmp);
+    assigns *tmp, *sb;
+*/
+static void kkt_rv(nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *A, const double *y,
+                   const double *lambda, size_t n, size_t k, size_t j)
+{
+    size_t i;
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, *tmp, *sb;
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        const nrc_cdy *a;
+        //@ ghost ck_row_end(i, n, k);
+        //@ assert 0 <= i * k + j < n * k;
+        a = &A[i * k + j];
+        if (nrc_cdy_sgn(a) <= 0)
+            continue;
+        nrc_cdy_mul_d(tmp, a, y[i] < 0 ? lambda[i] : -lambda[i]);
+        nrc_cdy_add(sb, sb, tmp);
+    }
+}
+
+/* The residual terms of neuron j into rr, given S and sb = sum_i coef_i
+ * with the kinks' terms: r_w (kkt_rw), r_b when b is not NULL, r_v unless
+ * fixed. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires 1 <= d <= NRC_MODEL_DIM_MAX && j < k;
+    requires n * k <= SIZE_MAX && k * d <= SIZE_MAX;
+    requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
+    requires \valid_read(W + (0 .. k * d - 1));
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \valid_read(v + (0 .. k - 1)) && \valid_read(A + (0 .. n * k - 1));
+    requires \valid_read(S + (0 .. d - 1)) && \valid(rr) && \valid(sb) && \valid(tmp);
+    assigns *rr, *sb, *tmp;
+*/
+static void kkt_rterms(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *S,
+                       const double *y, const double *lambda, const double *W,
+                       const double *b, const double *v, const nrc_cdy *A, int fixed, size_t n,
+                       size_t k, size_t d, size_t j)
+{
+    /* r_w[j][t] = w_j[t] - v_j S[t] */
+    //@ ghost ck_row_end(j, k, d);
+    kkt_rw(rr, tmp, S, W + j * d, v[j], d);
+    if (b) {
+        nrc_cdy_mul_d(tmp, sb, -v[j]);
+        nrc_cdy_add_d(tmp, tmp, b[j]);
+        nrc_cdy_mul(tmp, tmp, tmp);
+        nrc_cdy_add(rr, rr, tmp);
+    }
+    if (!fixed) {
+        /* r_v[j] = v_j - sum_i lambda_i y_i relu(a_ij) */
+        nrc_cdy_set_d(sb, v[j]);
+        kkt_rv(sb, tmp, A, y, lambda, n, k, j);
+        nrc_cdy_mul(sb, sb, sb);
+        nrc_cdy_add(rr, rr, sb);
+    }
+}
+
+/* Every neuron j < k: the direction (kkt_coef, kkt_S), the b-equation and
+ * the kinks' terms (kkt_sum, kkt_kinks), the residual terms (kkt_rterms)
+ * into rr; stops at the first error. The frame facts (Xc, kinks) are
+ * asserted after each call. Not proved yet (so neither is kkt_residual):
+ * the exact columns Xc stay well-formed through kkt_kinks (x_5) and
+ * kkt_rterms (the loop invariant), whose writes are dyadics; every other
+ * goal is. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires 1 <= d <= NRC_MODEL_DIM_MAX;
+    requires n * k <= SIZE_MAX && n * d <= SIZE_MAX && k * d <= SIZE_MAX;
+    requires 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(coef + (0 .. n - 1)) && \valid(support + (0 .. n - 1));
+    requires \valid_read(is_kink + (0 .. n * k - 1)) && \valid_read(A + (0 .. n * k - 1));
+    requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
+    requires \valid_read(X + (0 .. n * d - 1)) && \valid_read(W + (0 .. k * d - 1));
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \valid_read(v + (0 .. k - 1));
+    requires n_kinks == 0 || \valid_read(kinks + (0 .. n_kinks - 1));
+    requires \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+    requires \valid(S + (0 .. d - 1)) && \valid(cf);
+    requires \valid(rr) && \valid(sb) && \valid(g) && \valid(tmp);
+    requires \forall integer u; 0 <= u < d ==>
+        nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n;
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1), S + (0 .. d - 1), err,
+                        cf, Xc + (0 .. d - 1), support + (0 .. n - 1),
+                        kinks + (0 .. n_kinks - 1), rr, sb, g, tmp);
+    assigns coef[0 .. n - 1], support[0 .. n - 1], *cf, S[0 .. d - 1], sp[0 .. sl - 1],
+            sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1], *rr, *sb, *g, *tmp;
+*/
+static nrc_status kkt_loop(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, nrc_cfix *cf,
+                           double *coef, size_t *support, nrc_cdy *S, const nrc_cfix *Xc,
+                           const unsigned char *is_kink, const nrc_cdy *A, const double *y,
+                           const double *lambda, const double *X, const double *W,
+                           const double *b, const double *v, const nrc_ckink *kinks,
+                           size_t n_kinks, int fixed, size_t n, size_t k, size_t d,
+                           uint64_t *sp, uint64_t *sn, size_t sl, nrc_error *err)
+{
+    size_t j;
+    nrc_status st = NRC_OK;
+    /*@ loop invariant 0 <= j <= k && st == NRC_OK;
+        loop invariant \forall integer u; 0 <= u < d ==>
+            nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n;
+        loop invariant \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        loop assigns j, st, coef[0 .. n - 1], support[0 .. n - 1], *cf, S[0 .. d - 1],
+                     sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1],
+                     *rr, *sb, *g, *tmp;
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        size_t nsup;
+        /* the direction: coefficients, support, cf = coef, S[t] = <cf, Xc[t]> */
+        nsup = kkt_coef(coef, support, is_kink, A, y, lambda, n, k, j);
+        //@ assert k_1: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_1: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        if ((st = nrc_cfix_set_d(cf, coef, n, 1, err)))
+            break;
+        //@ assert k_2: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_2: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        if ((st = kkt_S(S, cf, Xc, support, nsup, d, sp, sn, sl, err)))
+            break;
+        //@ assert k_3: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_3: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        /* the b-equation and the kinks' terms */
+        kkt_sum(sb, coef, n);
+        //@ assert k_4: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_4: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        kkt_kinks(sb, g, tmp, S, kinks, n_kinks, j, y, lambda, X, n, d);
+        //@ assert k_5: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
+        /*@ assert x_5: \forall integer u; 0 <= u < d ==>
+                nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
+        kkt_rterms(rr, sb, tmp, S, y, lambda, W, b, v, A, fixed, n, k, d, j);
+    }
+    return st;
+}
+
 /* ||r||^2 for r = theta - sum_i lambda_i h_i (MATH.md section 4), over
  * (W, b) and, for the full variant, v, into c->res. is_kink marks the
  * listed kinks. */
-/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c);
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c) && ctx_kkt_sep(c);
     assigns c->res, c->coef[0 .. c->n - 1], c->support[0 .. c->n - 1],
             c->Xc[0 .. c->d - 1], c->S[0 .. c->d - 1],
             c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
@@ -1530,8 +1884,12 @@ static nrc_status kkt_residual(ctx_t *c)
     size_t *const support = c->support;
     nrc_cfix *const Xc = c->Xc;
     nrc_cdy *const S = c->S, *const rr = &c->res;
-    size_t i, j, t, kk, nsup;
-    nrc_status st = NRC_OK;
+    /* The context's scratch in locals, for the context-free calls. */
+    uint64_t *const sp = c->sp, *const sn = c->sn;
+    const size_t sl = c->s_limbs;
+    nrc_error *const err = c->err;
+    size_t t;
+    nrc_status st;
     nrc_cfix cf;
     nrc_cdy sb, tmp, g;
     nrc_cfix_init(&cf);
@@ -1539,124 +1897,9 @@ static nrc_status kkt_residual(ctx_t *c)
     nrc_cdy_init(&tmp);
     nrc_cdy_init(&g);
     nrc_cdy_set_si(rr, 0);
-    /*@ loop invariant 0 <= t <= d;
-        loop invariant st == NRC_OK ==> \forall integer u; 0 <= u < t ==>
-            nrc_cfix_valid(&Xc[u]) && Xc[u].len == n;
-        loop assigns t, st, Xc[0 .. d - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant d - t;
-    */
-    for (t = 0; t < d && !st; t++) {
-        //@ assert (n - 1) * d + d == n * d;
-        st = nrc_cfix_set_d(&Xc[t], X + t, n, d, c->err);
-    }
-    /*@ loop invariant 0 <= j <= k;
-        loop invariant st == NRC_OK ==> \forall integer u; 0 <= u < d ==>
-            nrc_cfix_valid(&Xc[u]) && Xc[u].len == n;
-        loop assigns j, i, t, kk, nsup, st, cf, sb, tmp, g, *rr, coef[0 .. n - 1],
-                     support[0 .. n - 1], S[0 .. d - 1], c->sp[0 .. c->s_limbs - 1],
-                     c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant k - j;
-    */
-    for (j = 0; j < k && !st; j++) {
-        /* coef_i = y_i lambda_i where a_ij > 0 (exact in binary64: a sign
-         * change), 0 where a_ij < 0 or (i, j) is a listed kink: listed pairs
-         * (|a_ij| <= eta, possibly nonzero) are added below with their g,
-         * exactly. */
-        nsup = 0;
-        /*@ loop invariant 0 <= i <= n && 0 <= nsup <= i;
-            loop invariant \forall integer u; 0 <= u < nsup ==> support[u] < i;
-            loop assigns i, nsup, coef[0 .. n - 1], support[0 .. n - 1];
-            loop variant n - i;
-        */
-        for (i = 0; i < n; i++) {
-            //@ assert 0 <= i * k + j < n * k;
-            coef[i] = !is_kink[i * k + j] && nrc_cdy_sgn(&A[i * k + j]) > 0
-                          ? (y[i] < 0 ? -lambda[i] : lambda[i]) : 0.0;
-            if (coef[i] != 0.0)
-                support[nsup++] = i;
-        }
-        if ((st = nrc_cfix_set_d(&cf, coef, n, 1, c->err)))
-            break;
-        /*@ loop invariant 0 <= t <= d;
-            loop assigns t, st, S[0 .. d - 1], c->sp[0 .. c->s_limbs - 1],
-                         c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-            loop variant d - t;
-        */
-        for (t = 0; t < d; t++)
-            if ((st = dot_support(c, &S[t], &cf, &Xc[t], support, nsup)))
-                break;
-        if (st)
-            break;
-        /* sum_i coef_i (the b-equation) */
-        nrc_cdy_set_si(&sb, 0);
-        /*@ loop invariant 0 <= i <= n;
-            loop assigns i, sb;
-            loop variant n - i;
-        */
-        for (i = 0; i < n; i++)
-            nrc_cdy_add_d(&sb, &sb, coef[i]);
-        /*@ loop invariant 0 <= kk <= n_kinks;
-            loop assigns kk, t, g, tmp, sb, S[0 .. d - 1];
-            loop variant n_kinks - kk;
-        */
-        for (kk = 0; kk < n_kinks; kk++) {
-            const nrc_ckink *K = &kinks[kk];
-            size_t ki;
-            if (K->j != j)
-                continue;
-            ki = (size_t)K->i;
-            /* g y_i lambda_i, exactly */
-            nrc_cdy_set_d(&g, K->g);
-            nrc_cdy_mul_d(&g, &g, y[ki] < 0 ? -lambda[ki] : lambda[ki]);
-            nrc_cdy_add(&sb, &sb, &g);
-            /*@ loop invariant 0 <= t <= d;
-                loop assigns t, tmp, S[0 .. d - 1];
-                loop variant d - t;
-            */
-            for (t = 0; t < d; t++) {
-                //@ assert 0 <= ki * d + t < n * d;
-                nrc_cdy_mul_d(&tmp, &g, X[ki * d + t]);
-                nrc_cdy_add(&S[t], &S[t], &tmp);
-            }
-        }
-        /* r_w[j][t] = w_j[t] - v_j S[t] */
-        /*@ loop invariant 0 <= t <= d;
-            loop assigns t, tmp, *rr;
-            loop variant d - t;
-        */
-        for (t = 0; t < d; t++) {
-            //@ assert 0 <= j * d + t < k * d;
-            nrc_cdy_mul_d(&tmp, &S[t], -v[j]);
-            nrc_cdy_add_d(&tmp, &tmp, W[j * d + t]);
-            nrc_cdy_mul(&tmp, &tmp, &tmp);
-            nrc_cdy_add(rr, rr, &tmp);
-        }
-        if (b) {
-            nrc_cdy_mul_d(&tmp, &sb, -v[j]);
-            nrc_cdy_add_d(&tmp, &tmp, b[j]);
-            nrc_cdy_mul(&tmp, &tmp, &tmp);
-            nrc_cdy_add(rr, rr, &tmp);
-        }
-        if (!fixed) {
-            /* r_v[j] = v_j - sum_i lambda_i y_i relu(a_ij) */
-            nrc_cdy_set_d(&sb, v[j]);
-            /*@ loop invariant 0 <= i <= n;
-                loop assigns i, tmp, sb;
-                loop variant n - i;
-            */
-            for (i = 0; i < n; i++) {
-                const nrc_cdy *a;
-                //@ assert 0 <= i * k + j < n * k;
-                a = &A[i * k + j];
-                if (nrc_cdy_sgn(a) <= 0)
-                    continue;
-                nrc_cdy_mul_d(&tmp, a, y[i] < 0 ? lambda[i] : -lambda[i]);
-                nrc_cdy_add(&sb, &sb, &tmp);
-            }
-            nrc_cdy_mul(&sb, &sb, &sb);
-            nrc_cdy_add(rr, rr, &sb);
-        }
-    }
+    if (!(st = kkt_cols(Xc, X, n, d, err)))
+        st = kkt_loop(rr, &sb, &g, &tmp, &cf, coef, support, S, Xc, is_kink, A, y, lambda, X,
+                      W, b, v, kinks, n_kinks, fixed, n, k, d, sp, sn, sl, err);
     /*@ loop invariant 0 <= t <= d;
         loop assigns t, Xc[0 .. d - 1];
         loop variant d - t;
@@ -1670,7 +1913,76 @@ static nrc_status kkt_residual(ctx_t *c)
     return st;
 }
 
-/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c);
+/* The kinks of check_kkt: listed pairs have |a_ij| <= eta (with eta = 0:
+ * exact zeros) and 0 <= g <= 1; every exact zero is listed (kinks are
+ * sorted by (i, j), strictly, so one merge pass suffices). is_kink records
+ * the listed pairs (every entry is written: listed or not). Returns 1, or 0
+ * when a claim is false (recorded by fail(); *t is then cleared). */
+/*@ requires \valid(c) && \valid(c->rep) && (c->err == \null || \valid(c->err));
+    requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX && n * k <= SIZE_MAX;
+    requires \valid(is_kink + (0 .. n * k - 1)) && \valid_read(A + (0 .. n * k - 1));
+    requires n_kinks == 0 || \valid_read(kinks + (0 .. n_kinks - 1));
+    requires \valid(t);
+    requires \separated(is_kink + (0 .. n * k - 1), c, t);
+    requires \separated(t, c);
+    assigns is_kink[0 .. n * k - 1], *t, c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == 0 || \result == 1;
+*/
+static int kkt_kink_scan(ctx_t *c, unsigned char *is_kink, const nrc_cdy *A,
+                         const nrc_ckink *kinks, size_t n_kinks, size_t n, size_t k,
+                         double eta, nrc_cdy *t)
+{
+    size_t i, j, kk = 0;
+    char name[96], s1[320], s2[320];
+    /*@ loop invariant 0 <= i <= n && kk <= n_kinks;
+        loop assigns i, j, kk, *t, name[0 .. 95], s1[0 .. 319], s2[0 .. 319],
+                     is_kink[0 .. n * k - 1];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++)
+        /*@ loop invariant 0 <= j <= k && kk <= n_kinks;
+            loop assigns j, kk, *t, name[0 .. 95], s1[0 .. 319], s2[0 .. 319],
+                         is_kink[0 .. n * k - 1];
+            loop variant k - j;
+        */
+        for (j = 0; j < k; j++) {
+            const nrc_cdy *a;
+            int zero, listed;
+            //@ ghost ck_row_end(i, n, k);
+            //@ assert 0 <= i * k + j < n * k;
+            a = &A[i * k + j];
+            zero = nrc_cdy_sgn(a) == 0;
+            listed = kk < n_kinks && kinks[kk].i == i && kinks[kk].j == j;
+            is_kink[i * k + j] = 0;
+            if (listed) {
+                snprintf(name, sizeof name, "kkt.kinks[%zu]", kk);
+                nrc_cdy_abs(t, a);
+                if (nrc_cdy_cmp_d(t, eta) > 0) {
+                    show(a, s1, sizeof s1);
+                    nrc_check_hex_format(eta, s2, sizeof s2);
+                    nrc_cdy_clear(t);
+                    fail(c, name, "a_ij at (i, j) = (%zu, %zu) is %s: |a_ij| exceeds kkt.kink_tolerance eta = %s%s",
+                         i, j, s1, s2, eta == 0.0 ? " (only exact zeros may be listed)" : "");
+                    return 0;
+                }
+                if (!(kinks[kk].g >= 0.0 && kinks[kk].g <= 1.0)) {
+                    nrc_cdy_clear(t);
+                    fail(c, name, "subgradient g is not in [0, 1]");
+                    return 0;
+                }
+                is_kink[i * k + j] = 1;
+                kk++;
+            } else if (zero) {
+                nrc_cdy_clear(t);
+                fail(c, "kkt.kinks", "a_ij = 0 exactly at (i, j) = (%zu, %zu) but the pair is not listed", i, j);
+                return 0;
+            }
+        }
+    return 1;
+}
+
+/*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c) && ctx_kkt_sep(c);
     requires \valid_read(c->q + (0 .. c->n - 1)) && \valid_read(c->ww + (0 .. c->k - 1));
     requires c->rep->kkt == 0;
     assigns c->rep->kkt, c->rep->kink_tolerance, c->rep->valid, c->rep->claim[0 .. 159],
@@ -1688,7 +2000,7 @@ static nrc_status check_kkt(ctx_t *c)
     const nrc_cdy *const A = c->A, *const q = c->q, *const ww = c->ww;
     unsigned char *const is_kink = c->is_kink;
     nrc_cdy *const rr = &c->res;
-    size_t i, j, kk;
+    size_t i, j;
     nrc_status st;
     nrc_cdy t, u;
     char name[96], s1[320], s2[320];
@@ -1715,51 +2027,10 @@ static nrc_status check_kkt(ctx_t *c)
         return fail(c, "kkt.kink_tolerance", "negative (eta >= 0 is required)");
     c->rep->kink_tolerance = C->kink_tolerance;
     /* kinks: listed pairs have |a_ij| <= eta (with eta = 0: exact zeros)
-     * and 0 <= g <= 1; every exact zero is listed (kinks are sorted by
-     * (i, j), strictly, so one merge pass suffices). is_kink records the
-     * listed pairs (every entry is written: listed or not). */
+     * and 0 <= g <= 1; every exact zero is listed (kkt_kink_scan). */
     nrc_cdy_init(&t);
-    kk = 0;
-    /*@ loop invariant 0 <= i <= n && kk <= n_kinks;
-        loop assigns i, j, kk, t, name[0 .. 95], s1[0 .. 319], s2[0 .. 319],
-                     is_kink[0 .. n * k - 1];
-        loop variant n - i;
-    */
-    for (i = 0; i < n; i++)
-        /*@ loop invariant 0 <= j <= k && kk <= n_kinks;
-            loop assigns j, kk, t, name[0 .. 95], s1[0 .. 319], s2[0 .. 319],
-                         is_kink[0 .. n * k - 1];
-            loop variant k - j;
-        */
-        for (j = 0; j < k; j++) {
-            const nrc_cdy *a;
-            int zero, listed;
-            //@ assert 0 <= i * k + j < n * k;
-            a = &A[i * k + j];
-            zero = nrc_cdy_sgn(a) == 0;
-            listed = kk < n_kinks && kinks[kk].i == i && kinks[kk].j == j;
-            is_kink[i * k + j] = 0;
-            if (listed) {
-                snprintf(name, sizeof name, "kkt.kinks[%zu]", kk);
-                nrc_cdy_abs(&t, a);
-                if (nrc_cdy_cmp_d(&t, C->kink_tolerance) > 0) {
-                    show(a, s1, sizeof s1);
-                    nrc_check_hex_format(C->kink_tolerance, s2, sizeof s2);
-                    nrc_cdy_clear(&t);
-                    return fail(c, name, "a_ij at (i, j) = (%zu, %zu) is %s: |a_ij| exceeds kkt.kink_tolerance eta = %s%s",
-                                i, j, s1, s2, C->kink_tolerance == 0.0 ? " (only exact zeros may be listed)" : "");
-                }
-                if (!(kinks[kk].g >= 0.0 && kinks[kk].g <= 1.0)) {
-                    nrc_cdy_clear(&t);
-                    return fail(c, name, "subgradient g is not in [0, 1]");
-                }
-                is_kink[i * k + j] = 1;
-                kk++;
-            } else if (zero) {
-                nrc_cdy_clear(&t);
-                return fail(c, "kkt.kinks", "a_ij = 0 exactly at (i, j) = (%zu, %zu) but the pair is not listed", i, j);
-            }
-        }
+    if (!kkt_kink_scan(c, is_kink, A, kinks, n_kinks, n, k, C->kink_tolerance, &t))
+        return NRC_OK;
     c->rep->kkt++;
     nrc_cdy_init(&u);
     st = kkt_residual(c);
