@@ -1524,7 +1524,8 @@ static nrc_status check_flips(ctx_t *c)
                  c->support + (0 .. c->n - 1),
                  c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
       \separated(c->rep, c->is_kink + (0 .. c->n * c->k - 1),
-                 c->C->kinks + (0 .. c->C->n_kinks - 1));
+                 c->C->kinks + (0 .. c->C->n_kinks - 1)) &&
+      \separated(c->coef + (0 .. c->n - 1), c, c->M, c->rep, c->err);
 */
 
 /* The columns of X (n entries each, stride d) as exact vectors. */
@@ -1659,24 +1660,25 @@ static void kkt_axpy(nrc_cdy *S, nrc_cdy *tmp, const nrc_cdy *g, const double *x
 }
 
 /* The listed kinks of neuron j: g y_i lambda_i, exactly, into sb and
- * g y_i lambda_i x_i into S. */
+ * g y_i lambda_i x_i into S; wk holds sb, g and tmp (see kkt_loop). */
 /*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= d <= NRC_MODEL_DIM_MAX && n * d <= SIZE_MAX;
     requires n_kinks == 0 || \valid_read(kinks + (0 .. n_kinks - 1));
     requires \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
     requires \valid_read(y + (0 .. n - 1)) && \valid_read(lambda + (0 .. n - 1));
     requires \valid_read(X + (0 .. n * d - 1));
-    requires \valid(S + (0 .. d - 1)) && \valid(sb) && \valid(g) && \valid(tmp);
-    requires \separated(kinks + (0 .. n_kinks - 1), S + (0 .. d - 1), sb, g, tmp);
-    assigns *sb, *g, *tmp, S[0 .. d - 1];
+    requires \valid(S + (0 .. d - 1)) && \valid(wk + (0 .. 2));
+    requires \separated(kinks + (0 .. n_kinks - 1), S + (0 .. d - 1), wk + (0 .. 2));
+    assigns wk[0 .. 2], S[0 .. d - 1];
 */
-static void kkt_kinks(nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, nrc_cdy *S,
+static void kkt_kinks(nrc_cdy *wk, nrc_cdy *S,
                       const nrc_ckink *kinks, size_t n_kinks, size_t j, const double *y,
                       const double *lambda, const double *X, size_t n, size_t d)
 {
+    nrc_cdy *const sb = &wk[0], *const g = &wk[1], *const tmp = &wk[2];
     size_t kk;
     (void)n; /* bounds the kinks' i (ghost ck_row_end) */
     /*@ loop invariant 0 <= kk <= n_kinks;
-        loop assigns kk, *g, *tmp, *sb, S[0 .. d - 1];
+        loop assigns kk, wk[0 .. 2], S[0 .. d - 1];
         loop variant n_kinks - kk;
     */
     for (kk = 0; kk < n_kinks; kk++) {
@@ -1745,7 +1747,7 @@ static void kkt_rv(nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *A, const double *y,
 
 /* The residual terms of neuron j into rr, given S and sb = sum_i coef_i
  * with the kinks' terms: r_w (kkt_rw), r_b when b is not NULL, r_v unless
- * fixed. */
+ * fixed. wk holds sb, g, tmp and rr (see kkt_loop). */
 /*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
     requires 1 <= d <= NRC_MODEL_DIM_MAX && j < k;
     requires n * k <= SIZE_MAX && k * d <= SIZE_MAX;
@@ -1753,14 +1755,15 @@ static void kkt_rv(nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *A, const double *y,
     requires \valid_read(W + (0 .. k * d - 1));
     requires b == \null || \valid_read(b + (0 .. k - 1));
     requires \valid_read(v + (0 .. k - 1)) && \valid_read(A + (0 .. n * k - 1));
-    requires \valid_read(S + (0 .. d - 1)) && \valid(rr) && \valid(sb) && \valid(tmp);
-    assigns *rr, *sb, *tmp;
+    requires \valid_read(S + (0 .. d - 1)) && \valid(wk + (0 .. 3));
+    assigns wk[0 .. 3];
 */
-static void kkt_rterms(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *S,
+static void kkt_rterms(nrc_cdy *wk, const nrc_cdy *S,
                        const double *y, const double *lambda, const double *W,
                        const double *b, const double *v, const nrc_cdy *A, int fixed, size_t n,
                        size_t k, size_t d, size_t j)
 {
+    nrc_cdy *const sb = &wk[0], *const tmp = &wk[2], *const rr = &wk[3];
     /* r_w[j][t] = w_j[t] - v_j S[t] */
     //@ ghost ck_row_end(j, k, d);
     kkt_rw(rr, tmp, S, W + j * d, v[j], d);
@@ -1781,11 +1784,12 @@ static void kkt_rterms(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *S,
 
 /* Every neuron j < k: the direction (kkt_coef, kkt_S), the b-equation and
  * the kinks' terms (kkt_sum, kkt_kinks), the residual terms (kkt_rterms)
- * into rr; stops at the first error. The frame facts (Xc, kinks) are
- * asserted after each call. Not proved yet (so neither is kkt_residual):
- * the exact columns Xc stay well-formed through kkt_kinks (x_5) and
- * kkt_rterms (the loop invariant), whose writes are dyadics; every other
- * goal is. */
+ * into wk[3]; stops at the first error. The frame facts (Xc, kinks) are
+ * asserted after each call. The dyadics sb, g, tmp and the sum rr are one
+ * array wk = {sb, g, tmp, rr}: a call's writes are then one region for the
+ * provers, not three or four; the frame of Xc through two, three or four
+ * separate regions took them 2 s, 16 s, out of reach (each region doubles
+ * the cases of the memory). */
 /*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
     requires 1 <= d <= NRC_MODEL_DIM_MAX;
     requires n * k <= SIZE_MAX && n * d <= SIZE_MAX && k * d <= SIZE_MAX;
@@ -1801,16 +1805,16 @@ static void kkt_rterms(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *tmp, const nrc_cdy *S,
     requires n_kinks == 0 || \valid_read(kinks + (0 .. n_kinks - 1));
     requires \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
     requires \valid(S + (0 .. d - 1)) && \valid(cf);
-    requires \valid(rr) && \valid(sb) && \valid(g) && \valid(tmp);
+    requires \valid(wk + (0 .. 3));
     requires \forall integer u; 0 <= u < d ==>
         nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n;
     requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1), S + (0 .. d - 1), err,
                         cf, Xc + (0 .. d - 1), support + (0 .. n - 1),
-                        kinks + (0 .. n_kinks - 1), rr, sb, g, tmp);
+                        kinks + (0 .. n_kinks - 1), wk + (0 .. 3));
     assigns coef[0 .. n - 1], support[0 .. n - 1], *cf, S[0 .. d - 1], sp[0 .. sl - 1],
-            sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1], *rr, *sb, *g, *tmp;
+            sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1], wk[0 .. 3];
 */
-static nrc_status kkt_loop(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, nrc_cfix *cf,
+static nrc_status kkt_loop(nrc_cdy *wk, nrc_cfix *cf,
                            double *coef, size_t *support, nrc_cdy *S, const nrc_cfix *Xc,
                            const unsigned char *is_kink, const nrc_cdy *A, const double *y,
                            const double *lambda, const double *X, const double *W,
@@ -1826,7 +1830,7 @@ static nrc_status kkt_loop(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, n
         loop invariant \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
         loop assigns j, st, coef[0 .. n - 1], support[0 .. n - 1], *cf, S[0 .. d - 1],
                      sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1],
-                     *rr, *sb, *g, *tmp;
+                     wk[0 .. 3];
         loop variant k - j;
     */
     for (j = 0; j < k; j++) {
@@ -1847,15 +1851,15 @@ static nrc_status kkt_loop(nrc_cdy *rr, nrc_cdy *sb, nrc_cdy *g, nrc_cdy *tmp, n
         /*@ assert x_3: \forall integer u; 0 <= u < d ==>
                 nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
         /* the b-equation and the kinks' terms */
-        kkt_sum(sb, coef, n);
+        kkt_sum(&wk[0], coef, n);
         //@ assert k_4: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
         /*@ assert x_4: \forall integer u; 0 <= u < d ==>
                 nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
-        kkt_kinks(sb, g, tmp, S, kinks, n_kinks, j, y, lambda, X, n, d);
+        kkt_kinks(wk, S, kinks, n_kinks, j, y, lambda, X, n, d);
         //@ assert k_5: \forall integer u; 0 <= u < n_kinks ==> kinks[u].i < n;
         /*@ assert x_5: \forall integer u; 0 <= u < d ==>
                 nrc_cfix_valid((nrc_cfix *)&Xc[u]) && Xc[u].len == n; */
-        kkt_rterms(rr, sb, tmp, S, y, lambda, W, b, v, A, fixed, n, k, d, j);
+        kkt_rterms(wk, S, y, lambda, W, b, v, A, fixed, n, k, d, j);
     }
     return st;
 }
@@ -1891,14 +1895,15 @@ static nrc_status kkt_residual(ctx_t *c)
     size_t t;
     nrc_status st;
     nrc_cfix cf;
-    nrc_cdy sb, tmp, g;
+    nrc_cdy wk[4]; /* kkt_loop's dyadics: sb, g, tmp and the sum rr */
     nrc_cfix_init(&cf);
-    nrc_cdy_init(&sb);
-    nrc_cdy_init(&tmp);
-    nrc_cdy_init(&g);
-    nrc_cdy_set_si(rr, 0);
+    nrc_cdy_init(&wk[0]);
+    nrc_cdy_init(&wk[1]);
+    nrc_cdy_init(&wk[2]);
+    nrc_cdy_init(&wk[3]);
+    nrc_cdy_set_si(&wk[3], 0);
     if (!(st = kkt_cols(Xc, X, n, d, err)))
-        st = kkt_loop(rr, &sb, &g, &tmp, &cf, coef, support, S, Xc, is_kink, A, y, lambda, X,
+        st = kkt_loop(wk, &cf, coef, support, S, Xc, is_kink, A, y, lambda, X,
                       W, b, v, kinks, n_kinks, fixed, n, k, d, sp, sn, sl, err);
     /*@ loop invariant 0 <= t <= d;
         loop assigns t, Xc[0 .. d - 1];
@@ -1907,9 +1912,11 @@ static nrc_status kkt_residual(ctx_t *c)
     for (t = 0; t < d; t++)
         nrc_cfix_clear(&Xc[t]);
     nrc_cfix_clear(&cf);
-    nrc_cdy_clear(&sb);
-    nrc_cdy_clear(&tmp);
-    nrc_cdy_clear(&g);
+    nrc_cdy_set(rr, &wk[3]);
+    nrc_cdy_clear(&wk[0]);
+    nrc_cdy_clear(&wk[1]);
+    nrc_cdy_clear(&wk[2]);
+    nrc_cdy_clear(&wk[3]);
     return st;
 }
 
@@ -1982,6 +1989,144 @@ static int kkt_kink_scan(ctx_t *c, unsigned char *is_kink, const nrc_cdy *A,
     return 1;
 }
 
+/* The KKT claims' preconditions, in this order: the status (fit.all_correct,
+ * q_min > 0), the multipliers (lambda_i >= 0), eta = kink_tolerance >= 0
+ * (0 when absent). Returns 1, or 0 when a claim is false (recorded by
+ * fail()). */
+/*@ requires ctx_base(c) && \valid_read(c->C->lambda + (0 .. c->n - 1));
+    requires \separated(c->err, c, c->C, c->M, c->rep);
+    requires c->rep->kkt == 0;
+    assigns c->rep->kkt, c->rep->kink_tolerance, c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == 0 || (\result == 1 && c->rep->kkt == 1);
+*/
+static int kkt_pre(ctx_t *c)
+{
+    const nrc_cert *C = c->C;
+    const size_t n = c->n;
+    const double *const lambda = C->lambda;
+    size_t i;
+    char name[96], s1[320];
+    /* asserted KKT claims (status "certified", or absent in a FORMATS.md
+     * certificate) require fit.all_correct true, so q_min > 0 */
+    if (!C->all_correct) {
+        fail(c, "kkt.status", "the KKT claims are asserted, which requires fit.all_correct true");
+        return 0;
+    }
+    if (nrc_cdy_sgn(&c->qmin) <= 0) {
+        show(&c->qmin, s1, sizeof s1);
+        fail(c, "kkt.status", "\"certified\" requires q_min > 0, but q_min = %s", s1);
+        return 0;
+    }
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, name[0 .. 95];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++)
+        if (!(lambda[i] >= 0.0)) {
+            snprintf(name, sizeof name, "kkt.lambda[%zu]", i);
+            fail(c, name, "negative multiplier");
+            return 0;
+        }
+    c->rep->kkt++;
+    if (!(C->kink_tolerance >= 0.0)) {
+        fail(c, "kkt.kink_tolerance", "negative (eta >= 0 is required)");
+        return 0;
+    }
+    c->rep->kink_tolerance = C->kink_tolerance;
+    return 1;
+}
+
+/* The claims on ||r||^2 = c->res and the rest, in this order: eps_rel_upper,
+ * eps_upper, delta_upper, balance_defect_upper. Returns how many hold
+ * before the first false one (recorded by fail()), 4 when all do. sc[0 .. 2]:
+ * scratch (one array: one region for the provers). */
+/*@ requires \valid(c) && \valid(c->rep) && (c->err == \null || \valid(c->err));
+    requires \separated(c, c->rep, c->err);
+    requires \valid_read(C);
+    requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires \valid_read(lambda + (0 .. n - 1)) && \valid_read(q + (0 .. n - 1));
+    requires \valid_read(ww + (0 .. k - 1)) && \valid_read(v + (0 .. k - 1));
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \valid(sc + (0 .. 2));
+    requires \separated(sc + (0 .. 2), c, c->rep, c->err);
+    assigns c->rep->valid, c->rep->claim[0 .. 159], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1],
+            sc[0 .. 2];
+    ensures 0 <= \result <= 4;
+*/
+static size_t kkt_bounds(ctx_t *c, const nrc_cert *C, const nrc_cdy *q, const nrc_cdy *ww,
+                         const double *lambda, const double *b, const double *v, size_t n,
+                         size_t k, nrc_cdy *sc)
+{
+    const nrc_cdy *const rr = &c->res;
+    nrc_cdy *const t = &sc[0], *const u = &sc[1], *const w = &sc[2];
+    size_t i, j;
+    char s1[320], s2[320];
+    /* ||r||^2 <= eps_rel^2 T, T over the coordinates of r */
+    nrc_cdy_set_d(t, C->eps_rel_upper);
+    nrc_cdy_mul(t, t, t);
+    nrc_cdy_mul(t, t, c->kkt_fixed ? &c->T_wb : &c->T_full);
+    if (!(C->eps_rel_upper >= 0.0) || nrc_cdy_cmp(rr, t) > 0) {
+        show(rr, s1, sizeof s1);
+        show(c->kkt_fixed ? &c->T_wb : &c->T_full, s2, sizeof s2);
+        fail(c, "kkt.eps_rel_upper", "negative, or ||r||^2 = %s > eps_rel_upper^2 T with T = %s", s1, s2);
+        return 0;
+    }
+    /* ||r||^2 <= eps^2 q_min (full) or eps^2 q_min^2 (fixed second layer) */
+    nrc_cdy_set_d(t, C->eps_upper);
+    nrc_cdy_mul(t, t, t);
+    nrc_cdy_mul(t, t, &c->qmin);
+    if (c->kkt_fixed)
+        nrc_cdy_mul(t, t, &c->qmin);
+    if (!(C->eps_upper >= 0.0) || nrc_cdy_cmp(rr, t) > 0) {
+        show(rr, s1, sizeof s1);
+        fail(c, "kkt.eps_upper", "negative, or ||r||^2 = %s > eps_upper^2 q_min%s", s1,
+             c->kkt_fixed ? "^2" : "");
+        return 1;
+    }
+    /* sum_i lambda_i (q_i - q_min) <= delta_upper q_min */
+    nrc_cdy_set_si(u, 0);
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, sc[0 .. 2];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        nrc_cdy_sub(t, &q[i], &c->qmin);
+        nrc_cdy_mul_d(t, t, lambda[i]);
+        nrc_cdy_add(u, u, t);
+    }
+    nrc_cdy_mul_d(t, &c->qmin, C->delta_upper);
+    if (nrc_cdy_cmp(u, t) > 0) {
+        show(u, s1, sizeof s1);
+        fail(c, "kkt.delta_upper", "sum_i lambda_i (q_i - q_min) = %s > delta_upper q_min", s1);
+        return 2;
+    }
+    /* max_j | ||w_j||^2 + b_j^2 - v_j^2 | <= B ||theta||^2 (full theta) */
+    nrc_cdy_mul_d(t, &c->T_full, C->balance_defect_upper);
+    /*@ loop invariant 0 <= j <= k;
+        loop assigns j, sc[0 .. 2];
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        nrc_cdy_set(u, &ww[j]);
+        if (b) {
+            nrc_cdy_set_d(w, b[j]);
+            nrc_cdy_mul(w, w, w);
+            nrc_cdy_add(u, u, w);
+        }
+        nrc_cdy_set_d(w, v[j]);
+        nrc_cdy_mul(w, w, w);
+        nrc_cdy_sub(u, u, w);
+        nrc_cdy_abs(u, u);
+        if (nrc_cdy_cmp(u, t) > 0) {
+            show(u, s1, sizeof s1);
+            fail(c, "kkt.balance_defect_upper", "neuron %zu: | ||w_j||^2 + b_j^2 - v_j^2 | = %s > bound ||theta||^2", j, s1);
+            return 3;
+        }
+    }
+    return 4;
+}
+
 /*@ requires ctx_base(c) && ctx_scratch(c) && ctx_kkt(c) && ctx_kkt_sep(c);
     requires \valid_read(c->q + (0 .. c->n - 1)) && \valid_read(c->ww + (0 .. c->k - 1));
     requires c->rep->kkt == 0;
@@ -1999,113 +2144,32 @@ static nrc_status check_kkt(ctx_t *c)
     const nrc_ckink *const kinks = C->kinks;
     const nrc_cdy *const A = c->A, *const q = c->q, *const ww = c->ww;
     unsigned char *const is_kink = c->is_kink;
-    nrc_cdy *const rr = &c->res;
-    size_t i, j;
     nrc_status st;
-    nrc_cdy t, u;
-    char name[96], s1[320], s2[320];
-    /* asserted KKT claims (status "certified", or absent in a FORMATS.md
-     * certificate) require fit.all_correct true, so q_min > 0 */
-    if (!C->all_correct)
-        return fail(c, "kkt.status", "the KKT claims are asserted, which requires fit.all_correct true");
-    if (nrc_cdy_sgn(&c->qmin) <= 0) {
-        show(&c->qmin, s1, sizeof s1);
-        return fail(c, "kkt.status", "\"certified\" requires q_min > 0, but q_min = %s", s1);
-    }
-    /*@ loop invariant 0 <= i <= n;
-        loop assigns i, name[0 .. 95];
-        loop variant n - i;
-    */
-    for (i = 0; i < n; i++)
-        if (!(lambda[i] >= 0.0)) {
-            snprintf(name, sizeof name, "kkt.lambda[%zu]", i);
-            return fail(c, name, "negative multiplier");
-        }
-    c->rep->kkt++;
-    /* eta = kink_tolerance (0 when absent) must be >= 0 */
-    if (!(C->kink_tolerance >= 0.0))
-        return fail(c, "kkt.kink_tolerance", "negative (eta >= 0 is required)");
-    c->rep->kink_tolerance = C->kink_tolerance;
+    nrc_cdy sc[3]; /* scratch: the kink scan's (sc[0]), then kkt_bounds' */
+    size_t held;
+    if (!kkt_pre(c))
+        return NRC_OK;
+    //@ assert c_1: ctx_base(c) && ctx_scratch(c) && ctx_kkt(c) && ctx_kkt_sep(c);
     /* kinks: listed pairs have |a_ij| <= eta (with eta = 0: exact zeros)
      * and 0 <= g <= 1; every exact zero is listed (kkt_kink_scan). */
-    nrc_cdy_init(&t);
-    if (!kkt_kink_scan(c, is_kink, A, kinks, n_kinks, n, k, C->kink_tolerance, &t))
+    nrc_cdy_init(&sc[0]);
+    if (!kkt_kink_scan(c, is_kink, A, kinks, n_kinks, n, k, C->kink_tolerance, &sc[0]))
         return NRC_OK;
+    //@ assert c_2: ctx_base(c) && ctx_scratch(c) && ctx_kkt(c) && ctx_kkt_sep(c);
     c->rep->kkt++;
-    nrc_cdy_init(&u);
+    //@ assert c_3: ctx_base(c) && ctx_scratch(c) && ctx_kkt(c) && ctx_kkt_sep(c);
+    /* the claims counted so far, kept in a local: the residual's writes
+     * leave the report alone, but the provers would have to see through
+     * each of them */
+    held = c->rep->kkt;
+    nrc_cdy_init(&sc[1]);
+    nrc_cdy_init(&sc[2]);
     st = kkt_residual(c);
-    if (st)
-        goto done;
-    /* ||r||^2 <= eps_rel^2 T, T over the coordinates of r */
-    nrc_cdy_set_d(&t, C->eps_rel_upper);
-    nrc_cdy_mul(&t, &t, &t);
-    nrc_cdy_mul(&t, &t, c->kkt_fixed ? &c->T_wb : &c->T_full);
-    if (!(C->eps_rel_upper >= 0.0) || nrc_cdy_cmp(rr, &t) > 0) {
-        show(rr, s1, sizeof s1);
-        show(c->kkt_fixed ? &c->T_wb : &c->T_full, s2, sizeof s2);
-        fail(c, "kkt.eps_rel_upper", "negative, or ||r||^2 = %s > eps_rel_upper^2 T with T = %s", s1, s2);
-        goto done;
-    }
-    c->rep->kkt++;
-    /* ||r||^2 <= eps^2 q_min (full) or eps^2 q_min^2 (fixed second layer) */
-    nrc_cdy_set_d(&t, C->eps_upper);
-    nrc_cdy_mul(&t, &t, &t);
-    nrc_cdy_mul(&t, &t, &c->qmin);
-    if (c->kkt_fixed)
-        nrc_cdy_mul(&t, &t, &c->qmin);
-    if (!(C->eps_upper >= 0.0) || nrc_cdy_cmp(rr, &t) > 0) {
-        show(rr, s1, sizeof s1);
-        fail(c, "kkt.eps_upper", "negative, or ||r||^2 = %s > eps_upper^2 q_min%s", s1,
-             c->kkt_fixed ? "^2" : "");
-        goto done;
-    }
-    c->rep->kkt++;
-    /* sum_i lambda_i (q_i - q_min) <= delta_upper q_min */
-    nrc_cdy_set_si(&u, 0);
-    /*@ loop invariant 0 <= i <= n;
-        loop assigns i, t, u;
-        loop variant n - i;
-    */
-    for (i = 0; i < n; i++) {
-        nrc_cdy_sub(&t, &q[i], &c->qmin);
-        nrc_cdy_mul_d(&t, &t, lambda[i]);
-        nrc_cdy_add(&u, &u, &t);
-    }
-    nrc_cdy_mul_d(&t, &c->qmin, C->delta_upper);
-    if (nrc_cdy_cmp(&u, &t) > 0) {
-        show(&u, s1, sizeof s1);
-        fail(c, "kkt.delta_upper", "sum_i lambda_i (q_i - q_min) = %s > delta_upper q_min", s1);
-        goto done;
-    }
-    c->rep->kkt++;
-    /* max_j | ||w_j||^2 + b_j^2 - v_j^2 | <= B ||theta||^2 (full theta) */
-    nrc_cdy_mul_d(&t, &c->T_full, C->balance_defect_upper);
-    /*@ loop invariant 0 <= j <= k;
-        loop assigns j, u, *rr, s1[0 .. 319], c->rep->valid, c->rep->claim[0 .. 159],
-                     c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant k - j;
-    */
-    for (j = 0; j < k; j++) {
-        nrc_cdy_set(&u, &ww[j]);
-        if (b) {
-            nrc_cdy_set_d(rr, b[j]);
-            nrc_cdy_mul(rr, rr, rr);
-            nrc_cdy_add(&u, &u, rr);
-        }
-        nrc_cdy_set_d(rr, v[j]);
-        nrc_cdy_mul(rr, rr, rr);
-        nrc_cdy_sub(&u, &u, rr);
-        nrc_cdy_abs(&u, &u);
-        if (nrc_cdy_cmp(&u, &t) > 0) {
-            show(&u, s1, sizeof s1);
-            fail(c, "kkt.balance_defect_upper", "neuron %zu: | ||w_j||^2 + b_j^2 - v_j^2 | = %s > bound ||theta||^2", j, s1);
-            goto done;
-        }
-    }
-    c->rep->kkt++;
-done:
-    nrc_cdy_clear(&t);
-    nrc_cdy_clear(&u);
+    if (!st)
+        c->rep->kkt = held + kkt_bounds(c, C, q, ww, lambda, b, v, n, k, sc);
+    nrc_cdy_clear(&sc[0]);
+    nrc_cdy_clear(&sc[1]);
+    nrc_cdy_clear(&sc[2]);
     return st;
 }
 
