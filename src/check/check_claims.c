@@ -197,10 +197,7 @@ typedef struct {
 
     // The exact rows of X and W (build_rows).
     predicate ctx_rows(ctx_t *c) =
-      (\forall integer i; 0 <= i < c->n ==>
-          nrc_cfix_valid(&c->Xr[i]) && c->Xr[i].len == c->d) &&
-      (\forall integer j; 0 <= j < c->k ==>
-          nrc_cfix_valid(&c->Wr[j]) && c->Wr[j].len == c->d);
+      rows_at(c->Xr, c->n, c->d) && rows_at(c->Wr, c->k, c->d);
 */
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -517,6 +514,53 @@ static int enc_holds(ctx_t *c, const char *claim, const double e[2], const nrc_c
 
 /* ---- model-derived exact quantities ------------------------------------ */
 
+/* A lemma function (ghost code, pattern of nrc_train_row_end in
+ * spec/acsl/nrc_train_acsl.h): row i of a row-major (n, d) matrix ends
+ * within it. Called where the fact is needed, it is proved once here, in a
+ * small context, instead of in the context of the caller. */
+/*@ ghost
+  /@ requires 0 <= i < n;
+     assigns \nothing;
+     ensures 0 <= i * d && i * d + d <= n * d;
+  @/
+  static void ck_row_end(size_t i, size_t n, size_t d) { }
+*/
+
+/* R[r] = the exact row r of the (rows, d) matrix X, for r < rows. Ghost:
+ * the rows K[0 .. nk - 1], apart from R, stay well-formed (the provers do
+ * not carry that through a call that writes a whole array, but they do
+ * through each write of this loop). */
+/*@ requires 1 <= rows <= NRC_MODEL_DIM_MAX && 1 <= d <= NRC_MODEL_DIM_MAX;
+    requires rows * d <= SIZE_MAX;
+    requires \valid(R + (0 .. rows - 1)) && \valid_read(X + (0 .. rows * d - 1));
+    requires err == \null || \valid(err);
+    requires \separated(R + (0 .. rows - 1), err);
+    requires \separated(R + (0 .. rows - 1), K + (0 .. nk - 1));
+    requires rows_at(K, nk, d);
+    assigns R[0 .. rows - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM;
+    ensures \result == NRC_OK ==> rows_at(R, rows, d);
+    ensures rows_at(K, nk, d);
+*/
+static nrc_status exact_rows(nrc_cfix *R, const double *X, size_t rows, size_t d,
+                             nrc_error *err) /*@ ghost (nrc_cfix *K, size_t nk) */
+{
+    size_t r;
+    nrc_status st;
+    /*@ loop invariant 0 <= r <= rows;
+        loop invariant rows_at(R, r, d);
+        loop invariant rows_at(K, nk, d);
+        loop assigns r, st, R[0 .. rows - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant rows - r;
+    */
+    for (r = 0; r < rows; r++) {
+        //@ ghost ck_row_end(r, rows, d);
+        if ((st = nrc_cfix_set_d(&R[r], X + r * d, d, 1, err)))
+            return st;
+    }
+    return NRC_OK;
+}
+
 /*@ requires ctx_ok(c);
     assigns c->Xr[0 .. c->n - 1], c->Wr[0 .. c->k - 1],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
@@ -525,34 +569,19 @@ static int enc_holds(ctx_t *c, const char *claim, const double e[2], const nrc_c
 */
 static nrc_status build_rows(ctx_t *c)
 {
-    const double *X = c->M->X, *W = c->M->W;
-    const size_t n = c->n, d = c->d, k = c->k;
     nrc_cfix *const Xr = c->Xr, *const Wr = c->Wr;
-    size_t i, j;
+    const double *const X = c->M->X, *const W = c->M->W;
+    const size_t n = c->n, d = c->d, k = c->k;
+    nrc_error *const err = c->err;
     nrc_status st;
-    /*@ loop invariant 0 <= i <= n;
-        loop invariant \forall integer u; 0 <= u < i ==>
-            nrc_cfix_valid(&Xr[u]) && Xr[u].len == d;
-        loop assigns i, st, Xr[0 .. n - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant n - i;
-    */
-    for (i = 0; i < n; i++) {
-        //@ assert i * d + d <= n * d;
-        if ((st = nrc_cfix_set_d(&Xr[i], X + i * d, d, 1, c->err)))
-            return st;
-    }
-    /*@ loop invariant 0 <= j <= k;
-        loop invariant \forall integer u; 0 <= u < j ==>
-            nrc_cfix_valid(&Wr[u]) && Wr[u].len == d;
-        loop assigns j, st, Wr[0 .. k - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant k - j;
-    */
-    for (j = 0; j < k; j++) {
-        //@ assert j * d + d <= k * d;
-        if ((st = nrc_cfix_set_d(&Wr[j], W + j * d, d, 1, c->err)))
-            return st;
-    }
-    return NRC_OK;
+    //@ assert r_0: \separated(Xr + (0 .. n - 1), Wr + (0 .. k - 1));
+    if ((st = exact_rows(Xr, X, n, d, err) /*@ ghost (Wr, 0) */))
+        return st;
+    //@ assert r_1: c->Xr == Xr && c->Wr == Wr && c->n == n && c->d == d && c->k == k;
+    st = exact_rows(Wr, W, k, d, err) /*@ ghost (Xr, n) */;
+    //@ assert r_2: c->Xr == Xr && c->Wr == Wr && c->n == n && c->d == d && c->k == k;
+    //@ assert r_3: st == NRC_OK ==> rows_at(Xr, n, d) && rows_at(Wr, k, d);
+    return st;
 }
 
 /* sum_j v_j relu(a_j) for a (k) pre-activations. */
@@ -956,18 +985,6 @@ done:
     nrc_cdy_clear(&sum);
     return NRC_OK;
 }
-
-/* A lemma function (ghost code, pattern of nrc_train_row_end in
- * spec/acsl/nrc_train_acsl.h): row i of a row-major (n, d) matrix ends
- * within it. Called where the fact is needed, it is proved once here, in a
- * small context, instead of in the context of the caller. */
-/*@ ghost
-  /@ requires 0 <= i < n;
-     assigns \nothing;
-     ensures 0 <= i * d && i * d + d <= n * d;
-  @/
-  static void ck_row_end(size_t i, size_t n, size_t d) { }
-*/
 
 /*@ // What the pre-activations of a flip point use: the scratch, the rows
     // of W, b, and a (written), apart from each other and from the context.
