@@ -198,6 +198,20 @@ typedef struct {
     // The exact rows of X and W (build_rows).
     predicate ctx_rows(ctx_t *c) =
       rows_at(c->Xr, c->n, c->d) && rows_at(c->Wr, c->k, c->d);
+
+    // What build_preactivations writes apart from what it reads (the part of
+    // ctx_sep it uses, stated on its own so that its goals stay small).
+    predicate ctx_pre(ctx_t *c) =
+      c->n * c->k <= SIZE_MAX &&
+      \separated(c->A + (0 .. c->n * c->k - 1), c->Xr + (0 .. c->n - 1),
+                 c->Wr + (0 .. c->k - 1), c->sp + (0 .. c->s_limbs - 1),
+                 c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->q + (0 .. c->n - 1), &c->qmin, c->A + (0 .. c->n * c->k - 1)) &&
+      \separated(c->ww + (0 .. c->k - 1), &c->T_wb, &c->T_full, c->Wr + (0 .. c->k - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->Xr + (0 .. c->n - 1), c->ww + (0 .. c->k - 1), &c->T_wb, &c->T_full) &&
+      (c->err == \null ||
+       \separated(c->err, c->Xr + (0 .. c->n - 1), c->Wr + (0 .. c->k - 1)));
 */
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -357,22 +371,6 @@ static nrc_status dot_s(uint64_t *sp, uint64_t *sn, size_t sl, nrc_error *err, n
                              a->limbs, b->limbs, sl);
     nrc_cfix_dot(r, a, b, sp, sn);
     return NRC_OK;
-}
-
-/* Exact dot product into r with the context's accumulators. */
-/*@ requires \valid(c) && 1 <= c->s_limbs <= SCRATCH_LIMBS;
-    requires \valid(c->sp + (0 .. c->s_limbs - 1)) && \valid(c->sn + (0 .. c->s_limbs - 1));
-    requires \separated(c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1));
-    requires c->err == \null || \valid(c->err);
-    requires \valid(r) && nrc_cfix_valid((nrc_cfix *)a) && nrc_cfix_valid((nrc_cfix *)b);
-    requires a->len == b->len;
-    assigns *r, c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
-            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
-*/
-static nrc_status dot(ctx_t *c, nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b)
-{
-    return dot_s(c->sp, c->sn, c->s_limbs, c->err, r, a, b);
 }
 
 /* a_j = <w_j, x> (+ b_j when b is not NULL) for every neuron j < k, the
@@ -605,124 +603,349 @@ static void eval_net(size_t k, const double *v, nrc_cdy *out, const nrc_cdy *a, 
     }
 }
 
-/*@ requires ctx_ok(c) && ctx_rows(c);
+/* A[i k + j] = <w_j, x_i> (+ b_j when b is not NULL) for i < n, j < k: the
+ * context-free form of the pre-activations, row i by neuron_dots. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires 1 <= d <= NRC_MODEL_DIM_MAX && n * k <= SIZE_MAX;
+    requires 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(A + (0 .. n * k - 1));
+    requires rows_at(Xr, n, d) && rows_at(Wr, k, d);
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \separated(A + (0 .. n * k - 1), Xr + (0 .. n - 1), Wr + (0 .. k - 1),
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, Xr + (0 .. n - 1), Wr + (0 .. k - 1));
+    assigns A[0 .. n * k - 1], sp[0 .. sl - 1], sn[0 .. sl - 1],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status pre_rows(nrc_cdy *A, const nrc_cfix *Xr, size_t n, const nrc_cfix *Wr,
+                           size_t k, const double *b, uint64_t *sp, uint64_t *sn, size_t sl,
+                           nrc_error *err) /*@ ghost (size_t d) */
+{
+    size_t i;
+    nrc_status st;
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, st, A[0 .. n * k - 1], sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        //@ ghost ck_row_end(i, n, k);
+        if ((st = neuron_dots(A + i * k, Wr, k, &Xr[i], b, sp, sn, sl, err)))
+            return st;
+    }
+    return NRC_OK;
+}
+
+/* q_i = y_i N(x_i) from the pre-activations A, and *qmin = min_i q_i. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires n * k <= SIZE_MAX;
+    requires \valid(q + (0 .. n - 1)) && \valid(qmin);
+    requires \valid_read(A + (0 .. n * k - 1));
+    requires \valid_read(v + (0 .. k - 1)) && \valid_read(y + (0 .. n - 1));
+    requires \separated(q + (0 .. n - 1), qmin, A + (0 .. n * k - 1));
+    assigns q[0 .. n - 1], *qmin;
+*/
+static void margins(nrc_cdy *q, nrc_cdy *qmin, const nrc_cdy *A, size_t n, size_t k,
+                    const double *v, const double *y)
+{
+    size_t i;
+    nrc_cdy tmp;
+    nrc_cdy_init(&tmp);
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, tmp, q[0 .. n - 1], *qmin;
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        //@ ghost ck_row_end(i, n, k);
+        eval_net(k, v, &q[i], &A[i * k], &tmp);
+        if (y[i] < 0)
+            nrc_cdy_neg(&q[i], &q[i]);
+        if (i == 0 || nrc_cdy_cmp(&q[i], qmin) < 0)
+            nrc_cdy_set(qmin, &q[i]);
+    }
+    nrc_cdy_clear(&tmp);
+}
+
+/* ww_j = ||w_j||^2, *T_wb = ||(W, b)||^2 and *T_full = ||(W, b, v)||^2. */
+/*@ requires 1 <= k <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(ww + (0 .. k - 1)) && \valid(T_wb) && \valid(T_full);
+    requires rows_at(Wr, k, d);
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \valid_read(v + (0 .. k - 1));
+    requires \separated(ww + (0 .. k - 1), T_wb, T_full, Wr + (0 .. k - 1),
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, Wr + (0 .. k - 1));
+    requires rows_at(K, nk, d);
+    requires \separated(K + (0 .. nk - 1), ww + (0 .. k - 1), T_wb, T_full,
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, K + (0 .. nk - 1));
+    assigns ww[0 .. k - 1], *T_wb, *T_full, sp[0 .. sl - 1], sn[0 .. sl - 1],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+    ensures rows_at((nrc_cfix *)Wr, k, d);
+    ensures rows_at(K, nk, d);
+*/
+static nrc_status param_norms(nrc_cdy *ww, nrc_cdy *T_wb, nrc_cdy *T_full, const nrc_cfix *Wr,
+                              size_t k, const double *b, const double *v, uint64_t *sp,
+                              uint64_t *sn, size_t sl,
+                              nrc_error *err) /*@ ghost (size_t d, nrc_cfix *K, size_t nk) */
+{
+    size_t j;
+    nrc_status st = NRC_OK;
+    nrc_cdy tmp;
+    nrc_cdy_init(&tmp);
+    nrc_cdy_set_si(T_wb, 0);
+    /*@ loop invariant 0 <= j <= k && st == NRC_OK;
+        loop invariant rows_at((nrc_cfix *)Wr, k, d);
+        loop invariant rows_at(K, nk, d);
+        loop assigns j, st, tmp, ww[0 .. k - 1], *T_wb, sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++) {
+        if ((st = dot_s(sp, sn, sl, err, &ww[j], &Wr[j], &Wr[j])))
+            break;
+        nrc_cdy_add(T_wb, T_wb, &ww[j]);
+        if (b) {
+            nrc_cdy_set_d(&tmp, b[j]);
+            nrc_cdy_mul(&tmp, &tmp, &tmp);
+            nrc_cdy_add(T_wb, T_wb, &tmp);
+        }
+    }
+    if (!st) {
+        nrc_cdy_set(T_full, T_wb);
+        /*@ loop invariant 0 <= j <= k;
+            loop invariant rows_at((nrc_cfix *)Wr, k, d);
+            loop invariant rows_at(K, nk, d);
+            loop assigns j, tmp, *T_full;
+            loop variant k - j;
+        */
+        for (j = 0; j < k; j++) {
+            nrc_cdy_set_d(&tmp, v[j]);
+            nrc_cdy_mul(&tmp, &tmp, &tmp);
+            nrc_cdy_add(T_full, T_full, &tmp);
+        }
+    }
+    nrc_cdy_clear(&tmp);
+    return st;
+}
+
+/* The pre-activations A, the margins q and *qmin, ||w_j||^2 and the
+ * parameter norms *T_wb, *T_full: the context-free body of
+ * build_preactivations (its goals do not carry the whole context). */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires 1 <= d <= NRC_MODEL_DIM_MAX && n * k <= SIZE_MAX;
+    requires 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(A + (0 .. n * k - 1)) && \valid(q + (0 .. n - 1)) && \valid(qmin);
+    requires \valid(ww + (0 .. k - 1)) && \valid(T_wb) && \valid(T_full);
+    requires rows_at(Xr, n, d) && rows_at((nrc_cfix *)Wr, k, d);
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \valid_read(v + (0 .. k - 1)) && \valid_read(y + (0 .. n - 1));
+    requires \separated(A + (0 .. n * k - 1), Xr + (0 .. n - 1), Wr + (0 .. k - 1),
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires \separated(q + (0 .. n - 1), qmin, A + (0 .. n * k - 1));
+    requires \separated(ww + (0 .. k - 1), T_wb, T_full, Wr + (0 .. k - 1),
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires \separated(Xr + (0 .. n - 1), ww + (0 .. k - 1), T_wb, T_full);
+    requires err == \null || \separated(err, Xr + (0 .. n - 1), Wr + (0 .. k - 1));
+    assigns A[0 .. n * k - 1], q[0 .. n - 1], *qmin, ww[0 .. k - 1], *T_wb, *T_full,
+            sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status preact(nrc_cdy *A, nrc_cdy *q, nrc_cdy *qmin, nrc_cdy *ww, nrc_cdy *T_wb,
+                         nrc_cdy *T_full, nrc_cfix *Xr, size_t n, const nrc_cfix *Wr,
+                         size_t k, const double *b, const double *v, const double *y,
+                         uint64_t *sp, uint64_t *sn, size_t sl,
+                         nrc_error *err) /*@ ghost (size_t d) */
+{
+    nrc_status st;
+    if ((st = param_norms(ww, T_wb, T_full, Wr, k, b, v, sp, sn, sl, err)
+              /*@ ghost (d, Xr, n) */))
+        return st;
+    if ((st = pre_rows(A, Xr, n, Wr, k, b, sp, sn, sl, err) /*@ ghost (d) */))
+        return st;
+    margins(q, qmin, A, n, k, v, y);
+    return NRC_OK;
+}
+
+/*@ requires ctx_base(c) && nrc_check_model_ok((nrc_model *)c->M) && ctx_scratch(c);
+    requires ctx_arrays(c) && ctx_rows(c) && ctx_pre(c);
     assigns c->A[0 .. c->n * c->k - 1], c->q[0 .. c->n - 1], c->ww[0 .. c->k - 1],
             c->qmin, c->T_wb, c->T_full,
             c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
             c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
 */
 static nrc_status build_preactivations(ctx_t *c)
 {
-    const double *b = c->M->b, *v = c->M->v, *y = c->M->y;
     const size_t n = c->n, k = c->k;
-    nrc_cdy *const A = c->A, *const q = c->q, *const ww = c->ww;
-    const nrc_cfix *const Xr = c->Xr, *const Wr = c->Wr;
-    size_t i, j;
+    return preact(c->A, c->q, &c->qmin, c->ww, &c->T_wb, &c->T_full, c->Xr, n, c->Wr, k,
+                  c->M->b, c->M->v, c->M->y, c->sp, c->sn, c->s_limbs, c->err)
+        /*@ ghost (c->d) */;
+}
+
+/* xx_i = ||x_i||^2 for i < n, *lo = min_i xx_i and *hi = max_i xx_i. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(xx + (0 .. n - 1)) && \valid(lo) && \valid(hi);
+    requires rows_at(Xr, n, d);
+    requires \separated(xx + (0 .. n - 1), lo, hi, Xr + (0 .. n - 1),
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, Xr + (0 .. n - 1));
+    assigns xx[0 .. n - 1], *lo, *hi, sp[0 .. sl - 1], sn[0 .. sl - 1],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status data_norms(nrc_cdy *xx, nrc_cdy *lo, nrc_cdy *hi, const nrc_cfix *Xr,
+                             size_t n, uint64_t *sp, uint64_t *sn, size_t sl,
+                             nrc_error *err) /*@ ghost (size_t d) */
+{
+    size_t i;
     nrc_status st;
-    nrc_cdy tmp;
     /*@ loop invariant 0 <= i <= n;
-        loop assigns i, j, st, A[0 .. n * k - 1], c->sp[0 .. c->s_limbs - 1],
-                     c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant n - i;
-    */
-    for (i = 0; i < n; i++)
-        /*@ loop invariant 0 <= j <= k;
-            loop assigns j, st, A[0 .. n * k - 1], c->sp[0 .. c->s_limbs - 1],
-                         c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-            loop variant k - j;
-        */
-        for (j = 0; j < k; j++) {
-            nrc_cdy *a;
-            //@ assert 0 <= i * k + j < n * k;
-            a = &A[i * k + j];
-            if ((st = dot(c, a, &Wr[j], &Xr[i])))
-                return st;
-            if (b)
-                nrc_cdy_add_d(a, a, b[j]);
-        }
-    nrc_cdy_init(&tmp);
-    /*@ loop invariant 0 <= i <= n;
-        loop assigns i, tmp, q[0 .. n - 1], c->qmin;
+        loop assigns i, st, xx[0 .. n - 1], *lo, *hi, sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
         loop variant n - i;
     */
     for (i = 0; i < n; i++) {
-        //@ assert i * k + k <= n * k;
-        eval_net(k, v, &q[i], &A[i * k], &tmp);
-        if (y[i] < 0)
-            nrc_cdy_neg(&q[i], &q[i]);
-        if (i == 0 || nrc_cdy_cmp(&q[i], &c->qmin) < 0)
-            nrc_cdy_set(&c->qmin, &q[i]);
-    }
-    /* ||theta||^2 over (W, b) and over (W, b, v) */
-    nrc_cdy_set_si(&c->T_wb, 0);
-    /*@ loop invariant 0 <= j <= k;
-        loop assigns j, st, tmp, ww[0 .. k - 1], c->T_wb, c->sp[0 .. c->s_limbs - 1],
-                     c->sn[0 .. c->s_limbs - 1], c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
-        loop variant k - j;
-    */
-    for (j = 0; j < k; j++) {
-        if ((st = dot(c, &ww[j], &Wr[j], &Wr[j]))) {
-            nrc_cdy_clear(&tmp);
+        if ((st = dot_s(sp, sn, sl, err, &xx[i], &Xr[i], &Xr[i])))
             return st;
-        }
-        nrc_cdy_add(&c->T_wb, &c->T_wb, &ww[j]);
-        if (b) {
-            nrc_cdy_set_d(&tmp, b[j]);
-            nrc_cdy_mul(&tmp, &tmp, &tmp);
-            nrc_cdy_add(&c->T_wb, &c->T_wb, &tmp);
-        }
+        if (i == 0 || nrc_cdy_cmp(&xx[i], lo) < 0)
+            nrc_cdy_set(lo, &xx[i]);
+        if (i == 0 || nrc_cdy_cmp(&xx[i], hi) > 0)
+            nrc_cdy_set(hi, &xx[i]);
     }
-    nrc_cdy_set(&c->T_full, &c->T_wb);
-    /*@ loop invariant 0 <= j <= k;
-        loop assigns j, tmp, c->T_full;
-        loop variant k - j;
-    */
-    for (j = 0; j < k; j++) {
-        nrc_cdy_set_d(&tmp, v[j]);
-        nrc_cdy_mul(&tmp, &tmp, &tmp);
-        nrc_cdy_add(&c->T_full, &c->T_full, &tmp);
-    }
-    nrc_cdy_clear(&tmp);
     return NRC_OK;
 }
 
+/* *rho = max(*rho, max_{i < l < n} |<x_i, x_l>|); *g is scratch. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && i < n && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(rho) && \valid(g);
+    requires rows_at(Xr, n, d);
+    requires \separated(rho, g, Xr + (0 .. n - 1), sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, Xr + (0 .. n - 1));
+    assigns *rho, *g, sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status rho_row(nrc_cdy *rho, nrc_cdy *g, const nrc_cfix *Xr, size_t i, size_t n,
+                          uint64_t *sp, uint64_t *sn, size_t sl,
+                          nrc_error *err) /*@ ghost (size_t d) */
+{
+    size_t l;
+    nrc_status st;
+    /*@ loop invariant i + 1 <= l <= n;
+        loop assigns l, st, *rho, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant n - l;
+    */
+    for (l = i + 1; l < n; l++) {
+        if ((st = dot_s(sp, sn, sl, err, g, &Xr[i], &Xr[l])))
+            return st;
+        nrc_cdy_abs(g, g);
+        if (nrc_cdy_cmp(g, rho) > 0)
+            nrc_cdy_set(rho, g);
+    }
+    return NRC_OK;
+}
+
+/* *rho = max_{i != l} |<x_i, x_l>| (0 when n = 1); *g is scratch. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(rho) && \valid(g);
+    requires rows_at(Xr, n, d);
+    requires \separated(rho, g, Xr + (0 .. n - 1), sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, Xr + (0 .. n - 1));
+    assigns *rho, *g, sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status data_rho(nrc_cdy *rho, nrc_cdy *g, const nrc_cfix *Xr, size_t n,
+                           uint64_t *sp, uint64_t *sn, size_t sl,
+                           nrc_error *err) /*@ ghost (size_t d) */
+{
+    size_t i;
+    nrc_status st;
+    nrc_cdy_set_si(rho, 0);
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, st, *rho, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++)
+        if ((st = rho_row(rho, g, Xr, i, n, sp, sn, sl, err) /*@ ghost (d) */))
+            return st;
+    return NRC_OK;
+}
+
+/* *zz = ||z||^2 and *gz = gamma_z = min_i y_i <x_i, z>; *g is scratch. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(zz) && \valid(gz) && \valid(g) && \valid_read(y + (0 .. n - 1));
+    requires rows_at(Xr, n, d) && nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+    requires \separated(zz, gz, g, z, Xr + (0 .. n - 1), sp + (0 .. sl - 1),
+                        sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, z, Xr + (0 .. n - 1));
+    assigns *zz, *gz, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status data_gz(nrc_cdy *zz, nrc_cdy *gz, nrc_cdy *g, const nrc_cfix *z,
+                          const nrc_cfix *Xr, size_t n, const double *y, uint64_t *sp,
+                          uint64_t *sn, size_t sl, nrc_error *err) /*@ ghost (size_t d) */
+{
+    size_t i;
+    nrc_status st;
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, st, *gz, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant n - i;
+    */
+    for (i = 0; i < n; i++) {
+        if ((st = dot_s(sp, sn, sl, err, g, &Xr[i], z)))
+            return st;
+        if (y[i] < 0)
+            nrc_cdy_neg(g, g);
+        if (i == 0 || nrc_cdy_cmp(g, gz) < 0)
+            nrc_cdy_set(gz, g);
+    }
+    return dot_s(sp, sn, sl, err, zz, z, z);
+}
+
 #ifndef __FRAMAC__
-/* Not proved (GMP integer arithmetic on the exact rows; its allocation of
- * the integer vector zi): called by the unproved driver only. */
-static nrc_status build_data(ctx_t *c)
+/* Not proved yet (proofs/README.md, "Not proved yet"): build_z converts the
+ * exact rows to GMP integers (mpz_import takes a void *, and the integer
+ * vector is allocated through nrc_malloc's void *), and build_data would
+ * need the rows' well-formedness carried across its five calls. The loops it
+ * calls (data_norms, data_rho, data_gz, neuron_dots) are proved. */
+
+/* c->z = sum_{l in I} y_l x_l exactly: the chosen rows as GMP integers at
+ * the smallest of their exponents, summed with the signs of y. */
+static nrc_status build_z(ctx_t *c)
 {
     const nrc_model *M = c->M;
-    size_t i, l, t;
-    nrc_status st = NRC_OK;
-    nrc_cdy g;
-    mpz_t *zi = NULL, e;
+    size_t l, t;
+    nrc_status st;
+    mpz_t *zi, e;
     long ez = 0;
     int any = 0;
 
-    for (i = 0; i < c->n; i++) {
-        if ((st = dot(c, &c->xx[i], &c->Xr[i], &c->Xr[i])))
-            return st;
-        if (i == 0 || nrc_cdy_cmp(&c->xx[i], &c->Rmin) < 0)
-            nrc_cdy_set(&c->Rmin, &c->xx[i]);
-        if (i == 0 || nrc_cdy_cmp(&c->xx[i], &c->Rmax) > 0)
-            nrc_cdy_set(&c->Rmax, &c->xx[i]);
-    }
-    /* rho = max_{i != l} |<x_i, x_l>| (0 when n = 1) */
-    nrc_cdy_init(&g);
-    nrc_cdy_set_si(&c->rho, 0);
-    for (i = 0; i < c->n && !st; i++)
-        for (l = i + 1; l < c->n; l++) {
-            if ((st = dot(c, &g, &c->Xr[i], &c->Xr[l])))
-                break;
-            nrc_cdy_abs(&g, &g);
-            if (nrc_cdy_cmp(&g, &c->rho) > 0)
-                nrc_cdy_set(&c->rho, &g);
-        }
-    if (st) {
-        nrc_cdy_clear(&g);
-        return st;
-    }
-    /* z = sum_{l in I} y_l x_l as integers at the smallest row exponent */
     for (l = 0; l < c->n; l++) {
         int in = c->C->dir_all;
         size_t u;
@@ -735,10 +958,8 @@ static nrc_status build_data(ctx_t *c)
         any = 1;
     }
     zi = nrc_malloc_array(c->d, sizeof *zi);
-    if (!zi) {
-        nrc_cdy_clear(&g);
+    if (!zi)
         return oom(c);
-    }
     for (t = 0; t < c->d; t++)
         mpz_init(zi[t]);
     mpz_init(e);
@@ -766,30 +987,30 @@ static nrc_status build_data(ctx_t *c)
     for (t = 0; t < c->d; t++)
         mpz_clear(zi[t]);
     nrc_free(zi);
-    if (st) {
-        nrc_cdy_clear(&g);
+    return st;
+}
+
+/* The data quantities: ||x_i||^2, Rmin, Rmax, rho, the direction z, ||z||^2,
+ * gamma_z and <w_j, z>. */
+static nrc_status build_data(ctx_t *c)
+{
+    const size_t n = c->n, k = c->k, sl = c->s_limbs;
+    uint64_t *const sp = c->sp, *const sn = c->sn;
+    nrc_error *const err = c->err;
+    nrc_status st;
+    nrc_cdy g;
+    if ((st = data_norms(c->xx, &c->Rmin, &c->Rmax, c->Xr, n, sp, sn, sl, err)))
         return st;
-    }
-    if ((st = dot(c, &c->zz, &c->z, &c->z))) {
-        nrc_cdy_clear(&g);
-        return st;
-    }
-    /* gamma_z = min_i y_i <x_i, z>; wz_j = <w_j, z> */
-    for (i = 0; i < c->n; i++) {
-        if ((st = dot(c, &g, &c->Xr[i], &c->z)))
-            break;
-        if (M->y[i] < 0)
-            nrc_cdy_neg(&g, &g);
-        if (i == 0 || nrc_cdy_cmp(&g, &c->gz) < 0)
-            nrc_cdy_set(&c->gz, &g);
-    }
+    nrc_cdy_init(&g);
+    st = data_rho(&c->rho, &g, c->Xr, n, sp, sn, sl, err);
+    if (!st)
+        st = build_z(c);
+    if (!st)
+        st = data_gz(&c->zz, &c->gz, &g, &c->z, c->Xr, n, c->M->y, sp, sn, sl, err);
     nrc_cdy_clear(&g);
     if (st)
         return st;
-    for (t = 0; t < c->k; t++)
-        if ((st = dot(c, &c->wz[t], &c->Wr[t], &c->z)))
-            return st;
-    return NRC_OK;
+    return neuron_dots(c->wz, c->Wr, k, &c->z, NULL, sp, sn, sl, err);
 }
 #endif
 
