@@ -793,7 +793,39 @@ static nrc_status build_preactivations(ctx_t *c)
         /*@ ghost (c->d) */;
 }
 
-/* xx_i = ||x_i||^2 for i < n, *lo = min_i xx_i and *hi = max_i xx_i. */
+/* *m = x when first or x < *m (the branch inside a call, so that a loop
+ * calling it has one path and its frames stay small). */
+/*@ requires \valid(m) && \valid_read(x);
+    assigns *m;
+*/
+static void keep_min(nrc_cdy *m, const nrc_cdy *x, int first)
+{
+    if (first || nrc_cdy_cmp(x, m) < 0)
+        nrc_cdy_set(m, x);
+}
+
+/* *m = x when first or x > *m. */
+/*@ requires \valid(m) && \valid_read(x);
+    assigns *m;
+*/
+static void keep_max(nrc_cdy *m, const nrc_cdy *x, int first)
+{
+    if (first || nrc_cdy_cmp(x, m) > 0)
+        nrc_cdy_set(m, x);
+}
+
+/* *g = -*g when y < 0. */
+/*@ requires \valid(g);
+    assigns *g;
+*/
+static void sign_by(nrc_cdy *g, double y)
+{
+    if (y < 0)
+        nrc_cdy_neg(g, g);
+}
+
+/* xx_i = ||x_i||^2 for i < n, *lo = min_i xx_i and *hi = max_i xx_i; the
+ * rows stay well-formed. */
 /*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
     requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
     requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
@@ -806,6 +838,7 @@ static nrc_status build_preactivations(ctx_t *c)
     assigns xx[0 .. n - 1], *lo, *hi, sp[0 .. sl - 1], sn[0 .. sl - 1],
             err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+    ensures rows_at((nrc_cfix *)Xr, n, d);
 */
 static nrc_status data_norms(nrc_cdy *xx, nrc_cdy *lo, nrc_cdy *hi, const nrc_cfix *Xr,
                              size_t n, uint64_t *sp, uint64_t *sn, size_t sl,
@@ -814,6 +847,7 @@ static nrc_status data_norms(nrc_cdy *xx, nrc_cdy *lo, nrc_cdy *hi, const nrc_cf
     size_t i;
     nrc_status st;
     /*@ loop invariant 0 <= i <= n;
+        loop invariant rows_at((nrc_cfix *)Xr, n, d);
         loop assigns i, st, xx[0 .. n - 1], *lo, *hi, sp[0 .. sl - 1], sn[0 .. sl - 1],
                      err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
         loop variant n - i;
@@ -821,10 +855,8 @@ static nrc_status data_norms(nrc_cdy *xx, nrc_cdy *lo, nrc_cdy *hi, const nrc_cf
     for (i = 0; i < n; i++) {
         if ((st = dot_s(sp, sn, sl, err, &xx[i], &Xr[i], &Xr[i])))
             return st;
-        if (i == 0 || nrc_cdy_cmp(&xx[i], lo) < 0)
-            nrc_cdy_set(lo, &xx[i]);
-        if (i == 0 || nrc_cdy_cmp(&xx[i], hi) > 0)
-            nrc_cdy_set(hi, &xx[i]);
+        keep_min(lo, &xx[i], i == 0);
+        keep_max(hi, &xx[i], i == 0);
     }
     return NRC_OK;
 }
@@ -840,6 +872,7 @@ static nrc_status data_norms(nrc_cdy *xx, nrc_cdy *lo, nrc_cdy *hi, const nrc_cf
     requires err == \null || \separated(err, Xr + (0 .. n - 1));
     assigns *rho, *g, sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+    ensures rows_at((nrc_cfix *)Xr, n, d);
 */
 static nrc_status rho_row(nrc_cdy *rho, nrc_cdy *g, const nrc_cfix *Xr, size_t i, size_t n,
                           uint64_t *sp, uint64_t *sn, size_t sl,
@@ -848,6 +881,7 @@ static nrc_status rho_row(nrc_cdy *rho, nrc_cdy *g, const nrc_cfix *Xr, size_t i
     size_t l;
     nrc_status st;
     /*@ loop invariant i + 1 <= l <= n;
+        loop invariant rows_at((nrc_cfix *)Xr, n, d);
         loop assigns l, st, *rho, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
                      err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
         loop variant n - l;
@@ -856,8 +890,7 @@ static nrc_status rho_row(nrc_cdy *rho, nrc_cdy *g, const nrc_cfix *Xr, size_t i
         if ((st = dot_s(sp, sn, sl, err, g, &Xr[i], &Xr[l])))
             return st;
         nrc_cdy_abs(g, g);
-        if (nrc_cdy_cmp(g, rho) > 0)
-            nrc_cdy_set(rho, g);
+        keep_max(rho, g, 0);
     }
     return NRC_OK;
 }
@@ -882,6 +915,7 @@ static nrc_status data_rho(nrc_cdy *rho, nrc_cdy *g, const nrc_cfix *Xr, size_t 
     nrc_status st;
     nrc_cdy_set_si(rho, 0);
     /*@ loop invariant 0 <= i <= n;
+        loop invariant rows_at((nrc_cfix *)Xr, n, d);
         loop assigns i, st, *rho, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
                      err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
         loop variant n - i;
@@ -892,27 +926,30 @@ static nrc_status data_rho(nrc_cdy *rho, nrc_cdy *g, const nrc_cfix *Xr, size_t 
     return NRC_OK;
 }
 
-/* *zz = ||z||^2 and *gz = gamma_z = min_i y_i <x_i, z>; *g is scratch. */
+/* *gz = gamma_z = min_i y_i <x_i, z>; *g is scratch; the rows of X stay
+ * well-formed. */
 /*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
     requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
     requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
     requires err == \null || \valid(err);
-    requires \valid(zz) && \valid(gz) && \valid(g) && \valid_read(y + (0 .. n - 1));
+    requires \valid(gz) && \valid(g) && \valid_read(y + (0 .. n - 1));
     requires rows_at(Xr, n, d) && nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
-    requires \separated(zz, gz, g, z, Xr + (0 .. n - 1), sp + (0 .. sl - 1),
-                        sn + (0 .. sl - 1));
+    requires \separated(gz, g, z, Xr + (0 .. n - 1), sp + (0 .. sl - 1), sn + (0 .. sl - 1));
     requires err == \null || \separated(err, z, Xr + (0 .. n - 1));
-    assigns *zz, *gz, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
+    assigns *gz, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
             err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+    ensures rows_at((nrc_cfix *)Xr, n, d);
 */
-static nrc_status data_gz(nrc_cdy *zz, nrc_cdy *gz, nrc_cdy *g, const nrc_cfix *z,
+static nrc_status data_gz(nrc_cdy *gz, nrc_cdy *g, const nrc_cfix *z,
                           const nrc_cfix *Xr, size_t n, const double *y, uint64_t *sp,
                           uint64_t *sn, size_t sl, nrc_error *err) /*@ ghost (size_t d) */
 {
     size_t i;
     nrc_status st;
     /*@ loop invariant 0 <= i <= n;
+        loop invariant rows_at((nrc_cfix *)Xr, n, d);
+        loop invariant nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
         loop assigns i, st, *gz, *g, sp[0 .. sl - 1], sn[0 .. sl - 1],
                      err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
         loop variant n - i;
@@ -920,23 +957,154 @@ static nrc_status data_gz(nrc_cdy *zz, nrc_cdy *gz, nrc_cdy *g, const nrc_cfix *
     for (i = 0; i < n; i++) {
         if ((st = dot_s(sp, sn, sl, err, g, &Xr[i], z)))
             return st;
-        if (y[i] < 0)
-            nrc_cdy_neg(g, g);
-        if (i == 0 || nrc_cdy_cmp(g, gz) < 0)
-            nrc_cdy_set(gz, g);
+        sign_by(g, y[i]);
+        keep_min(gz, g, i == 0);
     }
+    return NRC_OK;
+}
+
+/* *zz = ||z||^2; ghost: the rows K[0 .. nk - 1] and z stay well-formed. */
+/*@ requires 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(zz) && nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+    requires rows_at(K, nk, d);
+    requires \separated(zz, z, K + (0 .. nk - 1), sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, z, K + (0 .. nk - 1));
+    assigns *zz, sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+    ensures rows_at(K, nk, d);
+    ensures nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+*/
+static nrc_status sq_norm(nrc_cdy *zz, const nrc_cfix *z, uint64_t *sp, uint64_t *sn,
+                          size_t sl, nrc_error *err) /*@ ghost (size_t d, nrc_cfix *K, size_t nk) */
+{
     return dot_s(sp, sn, sl, err, zz, z, z);
 }
 
-#ifndef __FRAMAC__
-/* Not proved yet (proofs/README.md, "Not proved yet"): build_z converts the
- * exact rows to GMP integers (mpz_import takes a void *, and the integer
- * vector is allocated through nrc_malloc's void *), and build_data would
- * need the rows' well-formedness carried across its five calls. The loops it
- * calls (data_norms, data_rho, data_gz, neuron_dots) are proved. */
+/* wz_j = <w_j, z> for j < k (neuron_dots without bias); ghost: the rows
+ * K[0 .. nk - 1] and z stay well-formed. */
+/*@ requires 1 <= k <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(wz + (0 .. k - 1));
+    requires rows_at(Wr, k, d) && nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+    requires rows_at(K, nk, d);
+    requires \separated(wz + (0 .. k - 1), z, Wr + (0 .. k - 1), K + (0 .. nk - 1),
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, z, Wr + (0 .. k - 1), K + (0 .. nk - 1));
+    assigns wz[0 .. k - 1], sp[0 .. sl - 1], sn[0 .. sl - 1],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+    ensures rows_at(K, nk, d);
+    ensures nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+*/
+static nrc_status dir_dots(nrc_cdy *wz, const nrc_cfix *Wr, size_t k, const nrc_cfix *z,
+                           uint64_t *sp, uint64_t *sn, size_t sl,
+                           nrc_error *err) /*@ ghost (size_t d, nrc_cfix *K, size_t nk) */
+{
+    size_t j;
+    nrc_status st;
+    /*@ loop invariant 0 <= j <= k;
+        loop invariant rows_at((nrc_cfix *)Wr, k, d);
+        loop invariant rows_at(K, nk, d);
+        loop invariant nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+        loop assigns j, st, wz[0 .. k - 1], sp[0 .. sl - 1], sn[0 .. sl - 1],
+                     err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+        loop variant k - j;
+    */
+    for (j = 0; j < k; j++)
+        if ((st = dot_s(sp, sn, sl, err, &wz[j], &Wr[j], z)))
+            return st;
+    return NRC_OK;
+}
+
+/* The data quantities once z is built: <w_j, z>, gamma_z, ||z||^2,
+ * ||x_i||^2 with Rmin, Rmax, and rho; the context-free body of build_data.
+ * Each call passes on, in its postcondition, the rows the next one needs. */
+/*@ requires 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= k <= NRC_MODEL_DIM_MAX;
+    requires 1 <= d <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \valid(err);
+    requires \valid(xx + (0 .. n - 1)) && \valid(wz + (0 .. k - 1));
+    requires \valid(lo) && \valid(hi) && \valid(rho) && \valid(zz) && \valid(gz);
+    requires \valid_read(y + (0 .. n - 1));
+    requires rows_at(Xr, n, d) && rows_at((nrc_cfix *)Wr, k, d);
+    requires nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+    requires \separated(wz + (0 .. k - 1), z, Wr + (0 .. k - 1), Xr + (0 .. n - 1),
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires \separated(zz, gz, z, Xr + (0 .. n - 1), sp + (0 .. sl - 1),
+                        sn + (0 .. sl - 1));
+    requires \separated(xx + (0 .. n - 1), lo, hi, Xr + (0 .. n - 1),
+                        sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires \separated(rho, Xr + (0 .. n - 1), sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, z, Wr + (0 .. k - 1), Xr + (0 .. n - 1));
+    assigns xx[0 .. n - 1], *lo, *hi, *rho, *zz, *gz, wz[0 .. k - 1],
+            sp[0 .. sl - 1], sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status data_all(nrc_cdy *xx, nrc_cdy *lo, nrc_cdy *hi, nrc_cdy *rho, nrc_cdy *zz,
+                           nrc_cdy *gz, nrc_cdy *wz, const nrc_cfix *z, nrc_cfix *Xr,
+                           size_t n, const nrc_cfix *Wr, size_t k, const double *y,
+                           uint64_t *sp, uint64_t *sn, size_t sl,
+                           nrc_error *err) /*@ ghost (size_t d) */
+{
+    nrc_status st;
+    nrc_cdy g;
+    if ((st = dir_dots(wz, Wr, k, z, sp, sn, sl, err) /*@ ghost (d, Xr, n) */))
+        return st;
+    nrc_cdy_init(&g);
+    //@ assert a_1: rows_at(Xr, n, d) && nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+    st = sq_norm(zz, z, sp, sn, sl, err) /*@ ghost (d, Xr, n) */;
+    //@ assert a_z: rows_at(Xr, n, d) && nrc_cfix_valid((nrc_cfix *)z) && z->len == d;
+    if (!st)
+        st = data_gz(gz, &g, z, Xr, n, y, sp, sn, sl, err) /*@ ghost (d) */;
+    //@ assert a_2: st == NRC_OK ==> rows_at(Xr, n, d);
+    if (!st)
+        st = data_norms(xx, lo, hi, Xr, n, sp, sn, sl, err) /*@ ghost (d) */;
+    //@ assert a_3: st == NRC_OK ==> rows_at(Xr, n, d);
+    if (!st)
+        st = data_rho(rho, &g, Xr, n, sp, sn, sl, err) /*@ ghost (d) */;
+    nrc_cdy_clear(&g);
+    return st;
+}
+
+/* What build_data writes apart from what it reads (the part of ctx_sep it
+ * uses, stated on its own so that its goals stay small). */
+/*@ predicate ctx_dat(ctx_t *c) =
+      \separated(&c->z, c->Xr + (0 .. c->n - 1), c->Wr + (0 .. c->k - 1)) &&
+      \separated(c->wz + (0 .. c->k - 1), &c->z, c->Wr + (0 .. c->k - 1),
+                 c->Xr + (0 .. c->n - 1), c->sp + (0 .. c->s_limbs - 1),
+                 c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(&c->zz, &c->gz, &c->z, c->Xr + (0 .. c->n - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(c->xx + (0 .. c->n - 1), &c->Rmin, &c->Rmax, c->Xr + (0 .. c->n - 1),
+                 c->sp + (0 .. c->s_limbs - 1), c->sn + (0 .. c->s_limbs - 1)) &&
+      \separated(&c->rho, c->Xr + (0 .. c->n - 1), c->sp + (0 .. c->s_limbs - 1),
+                 c->sn + (0 .. c->s_limbs - 1)) &&
+      (c->err == \null ||
+       \separated(c->err, &c->z, c->Xr + (0 .. c->n - 1), c->Wr + (0 .. c->k - 1)));
+*/
 
 /* c->z = sum_{l in I} y_l x_l exactly: the chosen rows as GMP integers at
- * the smallest of their exponents, summed with the signs of y. */
+ * the smallest of their exponents, summed with the signs of y.
+ * TRUST BASE (not proved: mpz_import reads the limbs through a void *, and
+ * the integer vector is allocated through nrc_malloc's void *): its
+ * contract. The result is nrc_cfix_set_mpz's; the rows stay well-formed
+ * because it writes only c->z and the error record, apart from them. */
+/*@ requires ctx_base(c) && nrc_check_model_ok((nrc_model *)c->M);
+    requires nrc_check_cert_ok((nrc_cert *)c->C) && ctx_rows(c) && ctx_dat(c);
+    assigns c->z, c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM;
+    ensures \result == NRC_OK ==> nrc_cfix_valid(&c->z) && c->z.len == c->d;
+    ensures ctx_rows(c);
+*/
+static nrc_status build_z(ctx_t *c);
+
+#ifndef __FRAMAC__
 static nrc_status build_z(ctx_t *c)
 {
     const nrc_model *M = c->M;
@@ -989,30 +1157,27 @@ static nrc_status build_z(ctx_t *c)
     nrc_free(zi);
     return st;
 }
+#endif
 
 /* The data quantities: ||x_i||^2, Rmin, Rmax, rho, the direction z, ||z||^2,
  * gamma_z and <w_j, z>. */
+/*@ requires ctx_base(c) && nrc_check_model_ok((nrc_model *)c->M);
+    requires nrc_check_cert_ok((nrc_cert *)c->C) && ctx_scratch(c) && ctx_arrays(c);
+    requires ctx_rows(c) && ctx_dat(c);
+    assigns c->xx[0 .. c->n - 1], c->Rmin, c->Rmax, c->rho, c->z, c->zz, c->gz,
+            c->wz[0 .. c->k - 1], c->sp[0 .. c->s_limbs - 1], c->sn[0 .. c->s_limbs - 1],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL || \result == NRC_ERR_SYSTEM;
+*/
 static nrc_status build_data(ctx_t *c)
 {
-    const size_t n = c->n, k = c->k, sl = c->s_limbs;
-    uint64_t *const sp = c->sp, *const sn = c->sn;
-    nrc_error *const err = c->err;
     nrc_status st;
-    nrc_cdy g;
-    if ((st = data_norms(c->xx, &c->Rmin, &c->Rmax, c->Xr, n, sp, sn, sl, err)))
+    if ((st = build_z(c)))
         return st;
-    nrc_cdy_init(&g);
-    st = data_rho(&c->rho, &g, c->Xr, n, sp, sn, sl, err);
-    if (!st)
-        st = build_z(c);
-    if (!st)
-        st = data_gz(&c->zz, &c->gz, &g, &c->z, c->Xr, n, c->M->y, sp, sn, sl, err);
-    nrc_cdy_clear(&g);
-    if (st)
-        return st;
-    return neuron_dots(c->wz, c->Wr, k, &c->z, NULL, sp, sn, sl, err);
+    return data_all(c->xx, &c->Rmin, &c->Rmax, &c->rho, &c->zz, &c->gz, c->wz, &c->z, c->Xr,
+                    c->n, c->Wr, c->k, c->M->y, c->sp, c->sn, c->s_limbs, c->err)
+        /*@ ghost (c->d) */;
 }
-#endif
 
 /* ---- claim families ----------------------------------------------------- */
 
