@@ -669,22 +669,29 @@ static void margins(nrc_cdy *q, nrc_cdy *qmin, const nrc_cdy *A, size_t n, size_
     nrc_cdy_clear(&tmp);
 }
 
+/* *T += x[j]^2 unless x is NULL (*tmp is scratch): one call keeps a loop one path. */
+/*@ requires \valid(T) && \valid(tmp) && \separated(T, tmp) && (x == \null || \valid_read(x + j));
+    assigns *T, *tmp; */
+static void add_sq(nrc_cdy *T, nrc_cdy *tmp, const double *x, size_t j)
+{
+    if (x) {
+        nrc_cdy_set_d(tmp, x[j]);
+        nrc_cdy_mul(tmp, tmp, tmp);
+        nrc_cdy_add(T, T, tmp);
+    }
+}
+
 /* ww_j = ||w_j||^2, *T_wb = ||(W, b)||^2 and *T_full = ||(W, b, v)||^2. */
-/*@ requires 1 <= k <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS;
-    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
-    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
-    requires err == \null || \valid(err);
+/*@ requires 1 <= k <= NRC_MODEL_DIM_MAX && 1 <= sl <= SCRATCH_LIMBS && (err == \null || \valid(err));
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1)) && \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
     requires \valid(ww + (0 .. k - 1)) && \valid(T_wb) && \valid(T_full);
-    requires rows_at(Wr, k, d);
-    requires b == \null || \valid_read(b + (0 .. k - 1));
-    requires \valid_read(v + (0 .. k - 1));
+    requires rows_at(Wr, k, d) && rows_at(K, nk, d);
+    requires (b == \null || \valid_read(b + (0 .. k - 1))) && \valid_read(v + (0 .. k - 1));
     requires \separated(ww + (0 .. k - 1), T_wb, T_full, Wr + (0 .. k - 1),
                         sp + (0 .. sl - 1), sn + (0 .. sl - 1));
-    requires err == \null || \separated(err, Wr + (0 .. k - 1));
-    requires rows_at(K, nk, d);
     requires \separated(K + (0 .. nk - 1), ww + (0 .. k - 1), T_wb, T_full,
                         sp + (0 .. sl - 1), sn + (0 .. sl - 1));
-    requires err == \null || \separated(err, K + (0 .. nk - 1));
+    requires err == \null || \separated(err, Wr + (0 .. k - 1), K + (0 .. nk - 1));
     assigns ww[0 .. k - 1], *T_wb, *T_full, sp[0 .. sl - 1], sn[0 .. sl - 1],
             err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
     ensures \result == NRC_OK || \result == NRC_ERR_INTERNAL;
@@ -712,11 +719,7 @@ static nrc_status param_norms(nrc_cdy *ww, nrc_cdy *T_wb, nrc_cdy *T_full, const
         if ((st = dot_s(sp, sn, sl, err, &ww[j], &Wr[j], &Wr[j])))
             break;
         nrc_cdy_add(T_wb, T_wb, &ww[j]);
-        if (b) {
-            nrc_cdy_set_d(&tmp, b[j]);
-            nrc_cdy_mul(&tmp, &tmp, &tmp);
-            nrc_cdy_add(T_wb, T_wb, &tmp);
-        }
+        add_sq(T_wb, &tmp, b, j);
     }
     if (!st) {
         nrc_cdy_set(T_full, T_wb);
@@ -726,11 +729,8 @@ static nrc_status param_norms(nrc_cdy *ww, nrc_cdy *T_wb, nrc_cdy *T_full, const
             loop assigns j, tmp, *T_full;
             loop variant k - j;
         */
-        for (j = 0; j < k; j++) {
-            nrc_cdy_set_d(&tmp, v[j]);
-            nrc_cdy_mul(&tmp, &tmp, &tmp);
-            nrc_cdy_add(T_full, T_full, &tmp);
-        }
+        for (j = 0; j < k; j++)
+            add_sq(T_full, &tmp, v, j);
     }
     nrc_cdy_clear(&tmp);
     return st;
