@@ -92,6 +92,15 @@ nrc_status nrc_model_alloc(nrc_model *M, uint64_t n, uint64_t d, uint64_t k,
  * NRC_MODEL_META_MAX bytes, and a JSON object without duplicate keys).
  * NRC_ERR_INPUT when it is not, NRC_ERR_SYSTEM when memory runs out; on
  * failure the old metadata is kept. */
+/* No assigns clause: besides M->meta, M->meta_len and err->msg it writes
+ * the copy it allocates (as nrc_model_parse). */
+/*@ requires valid_M: \valid(M);
+    requires valid_json: \valid_read(json + (0 .. len - 1));
+    requires valid_err: err == \null || \valid(err);
+    requires separated: \separated(err, json + (0 .. len - 1));
+    ensures status: \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+    ensures meta: \result == NRC_OK ==> M->meta_len == len && \valid(M->meta + (0 .. len));
+*/
 nrc_status nrc_model_set_meta(nrc_model *M, const char *json, size_t len,
                               nrc_error *err);
 
@@ -136,11 +145,29 @@ nrc_status nrc_model_read(const char *path, nrc_model *M, nrc_error *err);
  * the same way the reader would (flags, sizes, arrays present, finite reals,
  * labels, metadata set and a JSON object): NRC_ERR_INPUT when M would not
  * make a valid file. Sets M->file_sha256 on success. */
+/* No assigns clause: besides *buf, *len, M->file_sha256 and err->msg it
+ * writes the image it allocates. */
+/*@ requires valid_M: \valid(M);
+    requires arrays: ModelArraysReadable(M);
+    requires valid_out: \valid(buf) && \valid(len);
+    requires valid_err: err == \null || \valid(err);
+    requires separated: \separated(M, buf, len, err);
+    ensures status: \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+    ensures image: \result == NRC_OK ==> \valid(*buf + (0 .. *len - 1));
+*/
 nrc_status nrc_model_serialize(nrc_model *M, unsigned char **buf, size_t *len,
                                nrc_error *err);
 
 /* Serialize and write atomically (nrc_file_write_atomic; "-" is stdout).
  * Messages name path. */
+/* No assigns clause, as nrc_model_serialize. */
+/*@ requires valid_path: valid_read_string(path);
+    requires valid_M: \valid(M);
+    requires arrays: ModelArraysReadable(M);
+    requires valid_err: err == \null || \valid(err);
+    requires separated: \separated(M, err);
+    ensures status: \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM;
+*/
 nrc_status nrc_model_write(const char *path, nrc_model *M, nrc_error *err);
 
 /* Total file size for given sizes, or 0 on overflow / over the caps

@@ -68,6 +68,22 @@
   // Products of indices stay below the product of the bounds.
   lemma mul_mono:
       \forall integer a, b, c; 0 <= a <= b && 0 <= c ==> a * c <= b * c;
+
+  // What the writer (nrc_model_serialize, nrc_model_write) may read of a
+  // model in memory: every array that is not NULL holds the count its
+  // sizes give (nrc_model_alloc and nrc_model_set_meta establish this);
+  // which arrays must be non-NULL, the writer checks itself. Written after
+  // the lemmas above so that their line numbers (part of the proof cache's
+  // keys) stay as they were.
+  predicate ModelArraysReadable(nrc_model *M) =
+      (M->W == \null || \valid_read(M->W + (0 .. M->k * M->d - 1))) &&
+      (M->b == \null || \valid_read(M->b + (0 .. M->k - 1))) &&
+      (M->v == \null || \valid_read(M->v + (0 .. M->k - 1))) &&
+      (M->X == \null || \valid_read(M->X + (0 .. M->n * M->d - 1))) &&
+      (M->y == \null || \valid_read(M->y + (0 .. M->n - 1))) &&
+      (M->Xt == \null || \valid_read(M->Xt + (0 .. M->m * M->d - 1))) &&
+      (M->yt == \null || \valid_read(M->yt + (0 .. M->m - 1))) &&
+      (M->meta == \null || \valid_read(M->meta + (0 .. M->meta_len - 1)));
 */
 
 #endif

@@ -8,6 +8,7 @@
 #define NRC_ACSL_TRUST_MODEL_H
 #include "nrc_alloc.h"
 #include "nrc_io.h"
+#include "nrc_model.h"
 #include "nrc_status.h"
 
 /* src/core/alloc.c: releases a block from nrc_malloc (or does nothing for
@@ -58,6 +59,35 @@ static void prefix_name(nrc_error *err, const char *name);
          (live == \null || \separated(\result + (0 .. size - 1), live)));
 */
 static unsigned char *alloc_image(size_t size) /*@ ghost (nrc_error *live) */;
+
+/* src/core/model.c: nrc_malloc(size) for the image the writer builds:
+ * NULL or a block of size bytes, fresh, so apart from what the caller names
+ * (ghost parameters) and that is valid at the call: the model's metadata
+ * block and checksum field, and the error record. */
+/*@ requires \valid_read(live_meta + (0 .. live_meta_len - 1));
+    requires \valid_read(live_sum + (0 .. NRC_SHA256_SIZE - 1));
+    requires live_err == \null || \valid_read(live_err);
+    assigns \nothing;
+    ensures \result == \null ||
+        (\valid(\result + (0 .. size - 1)) &&
+         \separated(\result + (0 .. size - 1), live_meta + (0 .. live_meta_len - 1)) &&
+         \separated(\result + (0 .. size - 1), live_sum + (0 .. NRC_SHA256_SIZE - 1)) &&
+         (live_err == \null || \separated(\result + (0 .. size - 1), live_err)));
+*/
+static unsigned char *alloc_out(size_t size) /*@ ghost (const char *live_meta,
+    uint64_t live_meta_len, unsigned char *live_sum, nrc_error *live_err) */;
+
+/* src/core/io.c: write len bytes to path atomically (a temporary file and
+ * rename; "-" is stdout). path is a message argument and a file name (a
+ * string, trusted as the %s arguments). Writes only err->msg in memory. */
+/*@ requires \valid_read(path);
+    requires \valid_read((const unsigned char *)data + (0 .. len - 1));
+    requires err == \null || \valid(err);
+    assigns err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM;
+*/
+nrc_status nrc_file_write_atomic(const char *path, const void *data, size_t len,
+                                 nrc_error *err);
 
 /* src/core/model.c: close(2); writes nothing the caller can see. */
 /*@ assigns \nothing; */
