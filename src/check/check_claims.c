@@ -2611,6 +2611,72 @@ static nrc_status check_robust(ctx_t *c)
     return NRC_OK;
 }
 
+/* ---- the model section -------------------------------------------------- */
+
+/* The certificate is about this model file (model.sha256) and states its
+ * sizes and flags (model.n .. model.fixed_second_layer); kkt.variant, when
+ * given, matches the model's flag bit 1, which decides it when absent
+ * (c->kkt_fixed). A digest that differs is a false claim (NRC_OK, report
+ * invalid); sizes or flags that differ make the certificate unusable for
+ * this model (NRC_ERR_INPUT). */
+/*@ requires \valid(c) && \valid_read(c->C) && \valid_read(c->M) && \valid(c->rep);
+    requires c->err == \null || \valid(c->err);
+    requires \valid_read(sha + (0 .. 31));
+    requires \separated(c, c->C, c->M, c->rep);
+    requires c->err == \null || \separated(c->err, c, c->C, c->M, c->rep);
+    assigns c->kkt_fixed, c->rep->valid, c->rep->claim[0 .. 159],
+            c->err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT;
+    ensures \result != NRC_OK ==> c->rep->valid == 0;
+    ensures \result == NRC_OK && c->rep->valid != 0 ==>
+        c->C->n == c->M->n && c->C->d == c->M->d && c->C->k == c->M->k &&
+        c->C->m == c->M->m;
+*/
+static nrc_status check_model(ctx_t *c, const unsigned char *sha)
+{
+    const nrc_cert *C = c->C;
+    const nrc_model *M = c->M;
+    int fixed = (M->flags & NRC_FLAG_FIXED_V) != 0;
+    char hex[65];
+    size_t t;
+    int same = 1;
+    nrc_hex(sha, 32, hex);
+    /* strcmp(hex, C->sha256) == 0, as hex is 64 digits and its NUL (a loop,
+     * not memcmp: its contract reads unsigned char, a cast this file's
+     * memory model does not follow) */
+    /*@ loop invariant 0 <= t <= 65;
+        loop assigns t, same;
+        loop variant 65 - t;
+    */
+    for (t = 0; t < sizeof hex; t++)
+        if (hex[t] != C->sha256[t])
+            same = 0;
+    if (!same)
+        return fail(c, "model.sha256", "%s does not match MODEL (its SHA-256 is %s)",
+                    C->sha256, hex);
+    if (C->n != M->n || C->d != M->d || C->k != M->k || C->m != M->m ||
+        C->bias != ((M->flags & NRC_FLAG_BIAS) != 0) ||
+        (C->has_fixed_second_layer && C->fixed_second_layer != fixed)) {
+        c->rep->valid = 0;
+        return nrc_error_set(c->err, NRC_ERR_INPUT,
+                             "model: n, d, k, m, bias, fixed_second_layer do not match the model file "
+                             "(%llu, %llu, %llu, %llu, %d, %d)",
+                             (unsigned long long)M->n, (unsigned long long)M->d,
+                             (unsigned long long)M->k, (unsigned long long)M->m,
+                             (M->flags & NRC_FLAG_BIAS) != 0, fixed);
+    }
+    /* kkt.variant absent: the model's flag bit 1 decides it */
+    c->kkt_fixed = C->kkt_variant_given ? C->kkt_fixed : fixed;
+    if (C->kkt_certified && C->kkt_variant_given && C->kkt_fixed != fixed) {
+        c->rep->valid = 0;
+        return nrc_error_set(c->err, NRC_ERR_INPUT,
+                             "kkt.variant: \"%s\" does not match the model's flag bit 1 (fixed second layer %s)",
+                             C->kkt_fixed ? "fixed-second-layer" : "full",
+                             fixed ? "set" : "not set");
+    }
+    return NRC_OK;
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 #ifndef __FRAMAC__
@@ -2620,50 +2686,21 @@ nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
 {
     ctx_t c;
     nrc_status st = NRC_OK;
-    char hex[65];
     memset(rep, 0, sizeof *rep);
     rep->valid = 1;
     rep->lipschitz_present = C->has_lipschitz;
-    /* The certificate must be about this model file. */
-    nrc_hex(model_sha256, 32, hex);
-    if (strcmp(hex, C->sha256) != 0) {
-        rep->valid = 0;
-        snprintf(rep->claim, sizeof rep->claim, "model.sha256");
-        nrc_error_set(err, NRC_OK, "model.sha256: %s does not match MODEL (its SHA-256 is %s)",
-                      C->sha256, hex);
-        return NRC_OK;
-    }
-    if (C->n != M->n || C->d != M->d || C->k != M->k || C->m != M->m ||
-        C->bias != ((M->flags & NRC_FLAG_BIAS) != 0) ||
-        (C->has_fixed_second_layer &&
-         C->fixed_second_layer != ((M->flags & NRC_FLAG_FIXED_V) != 0))) {
-        rep->valid = 0;
-        return nrc_error_set(err, NRC_ERR_INPUT,
-                             "model: n, d, k, m, bias, fixed_second_layer do not match the model file "
-                             "(%llu, %llu, %llu, %llu, %d, %d)",
-                             (unsigned long long)M->n, (unsigned long long)M->d,
-                             (unsigned long long)M->k, (unsigned long long)M->m,
-                             (M->flags & NRC_FLAG_BIAS) != 0, (M->flags & NRC_FLAG_FIXED_V) != 0);
-    }
     memset(&c, 0, sizeof c);
     c.C = C;
     c.M = M;
+    c.rep = rep;
+    c.err = err;
+    /* The certificate must be about this model file, with its sizes. */
+    if ((st = check_model(&c, model_sha256)) || !rep->valid)
+        return st;
     c.n = (size_t)M->n;
     c.d = (size_t)M->d;
     c.k = (size_t)M->k;
     c.m = (size_t)M->m;
-    c.rep = rep;
-    c.err = err;
-    /* kkt.variant absent: the model's flag bit 1 decides it */
-    c.kkt_fixed = C->kkt_variant_given ? C->kkt_fixed : (M->flags & NRC_FLAG_FIXED_V) != 0;
-    if (C->kkt_certified && C->kkt_variant_given &&
-        C->kkt_fixed != ((M->flags & NRC_FLAG_FIXED_V) != 0)) {
-        rep->valid = 0;
-        return nrc_error_set(err, NRC_ERR_INPUT,
-                             "kkt.variant: \"%s\" does not match the model's flag bit 1 (fixed second layer %s)",
-                             C->kkt_fixed ? "fixed-second-layer" : "full",
-                             (M->flags & NRC_FLAG_FIXED_V) ? "set" : "not set");
-    }
     nrc_cfix_init(&c.z);
     nrc_cdy_init(&c.qmin);
     nrc_cdy_init(&c.T_full);
