@@ -7,9 +7,9 @@
 BENCH_STEP    := $(BUILD)/bench/step
 BENCH_CERTIFY := $(BUILD)/bench/certify_time
 
-$(BUILD)/bench/%: bench/%.c $(LIBS) $(wildcard include/*.h)
+$(BUILD)/bench/%: bench/%.c $(LIBS) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< $(LIBS) $(LDLIBS) $(LDFLAGS) -o $@
+	$(CC) $(CFLAGS) $(INC_ALL) $< $(LIBS) $(LDLIBS) $(LDFLAGS) -o $@
 
 .PHONY: bench-train
 bench-train: $(BENCH_STEP)

@@ -7,7 +7,7 @@
  *             fixed-tile deterministic products the step uses
  *   gemm_ob   the same two products as plain cblas_dgemm calls with
  *             OpenBLAS's own threading at the same thread count
- *   span      one step of nrc_span_train_run_d (include/nrc_span.h), as
+ *   span      one step of nrc_span_train_run_d (include/train/nrc_span.h), as
  *             (T(S steps) - T(0 steps)) / S of the real driver, so setup
  *             (K = X X^T, P_0) and the final W = W_0 + C X cancel out
  *

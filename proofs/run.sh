@@ -123,7 +123,7 @@ prove_one() {
     t0=$(now)
     # shellcheck disable=SC2086  # word splitting of the option lists is wanted
     frama-c $common $smokeopt -wp-session "$sess" \
-        -cpp-extra-args="-D_GNU_SOURCE -Iinclude -Ispec/acsl/ext -Ispec/acsl -include spec/acsl/nrc_trust.h$incs" \
+        -cpp-extra-args="-D_GNU_SOURCE -Iinclude/core -Iinclude/train -Iinclude/certify -Iinclude/check -Ispec/acsl/ext -Ispec/acsl -include spec/acsl/nrc_trust.h$incs" \
         $opts "$file" -then -report-csv "$csv" > "$log" 2>&1
     rc=$?
     t1=$(now)
@@ -193,7 +193,7 @@ prove_one() {
         -wp-timeout ${PROOFS_TIMEOUT:-20} -wp-steps ${PROOFS_LEMMA_STEPS:-50000000} \
         -wp-par $par -wp-cache $cache \
         -wp-session "$sess" \
-        -cpp-extra-args="-D_GNU_SOURCE -Iinclude -Ispec/acsl/ext -Ispec/acsl -include spec/acsl/nrc_trust.h$incs" \
+        -cpp-extra-args="-D_GNU_SOURCE -Iinclude/core -Iinclude/train -Iinclude/certify -Iinclude/check -Ispec/acsl/ext -Ispec/acsl -include spec/acsl/nrc_trust.h$incs" \
         $lopts "$file" > "$lemlog" 2>&1 || problems="$problems lemma run failed"
     lemmas=$(grep -c '^\[wp\] \[[^]]*\] Goal typed_\(cast_\)\{0,1\}lemma_' "$lemlog")
     lassumed=0

@@ -1,6 +1,6 @@
 /* Allocation failure along read -> certify -> write: the real program
  * ($BIN/certify, BIN from tests/run.sh, default bin) is run with
- * NRC_FAIL_ALLOC=k (include/nrc_alloc.h: the k-th allocation and all later
+ * NRC_FAIL_ALLOC=k (include/core/nrc_alloc.h: the k-th allocation and all later
  * ones fail) for EVERY k = 1, 2, ... until a run completes.  Each failing run
  * must:
  *   - exit 4 with a "certify: error: ... out of memory ..." message;

@@ -25,7 +25,7 @@
 #undef nrc_cfix_dot_acc
 #undef nrc_cfix_dot_acc_ref
 
-/* The library's kernels (include/nrc_check_kernels.h, already included above
+/* The library's kernels (include/check/nrc_check_kernels.h, already included above
  * under the renamed prototypes). */
 void nrc_cfix_scan_d(const double *x, size_t len, size_t stride, long *e, size_t *limbs);
 void nrc_cfix_fill_d(const double *x, size_t len, size_t stride, long e, size_t limbs,

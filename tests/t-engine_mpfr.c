@@ -1,5 +1,5 @@
 /* The MPFR engine (src/certify/engine_mpfr.c) against the exact arbiter
- * (include/nrc_exact.h).
+ * (include/certify/nrc_exact.h).
  *
  * Every enclosure must contain the exact value (containment), and, since the
  * engine raises its precision until its binary64 output is the tightest one,

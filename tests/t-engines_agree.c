@@ -1,4 +1,4 @@
-/* The two engines of certify reach the same verdicts (include/nrc_engine.h,
+/* The two engines of certify reach the same verdicts (include/certify/nrc_engine.h,
  * spec/CERTIFY.md "MPFR engine").
  *
  * On small models built here (trained in and out of the regime, with

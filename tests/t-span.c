@@ -1,4 +1,4 @@
-/* Span mode (src/train/span.c, include/nrc_span.h, spec/TRAINING.md):
+/* Span mode (src/train/span.c, include/train/nrc_span.h, spec/TRAINING.md):
  * - the choice depends only on shapes and steps, and picks span in the
  *   paper's regime (n << d) and direct for n = d = k;
  * - span and direct give the same iterates to rounding over many steps, for

@@ -1,7 +1,7 @@
 /* ACSL logic for the checker's claim evaluation (src/check/check_claims.c):
  * what a model accepted by the reader and a certificate accepted by
  * nrc_cert_parse look like in memory. Seen only by Frama-C
- * (include/nrc_check_cert.h includes it under #ifdef __FRAMAC__).
+ * (include/check/nrc_check_cert.h includes it under #ifdef __FRAMAC__).
  *
  * ASSUMED, not proved (the reader and the parser are not proved to
  * establish these): nrc_model_parse / nrc_model_read leave a model with

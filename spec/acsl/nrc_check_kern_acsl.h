@@ -1,5 +1,5 @@
 /* ACSL logic for the checker's fixed-point kernels (src/check/check_kern.c;
- * contracts in include/nrc_check_kernels.h, which includes this file under
+ * contracts in include/check/nrc_check_kernels.h, which includes this file under
  * #ifdef __FRAMAC__ after the nrc_cfix struct).  Seen only by Frama-C.
  *
  * The kernels split a double through its IEEE-754 binary64 bit pattern b

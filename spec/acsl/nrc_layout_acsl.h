@@ -1,5 +1,5 @@
 /* ACSL predicates on the reader's header and layout structs
- * (include/nrc_model.h, after their typedefs; Frama-C only). */
+ * (include/core/nrc_model.h, after their typedefs; Frama-C only). */
 #ifndef NRC_LAYOUT_ACSL_H
 #define NRC_LAYOUT_ACSL_H
 
@@ -21,7 +21,7 @@
   // A header the reader accepts (FORMATS.md: magic checked separately).
   // "No unknown flag bit" is stated as flags <= NRC_MODEL_FLAGS_KNOWN, which
   // is the same set because the known flags are the low bits 0..j-1
-  // (static assertion in include/nrc_model.h); the bitmask form made WP read
+  // (static assertion in include/core/nrc_model.h); the bitmask form made WP read
   // ~(uint32_t)3 as the integer -4 here but as 0xfffffffc in the code, and no
   // prover related the two.
   predicate HeaderValid(nrc_model_header *h) =

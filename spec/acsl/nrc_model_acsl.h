@@ -1,7 +1,7 @@
 /* ACSL logic for the model file (FORMATS.md "model.bin", version 1;
- * spec/MODEL.md): seen only by Frama-C (include/nrc_model.h includes it
+ * spec/MODEL.md): seen only by Frama-C (include/core/nrc_model.h includes it
  * under #ifdef __FRAMAC__, after struct nrc_model; the predicates on the
- * header and layout structs are in nrc_layout_acsl.h). The contracts on include/nrc_model.h are
+ * header and layout structs are in nrc_layout_acsl.h). The contracts on include/core/nrc_model.h are
  * written with these predicates. */
 #ifndef NRC_MODEL_ACSL_H
 #define NRC_MODEL_ACSL_H

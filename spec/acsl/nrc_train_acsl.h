@@ -1,5 +1,5 @@
-/* ACSL logic for the training kernels (include/nrc_train.h; spec/TRAINING.md):
- * seen only by Frama-C (include/nrc_train.h includes it under
+/* ACSL logic for the training kernels (include/train/nrc_train.h; spec/TRAINING.md):
+ * seen only by Frama-C (include/train/nrc_train.h includes it under
  * #ifdef __FRAMAC__). WP uses the lemmas as hypotheses of every goal of a
  * file that includes this one; the gate's lemma run (proofs/run.sh) proves
  * them once per such file. The ghost lemma functions are proved as ordinary

@@ -1,4 +1,4 @@
-/* --emit-examples (include/nrc_certify.h, spec/CERTIFY.md "Examples file"):
+/* --emit-examples (include/certify/nrc_certify.h, spec/CERTIFY.md "Examples file"):
  * binary64 adversarial points x' = fl(x - p s z), each certified on its own
  * at its exact binary64 coordinates: p N(x') < 0, decided from engine
  * enclosures and, where they cannot decide, by the exact arbiter. */

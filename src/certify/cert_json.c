@@ -1,4 +1,4 @@
-/* The certificate writer and the summary (include/nrc_certify.h,
+/* The certificate writer and the summary (include/certify/nrc_certify.h,
  * spec/CERTIFICATE.md).  Members in the order of the spec, jansson with
  * JSON_PRESERVE_ORDER | JSON_INDENT(2), every claimed number as glibc's %a
  * rendering: the output is a pure function of the model, the options and

@@ -1,7 +1,7 @@
-/* The claim pipeline of `certify` (include/nrc_certify.h, spec/CERTIFY.md).
+/* The claim pipeline of `certify` (include/certify/nrc_certify.h, spec/CERTIFY.md).
  *
- * Every claim is decided from engine enclosures (include/nrc_engine.h) and,
- * where they cannot decide, by the exact arbiter (include/nrc_exact.h).
+ * Every claim is decided from engine enclosures (include/certify/nrc_engine.h) and,
+ * where they cannot decide, by the exact arbiter (include/certify/nrc_exact.h).
  * Search results (lambda, t*, s) come from src/certify/search_approx.c and
  * are only inputs to those decisions. */
 #include <float.h>

@@ -1,6 +1,6 @@
 /* bin/certify: `certify MODEL` writes a certificate (spec/CERTIFY.md);
  * `certify --check CERT MODEL` / `--cite CERT` go to the independent
- * checker (include/nrc_check.h) before anything else is parsed.
+ * checker (include/check/nrc_check.h) before anything else is parsed.
  * Thin main: options, then the library; owns stdout/stderr and exit codes. */
 #include <errno.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* Engine selection (include/nrc_engine.h). */
+/* Engine selection (include/certify/nrc_engine.h). */
 #include <string.h>
 #include "nrc_engine.h"
 

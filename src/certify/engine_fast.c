@@ -1,4 +1,4 @@
-/* The fast engine (include/nrc_engine.h, include/nrc_fast.h).
+/* The fast engine (include/certify/nrc_engine.h, include/certify/nrc_fast.h).
  *
  * gemm: C~ = fl(M B^T) in round-to-nearest BLAS, M the midpoint of [A].
  * For a dot product of length q evaluated in any order, with or without
@@ -349,7 +349,7 @@ static double ray_side_err(size_t k, double Z, double V)
     return fi_add_up(e1, e2);
 }
 
-/* Contract here, not on the prototype in include/nrc_fast.h (make proofs
+/* Contract here, not on the prototype in include/certify/nrc_fast.h (make proofs
  * merges the two): k doubles per array, so k < SIZE_MAX - 2. */
 /*@ requires k <= SIZE_MAX - 2;
     requires \valid_read(alo + (0 .. k - 1)) && \valid_read(ahi + (0 .. k - 1));

@@ -1,4 +1,4 @@
-/* The MPFR engine (include/nrc_engine.h, `certify --engine mpfr`): the
+/* The MPFR engine (include/certify/nrc_engine.h, `certify --engine mpfr`): the
  * reference implementation the fast engine is tested against.
  *
  * Method (spec/CERTIFY.md, section "MPFR engine").  Every output of the
@@ -26,7 +26,7 @@
  * doubles the engine forms (< 6400 bits + log2 of the length), so at the cap
  * every operation is exact and the loop always ends decided; what the
  * pipeline derives from several outputs is still arbitrated exactly
- * (include/nrc_exact.h).
+ * (include/certify/nrc_exact.h).
  *
  * Costs: one to three MPFR calls per term of a product, i.e. a few hundred
  * binary64 operations; this engine is the reference, not the default.

@@ -1,4 +1,4 @@
-/* The exact arbiter (include/nrc_exact.h): dyadic rationals in arf_t at
+/* The exact arbiter (include/certify/nrc_exact.h): dyadic rationals in arf_t at
  * ARF_PREC_EXACT.  Every operation below is exact; nothing is rounded except
  * by nrc_exact_get_lo / nrc_exact_get_hi, which round in the stated
  * direction and verify it by an exact comparison. */

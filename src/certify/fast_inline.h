@@ -1,5 +1,5 @@
 /* Private to src/certify: the directed-rounding primitives of
- * include/nrc_fast.h as static inline functions, so that the element loops
+ * include/certify/nrc_fast.h as static inline functions, so that the element loops
  * of the fast engine and the claim pipeline (per-entry radii, the KKT
  * residual, the ray sums) do not pay a call per operation. fast_round.c
  * defines the public nrc_fast_* functions by these, so both give the same

@@ -30,7 +30,7 @@ nrc_status nrc_fast_enclose_mid(size_t r, size_t c, size_t q, const double *A,
                                 double *Chi, size_t ldc, nrc_error *err);
 
 /* Ray sign filter (spec/CERTIFY.md "Ray sign filter"): with the arguments
- * and contract of the engine's ray primitive (include/nrc_engine.h),
+ * and contract of the engine's ray primitive (include/certify/nrc_engine.h),
  * returns +1 when sum_j v_j relu(a_j - t c_j) > 0 for EVERY a_j in
  * [alo_j, ahi_j], c_j in [clo_j, chi_j]; -1 when it is < 0 for every such
  * choice; 0 when it cannot tell (then ask the engine). Plain binary64 sums

@@ -1,4 +1,4 @@
-/* Directed rounding in round-to-nearest (include/nrc_fast.h).
+/* Directed rounding in round-to-nearest (include/certify/nrc_fast.h).
  *
  * add/sub: Knuth's TwoSum gives the exact error e = (a + b) - fl(a + b)
  * whenever fl(a + b) is finite; its sign says on which side the exact sum

@@ -9,7 +9,7 @@
  * allocated once, up front, by ctx_alloc (a trusted set-up whose contract
  * states the context predicate ctx_ok), so the functions that evaluate the
  * claims do no allocation and WP proves their memory safety against the
- * contracts of check_dy.c / check_fix.c (include/nrc_check_exact.h). */
+ * contracts of check_dy.c / check_fix.c (include/check/nrc_check_exact.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -22,7 +22,9 @@ static void usage(FILE *out)
             "                                    exactly against MODEL (exit 0 valid,\n"
             "                                    1 a claim is false, 3 malformed input)\n"
             "       certify --cite CERT          print a LaTeX row, a footnote and the\n"
-            "                                    claims of CERT for a paper\n");
+            "                                    claims of CERT for a paper\n"
+            "       nrc-check CERT MODEL         the same checker as its own program\n"
+            "       nrc-check --cite CERT\n");
 }
 
 static double now_seconds(void)
@@ -243,7 +245,9 @@ static int run_cite(const char *cert_path)
     return 0;
 }
 
-int nrc_check_cli(int argc, char **argv)
+/* Shared by `certify --check/--cite` and bin/nrc-check: implicit_check is 1
+ * for nrc-check, where two operands without --check/--cite mean --check. */
+static int check_cli(int argc, char **argv, int implicit_check)
 {
     int a, check = 0, cite = 0;
     const char *pos[3];
@@ -256,6 +260,9 @@ int nrc_check_cli(int argc, char **argv)
         else if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
             usage(stdout);
             return 0;
+        } else if (strcmp(argv[a], "--version") == 0) {
+            printf("%s (nrc) %s\n", implicit_check ? "nrc-check" : "certify", NRC_VERSION);
+            return 0;
         } else if (argv[a][0] == '-' && argv[a][1] != '\0') {
             fprintf(stderr, "certify: error: unknown option %s with --check/--cite\n", argv[a]);
             usage(stderr);
@@ -266,10 +273,22 @@ int nrc_check_cli(int argc, char **argv)
             npos++;
         }
     }
+    if (implicit_check && !check && !cite && npos == 2)
+        check = 1;
     if (check && !cite && npos == 2)
         return run_check(pos[0], pos[1]);
     if (cite && !check && npos == 1)
         return run_cite(pos[0]);
     usage(stderr);
     return 2;
+}
+
+int nrc_check_cli(int argc, char **argv)
+{
+    return check_cli(argc, argv, 0);
+}
+
+int nrc_check_main(int argc, char **argv)
+{
+    return check_cli(argc, argv, 1);
 }

@@ -1,4 +1,4 @@
-/* Dyadic rationals m * 2^e for the checker (include/nrc_check_exact.h).
+/* Dyadic rationals m * 2^e for the checker (include/check/nrc_check_exact.h).
  * Exact by construction: only integer additions, multiplications and shifts.
  * Results are not normalized (m may be even); comparisons align exponents. */
 #include <math.h>

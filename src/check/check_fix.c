@@ -1,5 +1,5 @@
 /* Fixed-point big-integer vectors for the checker's exact dot products
- * (include/nrc_check_exact.h): allocation, conversion from mpz, the signed
+ * (include/check/nrc_check_exact.h): allocation, conversion from mpz, the signed
  * radix-2^52 digit fast path and the mpz glue around the kernels of
  * check_kern.c (which hold the representation's description). */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Exact hex-float parsing for the checker (include/nrc_check_kernels.h).
+/* Exact hex-float parsing for the checker (include/check/nrc_check_kernels.h).
  *
  * The exactness decision is made on the integer mantissa and the binary
  * exponent read from the digits, never on strtod's rounded result: a string

@@ -1,4 +1,4 @@
-/* The checker's fixed-point kernels (include/nrc_check_kernels.h): exact
+/* The checker's fixed-point kernels (include/check/nrc_check_kernels.h): exact
  * conversion of doubles to integers at a common exponent, and the exact
  * limb-by-limb dot product.  No GMP, no allocation: plain loops over
  * caller-provided buffers, the code meant for Frama-C WP (make proofs:

@@ -1,4 +1,4 @@
-/* Strict certificate parser for the checker (include/nrc_check_cert.h).
+/* Strict certificate parser for the checker (include/check/nrc_check_cert.h).
  * Every member of FORMATS.md is required with its exact type; the additions
  * of spec/CERTIFICATE.md ("Certificates written from FORMATS.md alone") are
  * optional and, when present, required to be well-formed; every

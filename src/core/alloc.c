@@ -1,4 +1,4 @@
-/* Allocation wrappers with fault injection (include/nrc_alloc.h). */
+/* Allocation wrappers with fault injection (include/core/nrc_alloc.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include "nrc_alloc.h"

@@ -1,5 +1,5 @@
 /* Deterministic threaded GEMM over single-threaded OpenBLAS calls
- * (include/nrc_blas.h).  Search level: untrusted binary64.
+ * (include/core/nrc_blas.h).  Search level: untrusted binary64.
  *
  * Why a fixed tile grid: OpenBLAS splits a product among its threads in a
  * way that depends on the thread count, and the per-entry rounding can follow

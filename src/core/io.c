@@ -1,4 +1,4 @@
-/* Bounded whole-file reads and atomic writes (include/nrc_io.h). */
+/* Bounded whole-file reads and atomic writes (include/core/nrc_io.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

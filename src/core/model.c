@@ -1,5 +1,5 @@
 /* The model file (FORMATS.md "model.bin", version 1; spec/MODEL.md):
- * validating reader and writer (include/nrc_model.h).
+ * validating reader and writer (include/core/nrc_model.h).
  *
  * Structure, for the proofs to come: the checks are pure functions over a
  * caller-provided byte buffer (header decode, layout, length, checksum,

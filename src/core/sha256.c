@@ -1,4 +1,4 @@
-/* SHA-256 from nettle (include/nrc_sha256.h). */
+/* SHA-256 from nettle (include/core/nrc_sha256.h). */
 #include <nettle/sha2.h>
 #include "nrc_sha256.h"
 

@@ -1,4 +1,4 @@
-/* Error message helpers (include/nrc_status.h). */
+/* Error message helpers (include/core/nrc_status.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Synthetic data generation and approximate data statistics
- * (include/nrc_data.h; spec/TRAINING.md "Data").  Search level. */
+ * (include/train/nrc_data.h; spec/TRAINING.md "Data").  Search level. */
 #include <math.h>
 #include "nrc_alloc.h"
 #include "nrc_blas.h"

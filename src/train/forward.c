@@ -1,4 +1,4 @@
-/* Forward pass of the depth-2 ReLU network (include/nrc_train.h).
+/* Forward pass of the depth-2 ReLU network (include/train/nrc_train.h).
  * Search level: binary64, untrusted.
  * Proofs (make proofs): the ghost calls of the lemma function
  * nrc_train_row_end (spec/acsl/nrc_train_acsl.h) make the index bounds

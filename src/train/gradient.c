@@ -1,4 +1,4 @@
-/* Gradient of sum_i weight_i from the forward buffers (include/nrc_train.h,
+/* Gradient of sum_i weight_i from the forward buffers (include/train/nrc_train.h,
  * MATH.md section 3).  Search level.
  * Proofs (make proofs): the ghost calls of the lemma function
  * nrc_train_row_end (spec/acsl/nrc_train_acsl.h) make the index bounds

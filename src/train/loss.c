@@ -1,5 +1,5 @@
 /* Losses and the gradient weights r_i, stable for every finite margin
- * (include/nrc_train.h; spec/TRAINING.md "Losses").  Search level.
+ * (include/train/nrc_train.h; spec/TRAINING.md "Losses").  Search level.
  *
  * Logistic l(q) = log(1 + e^-q) = softplus(-q), l'(q) = -sigmoid(-q);
  * exponential l(q) = e^-q, l'(q) = -e^-q.  exp is only ever applied to

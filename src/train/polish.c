@@ -1,4 +1,4 @@
-/* KKT polishing after gradient descent (include/nrc_polish.h,
+/* KKT polishing after gradient descent (include/train/nrc_polish.h,
  * spec/POLISH.md, MATH.md section 4).  Search level: untrusted binary64.
  *
  * Why the reduced variables.  For a fixed activation pattern G and fixed

@@ -1,5 +1,5 @@
 /* Approximate KKT measurement of MATH.md section 4 for one network
- * (include/nrc_polish.h).  Search level: untrusted binary64.  It follows the
+ * (include/train/nrc_polish.h).  Search level: untrusted binary64.  It follows the
  * definitions certify uses (spec/CERTIFICATE.md, kkt), so that the polish can
  * judge its own result the way the certificate will:
  *   g_ij = 1[a_ij > 0] (an exact zero counts as g = 0), unless the caller

@@ -1,5 +1,5 @@
 /* The bounded convex QP min_{x >= 0} 1/2 x^T H x - c^T x used by the KKT
- * polish (include/nrc_polish.h).  Search level: untrusted binary64.
+ * polish (include/train/nrc_polish.h).  Search level: untrusted binary64.
  *
  * Lawson and Hanson's active-set NNLS (Solving Least Squares Problems, 1974,
  * ch. 23) written on the normal equations: the passive set P holds the

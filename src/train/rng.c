@@ -1,5 +1,5 @@
 /* xoshiro256** seeded by splitmix64, uniform doubles, normals by the polar
- * method with a reproducible log (include/nrc_rng.h, spec/TRAINING.md).
+ * method with a reproducible log (include/train/nrc_rng.h, spec/TRAINING.md).
  * Algorithms: S. Vigna, splitmix64.c and xoshiro256starstar.c (public
  * domain reference code, prng.di.unimi.it); G. Marsaglia and T. A. Bray,
  * "A convenient method for generating normal variables", SIAM Rev. 1964. */

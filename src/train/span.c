@@ -1,4 +1,4 @@
-/* Span mode of the gradient-descent driver (include/nrc_span.h,
+/* Span mode of the gradient-descent driver (include/train/nrc_span.h,
  * spec/TRAINING.md "Span mode").  Search level: untrusted binary64.
  *
  * Each step mirrors nrc_train_run_d (src/train/train.c) operation for

@@ -1,4 +1,4 @@
-/* Initialization and the gradient-descent driver (include/nrc_train.h,
+/* Initialization and the gradient-descent driver (include/train/nrc_train.h,
  * MATH.md section 3, spec/TRAINING.md).  Search level. */
 #include <math.h>
 #include "nrc_alloc.h"
@@ -59,7 +59,7 @@ static nrc_status train_work_alloc(train_work *w, size_t n, size_t d, size_t k,
     return NRC_OK;
 }
 
-/* Forward + loss at the current weights (include/nrc_train.h). */
+/* Forward + loss at the current weights (include/train/nrc_train.h). */
 void nrc_train_eval_d(const nrc_train_opts *o, const double *X, const double *y,
                       const double *W, const double *b, const double *v,
                       double *A, double *R, double *N, double *q, double *r,

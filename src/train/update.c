@@ -1,4 +1,4 @@
-/* Gradient step and parameter norm (include/nrc_train.h).  Search level. */
+/* Gradient step and parameter norm (include/train/nrc_train.h).  Search level. */
 #include "nrc_train.h"
 
 void nrc_train_update_d(size_t d, size_t k, double eta, const double *gW,

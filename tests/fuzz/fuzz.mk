@@ -17,7 +17,7 @@ FUZZ_DIR     := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer -g -gdwarf-4 -O1
 FUZZ_CFLAGS  := -std=c17 $(WARN) $(NUMERIC) -D_GNU_SOURCE -DNRC_VERSION='"$(VERSION)"' \
-                -Iinclude -I/usr/include/flint
+                $(INC_ALL)
 # The readers under test and what they need: src/core (model reader, I/O,
 # SHA-256) and src/check (certificate parser, exact claim checks).
 FUZZ_OBJ     := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(SRC_core) $(SRC_check))
@@ -26,7 +26,7 @@ FUZZ_MAXLEN  := 16384
 
 .SECONDARY: $(FUZZ_OBJ)
 
-$(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard include/*.h) GNUmakefile tests/fuzz/fuzz.mk
+$(FUZZ_DIR)/obj/%.o: src/%.c $(HEADERS) GNUmakefile tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 

@@ -1,7 +1,7 @@
 /* libFuzzer harness for the certificate reader of the checker: the fuzzer's
  * bytes are a certificate, checked by nrc_check_buffers (json_loadb, the
  * strict parser nrc_cert_parse, the model reader, the exact claim checks of
- * include/nrc_check_cert.h) against two fixed models built in code:
+ * include/check/nrc_check_cert.h) against two fixed models built in code:
  *
  *   A  n=2 d=1 k=2 m=1, no biases: w = (1, -1), v = (1, -1), so N(t) = t
  *      exactly; X = (1, -1), y = (1, -1), Xt = (0.5), yt = (1).

@@ -1,5 +1,5 @@
 /* libFuzzer harness for the model reader: nrc_model_parse over the fuzzer's
- * bytes (include/nrc_model.h, spec/MODEL.md).
+ * bytes (include/core/nrc_model.h, spec/MODEL.md).
  *
  * Each input is parsed twice: as given, and (when it is long enough to hold
  * a header and a checksum) with its last 32 bytes replaced by the SHA-256 of

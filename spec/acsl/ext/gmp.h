@@ -1,10 +1,10 @@
 /* Stand-in for <gmp.h> seen only by Frama-C (make proofs): the Debian header
  * is not on Frama-C's include path (it runs with -nostdinc), and only the
- * type names are needed by the proved files (include/nrc_check_exact.h:
+ * type names are needed by the proved files (include/check/nrc_check_exact.h:
  * nrc_cdy holds an mpz_t). Same type names and layout as GMP 6 on x86_64.
  * TRUST BASE: GMP itself (its arithmetic is used by the unproved
  * src/check/check_dy.c and check_fix.c, whose contracts are in
- * include/nrc_check_exact.h). */
+ * include/check/nrc_check_exact.h). */
 #ifndef NRC_ACSL_EXT_GMP_H
 #define NRC_ACSL_EXT_GMP_H
 #include <stddef.h>

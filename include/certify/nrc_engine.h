@@ -6,13 +6,13 @@
  * pipeline (src/certify/certify.c) only ever decides a claim from these
  * enclosures; whatever an enclosure cannot decide (it straddles the
  * threshold, or an endpoint is infinite) goes to the exact arbiter
- * (include/nrc_exact.h), which is shared by all engines.  So the pipeline
+ * (include/certify/nrc_exact.h), which is shared by all engines.  So the pipeline
  * never needs to know which engine it has, and two correct engines give the
  * same verdicts (they may differ in the width of what they write).
  *
  * Engines:
  *   "fast" (default, src/certify/engine_fast.c): round-to-nearest BLAS plus
- *          an a-priori error radius evaluated upward (include/nrc_fast.h).
+ *          an a-priori error radius evaluated upward (include/certify/nrc_fast.h).
  *   "mpfr" (src/certify/engine_mpfr.c): interval arithmetic on MPFR
  *          endpoints (MPFI or directed-rounding MPFR), the reference the
  *          fast engine is tested against.  The working precision is chosen

@@ -30,7 +30,7 @@ int nrc_span_preferred(size_t n, size_t d, size_t k, uint64_t steps);
 double nrc_span_flops_direct(size_t n, size_t d, size_t k, uint64_t steps);
 double nrc_span_flops_span(size_t n, size_t d, size_t k, uint64_t steps);
 
-/* Same contract as nrc_train_run_d (include/nrc_train.h): runs o->steps
+/* Same contract as nrc_train_run_d (include/train/nrc_train.h): runs o->steps
  * steps from W, b (NULL unless o->bias), v; the callback sees every step;
  * *final describes the returned weights; divergence gives NRC_ERR_USAGE,
  * out of memory NRC_ERR_SYSTEM (weights untouched).  Extra memory: K (n^2)

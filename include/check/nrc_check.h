@@ -11,4 +11,8 @@
  * and stderr itself (it is program code, not library code). */
 int nrc_check_cli(int argc, char **argv);
 
+/* Entry point of bin/nrc-check: the same code as nrc_check_cli; two operands
+ * without --check or --cite mean --check (nrc-check CERT MODEL). */
+int nrc_check_main(int argc, char **argv);
+
 #endif

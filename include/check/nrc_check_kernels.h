@@ -2,7 +2,7 @@
  * exact hex-float parser and the fixed-point vector kernels.  No GMP and no
  * allocation here, plain loops over caller-provided buffers: these are the
  * files meant for Frama-C WP (memory safety, absence of overflow).
- * include/nrc_check_exact.h builds the exact arithmetic on top of them. */
+ * include/check/nrc_check_exact.h builds the exact arithmetic on top of them. */
 #ifndef NRC_CHECK_KERNELS_H
 #define NRC_CHECK_KERNELS_H
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* `certify MODEL`: the claim pipeline (spec/CERTIFY.md, spec/CERTIFICATE.md).
  *
  * nrc_certify_run decides every claim of the certificate for a model with a
- * given engine (include/nrc_engine.h) and the exact arbiter; the result is a
+ * given engine (include/certify/nrc_engine.h) and the exact arbiter; the result is a
  * plain struct that the writer turns into the certificate JSON and the
  * summary text.  A claim is marked certified only when it was decided from
  * engine enclosures or by the exact arbiter; search results (lambda, the
