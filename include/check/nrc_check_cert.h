@@ -101,7 +101,17 @@ typedef struct {
  * model_sha256 is the SHA-256 of the model file's bytes as read.
  * Returns NRC_OK with rep->valid = 1 (valid) or 0 (err holds the first false
  * claim "path: what was computed"); NRC_ERR_INPUT when C does not fit M
- * (sizes, flags); NRC_ERR_SYSTEM when memory runs out. */
+ * (sizes, flags); NRC_ERR_SYSTEM when memory runs out.
+ * No assigns clause: besides *rep and the message it writes only the
+ * workspace it allocates and releases (src/check/check_claims.c). */
+/*@ requires nrc_check_model_ok((nrc_model *)M) && nrc_check_cert_ok((nrc_cert *)C);
+    requires \valid_read(model_sha256 + (0 .. 31));
+    requires \valid(rep) && (err == \null || \valid(err));
+    requires \separated(C, M, rep) && (err == \null || \separated(err, C, M, rep));
+    ensures \result == NRC_OK || \result == NRC_ERR_INPUT || \result == NRC_ERR_SYSTEM ||
+            \result == NRC_ERR_INTERNAL;
+    ensures \result != NRC_OK ==> rep->valid == 0;
+*/
 nrc_status nrc_check_claims(const nrc_cert *C, const nrc_model *M,
                             const unsigned char model_sha256[32],
                             nrc_check_report *rep, nrc_error *err);

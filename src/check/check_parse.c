@@ -434,19 +434,20 @@ static nrc_status parse_kkt(json_t *root, nrc_cert *C, nrc_error *err)
     if (json_object_get(o, "status") &&
         (st = choice_member(o, "kkt", "status", statuses, &status, err)))
         return st;
-    /* variant absent: taken from the model's flag bit 1 (check_claims.c) */
+    /* variant absent: taken from the model's flag bit 1 (check_model.c) */
     C->kkt_variant_given = json_object_get(o, "variant") != NULL;
     if (C->kkt_variant_given &&
         (st = choice_member(o, "kkt", "variant", variants, &C->kkt_fixed, err)))
         return st;
-    C->kkt_certified = status == 0;
-    if (!C->kkt_certified)
-        return NRC_OK;   /* "not-applicable" asserts nothing */
+    /* a cross-member rule: it holds whatever the status says */
     if (C->kkt_variant_given && C->has_fixed_second_layer &&
         C->kkt_fixed != C->fixed_second_layer)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "kkt.variant: \"%s\" does not match model.fixed_second_layer",
                              variants[C->kkt_fixed]);
+    C->kkt_certified = status == 0;
+    if (!C->kkt_certified)
+        return NRC_OK;   /* "not-applicable" asserts nothing */
     if ((st = member(o, "kkt", "lambda", &v, err)))
         return st;
     if (!json_is_array(v) || json_array_size(v) != C->n)
