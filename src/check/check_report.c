@@ -10,9 +10,9 @@ void nrc_check_report_start(nrc_check_report *rep, int lipschitz_present)
 {
     size_t t;
     rep->valid = 1;
-    /*@ loop invariant 0 <= t <= sizeof rep->claim;
-        loop assigns t, rep->claim[0 .. sizeof rep->claim - 1];
-        loop variant sizeof rep->claim - t;
+    /*@ loop invariant 0 <= t <= sizeof(rep->claim);
+        loop assigns t, rep->claim[0 .. sizeof(rep->claim) - 1];
+        loop variant sizeof(rep->claim) - t;
     */
     for (t = 0; t < sizeof rep->claim; t++)
         rep->claim[t] = '\0';
