@@ -1,0 +1,271 @@
+/* The leaf solver of the minimal-flip lower bound (spec/MINFLIP.md 5.2):
+ * untrusted binary64 search. Its beta is an input to the rigorous decision
+ * of minflip_rigor.c; nothing here is claimed.
+ *
+ * For a leaf (split signs s) and a radius R every neuron j has an interval
+ * I_j = [a_j - R u_j, a_j + R u_j] clipped by s_j, and for a slope beta_j
+ * the best minorant constant gives
+ *   h_j(beta) = min over the points t of I_j (its ends, and 0 inside) of
+ *               c_j relu(t) - beta (t - a_j),
+ * a concave piecewise-affine function of beta (at most three pieces). The
+ * leaf's bound at R is
+ *   Phi_R(beta) = sum_j h_j(beta_j) - R sqrt(beta^T G beta),
+ * concave in beta; its maximum is the minimum of the convex relaxation over
+ * the ball (spec/MINFLIP.md 3.3). Coordinate ascent maximizes it: along one
+ * coordinate the objective is "affine minus R sqrt(quadratic)" on each
+ * piece, maximized in closed form. */
+#include <math.h>
+#include <string.h>
+#include "nrc_minflip.h"
+
+int nrc_mf_points_approx(double a, double u, double R, int sj, double pts[3])
+{
+    double lo = a - R * u, hi = a + R * u;
+    int np = 0;
+    if (sj > 0 && lo < 0)
+        lo = 0;
+    if (sj < 0 && hi > 0)
+        hi = 0;
+    if (!(lo <= hi))
+        return 0;
+    pts[np++] = lo;
+    pts[np++] = hi;
+    if (lo < 0 && hi > 0)
+        pts[np++] = 0;
+    return np;
+}
+
+double nrc_mf_h_approx(double c, double a, const double *pts, int np, double beta)
+{
+    double h = INFINITY;
+    int i;
+    for (i = 0; i < np; i++) {
+        double t = pts[i], r = c * (t > 0 ? t : 0) + beta * (a - t);
+        if (r < h)
+            h = r;
+    }
+    return h;
+}
+
+void nrc_mf_leaf_init_approx(const nrc_mf_problem *P, const signed char *s,
+                             double R, double *beta)
+{
+    size_t j;
+    for (j = 0; j < P->k; j++) {
+        double pts[3];
+        int np = nrc_mf_points_approx(P->a[j], P->u[j], R, s ? s[j] : 0, pts);
+        double lo = pts[0], hi = pts[1];
+        if (np == 0 || hi <= 0)
+            beta[j] = 0;
+        else if (lo >= 0)
+            beta[j] = P->c[j];
+        else
+            beta[j] = P->c[j] * (hi / (hi - lo));
+    }
+}
+
+/* beta^T G beta and q = G beta. */
+static double quad(size_t k, const double *G, const double *beta, double *q)
+{
+    double Q = 0;
+    size_t j, l;
+    for (j = 0; j < k; j++) {
+        double t = 0;
+        const double *g = G + j * k;
+        for (l = 0; l < k; l++)
+            t += g[l] * beta[l];
+        q[j] = t;
+        Q += beta[j] * t;
+    }
+    return Q > 0 ? Q : 0;
+}
+
+/* The best step along coordinate j: maximize h(b0 + D) - R sqrt(Q(D)) with
+ * Q(D) = Q + 2 q D + A D^2 (A = G_jj, q = (G beta)_j). Candidates: D = 0,
+ * the kinks of h, and on each piece (slope m = a - t) the stationary point
+ * of m D - R sqrt(Q(D)): with S = A D + q and E = A Q - q^2 >= 0,
+ * Q(D) = (S^2 + E) / A and the derivative vanishes where
+ * S sqrt(A) / sqrt(S^2 + E) = m / R, i.e. S = kappa sqrt(E / (A - kappa^2))
+ * with kappa = m / R, which exists when kappa^2 < A. Every candidate is
+ * scored by the true objective, so a wrong guess costs nothing. */
+static double coord_step(double c, double a, const double *pts, int np, double b0,
+                         double A, double q, double Q, double R, double *gain)
+{
+    double cand[10], best = 0, fbest, E = A * Q - q * q;
+    int nc = 0, i, l;
+    cand[nc++] = 0;
+    for (i = 0; i < np; i++)           /* kinks: pieces i and l cross */
+        for (l = i + 1; l < np; l++) {
+            double mi = a - pts[i], ml = a - pts[l];
+            double ci = c * (pts[i] > 0 ? pts[i] : 0), cl = c * (pts[l] > 0 ? pts[l] : 0);
+            if (mi != ml)
+                cand[nc++] = (cl - ci) / (mi - ml) - b0;
+        }
+    if (R > 0 && A > 0) {
+        if (E < 0)
+            E = 0;
+        for (i = 0; i < np; i++) {
+            double kappa = (a - pts[i]) / R, S;
+            if (!(kappa * kappa < A))
+                continue;
+            S = kappa * sqrt(E / (A - kappa * kappa));
+            cand[nc++] = (S - q) / A;
+        }
+    }
+    fbest = -INFINITY;
+    for (i = 0; i < nc; i++) {
+        double D = cand[i], QD, f;
+        if (!isfinite(D))
+            continue;
+        QD = Q + D * (2 * q + A * D);
+        f = nrc_mf_h_approx(c, a, pts, np, b0 + D) - R * sqrt(QD > 0 ? QD : 0);
+        if (f > fbest) {
+            fbest = f;
+            best = D;
+        }
+    }
+    {
+        double f0 = nrc_mf_h_approx(c, a, pts, np, b0) - R * sqrt(Q);
+        *gain = fbest - f0;
+        if (!(*gain > 0)) {
+            *gain = 0;
+            return 0;
+        }
+    }
+    return best;
+}
+
+double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
+                                 double R, double *beta, int sweeps, double *C,
+                                 double *gn, double *work)
+{
+    const size_t k = P->k;
+    double *q = work, Q, Csum = 0, pts[3];
+    size_t j, l;
+    int sw;
+    for (j = 0; j < k; j++)
+        if (nrc_mf_points_approx(P->a[j], P->u[j], R, s ? s[j] : 0, pts) == 0) {
+            *C = INFINITY;
+            *gn = 0;
+            return INFINITY;
+        }
+    Q = quad(k, P->G, beta, q);
+    for (sw = 0; sw < sweeps; sw++) {
+        double total = 0, scale = 0;
+        for (j = 0; j < k; j++) {
+            int np = nrc_mf_points_approx(P->a[j], P->u[j], R, s ? s[j] : 0, pts);
+            double A = P->G[j * k + j], gain, D;
+            D = coord_step(P->c[j], P->a[j], pts, np, beta[j], A, q[j], Q, R, &gain);
+            if (D != 0) {
+                const double *g = P->G + j * k;
+                beta[j] += D;
+                for (l = 0; l < k; l++)
+                    q[l] += D * g[l];
+                Q += D * (2 * (q[j] - D * A) + A * D);
+                if (Q < 0)
+                    Q = 0;
+                total += gain;
+            }
+            scale += fabs(P->c[j]) * (fabs(P->a[j]) + R * P->u[j]);
+        }
+        Q = quad(k, P->G, beta, q);   /* no drift from the updates */
+        if (!(total > 1e-13 * scale))
+            break;
+    }
+    for (j = 0; j < k; j++) {
+        int np = nrc_mf_points_approx(P->a[j], P->u[j], R, s ? s[j] : 0, pts);
+        Csum += nrc_mf_h_approx(P->c[j], P->a[j], pts, np, beta[j]);
+    }
+    *C = Csum;
+    *gn = sqrt(Q);
+    return Csum - R * *gn;
+}
+
+/* The ratio r = C / ||g|| at radius R after ascent; +INFINITY when the
+ * bound does not depend on the direction (g = 0 with C > 0, or vacuous). */
+static double ratio_at(const nrc_mf_problem *P, const signed char *s, double R,
+                       double *beta, int sweeps, double *work)
+{
+    double C, gn, phi = nrc_mf_leaf_ascent_approx(P, s, R, beta, sweeps, &C, &gn, work);
+    if (phi == INFINITY)
+        return INFINITY;
+    if (!(C > 0))
+        return 0;
+    if (!(gn > 0))
+        return INFINITY;
+    return C / gn;
+}
+
+double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
+                                 double R0, double Rmax, double *beta,
+                                 double *work)
+{
+    const size_t k = P->k;
+    double *bbest = work + 2 * k;
+    double lo = 0, hi = INFINITY, flo = 0, fhi = 0, R = R0, best = 0;
+    int it;
+    if (!(R > 0) || !isfinite(R))
+        R = 1;
+    if (R > Rmax)
+        R = Rmax;
+    memcpy(bbest, beta, k * sizeof(double));
+    for (it = 0; it < 60; it++) {
+        double r = ratio_at(P, s, R, beta, 200, work);
+        double cert = r < R ? r : R;
+        if (cert > best) {
+            best = cert;
+            memcpy(bbest, beta, k * sizeof(double));
+        }
+        if (r >= R) {                     /* certified at R: look higher */
+            lo = R;
+            flo = r == INFINITY ? INFINITY : r - R;
+            if (R >= Rmax)
+                break;
+        } else {
+            hi = R;
+            fhi = r - R;
+            if (r > lo) {                 /* certified at r by nesting */
+                lo = r;
+                flo = 0;                  /* unknown: treat as the bracket end */
+            }
+        }
+        if (hi != INFINITY && hi - lo <= 1e-7 * hi)
+            break;
+        if (hi == INFINITY) {
+            double next = (flo == INFINITY || r == INFINITY) ? 2 * R : r;
+            if (next < 1.0000001 * R)
+                next = 1.0000001 * R;
+            R = next > Rmax ? Rmax : next;
+        } else if (flo > 0 && fhi < 0 && isfinite(flo)) {
+            double t = flo / (flo - fhi);  /* secant on r(R) - R */
+            if (t < 0.05)
+                t = 0.05;
+            if (t > 0.95)
+                t = 0.95;
+            R = lo + t * (hi - lo);
+        } else {
+            R = 0.5 * (lo + hi);
+        }
+    }
+    memcpy(beta, bbest, k * sizeof(double));
+    return best;
+}
+
+double nrc_mf_eval_approx(const nrc_mf_problem *P, const double *y, double *e)
+{
+    const size_t k = P->k;
+    double f = 0;
+    size_t j, l;
+    for (j = 0; j < k; j++) {
+        double t = 0;
+        const double *g = P->G + j * k;
+        if (y)
+            for (l = 0; l < k; l++)
+                t += g[l] * y[l];
+        e[j] = t;
+        t += P->a[j];
+        if (t > 0)
+            f += P->c[j] * t;
+    }
+    return f;
+}
