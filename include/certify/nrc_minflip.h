@@ -54,10 +54,11 @@ void nrc_mf_leaf_init_approx(const nrc_mf_problem *P, const signed char *s,
  * the start, out: the result) by at most `sweeps` sweeps of exact
  * coordinate ascent (spec/MINFLIP.md 5.2). Returns Phi_R at the result and
  * sets *C = sum_j h_j, *gn = sqrt(beta^T G beta). A vacuous leaf (an empty
- * interval) returns +INFINITY. work: 2 k doubles. */
+ * interval) returns +INFINITY. work: 2 k doubles; work[0 .. k) holds
+ * G beta on return, and is taken as G beta on entry when qvalid. */
 double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
-                                 double R, double *beta, int sweeps, double *C,
-                                 double *gn, double *work);
+                                 double R, double *beta, int sweeps, int qvalid,
+                                 double *C, double *gn, double *work);
 
 /* The largest radius the leaf certifies (approximately): the fixed point of
  * R = C_L(R) / ||g_L|| found by a bracketed secant search from R0 > 0,
@@ -142,15 +143,21 @@ typedef struct {
     const double *c;          /* (k) c_j = p v_j */
     const double *alo, *ahi;  /* (k) enclosure of a_j(x) */
     const double *u;          /* (k) u_j >= 0 with u_j^2 >= ||w_j||^2 (certified) */
-    const double *Glo, *Ghi;  /* (k, k) enclosure of G_jl = <w_j, w_l> */
-    double *work;             /* 2 k doubles of scratch */
+    const double *Gm, *Gb;    /* (k, k) from nrc_mf_gram_prepare */
 } nrc_mf_rigor;
 
-/* An upper bound of beta^T G beta for every G in [Glo, Ghi] (exact real
- * arithmetic on the binary64 inputs; +INFINITY when it overflows). work:
- * 2 k doubles. */
-double nrc_mf_gnorm2_up(size_t k, const double *Glo, const double *Ghi,
-                        const double *beta, double *work);
+/* From an enclosure Glo <= G <= Ghi (k, k) of the Gram matrix G_jl =
+ * <w_j, w_l>: a midpoint Gm and a bound matrix Gb (both k x k) for
+ * nrc_mf_gnorm2_up. An infinite enclosure gives an infinite Gb entry. */
+void nrc_mf_gram_prepare(size_t k, const double *Glo, const double *Ghi, double *Gm,
+                         double *Gb);
+
+/* An upper bound of beta^T G beta for every G in the enclosure that
+ * nrc_mf_gram_prepare was given (exact real arithmetic on the binary64
+ * inputs; +INFINITY when anything overflows). The derivation is in
+ * minflip_rigor.c. */
+double nrc_mf_gnorm2_up(size_t k, const double *Gm, const double *Gb,
+                        const double *beta);
 
 /* One leaf (split signs s) at radius D >= 0: writes rho (k) such that (M)
  * holds exactly for the exact a_j, and returns NRC_TRUE when the leaf is
@@ -184,12 +191,13 @@ struct nrc_engine;
 struct nrc_model;
 
 /* What every point of a model shares: G's enclosure (engine gemm of W with
- * itself) and midpoint, and the certified norm bounds u. */
+ * itself) as nrc_mf_gram_prepare's Gm, Gb (Gm is also the search's G), and
+ * the certified norm bounds u. */
 typedef struct {
     size_t k, d;
     const double *W, *b, *v;     /* the model's (b NULL without biases) */
     double *u;                   /* (k) u_j >= 0, u_j^2 >= ||w_j||^2 */
-    double *Glo, *Ghi, *Gmid;    /* (k, k) */
+    double *Gm, *Gb;             /* (k, k) */
 } nrc_mf_model;
 
 /* u: the certificate's lipschitz.neuron_norm_upper (certified by the

@@ -18,8 +18,10 @@ nrc_status nrc_mf_model_init(nrc_mf_model *mm, const nrc_model *M,
                              const double *u, nrc_engine *e, nrc_error *err)
 {
     const size_t k = (size_t)M->k, d = (size_t)M->d;
-    nrc_status st;
-    size_t j, l;
+    double *Glo = nrc_malloc_array(k * k, sizeof(double));
+    double *Ghi = nrc_malloc_array(k * k, sizeof(double));
+    nrc_status st = NRC_OK;
+    size_t j;
     memset(mm, 0, sizeof *mm);
     mm->k = k;
     mm->d = d;
@@ -27,34 +29,30 @@ nrc_status nrc_mf_model_init(nrc_mf_model *mm, const nrc_model *M,
     mm->b = M->b;
     mm->v = M->v;
     mm->u = nrc_malloc_array(k, sizeof(double));
-    mm->Glo = nrc_malloc_array(k * k, sizeof(double));
-    mm->Ghi = nrc_malloc_array(k * k, sizeof(double));
-    mm->Gmid = nrc_malloc_array(k * k, sizeof(double));
-    if (!mm->u || !mm->Glo || !mm->Ghi || !mm->Gmid) {
-        nrc_mf_model_clear(mm);
-        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (Gram matrix, k = %zu)", k);
+    mm->Gm = nrc_malloc_array(k * k, sizeof(double));
+    mm->Gb = nrc_malloc_array(k * k, sizeof(double));
+    if (!Glo || !Ghi || !mm->u || !mm->Gm || !mm->Gb) {
+        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (Gram matrix, k = %zu)", k);
+        goto done;
     }
-    st = nrc_engine_gemm(e, k, k, d, M->W, NULL, d, M->W, d, mm->Glo, mm->Ghi, k, err);
-    if (st) {
+    if ((st = nrc_engine_gemm(e, k, k, d, M->W, NULL, d, M->W, d, Glo, Ghi, k, err)))
+        goto done;
+    nrc_mf_gram_prepare(k, Glo, Ghi, mm->Gm, mm->Gb);
+    for (j = 0; j < k; j++)
+        mm->u[j] = u ? u[j] : nrc_fast_sqrt_up(Ghi[j * k + j]);
+done:
+    nrc_free(Glo);
+    nrc_free(Ghi);
+    if (st)
         nrc_mf_model_clear(mm);
-        return st;
-    }
-    for (j = 0; j < k; j++)
-        for (l = 0; l < k; l++) {
-            double lo = mm->Glo[j * k + l], hi = mm->Ghi[j * k + l];
-            mm->Gmid[j * k + l] = isfinite(lo) && isfinite(hi) ? 0.5 * lo + 0.5 * hi : 0;
-        }
-    for (j = 0; j < k; j++)
-        mm->u[j] = u ? u[j] : nrc_fast_sqrt_up(mm->Ghi[j * k + j]);
-    return NRC_OK;
+    return st;
 }
 
 void nrc_mf_model_clear(nrc_mf_model *mm)
 {
     nrc_free(mm->u);
-    nrc_free(mm->Glo);
-    nrc_free(mm->Ghi);
-    nrc_free(mm->Gmid);
+    nrc_free(mm->Gm);
+    nrc_free(mm->Gb);
     memset(mm, 0, sizeof *mm);
 }
 
@@ -172,16 +170,14 @@ static nrc_status certify_lower(const nrc_mf_model *mm, const double *c,
                                 nrc_mf_bnb_result *b, nrc_mf_point *r, nrc_error *err)
 {
     const size_t k = mm->k;
-    static const double shrink[] = { 0x1p-40, 0x1p-30, 0x1p-20, 0x1p-14, 0x1p-8,
-                                     0x1p-4, 0x1p-2, 0x1p-1 };
+    static const double shrink[] = { 0x1p-30, 0x1p-20, 0x1p-14, 0x1p-8, 0x1p-4,
+                                     0x1p-2, 0x1p-1 };
     nrc_mf_rigor Rg;
-    double *work = nrc_malloc_array(2 * k, sizeof(double));
     double *rho = nrc_malloc_array(b->nleaves * k, sizeof(double));
     signed char *s = nrc_malloc(k);
     int32_t *stack = nrc_malloc_array(k, sizeof(int32_t));
     size_t i, bad;
-    if (!work || !rho || !s || !stack) {
-        nrc_free(work);
+    if (!rho || !s || !stack) {
         nrc_free(rho);
         nrc_free(s);
         nrc_free(stack);
@@ -192,9 +188,8 @@ static nrc_status certify_lower(const nrc_mf_model *mm, const double *c,
     Rg.alo = alo;
     Rg.ahi = ahi;
     Rg.u = mm->u;
-    Rg.Glo = mm->Glo;
-    Rg.Ghi = mm->Ghi;
-    Rg.work = work;
+    Rg.Gm = mm->Gm;
+    Rg.Gb = mm->Gb;
     for (i = 0; i < sizeof shrink / sizeof shrink[0] && b->D > 0 && isfinite(b->D); i++) {
         double D = fi_mul_down(b->D, 1 - shrink[i]);
         if (nrc_mf_tree_decide(&Rg, D, b->tree, b->ntok, b->beta, b->nleaves, rho, s,
@@ -212,7 +207,6 @@ static nrc_status certify_lower(const nrc_mf_model *mm, const double *c,
             break;
         }
     }
-    nrc_free(work);
     nrc_free(rho);
     nrc_free(s);
     nrc_free(stack);
@@ -255,7 +249,7 @@ nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double 
     for (j = 0; j < k; j++)
         amid[j] = isfinite(alo[j]) && isfinite(ahi[j]) ? 0.5 * alo[j] + 0.5 * ahi[j] : 0;
     P.k = k;
-    P.G = mm->Gmid;
+    P.G = mm->Gm;
     P.a = amid;
     P.c = c;
     P.u = mm->u;
@@ -292,8 +286,17 @@ nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double 
     r->complete = b.complete;
     r->D_search = b.D;
     if (b.U < best) {
+        double d2;
         best = b.U;
         memcpy(ybest, b.y, k * sizeof(double));
+        nrc_mf_pattern_approx(&P, ybest, NULL, sg, work);
+        d2 = nrc_mf_walk_approx(&P, sg, 0, ytry, err, &st);
+        if (st)
+            goto done;
+        if (sqrt(d2) < best) {
+            best = sqrt(d2);
+            memcpy(ybest, ytry, k * sizeof(double));
+        }
     }
     r->U_search = best;
     if ((st = certify_lower(mm, c, alo, ahi, &b, r, err)))

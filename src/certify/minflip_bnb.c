@@ -74,7 +74,7 @@ static void try_direction(bnb_t *b, size_t t, nrc_error *err, nrc_status *st)
     for (j = 0; j < k; j++)
         gn2 += b->ycand[j] * b->work[j];
     d2 = sqrt(gn2 > 0 ? gn2 : 0);
-    if (b->o->walk && d2 < b->U) {
+    if (b->o->walk && d2 < b->U && (k <= 64 || t == 0)) {
         signed char *sg = (signed char *)b->idx;   /* k bytes fit in k size_t */
         double w;
         nrc_mf_pattern_approx(b->P, b->ycand, NULL, sg, b->work);

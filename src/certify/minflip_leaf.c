@@ -136,20 +136,27 @@ static double coord_step(double c, double a, const double *pts, int np, double b
 }
 
 double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
-                                 double R, double *beta, int sweeps, double *C,
-                                 double *gn, double *work)
+                                 double R, double *beta, int sweeps, int qvalid,
+                                 double *C, double *gn, double *work)
 {
     const size_t k = P->k;
     double *q = work, Q, Csum = 0, pts[3];
     size_t j, l;
     int sw;
+    if (qvalid) {
+        Q = 0;
+        for (j = 0; j < k; j++)
+            Q += beta[j] * q[j];
+        if (Q < 0)
+            Q = 0;
+    } else
+        Q = quad(k, P->G, beta, q);
     for (j = 0; j < k; j++)
         if (nrc_mf_points_approx(P->a[j], P->u[j], R, s ? s[j] : 0, pts) == 0) {
             *C = INFINITY;
             *gn = 0;
             return INFINITY;
         }
-    Q = quad(k, P->G, beta, q);
     for (sw = 0; sw < sweeps; sw++) {
         double total = 0, scale = 0;
         for (j = 0; j < k; j++) {
@@ -168,10 +175,16 @@ double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
             }
             scale += fabs(P->c[j]) * (fabs(P->a[j]) + R * P->u[j]);
         }
-        Q = quad(k, P->G, beta, q);   /* no drift from the updates */
-        if (!(total > 1e-13 * scale))
+        if (sw % 16 == 15)
+            Q = quad(k, P->G, beta, q);   /* no drift from the updates */
+        if (!(total > 1e-12 * scale))
             break;
     }
+    Q = 0;
+    for (j = 0; j < k; j++)
+        Q += beta[j] * q[j];
+    if (Q < 0)
+        Q = 0;
     for (j = 0; j < k; j++) {
         int np = nrc_mf_points_approx(P->a[j], P->u[j], R, s ? s[j] : 0, pts);
         Csum += nrc_mf_h_approx(P->c[j], P->a[j], pts, np, beta[j]);
@@ -184,9 +197,10 @@ double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
 /* The ratio r = C / ||g|| at radius R after ascent; +INFINITY when the
  * bound does not depend on the direction (g = 0 with C > 0, or vacuous). */
 static double ratio_at(const nrc_mf_problem *P, const signed char *s, double R,
-                       double *beta, int sweeps, double *work)
+                       double *beta, int sweeps, int qvalid, double *work)
 {
-    double C, gn, phi = nrc_mf_leaf_ascent_approx(P, s, R, beta, sweeps, &C, &gn, work);
+    double C, gn, phi = nrc_mf_leaf_ascent_approx(P, s, R, beta, sweeps, qvalid, &C, &gn,
+                                                  work);
     if (phi == INFINITY)
         return INFINITY;
     if (!(C > 0))
@@ -209,8 +223,8 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
     if (R > Rmax)
         R = Rmax;
     memcpy(bbest, beta, k * sizeof(double));
-    for (it = 0; it < 60; it++) {
-        double r = ratio_at(P, s, R, beta, 200, work);
+    for (it = 0; it < 40; it++) {
+        double r = ratio_at(P, s, R, beta, 200, it > 0, work);
         double cert = r < R ? r : R;
         if (cert > best) {
             best = cert;
@@ -229,7 +243,7 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
                 flo = 0;                  /* unknown: treat as the bracket end */
             }
         }
-        if (hi != INFINITY && hi - lo <= 1e-7 * hi)
+        if (hi != INFINITY && hi - lo <= 1e-6 * hi)
             break;
         if (hi == INFINITY) {
             double next = (flo == INFINITY || r == INFINITY) ? 2 * R : r;

@@ -12,40 +12,82 @@
 #include <math.h>
 #include <string.h>
 #include "fast_inline.h"
+#include "nrc_fast.h"
 #include "nrc_minflip.h"
 
-/* Every step below bounds an exact real quantity from the safe side:
- *   (G beta)_j = sum_l G_jl beta_l lies in [tlo_j, thi_j], each product
- *   bounded with the endpoint of [Glo_jl, Ghi_jl] that the sign of beta_l
- *   selects, summed downward / upward; then
- *   beta^T G beta = sum_j beta_j (G beta)_j <= sum_j max(beta_j tlo_j,
- *   beta_j thi_j) rounded upward. */
-double nrc_mf_gnorm2_up(size_t k, const double *Glo, const double *Ghi,
-                        const double *beta, double *work)
+/* a / b rounded up, for b > 0 (b <= 0 or NaN: +INFINITY). */
+static double fi_div_up_pos(double a, double b)
 {
-    double *tlo = work, *thi = work + k, Q = 0;
+    return b > 0 ? nrc_fast_div_up(a, b) : INFINITY;
+}
+
+/* The quadratic forms beta^T G beta of the leaves are bounded a priori
+ * (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., ch. 3),
+ * so that each leaf costs two plain binary64 passes over a k x k matrix
+ * instead of directed operations on every entry.
+ *
+ * Model: fl(x y) = x y (1 + d) + e, |d| <= u = 2^-53, |e| <= 2^-1075
+ * (gradual underflow); fl(x + y) = (x + y)(1 + d). g_m = m u / (1 - m u).
+ * Let Q~ = fl(sum_j beta_j fl(sum_l Gm_jl beta_l)) (any order), S =
+ * |beta|^T |Gm| |beta|, B = sum_j |beta_j|. Then
+ *   |Q~ - beta^T Gm beta| <= g_{2k+1} S + k 2^-1074 (B + 1)
+ * (the inner sums carry g_k relative and k 2^-1075 (1 + g_k) absolute
+ * error each; the outer sum adds g_k of its terms and k 2^-1075 (1 + g_k);
+ * 2 g_k + g_k^2 <= g_{2k} and (1 + g_k)^2 <= 2). For every G in the
+ * enclosure, |beta^T (G - Gm) beta| <= |beta|^T Rad |beta| with
+ * Rad_jl >= |G_jl - Gm_jl|. With Gb_jl >= g_{2k+1} |Gm_jl| + Rad_jl
+ * (computed upward once) and T = |beta|^T Gb |beta|:
+ *   beta^T G beta <= Q~ + T + k 2^-1074 (B + 1).
+ * T has only non-negative terms, so its computed value T~ satisfies
+ * T~ >= (1 - g_{2k+1}) T - k 2^-1074 (B + 1) by the same model, i.e.
+ *   T <= (T~ + k 2^-1074 (B + 1)) / (1 - g_{2k+1}).
+ * The final combination is evaluated with directed rounding. We use
+ * 2^-1073 in place of 2^-1074 (a factor of two to spare). */
+void nrc_mf_gram_prepare(size_t k, const double *Glo, const double *Ghi, double *Gm,
+                         double *Gb)
+{
+    const double g = nrc_fast_gamma(2 * k + 1);
+    size_t t;
+    for (t = 0; t < k * k; t++) {
+        double lo = Glo[t], hi = Ghi[t], m, r1, r2;
+        if (!isfinite(lo) || !isfinite(hi) || !(lo <= hi)) {
+            Gm[t] = 0;
+            Gb[t] = INFINITY;
+            continue;
+        }
+        m = 0.5 * lo + 0.5 * hi;
+        if (m < lo)
+            m = lo;
+        if (m > hi)
+            m = hi;
+        r1 = fi_sub_up(hi, m);
+        r2 = fi_sub_up(m, lo);
+        Gm[t] = m;
+        Gb[t] = fi_add_up(fi_mul_up(g, fabs(m)), r1 > r2 ? r1 : r2);
+    }
+}
+
+double nrc_mf_gnorm2_up(size_t k, const double *Gm, const double *Gb,
+                        const double *beta)
+{
+    const double g = nrc_fast_gamma(2 * k + 1);
+    double Q = 0, T = 0, B = 0, E, Tup;
     size_t j, l;
     for (j = 0; j < k; j++) {
-        double lo = 0, hi = 0;
-        const double *gl = Glo + j * k, *gh = Ghi + j * k;
+        const double *gm = Gm + j * k, *gb = Gb + j * k;
+        double q = 0, t = 0;
         for (l = 0; l < k; l++) {
-            double b = beta[l];
-            if (b >= 0) {
-                lo = fi_add_down(lo, fi_mul_down(gl[l], b));
-                hi = fi_add_up(hi, fi_mul_up(gh[l], b));
-            } else {
-                lo = fi_add_down(lo, fi_mul_down(gh[l], b));
-                hi = fi_add_up(hi, fi_mul_up(gl[l], b));
-            }
+            q += gm[l] * beta[l];
+            t += gb[l] * fabs(beta[l]);
         }
-        tlo[j] = lo;
-        thi[j] = hi;
+        Q += beta[j] * q;
+        T += fabs(beta[j]) * t;
+        B = fi_add_up(B, fabs(beta[j]));
     }
-    for (j = 0; j < k; j++) {
-        double b = beta[j], p1 = fi_mul_up(b, tlo[j]), p2 = fi_mul_up(b, thi[j]);
-        Q = fi_add_up(Q, p1 > p2 ? p1 : p2);
-    }
-    if (isnan(Q))
+    E = fi_mul_up(ldexp((double)k, -1073), fi_add_up(B, 1));
+    Tup = fi_div_up_pos(fi_add_up(T, E), fi_sub_down(1, g));
+    Q = fi_add_up(fi_add_up(Q, Tup), E);
+    if (isnan(Q) || !isfinite(T))
         return INFINITY;
     return Q;
 }
@@ -112,7 +154,7 @@ nrc_truth nrc_mf_leaf_decide(const nrc_mf_rigor *Rg, const signed char *s,
     if (!(C > 0) || !isfinite(C))
         return NRC_FALSE;
     /* (B): D^2 g.g <= D^2 N <= C^2 <= C_L^2 */
-    N = nrc_mf_gnorm2_up(k, Rg->Glo, Rg->Ghi, beta, Rg->work);
+    N = nrc_mf_gnorm2_up(k, Rg->Gm, Rg->Gb, beta);
     lhs = fi_mul_down(C, C);
     rhs = fi_mul_up(fi_mul_up(D, D), N);
     if (D == 0)

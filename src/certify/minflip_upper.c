@@ -153,8 +153,9 @@ static void chol_solve(size_t n, const double *L, double *x)
 }
 
 /* Lawson-Hanson NNLS in Gram form: lambda >= 0 minimizing
- * 1/2 lambda^T K lambda - h^T lambda (K: n x n). lambda is the start (a
- * feasible point, e.g. 0) and the result. work: n^2 + 3 n doubles, inP and
+ * 1/2 lambda^T K lambda - h^T lambda (K: n x n). lambda is the start (any
+ * lambda >= 0: its support is solved on first, then the usual loop) and
+ * the result. work: n^2 + 3 n doubles, inP and
  * Pi: n entries.
  * Returns 0 when it did not converge. */
 static int nnls_lh(size_t n, const double *K, const double *h, double *lambda,
@@ -163,29 +164,33 @@ static int nnls_lh(size_t n, const double *K, const double *h, double *lambda,
     double *L = work, *z = work + n * n, *w = z + n, *hp = w + n;
     double scale = 0, trace = 0;
     size_t i, l, np;
-    int outer;
+    int outer, warm = 0;
     for (i = 0; i < n; i++) {
         if (fabs(h[i]) > scale)
             scale = fabs(h[i]);
         trace += K[i * n + i];
         inP[i] = lambda[i] > 0;
+        warm |= inP[i];
     }
     for (outer = 0; outer < (int)(3 * n + 10); outer++) {
-        size_t t = n;
-        double wmax = 0;
-        for (i = 0; i < n; i++) {
-            double s = h[i];
-            for (l = 0; l < n; l++)
-                s -= K[i * n + l] * lambda[l];
-            w[i] = s;
-            if (!inP[i] && s > wmax) {
-                wmax = s;
-                t = i;
+        if (!warm) {
+            size_t t = n;
+            double wmax = 0;
+            for (i = 0; i < n; i++) {
+                double s = h[i];
+                for (l = 0; l < n; l++)
+                    s -= K[i * n + l] * lambda[l];
+                w[i] = s;
+                if (!inP[i] && s > wmax) {
+                    wmax = s;
+                    t = i;
+                }
             }
+            if (t == n || wmax <= 1e-13 * scale)
+                return 1;
+            inP[t] = 1;
         }
-        if (t == n || wmax <= 1e-13 * scale)
-            return 1;
-        inP[t] = 1;
+        warm = 0;
         for (;;) {       /* inner loop: solve on P, step back if infeasible */
             double alpha = 1;
             int allpos = 1;
@@ -239,7 +244,7 @@ typedef struct {
     size_t *ws;          /* working set: neuron indices, then k = f */
     size_t nws;
     double *K, *h, *lam, *work;   /* (nmax^2), (nmax), (nmax), nmax^2 + 3 nmax */
-    unsigned char *inP;
+    unsigned char *inP, *inws;   /* (nmax), (k) */
     size_t *Pi;
     size_t nmax;
 } region_ws;
@@ -271,7 +276,7 @@ static double region_qp(const nrc_mf_problem *P, const signed char *sg, double e
                         const double *margin, region_ws *R)
 {
     const size_t k = P->k;
-    double hf = eta, d2 = 0, scale = 0;
+    double hf = eta, d2 = 0;
     size_t j, l, i, iter;
     for (j = 0; j < k; j++) {
         R->mf[j] = sg[j] > 0 ? -P->c[j] : 0;
@@ -284,22 +289,26 @@ static double region_qp(const nrc_mf_problem *P, const signed char *sg, double e
             t += P->G[j * k + l] * R->mf[l];
         R->Gmf[j] = t;
     }
+    memset(R->inws, 0, k);
     R->nws = 0;
+    R->lam[R->nws] = 0;
     R->ws[R->nws++] = k;
     for (j = 0; j < k; j++)
-        if (sg[j] * P->a[j] < (margin ? margin[j] : 0) && R->nws < R->nmax)
+        if (sg[j] * P->a[j] < (margin ? margin[j] : 0) && R->nws < R->nmax) {
+            R->inws[j] = 1;
+            R->lam[R->nws] = 0;
             R->ws[R->nws++] = j;
+        }
     for (iter = 0; iter <= k; iter++) {
         const size_t n = R->nws;
-        size_t worst = k;
-        double vworst = 0;
+        size_t add;
         for (i = 0; i < n; i++) {
             size_t ci = R->ws[i];
             for (l = 0; l < n; l++)
                 R->K[i * n + l] = kval(P, sg, R, ci, R->ws[l]);
             R->h[i] = ci == k ? hf : -sg[ci] * P->a[ci] + (margin ? margin[ci] : 0);
-            R->lam[i] = 0;
         }
+        /* warm start: the multipliers of the previous working set */
         if (!nnls_lh(n, R->K, R->h, R->lam, R->work, R->inP, R->Pi))
             return INFINITY;
         memset(R->y, 0, k * sizeof(double));
@@ -313,31 +322,41 @@ static double region_qp(const nrc_mf_problem *P, const signed char *sg, double e
         }
         nrc_mf_eval_approx(P, R->y, R->e);
         d2 = 0;
-        scale = 0;
         for (j = 0; j < k; j++)
             d2 += R->y[j] * R->e[j];
-        for (j = 0; j < k; j++) {
-            double v = -sg[j] * (P->a[j] + R->e[j]) + (margin ? margin[j] : 0);
-            double tol = 1e-12 * (fabs(P->a[j]) + P->u[j] * sqrt(d2 > 0 ? d2 : 0));
-            if (v > tol && v - tol > vworst) {
-                vworst = v - tol;
-                worst = j;
+        /* add the (at most 8) most violated region constraints */
+        for (add = 0; add < 8 && R->nws < R->nmax; add++) {
+            size_t worst = k;
+            double vworst = 0;
+            for (j = 0; j < k; j++) {
+                double v, tol;
+                if (R->inws[j])
+                    continue;
+                v = -sg[j] * (P->a[j] + R->e[j]) + (margin ? margin[j] : 0);
+                tol = 1e-12 * (fabs(P->a[j]) + P->u[j] * sqrt(d2 > 0 ? d2 : 0));
+                if (v > tol && v - tol > vworst) {
+                    vworst = v - tol;
+                    worst = j;
+                }
             }
+            if (worst == k)
+                break;
+            R->inws[worst] = 1;
+            R->lam[R->nws] = 0;
+            R->ws[R->nws++] = worst;
         }
-        if (worst == k)
+        if (add == 0)
             break;
-        if (R->nws >= R->nmax)
-            return INFINITY;
-        R->ws[R->nws++] = worst;
     }
-    (void)scale;
     /* the f constraint must hold (an infeasible region gives huge lambda) */
     {
-        double f = 0;
+        double f = 0, fs = 0;
         for (j = 0; j < k; j++)
-            if (sg[j] > 0)
+            if (sg[j] > 0) {
                 f += P->c[j] * (P->a[j] + R->e[j]);
-        if (!(f <= -eta) || !isfinite(d2))
+                fs += fabs(P->c[j] * (P->a[j] + R->e[j])) + fabs(P->c[j] * P->a[j]);
+            }
+        if (!(f <= -eta + 1e-9 * fs) || !isfinite(d2))
             return INFINITY;
     }
     return d2 > 0 ? d2 : 0;
@@ -353,6 +372,7 @@ static void ws_free(region_ws *R)
     nrc_free(R->work);
     nrc_free(R->inP);
     nrc_free(R->Pi);
+    nrc_free(R->inws);
     memset(R, 0, sizeof *R);
 }
 
@@ -366,11 +386,13 @@ static nrc_status ws_alloc(region_ws *R, size_t k, nrc_error *err)
     R->ws = nrc_malloc_array(nmax, sizeof(size_t));
     R->K = nrc_malloc_array(nmax * nmax, sizeof(double));
     R->h = nrc_malloc_array(nmax, sizeof(double));
+    R->inws = nrc_malloc(k ? k : 1);
     R->lam = nrc_malloc_array(nmax, sizeof(double));
     R->work = nrc_malloc_array(nmax * nmax + 3 * nmax, sizeof(double));
     R->inP = nrc_malloc(nmax);
     R->Pi = nrc_malloc_array(nmax, sizeof(size_t));
-    if (!R->mf || !R->ws || !R->K || !R->h || !R->lam || !R->work || !R->inP || !R->Pi) {
+    if (!R->mf || !R->ws || !R->K || !R->h || !R->lam || !R->work || !R->inP || !R->Pi ||
+        !R->inws) {
         ws_free(R);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (minimal-flip search, k = %zu)", k);
     }
