@@ -23,7 +23,7 @@ typedef struct {
     mpq_t *c;    /* (k) p v_j */
 } mfx_net;
 
-static void mfx_dot(mpq_t r, const double *x, const double *y, size_t d)
+static inline void mfx_dot(mpq_t r, const double *x, const double *y, size_t d)
 {
     mpq_t t, u;
     size_t i;
@@ -40,7 +40,7 @@ static void mfx_dot(mpq_t r, const double *x, const double *y, size_t d)
     mpq_clear(u);
 }
 
-static void mfx_init(mfx_net *N, size_t k, size_t d, const double *W, const double *b,
+static inline void mfx_init(mfx_net *N, size_t k, size_t d, const double *W, const double *b,
                      const double *v, int p, const double *x)
 {
     size_t j, l;
@@ -68,7 +68,7 @@ static void mfx_init(mfx_net *N, size_t k, size_t d, const double *W, const doub
     }
 }
 
-static void mfx_clear(mfx_net *N)
+static inline void mfx_clear(mfx_net *N)
 {
     size_t j;
     for (j = 0; j < N->k * N->k; j++)
@@ -83,7 +83,7 @@ static void mfx_clear(mfx_net *N)
 }
 
 /* m1^T G m2 for coefficient vectors (k). */
-static void mfx_form(mpq_t r, const mfx_net *N, mpq_t *m1, mpq_t *m2)
+static inline void mfx_form(mpq_t r, const mfx_net *N, mpq_t *m1, mpq_t *m2)
 {
     mpq_t t;
     size_t j, l, k = N->k;
@@ -104,7 +104,7 @@ static void mfx_form(mpq_t r, const mfx_net *N, mpq_t *m1, mpq_t *m2)
 }
 
 /* Solve K lambda = h (n x n, in place); 0 when K is singular. */
-static int mfx_solve(size_t n, mpq_t *K, mpq_t *h)
+static inline int mfx_solve(size_t n, mpq_t *K, mpq_t *h)
 {
     mpq_t t;
     size_t i, l, r;
@@ -153,7 +153,7 @@ static int mfx_solve(size_t n, mpq_t *K, mpq_t *h)
 
 /* Squared distance from x to {f <= 0}; returns 0 when the set is empty
  * (then best is untouched), 1 otherwise with best = the exact minimum. */
-static int mfx_dist2(const mfx_net *N, mpq_t best)
+static inline int mfx_dist2(const mfx_net *N, mpq_t best)
 {
     const size_t k = N->k, nc = k + 1;
     size_t sigma, T, i, l, j;
@@ -269,7 +269,7 @@ static int mfx_dist2(const mfx_net *N, mpq_t best)
 }
 
 /* c relu(t) - beta t - rho >= 0 at an exact point t. */
-static int mfx_gap_ok(mpq_t tp, const mpq_t c, double beta, double rho)
+static inline int mfx_gap_ok(mpq_t tp, const mpq_t c, double beta, double rho)
 {
     mpq_t r, u;
     int ok;
@@ -290,7 +290,7 @@ static int mfx_gap_ok(mpq_t tp, const mpq_t c, double beta, double rho)
 
 /* Does leaf (s, beta, rho) satisfy spec/MINFLIP.md 3.2 at radius D?
  * 1: vacuous or (M), (C), (B) hold; 0: one fails. */
-static int mfx_leaf_holds(const mfx_net *N, const double *u, double D, const signed char *s,
+static inline int mfx_leaf_holds(const mfx_net *N, const double *u, double D, const signed char *s,
                           const double *beta, const double *rho)
 {
     const size_t k = N->k;
@@ -371,7 +371,7 @@ static int mfx_leaf_holds(const mfx_net *N, const double *u, double D, const sig
 }
 
 /* The sign of sum_j c_j relu(<w_j, x'> + b_j) for a binary64 x', exactly. */
-static int mfx_adv_sign(size_t k, size_t d, const double *W, const double *b,
+static inline int mfx_adv_sign(size_t k, size_t d, const double *W, const double *b,
                             const double *v, int p, const double *xp)
 {
     mpq_t a, f, t;
@@ -400,7 +400,7 @@ static int mfx_adv_sign(size_t k, size_t d, const double *W, const double *b,
 }
 
 /* ||x' - x||^2 exactly. */
-static void mfx_dist2_points(mpq_t r, size_t d, const double *x, const double *xp)
+static inline void mfx_dist2_points(mpq_t r, size_t d, const double *x, const double *xp)
 {
     mpq_t t, u;
     size_t i;

@@ -378,7 +378,7 @@ static void one_point(net_t *N, const char *tag, int with_brute)
             if (chk_lower(&C, N, mm.u, r.D, r.tree, r.ntok, beta, rho, r.nleaves, &vd) ==
                     NRC_OK && vd.what == NRC_MF_HOLDS) {
                 ST.tight++;
-                for (L = 0; L < r.nleaves; L++)
+                for (L = 0; L < r.nleaves && L < 4; L++)    /* the first 4 leaves */
                     for (j = 0; j < N->k; j++) {
                         double keep = rho[L * N->k + j];
                         int ref;
@@ -475,8 +475,107 @@ static void t_random_tiny(void)
            ST.complete, ST.worst_ratio, ST.tight, ST.tampered);
 }
 
+/* Integer weights (exact kinks and ties at the point), huge and tiny
+ * exponents, one neuron of subnormal weights, fewer inputs than neurons
+ * (a singular Gram matrix), and width 6. */
+static void t_adversarial(void)
+{
+    int it, kind, n = 12 * (int)tl_mult();
+    rng = tl_seed() + 7;
+    memset(&ST, 0, sizeof ST);
+    for (kind = 1; kind <= 5; kind++)
+        for (it = 0; it < n; it++) {
+            net_t N;
+            char tag[64];
+            size_t k = 1 + (size_t)irand(5), d = k + (size_t)irand(3);
+            int mk = kind <= 3 ? kind : 0;
+            if (kind == 4) {               /* d < k */
+                k = 3 + (size_t)irand(3);
+                d = 1 + (size_t)irand(2);
+            }
+            if (kind == 5) {               /* width 6, brute force on 64 regions */
+                k = 6;
+                d = 6 + (size_t)irand(2);
+                if (it >= 3)
+                    break;
+            }
+            net_make(&N, k, d, irand(2), mk);
+            snprintf(tag, sizeof tag, "kind%d#%d(k=%zu,d=%zu,b=%d)", kind, it, k, d, N.b != NULL);
+            one_point(&N, tag, 1);
+            net_free(&N);
+        }
+    printf("     adversarial: %d points, %d lower, %d upper (%d strict), %d complete, worst "
+           "U/D %.5f, %d tight, %d tampered rejected\n", ST.runs, ST.lower, ST.upper, ST.strict,
+           ST.complete, ST.worst_ratio, ST.tight, ST.tampered);
+}
+
+/* The checker refuses malformed trees as input errors, naming the problem,
+ * and accepts nothing it cannot verify. */
+static void t_malformed(void)
+{
+    net_t N;
+    chk_t C;
+    nrc_check_mf_verdict vd;
+    nrc_error err;
+    double u[2] = { 4, 4 }, beta[4] = { 0, 0, 0, 0 }, rho[4] = { 0, 0, 0, 0 };
+    static const int32_t trees[][5] = {
+        { 2, -1, -1 }, { 0, 0, -1, -1, -1 }, { 0, -1 }, { -1, -1 }, { -3 }, { 0, -1, -1 },
+    };
+    static const size_t len[] = { 3, 5, 2, 2, 1, 3 }, leaves[] = { 2, 3, 2, 2, 1, 1 };
+    size_t i;
+    rng = tl_seed() + 9;
+    net_make(&N, 2, 2, 0, 1);
+    N.W[0] = 1; N.W[1] = 0; N.W[2] = 0; N.W[3] = 1;
+    N.x[0] = 1; N.x[1] = 1;
+    N.v[0] = 1; N.v[1] = -0.5;
+    N.p = 1;
+    REQUIRE(chk_init(&C, &N), "set-up");
+    for (i = 0; i < sizeof len / sizeof len[0]; i++) {
+        nrc_status st = nrc_check_mf_lower(C.G, 2, N.v, 1, C.a, u, 0.5, trees[i], len[i], beta,
+                                           rho, leaves[i], &C.S, C.sp, C.sn, SL, &vd, &err);
+        CHECK(st == NRC_ERR_INPUT && strncmp(err.msg, "tree:", 5) == 0,
+              "malformed tree %zu: status %d (%s)", i, (int)st, st ? err.msg : "");
+    }
+    /* non-finite numbers are input errors too */
+    {
+        const int32_t one[1] = { -1 };
+        double bad[2] = { NAN, 0 };
+        CHECK(nrc_check_mf_lower(C.G, 2, N.v, 1, C.a, u, INFINITY, one, 1, beta, rho, 1, &C.S,
+                                 C.sp, C.sn, SL, &vd, &err) == NRC_ERR_INPUT, "D = inf accepted");
+        CHECK(nrc_check_mf_lower(C.G, 2, N.v, 1, C.a, u, 0.5, one, 1, bad, rho, 1, &C.S, C.sp,
+                                 C.sn, SL, &vd, &err) == NRC_ERR_INPUT, "beta = NaN accepted");
+        /* negative D, a norm bound below ||w_j||: false claims */
+        CHECK(nrc_check_mf_lower(C.G, 2, N.v, 1, C.a, u, -0.5, one, 1, beta, rho, 1, &C.S,
+                                 C.sp, C.sn, SL, &vd, &err) == NRC_OK && vd.what == NRC_MF_RADIUS,
+              "D < 0 not rejected");
+        {
+            double ul[2] = { 4, nextafter(1.0, 0) };
+            CHECK(nrc_check_mf_lower(C.G, 2, N.v, 1, C.a, ul, 0.5, one, 1, beta, rho, 1, &C.S,
+                                     C.sp, C.sn, SL, &vd, &err) == NRC_OK &&
+                  vd.what == NRC_MF_NORM && vd.neuron == 1, "u_1 < ||w_1|| not rejected");
+        }
+        /* (M) holds (beta = 0; rho = (0, -1) covers -0.5 relu on [0.6, 1.4])
+         * but C = -1: (C) fails; rho = (0, 0): (M) fails at neuron 1 */
+        {
+            double r2[2] = { 0, -1 };
+            CHECK(nrc_check_mf_lower(C.G, 2, N.v, 1, C.a, u, 0.1, one, 1, beta, r2, 1, &C.S,
+                                     C.sp, C.sn, SL, &vd, &err) == NRC_OK &&
+                  vd.what == NRC_MF_POSITIVE, "C < 0 not rejected (%s)",
+                  nrc_check_mf_what_name(vd.what));
+            CHECK(nrc_check_mf_lower(C.G, 2, N.v, 1, C.a, u, 0.1, one, 1, beta, rho, 1, &C.S,
+                                     C.sp, C.sn, SL, &vd, &err) == NRC_OK &&
+                  vd.what == NRC_MF_MINORANT && vd.neuron == 1, "(M) failure not named (%s)",
+                  nrc_check_mf_what_name(vd.what));
+        }
+    }
+    chk_clear(&C);
+    net_free(&N);
+}
+
 int main(void)
 {
     RUN(t_random_tiny);
+    RUN(t_adversarial);
+    RUN(t_malformed);
     return tl_exit();
 }

@@ -314,6 +314,50 @@ done:
     return st;
 }
 
+/* (T): the tokens form a well-formed preorder of a full binary tree over
+ * neurons < k, no neuron split twice on a path, with exactly nleaves
+ * leaves. Checked in a pass of its own, before any leaf, so that a
+ * malformed tree is always an input error. */
+static nrc_status tree_check(const int32_t *tree, size_t ntok, size_t k, size_t nleaves,
+                             nrc_check_mf_scratch *S, nrc_error *err)
+{
+    size_t t, depth = 0, leaf = 0;
+    int closed = 0;
+    memset(S->s, 0, k);
+    for (t = 0; t < ntok; t++) {
+        int32_t tok = tree[t];
+        if (closed)
+            return nrc_error_set(err, NRC_ERR_INPUT, "tree: token %zu after the tree closed", t);
+        if (tok >= 0) {
+            if ((size_t)tok >= k)
+                return nrc_error_set(err, NRC_ERR_INPUT, "tree: token %zu: neuron %ld >= k = %zu",
+                                     t, (long)tok, k);
+            if (S->s[tok] != 0)
+                return nrc_error_set(err, NRC_ERR_INPUT,
+                                     "tree: token %zu: neuron %ld split twice on one path",
+                                     t, (long)tok);
+            S->stack[depth++] = (size_t)tok;
+            S->s[tok] = 1;
+            continue;
+        }
+        if (tok != -1)
+            return nrc_error_set(err, NRC_ERR_INPUT, "tree: token %zu: %ld is not a neuron or -1",
+                                 t, (long)tok);
+        leaf++;
+        while (depth > 0 && S->s[S->stack[depth - 1]] < 0)
+            S->s[S->stack[--depth]] = 0;
+        if (depth == 0)
+            closed = 1;
+        else
+            S->s[S->stack[depth - 1]] = -1;
+    }
+    if (!closed)
+        return nrc_error_set(err, NRC_ERR_INPUT, "tree: ends before it closes");
+    if (leaf != nleaves)
+        return nrc_error_set(err, NRC_ERR_INPUT, "tree: %zu leaves, %zu listed", leaf, nleaves);
+    return NRC_OK;
+}
+
 nrc_status nrc_check_mf_lower(const nrc_cfix *G, size_t k, const double *v, int p,
                               const nrc_cdy *a, const double *u, double D,
                               const int32_t *tree, size_t ntok, const double *beta,
@@ -322,7 +366,6 @@ nrc_status nrc_check_mf_lower(const nrc_cfix *G, size_t k, const double *v, int 
                               size_t sl, nrc_check_mf_verdict *out, nrc_error *err)
 {
     size_t t, j, depth = 0, leaf = 0;
-    int closed = 0;
     nrc_status st;
     memset(out, 0, sizeof *out);
     if (!isfinite(D))
@@ -330,6 +373,8 @@ nrc_status nrc_check_mf_lower(const nrc_cfix *G, size_t k, const double *v, int 
     for (t = 0; t < nleaves * k; t++)
         if (!isfinite(beta[t]) || !isfinite(rho[t]))
             return nrc_error_set(err, NRC_ERR_INPUT, "leaf %zu: beta or rho not finite", t / k);
+    if ((st = tree_check(tree, ntok, k, nleaves, S, err)))
+        return st;
     if (!(D >= 0)) {
         out->what = NRC_MF_RADIUS;
         return NRC_OK;
@@ -345,30 +390,15 @@ nrc_status nrc_check_mf_lower(const nrc_cfix *G, size_t k, const double *v, int 
             return NRC_OK;
         }
     }
-    /* (T) and the leaves, in one preorder pass */
+    /* the leaves, in the same preorder walk (the tree is well formed) */
     memset(S->s, 0, k);
     for (t = 0; t < ntok; t++) {
         int32_t tok = tree[t];
-        if (closed)
-            return nrc_error_set(err, NRC_ERR_INPUT, "tree: token %zu after the tree closed", t);
         if (tok >= 0) {
-            if ((size_t)tok >= k)
-                return nrc_error_set(err, NRC_ERR_INPUT, "tree: token %zu: neuron %ld >= k = %zu",
-                                     t, (long)tok, k);
-            if (S->s[tok] != 0)
-                return nrc_error_set(err, NRC_ERR_INPUT,
-                                     "tree: token %zu: neuron %ld split twice on one path",
-                                     t, (long)tok);
             S->stack[depth++] = (size_t)tok;
             S->s[tok] = 1;                 /* first child: a_j >= 0 */
             continue;
         }
-        if (tok != -1)
-            return nrc_error_set(err, NRC_ERR_INPUT, "tree: token %zu: %ld is not a neuron or -1",
-                                 t, (long)tok);
-        if (leaf >= nleaves)
-            return nrc_error_set(err, NRC_ERR_INPUT, "tree: more leaves than the %zu listed",
-                                 nleaves);
         st = check_leaf(G, k, v, p, a, u, D, beta + leaf * k, rho + leaf * k, S, sp, sn,
                         sl, leaf, out, err);
         if (st || out->what != NRC_MF_HOLDS)
@@ -376,14 +406,8 @@ nrc_status nrc_check_mf_lower(const nrc_cfix *G, size_t k, const double *v, int 
         leaf++;
         while (depth > 0 && S->s[S->stack[depth - 1]] < 0)
             S->s[S->stack[--depth]] = 0;
-        if (depth == 0)
-            closed = 1;
-        else
+        if (depth > 0)
             S->s[S->stack[depth - 1]] = -1;   /* second child: a_j <= 0 */
     }
-    if (!closed)
-        return nrc_error_set(err, NRC_ERR_INPUT, "tree: ends before it closes");
-    if (leaf != nleaves)
-        return nrc_error_set(err, NRC_ERR_INPUT, "tree: %zu leaves, %zu listed", leaf, nleaves);
     return NRC_OK;
 }
