@@ -572,10 +572,74 @@ static void t_malformed(void)
     net_free(&N);
 }
 
+/* Both engines (fast, mpfr) reach the same claims: the same statuses, and
+ * D and U equal to 1e-9 relative (the search works from the enclosures'
+ * midpoints, which differ by rounding only). */
+static void t_engines_agree(void)
+{
+    int it, n = 10 * (int)tl_mult(), same = 0;
+    rng = tl_seed() + 11;
+    for (it = 0; it < n; it++) {
+        net_t N;
+        nrc_model M;
+        nrc_mf_point r[2];
+        int ei;
+        size_t k = 2 + (size_t)irand(8), d = k + (size_t)irand(10), j;
+        double f = 0;
+        net_make(&N, k, d, irand(2), it % 3 == 0 ? 1 : 0);
+        memset(&M, 0, sizeof M);
+        M.k = k;
+        M.d = d;
+        M.W = N.W;
+        M.b = N.b;
+        M.v = N.v;
+        for (j = 0; j < k; j++) {
+            double a = N.b ? N.b[j] : 0;
+            size_t t;
+            for (t = 0; t < d; t++)
+                a += N.W[j * d + t] * N.x[t];
+            if (a > 0)
+                f += N.v[j] * a;
+        }
+        N.p = f > 0 ? 1 : -1;
+        for (ei = 0; ei < 2; ei++) {
+            nrc_engine e;
+            nrc_error err;
+            nrc_mf_model mm;
+            nrc_mf_options o;
+            nrc_mf_point_init(&r[ei]);
+            REQUIRE(nrc_engine_init(&e, ei ? "mpfr" : "fast", 1, &err) == NRC_OK, "engine: %s",
+                    err.msg);
+            REQUIRE(nrc_mf_model_init(&mm, &M, NULL, &e, &err) == NRC_OK, "model: %s", err.msg);
+            nrc_mf_options_default(&o, k);
+            REQUIRE(nrc_mf_point_run(&mm, &e, N.x, N.p, NULL, 0, &o, &r[ei], &err) == NRC_OK,
+                    "run: %s", err.msg);
+            nrc_mf_model_clear(&mm);
+            nrc_engine_clear(&e);
+        }
+        CHECK(r[0].sign_ok == r[1].sign_ok && r[0].lower_ok == r[1].lower_ok &&
+              r[0].upper_ok == r[1].upper_ok, "case %d: statuses differ (sign %d/%d, lower "
+              "%d/%d, upper %d/%d)", it, r[0].sign_ok, r[1].sign_ok, r[0].lower_ok,
+              r[1].lower_ok, r[0].upper_ok, r[1].upper_ok);
+        if (r[0].lower_ok && r[1].lower_ok)
+            CHECK(fabs(r[0].D - r[1].D) <= 1e-9 * r[0].D, "case %d: D %.17g vs %.17g", it,
+                  r[0].D, r[1].D);
+        if (r[0].upper_ok && r[1].upper_ok)
+            CHECK(fabs(r[0].U - r[1].U) <= 1e-9 * r[0].U, "case %d: U %.17g vs %.17g", it,
+                  r[0].U, r[1].U);
+        same += r[0].lower_ok && r[1].lower_ok;
+        nrc_mf_point_clear(&r[0]);
+        nrc_mf_point_clear(&r[1]);
+        net_free(&N);
+    }
+    CHECK(same >= n / 2, "only %d of %d points certified by both engines", same, n);
+}
+
 int main(void)
 {
     RUN(t_random_tiny);
     RUN(t_adversarial);
     RUN(t_malformed);
+    RUN(t_engines_agree);
     return tl_exit();
 }
