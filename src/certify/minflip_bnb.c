@@ -92,30 +92,65 @@ static void try_direction(bnb_t *b, size_t t, nrc_error *err, nrc_status *st)
     }
 }
 
-/* The neuron to split at node t: c_j < 0, unsplit, interval crossing 0 at
- * radius R; the largest chord gap |c| hi (-lo) / (hi - lo). -1 if none. */
+/* The neuron to split at node t: among the unsplit neurons with c_j < 0
+ * whose interval at radius R crosses 0, the one whose minorant is
+ * loosest at the node's worst-case point x* = x - R g / ||g|| (the primal
+ * point of the leaf's dual, a_j(x*) = a_j - R (G beta)_j / ||g||): its
+ * slack c_j relu(t*) - beta_j t* - rho_j is exactly what splitting it
+ * removes there (the score of BaBSR, Bunel et al., JMLR 2020, measured at
+ * the primal point). Ties and a zero slack everywhere fall back to the
+ * widest chord gap |c_j| hi (-lo) / (hi - lo). -1 if no neuron qualifies. */
 static int32_t choose_split(const bnb_t *b, size_t t, double R)
 {
     const size_t k = b->P->k;
     const signed char *s = b->S + t * k;
-    double best = 0;
-    int32_t jb = -1;
-    size_t j;
+    const double *beta = b->B + t * k;
+    double *q = b->work, gg = 0, best = 0, bestgap = 0;
+    int32_t jb = -1, jgap = -1;
+    size_t j, l;
     for (j = 0; j < k; j++) {
-        double pts[3], lo, hi, gap;
+        double acc = 0;
+        for (l = 0; l < k; l++)
+            acc += b->P->G[j * k + l] * beta[l];
+        q[j] = acc;
+        gg += beta[j] * acc;
+    }
+    gg = gg > 0 ? sqrt(gg) : 0;
+    for (j = 0; j < k; j++) {
+        double pts[3], lo, hi, gap, ts, slack, rho;
+        int i, np;
         if (s[j] != 0 || !(b->P->c[j] < 0))
             continue;
-        if (nrc_mf_points_approx(b->P->a[j], b->P->u[j], R, 0, pts) < 3)
+        np = nrc_mf_points_approx(b->P->a[j], b->P->u[j], R, 0, pts);
+        if (np < 3)
             continue;
         lo = pts[0];
         hi = pts[1];
         gap = -b->P->c[j] * hi * (-lo) / (hi - lo);
-        if (gap > best) {
-            best = gap;
+        if (gap > bestgap) {
+            bestgap = gap;
+            jgap = (int32_t)j;
+        }
+        if (!(gg > 0))
+            continue;
+        ts = b->P->a[j] - R * q[j] / gg;
+        if (ts < lo)
+            ts = lo;
+        if (ts > hi)
+            ts = hi;
+        rho = INFINITY;
+        for (i = 0; i < np; i++) {
+            double r = b->P->c[j] * (pts[i] > 0 ? pts[i] : 0) - beta[j] * pts[i];
+            if (r < rho)
+                rho = r;
+        }
+        slack = b->P->c[j] * (ts > 0 ? ts : 0) - beta[j] * ts - rho;
+        if (slack > best) {
+            best = slack;
             jb = (int32_t)j;
         }
     }
-    return jb;
+    return jb >= 0 ? jb : jgap;
 }
 
 static double rmax(const bnb_t *b, double R0)
@@ -277,7 +312,6 @@ nrc_status nrc_mf_bnb_approx(const nrc_mf_problem *P, const nrc_mf_bnb_options *
             memcpy(b.S + ch * k, b.S + t * k, k);
             b.S[ch * k + (size_t)jsplit] = c == 0 ? 1 : -1;
             memcpy(b.B + ch * k, b.B + t * k, k * sizeof(double));
-            b.B[ch * k + (size_t)jsplit] = c == 0 ? P->c[jsplit] : 0;
             solve(&b, ch, R);
             try_direction(&b, ch, err, &st);
             if (st)

@@ -87,13 +87,20 @@ static double quad(size_t k, const double *G, const double *beta, double *q)
  * Q(D) = (S^2 + E) / A and the derivative vanishes where
  * S sqrt(A) / sqrt(S^2 + E) = m / R, i.e. S = kappa sqrt(E / (A - kappa^2))
  * with kappa = m / R, which exists when kappa^2 < A. Every candidate is
- * scored by the true objective, so a wrong guess costs nothing. */
+ * scored by the true objective, so a wrong guess costs nothing.
+ *
+ * beta is kept in the box |beta| <= bmax (candidates clipped, the box ends
+ * tried): when the leaf's region misses the ball, Phi is unbounded above
+ * (the dual of an infeasible problem) and the ascent would run off to
+ * infinity; in the box it certifies the leaf with finite numbers. */
 static double coord_step(double c, double a, const double *pts, int np, double b0,
-                         double A, double q, double Q, double R, double *gain)
+                         double A, double q, double Q, double R, double bmax, double *gain)
 {
-    double cand[10], best = 0, fbest, E = A * Q - q * q;
+    double cand[12], best = 0, fbest, E = A * Q - q * q;
     int nc = 0, i, l;
     cand[nc++] = 0;
+    cand[nc++] = bmax - b0;
+    cand[nc++] = -bmax - b0;
     for (i = 0; i < np; i++)           /* kinks: pieces i and l cross */
         for (l = i + 1; l < np; l++) {
             double mi = a - pts[i], ml = a - pts[l];
@@ -117,6 +124,10 @@ static double coord_step(double c, double a, const double *pts, int np, double b
         double D = cand[i], QD, f;
         if (!isfinite(D))
             continue;
+        if (b0 + D > bmax)
+            D = bmax - b0;
+        if (b0 + D < -bmax)
+            D = -bmax - b0;
         QD = Q + D * (2 * q + A * D);
         f = nrc_mf_h_approx(c, a, pts, np, b0 + D) - R * sqrt(QD > 0 ? QD : 0);
         if (f > fbest) {
@@ -140,9 +151,13 @@ double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
                                  double *C, double *gn, double *work)
 {
     const size_t k = P->k;
-    double *q = work, Q, Csum = 0, pts[3];
+    double *q = work, Q, Csum = 0, pts[3], bmax = 0;
     size_t j, l;
     int sw;
+    for (j = 0; j < k; j++)
+        if (fabs(P->c[j]) > bmax)
+            bmax = fabs(P->c[j]);
+    bmax = bmax > 0 ? 4096 * bmax : 1;
     if (qvalid) {
         Q = 0;
         for (j = 0; j < k; j++)
@@ -162,7 +177,7 @@ double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
         for (j = 0; j < k; j++) {
             int np = nrc_mf_points_approx(P->a[j], P->u[j], R, s ? s[j] : 0, pts);
             double A = P->G[j * k + j], gain, D;
-            D = coord_step(P->c[j], P->a[j], pts, np, beta[j], A, q[j], Q, R, &gain);
+            D = coord_step(P->c[j], P->a[j], pts, np, beta[j], A, q[j], Q, R, bmax, &gain);
             if (D != 0) {
                 const double *g = P->G + j * k;
                 beta[j] += D;
@@ -218,13 +233,16 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
     double *bbest = work + 2 * k;
     double lo = 0, hi = INFINITY, flo = 0, fhi = 0, R = R0, best = 0;
     int it;
+    /* coordinate ascent converges slowly on correlated neurons: many sweeps
+     * where they are cheap (k small), about 2 10^5 coordinate steps */
+    int sweeps = k < 1000 ? (int)(200000 / (k ? k : 1)) : 200;
     if (!(R > 0) || !isfinite(R))
         R = 1;
     if (R > Rmax)
         R = Rmax;
     memcpy(bbest, beta, k * sizeof(double));
     for (it = 0; it < 40; it++) {
-        double r = ratio_at(P, s, R, beta, 200, it > 0, work);
+        double r = ratio_at(P, s, R, beta, sweeps, it > 0, work);
         double cert = r < R ? r : R;
         if (cert > best) {
             best = cert;
@@ -243,7 +261,7 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
                 flo = 0;                  /* unknown: treat as the bracket end */
             }
         }
-        if (hi != INFINITY && hi - lo <= 1e-6 * hi)
+        if (hi != INFINITY && hi - lo <= 1e-5 * hi)
             break;
         if (hi == INFINITY) {
             double next = (flo == INFINITY || r == INFINITY) ? 2 * R : r;
