@@ -194,7 +194,7 @@ static void t_leaf_decide(void)
         double *a = malloc(k * sizeof(double)), *alo = malloc(k * sizeof(double));
         double *ahi = malloc(k * sizeof(double)), *c = malloc(k * sizeof(double));
         double *u = malloc(k * sizeof(double)), *beta = malloc(k * sizeof(double));
-        double *rho = malloc(k * sizeof(double)), *work = malloc(3 * k * sizeof(double));
+        double *rho = malloc(k * sizeof(double)), *work = malloc(6 * k * sizeof(double));
         signed char *s = calloc(k, 1);
         double sc = ldexp(1.0, irand(200) - 100), R, D;
         int integer = irand(3) == 0, kind = irand(4);
@@ -235,7 +235,7 @@ static void t_leaf_decide(void)
         P.c = c;
         P.u = u;
         nrc_mf_leaf_init_approx(&P, s, 1, beta);
-        R = nrc_mf_leaf_radius_approx(&P, s, 1, INFINITY, beta, work);
+        R = nrc_mf_leaf_radius_approx(&P, s, 1, INFINITY, beta, NULL, work);
         D = R * (kind == 3 ? 1.0 : (1 - ldexp(1.0, -10 - irand(30))));
         if (kind == 1 && k >= 1 && u[0] > 0 && irand(2)) {
             /* an interval ending exactly at 0: a_0 = D u_0 when exact */

@@ -60,14 +60,57 @@ double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
                                  double R, double *beta, int sweeps, int qvalid,
                                  double *C, double *gn, double *work);
 
+struct nrc_mf_proj_s;
+
 /* The largest radius the leaf certifies (approximately): the fixed point of
  * R = C_L(R) / ||g_L|| found by a bracketed secant search from R0 > 0,
  * never beyond Rmax. beta (in: a start, out: the beta certifying the
- * returned radius). Returns 0 when nothing positive is certified. work:
- * 3 k doubles. */
+ * returned radius). At each R the ratio comes from the projection
+ * (nrc_mf_leaf_qp_approx, when Q is not NULL) or the coordinate ascent.
+ * Returns 0 when nothing positive is certified. work: 6 k doubles. */
 double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
                                  double R0, double Rmax, double *beta,
-                                 double *work);
+                                 struct nrc_mf_proj_s *Q, double *work);
+
+/* Projection onto a polyhedron in the span of W (minflip_qp.c): minimize
+ * 1/2 y^T G y subject to m_i . (G y) >= h_i for a working set of at most
+ * cap constraints, m_i a signed unit vector or a dense k-vector; solved in
+ * its dual (non-negative least squares, Lawson-Hanson), warm-started from
+ * the previous multipliers when constraints are added between solves. */
+typedef struct nrc_mf_proj_s {
+    const nrc_mf_problem *P;
+    size_t n, cap;          /* constraints in the set, capacity */
+    long *unit;             /* (cap) +-(j + 1) for m = +-e_j, 0 for dense */
+    double *M, *GM;         /* (cap, k) dense m_i, and G m_i (every kind) */
+    double *h, *lam;        /* (cap) right-hand sides, multipliers */
+    double *K, *L;          /* (cap, cap) constraint Gram, Cholesky scratch */
+    double *z, *w, *hp;     /* (cap) each: NNLS scratch */
+    unsigned char *inP;     /* (cap) */
+    size_t *Pi;             /* (cap) */
+    double *y, *e;          /* (k) the solution y and e = G y */
+} nrc_mf_proj;
+
+nrc_status nrc_mf_proj_init(nrc_mf_proj *Q, const nrc_mf_problem *P, size_t cap,
+                            nrc_error *err);
+void nrc_mf_proj_clear(nrc_mf_proj *Q);
+void nrc_mf_proj_reset(nrc_mf_proj *Q);        /* empty the working set */
+/* Add m = sign e_j (resp. the dense m) with right-hand side h; 0 when full. */
+int nrc_mf_proj_add_unit(nrc_mf_proj *Q, size_t j, int sign, double h);
+int nrc_mf_proj_add_dense(nrc_mf_proj *Q, const double *m, double h);
+/* Solve on the current set: y^T G y (Q->y, Q->e = G y, Q->lam), or
+ * INFINITY when the dual did not converge (infeasible or degenerate). */
+double nrc_mf_proj_solve(nrc_mf_proj *Q);
+
+/* The leaf's relaxed distance at radius R by cutting planes (spec/MINFLIP.md
+ * 3.3, 5.2): the projection of x onto {x' : a_j(x') in I_j(R) for every j,
+ * sum_j env_j(a_j(x')) <= 0} with env_j the convex envelope of c_j relu on
+ * I_j (one cut per set of active pieces, box constraints when violated).
+ * Its multipliers give beta = -y / Lambda (Lambda: the cuts' total) whose
+ * ratio C_L / ||g_L|| is that distance. Returns the distance, INFINITY for
+ * a vacuous leaf (an empty interval), -1 when the projection failed (then
+ * beta is unchanged). Q: capacity >= 2 k + a few cuts; work: 5 k doubles. */
+double nrc_mf_leaf_qp_approx(const nrc_mf_problem *P, const signed char *s, double R,
+                             double *beta, nrc_mf_proj *Q, double *work);
 
 /* f(a + G y) in binary64 (e: k doubles, receives G y). */
 double nrc_mf_eval_approx(const nrc_mf_problem *P, const double *y, double *e);
@@ -191,13 +234,19 @@ struct nrc_engine;
 struct nrc_model;
 
 /* What every point of a model shares: G's enclosure (engine gemm of W with
- * itself) as nrc_mf_gram_prepare's Gm, Gb (Gm is also the search's G), and
- * the certified norm bounds u. */
+ * itself) as nrc_mf_gram_prepare's Gm, Gb; the search's Gram matrix Gs;
+ * and the certified norm bounds u. */
 typedef struct {
     size_t k, d;
     const double *W, *b, *v;     /* the model's (b NULL without biases) */
     double *u;                   /* (k) u_j >= 0, u_j^2 >= ||w_j||^2 */
-    double *Gm, *Gb;             /* (k, k) */
+    double *Gm, *Gb;             /* (k, k) for the rigorous decisions */
+    double *Gs;                  /* (k, k) for the search: Gm with the rows
+                                  * and columns of numerically null neurons
+                                  * (||w_j||^2 < 2^-600 max_l ||w_l||^2) set
+                                  * to 0, so that rounding in them cannot
+                                  * make y^T Gs y vanish for a y that moves
+                                  * the other pre-activations */
 } nrc_mf_model;
 
 /* u: the certificate's lipschitz.neuron_norm_upper (certified by the

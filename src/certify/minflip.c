@@ -31,7 +31,8 @@ nrc_status nrc_mf_model_init(nrc_mf_model *mm, const nrc_model *M,
     mm->u = nrc_malloc_array(k, sizeof(double));
     mm->Gm = nrc_malloc_array(k * k, sizeof(double));
     mm->Gb = nrc_malloc_array(k * k, sizeof(double));
-    if (!Glo || !Ghi || !mm->u || !mm->Gm || !mm->Gb) {
+    mm->Gs = nrc_malloc_array(k * k, sizeof(double));
+    if (!Glo || !Ghi || !mm->u || !mm->Gm || !mm->Gb || !mm->Gs) {
         st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (Gram matrix, k = %zu)", k);
         goto done;
     }
@@ -40,6 +41,18 @@ nrc_status nrc_mf_model_init(nrc_mf_model *mm, const nrc_model *M,
     nrc_mf_gram_prepare(k, Glo, Ghi, mm->Gm, mm->Gb);
     for (j = 0; j < k; j++)
         mm->u[j] = u ? u[j] : nrc_fast_sqrt_up(Ghi[j * k + j]);
+    memcpy(mm->Gs, mm->Gm, k * k * sizeof(double));
+    {
+        double gmax = 0;
+        size_t l;
+        for (j = 0; j < k; j++)
+            if (mm->Gs[j * k + j] > gmax)
+                gmax = mm->Gs[j * k + j];
+        for (j = 0; j < k; j++)
+            if (!(mm->Gs[j * k + j] > 0x1p-600 * gmax))
+                for (l = 0; l < k; l++)
+                    mm->Gs[j * k + l] = mm->Gs[l * k + j] = 0;
+    }
 done:
     nrc_free(Glo);
     nrc_free(Ghi);
@@ -53,6 +66,7 @@ void nrc_mf_model_clear(nrc_mf_model *mm)
     nrc_free(mm->u);
     nrc_free(mm->Gm);
     nrc_free(mm->Gb);
+    nrc_free(mm->Gs);
     memset(mm, 0, sizeof *mm);
 }
 
@@ -249,7 +263,7 @@ nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double 
     for (j = 0; j < k; j++)
         amid[j] = isfinite(alo[j]) && isfinite(ahi[j]) ? 0.5 * alo[j] + 0.5 * ahi[j] : 0;
     P.k = k;
-    P.G = mm->Gm;
+    P.G = mm->Gs;
     P.a = amid;
     P.c = c;
     P.u = mm->u;

@@ -28,7 +28,9 @@ typedef struct {
     signed char *S;            /* (cap, k) split signs */
     double *B;                 /* (cap, k) beta */
     size_t n, cap;
-    double *work, *ybest, *ycand;   /* 4 k, k, k */
+    double *work, *ybest, *ycand;   /* 6 k, k, k */
+    nrc_mf_proj Q;             /* the leaves' projections (k <= 128) */
+    int use_qp;
     size_t *idx;               /* k */
     double U;                  /* best distance found */
     nrc_mf_bnb_result *r;
@@ -55,41 +57,92 @@ void nrc_mf_bnb_result_clear(nrc_mf_bnb_result *r)
     nrc_mf_bnb_result_init(r);
 }
 
-/* An upper-bound candidate from node t's worst-case direction -W^T beta,
- * polished by the region walk when it improves. */
+/* Keep y (distance d) when it beats the best and f(a + G y) <= 0 in
+ * binary64 (up to rounding): a search can return nonsense, the rigorous
+ * decision comes later but a wrong "best" would hide good candidates. */
+static void offer(bnb_t *b, const double *y, double d)
+{
+    const size_t k = b->P->k;
+    double *e = b->work + 5 * k, f, fs = 0;
+    size_t j;
+    if (!(d < b->U) || !(d > 0))
+        return;
+    f = nrc_mf_eval_approx(b->P, y, e);
+    for (j = 0; j < k; j++)
+        fs += fabs(b->P->c[j]) * (fabs(b->P->a[j]) + fabs(e[j]));
+    if (!(f <= 1e-9 * fs))
+        return;
+    {
+        b->U = d;
+        memcpy(b->ybest, y, b->P->k * sizeof(double));
+    }
+}
+
+/* The region walk from the activation pattern at y, neurons within rel of
+ * 0 put on the side where f is no larger (off for c_j > 0, on for
+ * c_j < 0): a point on region boundaries (a leaf's primal point) starts
+ * in the region that can contain the nearby zero of f. */
+static void walk_from(bnb_t *b, const double *y, nrc_error *err, nrc_status *st)
+{
+    const size_t k = b->P->k;
+    signed char *sg = (signed char *)b->idx;   /* k bytes fit in k size_t */
+    double *e = b->work, *yw = b->work + k, w, dist = 0;
+    size_t j;
+    nrc_mf_eval_approx(b->P, y, e);
+    for (j = 0; j < k; j++)
+        dist += y[j] * e[j];
+    dist = sqrt(dist > 0 ? dist : 0);
+    for (j = 0; j < k; j++) {
+        double t = b->P->a[j] + e[j], tol = 1e-9 * (fabs(b->P->a[j]) + b->P->u[j] * dist);
+        if (fabs(t) <= tol)
+            sg[j] = b->P->c[j] > 0 ? -1 : 1;
+        else
+            sg[j] = t > 0 ? 1 : -1;
+    }
+    w = nrc_mf_walk_approx(b->P, sg, 0, yw, err, st);
+    if (!*st && isfinite(w))
+        offer(b, yw, sqrt(w));
+}
+
+/* Upper-bound candidates from node t: the first crossing along its
+ * worst-case direction -W^T beta (a ray search), and, through the region
+ * walk, the regions at that crossing and at the node's primal point
+ * y* = -R beta / ||g|| (at the fixed point, the projection of x onto the
+ * leaf's relaxed set). */
 static void try_direction(bnb_t *b, size_t t, nrc_error *err, nrc_status *st)
 {
     const size_t k = b->P->k;
     const double *beta = b->B + t * k;
-    double tt, d2, gn2 = 0;
+    double tt, gn2 = 0, R = b->nodes[t].radius;
+    int walk = b->o->walk && (k <= 64 || t == 0);
     size_t j;
     for (j = 0; j < k; j++)
         b->ycand[j] = -beta[j];
     tt = nrc_mf_ray_approx(b->P, b->ycand, b->work, b->idx);
-    if (!isfinite(tt))
-        return;
-    for (j = 0; j < k; j++)
-        b->ycand[j] *= tt;
-    nrc_mf_eval_approx(b->P, b->ycand, b->work);
-    for (j = 0; j < k; j++)
-        gn2 += b->ycand[j] * b->work[j];
-    d2 = sqrt(gn2 > 0 ? gn2 : 0);
-    if (b->o->walk && d2 < b->U && (k <= 64 || t == 0)) {
-        signed char *sg = (signed char *)b->idx;   /* k bytes fit in k size_t */
-        double w;
-        nrc_mf_pattern_approx(b->P, b->ycand, NULL, sg, b->work);
-        w = nrc_mf_walk_approx(b->P, sg, 0, b->work + k, err, st);
-        if (*st)
-            return;
-        if (sqrt(w) < d2) {
-            memcpy(b->ycand, b->work + k, k * sizeof(double));
-            d2 = sqrt(w);
+    if (isfinite(tt)) {
+        double d2 = 0;
+        for (j = 0; j < k; j++)
+            b->ycand[j] *= tt;
+        nrc_mf_eval_approx(b->P, b->ycand, b->work);
+        for (j = 0; j < k; j++)
+            d2 += b->ycand[j] * b->work[j];
+        offer(b, b->ycand, sqrt(d2 > 0 ? d2 : 0));
+        if (walk) {
+            walk_from(b, b->ycand, err, st);
+            if (*st)
+                return;
         }
     }
-    if (d2 < b->U) {
-        b->U = d2;
-        memcpy(b->ybest, b->ycand, k * sizeof(double));
-    }
+    if (!walk || !(R > 0) || !isfinite(R) || !(R < b->U))
+        return;
+    nrc_mf_eval_approx(b->P, beta, b->work);
+    for (j = 0; j < k; j++)
+        gn2 += beta[j] * b->work[j];
+    if (!(gn2 > 0))
+        return;
+    for (j = 0; j < k; j++)
+        b->ycand[j] = -R * beta[j] / sqrt(gn2);
+    walk_from(b, b->ycand, err, st);
 }
 
 /* The neuron to split at node t: among the unsplit neurons with c_j < 0
@@ -162,8 +215,9 @@ static double rmax(const bnb_t *b, double R0)
 static void solve(bnb_t *b, size_t t, double R0)
 {
     const size_t k = b->P->k;
-    b->nodes[t].radius = nrc_mf_leaf_radius_approx(b->P, b->S + t * k, R0,
-                                                   rmax(b, R0), b->B + t * k, b->work);
+    b->nodes[t].radius = nrc_mf_leaf_radius_approx(b->P, b->S + t * k, R0, rmax(b, R0),
+                                                   b->B + t * k, b->use_qp ? &b->Q : NULL,
+                                                   b->work);
     b->r->nodes++;
 }
 
@@ -246,13 +300,17 @@ nrc_status nrc_mf_bnb_approx(const nrc_mf_problem *P, const nrc_mf_bnb_options *
     b.r = r;
     b.U = U0;
     nrc_mf_bnb_result_clear(r);
-    b.work = nrc_malloc_array(6 * k, sizeof(double));
+    b.work = nrc_malloc_array(7 * k, sizeof(double));
     b.idx = nrc_malloc_array(k, sizeof(size_t));
     r->y = nrc_calloc(k, sizeof(double));
     b.ybest = r->y;
-    b.ycand = b.work + 5 * k;
+    b.ycand = b.work + 6 * k;
     if (!b.work || !b.idx || !r->y || !grow(&b, 1))
         goto oom;
+    /* the projection's active sets grow like k^3: up to k = 128 */
+    b.use_qp = k <= 128;
+    if (b.use_qp && (st = nrc_mf_proj_init(&b.Q, P, 3 * k + 32, err)))
+        goto fail;
     if (y0 && isfinite(U0))
         memcpy(b.ybest, y0, k * sizeof(double));
     /* root: from the Lipschitz radius f(x) / sum |c_j| u_j */
@@ -326,6 +384,7 @@ nrc_status nrc_mf_bnb_approx(const nrc_mf_problem *P, const nrc_mf_bnb_options *
     nrc_free(b.B);
     nrc_free(b.work);
     nrc_free(b.idx);
+    nrc_mf_proj_clear(&b.Q);
     return NRC_OK;
 oom:
     st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (branch and bound, k = %zu)", k);
@@ -335,6 +394,7 @@ fail:
     nrc_free(b.B);
     nrc_free(b.work);
     nrc_free(b.idx);
+    nrc_mf_proj_clear(&b.Q);
     nrc_mf_bnb_result_clear(r);
     return st;
 }

@@ -225,14 +225,158 @@ static double ratio_at(const nrc_mf_problem *P, const signed char *s, double R,
     return C / gn;
 }
 
-double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
-                                 double R0, double Rmax, double *beta,
-                                 double *work)
+/* The convex envelope of c relu on the interval [lo, hi] as an affine
+ * piece slope t + icpt, or (return 1) the two pieces max(0, c t) when
+ * c > 0 and the interval crosses 0. */
+static int envelope(double c, double lo, double hi, double *slope, double *icpt)
+{
+    *icpt = 0;
+    if (hi <= 0 || c == 0)
+        *slope = 0;
+    else if (lo >= 0)
+        *slope = c;
+    else if (c > 0)
+        return 1;
+    else {                                  /* the chord */
+        *slope = c * (hi / (hi - lo));
+        *icpt = -*slope * lo;
+    }
+    return 0;
+}
+
+double nrc_mf_leaf_qp_approx(const nrc_mf_problem *P, const signed char *s, double R,
+                             double *beta, nrc_mf_proj *Q, double *work)
 {
     const size_t k = P->k;
-    double *bbest = work + 2 * k;
+    double *lo = work, *hi = work + k, *sig = work + 2 * k, *m = work + 3 * k;
+    unsigned char *two = (unsigned char *)(work + 4 * k);   /* k bytes */
+    double r0 = 0, d2 = INFINITY, Lam = 0, scale = 0;
+    size_t j, i, iter;
+    for (j = 0; j < k; j++) {
+        double pts[3];
+        if (nrc_mf_points_approx(P->a[j], P->u[j], R, s ? s[j] : 0, pts) == 0)
+            return INFINITY;                   /* vacuous */
+        lo[j] = pts[0];
+        hi[j] = pts[1];
+        two[j] = (unsigned char)envelope(P->c[j], lo[j], hi[j], &sig[j], &m[j]);
+        if (two[j])
+            sig[j] = 0;
+        r0 += m[j];
+        scale += fabs(P->c[j]) * (fabs(P->a[j]) + R * P->u[j]);
+    }
+    nrc_mf_proj_reset(Q);
+    for (iter = 0; iter < Q->cap; iter++) {
+        /* the cut of the pieces active at a + e: -sigma_A . e >= sigma_A . a + r0 */
+        double F = r0, h = r0;
+        const double *e = iter == 0 ? NULL : Q->e;
+        size_t nadd = 0;
+        for (j = 0; j < k; j++) {
+            double t = P->a[j] + (e ? e[j] : 0), sj = sig[j];
+            if (two[j] && t > 0)
+                sj = P->c[j];
+            m[j] = -sj;
+            h += sj * P->a[j];
+            F += sj * t;
+        }
+        if (iter == 0 || F > 1e-12 * scale) {
+            if (!nrc_mf_proj_add_dense(Q, m, h))
+                break;
+            nadd++;
+        }
+        /* box constraints violated at a + e (the (at most 8) worst) */
+        if (iter > 0) {
+            size_t add;
+            for (add = 0; add < 8; add++) {
+                size_t worst = k;
+                int side = 0;
+                double vworst = 0;
+                for (j = 0; j < k; j++) {
+                    double t = P->a[j] + Q->e[j];
+                    double tol = 1e-12 * (fabs(P->a[j]) + P->u[j] * R);
+                    if (lo[j] - t > tol && lo[j] - t > vworst) {
+                        vworst = lo[j] - t;
+                        worst = j;
+                        side = 1;
+                    }
+                    if (t - hi[j] > tol && t - hi[j] > vworst) {
+                        vworst = t - hi[j];
+                        worst = j;
+                        side = -1;
+                    }
+                }
+                if (worst == k)
+                    break;
+                if (!nrc_mf_proj_add_unit(Q, worst, side,
+                                          side > 0 ? lo[worst] - P->a[worst]
+                                                   : P->a[worst] - hi[worst]))
+                    return -1;
+                nadd++;
+                /* mark it satisfied for this round */
+                Q->e[worst] = side > 0 ? lo[worst] - P->a[worst] : hi[worst] - P->a[worst];
+            }
+        } else {
+            for (j = 0; j < k; j++) {            /* split-clipped: x outside */
+                if (P->a[j] < lo[j] && !nrc_mf_proj_add_unit(Q, j, 1, lo[j] - P->a[j]))
+                    return -1;
+                if (P->a[j] > hi[j] && !nrc_mf_proj_add_unit(Q, j, -1, P->a[j] - hi[j]))
+                    return -1;
+            }
+        }
+        if (iter > 0 && nadd == 0)
+            break;
+        d2 = nrc_mf_proj_solve(Q);
+        if (!isfinite(d2))
+            return -1;
+    }
+    /* beta = -y / Lambda, Lambda = the cuts' total multiplier */
+    for (i = 0; i < Q->n; i++)
+        if (Q->unit[i] == 0)
+            Lam += Q->lam[i];
+    if (!(Lam > 0) || !isfinite(d2))
+        return -1;
+    for (j = 0; j < k; j++)
+        beta[j] = -Q->y[j] / Lam;
+    return sqrt(d2);
+}
+
+/* The ratio at R from the projection when it succeeds, else from the
+ * coordinate ascent (qvalid: G beta in work is current for the ascent). */
+static double ratio_any(const nrc_mf_problem *P, const signed char *s, double R,
+                        double *beta, int sweeps, int *qvalid, nrc_mf_proj *Q,
+                        double *work)
+{
+    if (Q) {
+        double r = nrc_mf_leaf_qp_approx(P, s, R, beta, Q, work);
+        *qvalid = 0;                  /* the projection used work[0 .. 5k) */
+        if (r >= 0) {
+            double C, gn, phi;
+            /* score beta as the certificate will: C and ||g|| at R */
+            phi = nrc_mf_leaf_ascent_approx(P, s, R, beta, 0, 0, &C, &gn, work);
+            *qvalid = 1;
+            (void)phi;
+            if (r == INFINITY)
+                return INFINITY;
+            if (C > 0 && gn > 0)
+                return C / gn;
+            if (C > 0)
+                return INFINITY;
+        }
+    }
+    {
+        double r = ratio_at(P, s, R, beta, sweeps, *qvalid, work);
+        *qvalid = 1;
+        return r;
+    }
+}
+
+double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
+                                 double R0, double Rmax, double *beta,
+                                 nrc_mf_proj *Q, double *work)
+{
+    const size_t k = P->k;
+    double *bbest = work + 5 * k;
     double lo = 0, hi = INFINITY, flo = 0, fhi = 0, R = R0, best = 0;
-    int it;
+    int it, qvalid = 0;
     /* coordinate ascent converges slowly on correlated neurons: many sweeps
      * where they are cheap (k small), about 2 10^5 coordinate steps */
     int sweeps = k < 1000 ? (int)(200000 / (k ? k : 1)) : 200;
@@ -242,7 +386,7 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
         R = Rmax;
     memcpy(bbest, beta, k * sizeof(double));
     for (it = 0; it < 40; it++) {
-        double r = ratio_at(P, s, R, beta, sweeps, it > 0, work);
+        double r = ratio_any(P, s, R, beta, sweeps, &qvalid, Q, work);
         double cert = r < R ? r : R;
         if (cert > best) {
             best = cert;
