@@ -517,7 +517,7 @@ static void t_malformed(void)
     chk_t C;
     nrc_check_mf_verdict vd;
     nrc_error err;
-    double u[2] = { 4, 4 }, beta[4] = { 0, 0, 0, 0 }, rho[4] = { 0, 0, 0, 0 };
+    double u[2] = { 4, 4 }, beta[8] = { 0 }, rho[8] = { 0 };   /* room for 4 leaves */
     static const int32_t trees[][5] = {
         { 2, -1, -1 }, { 0, 0, -1, -1, -1 }, { 0, -1 }, { -1, -1 }, { -3 }, { 0, -1, -1 },
     };
