@@ -16,6 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An array of n rationals, initialized (to 0) / cleared and freed. */
+static inline mpq_t *mfx_array(size_t n)
+{
+    mpq_t *a = malloc((n ? n : 1) * sizeof(mpq_t));
+    size_t i;
+    for (i = 0; i < n; i++)
+        mpq_init(a[i]);
+    return a;
+}
+
+static inline void mfx_array_free(mpq_t *a, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        mpq_clear(a[i]);
+    free(a);
+}
+
 typedef struct {
     size_t k, d;
     mpq_t *G;    /* (k, k) */
@@ -158,25 +176,12 @@ static inline int mfx_dist2(const mfx_net *N, mpq_t best)
     const size_t k = N->k, nc = k + 1;
     size_t sigma, T, i, l, j;
     int found = 0;
-    mpq_t *M = malloc(nc * k * sizeof(mpq_t));   /* normals' coefficients */
-    mpq_t *h = malloc(nc * sizeof(mpq_t));       /* n_i . delta >= h_i */
-    mpq_t *K = malloc(nc * nc * sizeof(mpq_t)), *lam = malloc(nc * sizeof(mpq_t));
-    mpq_t *y = malloc(k * sizeof(mpq_t)), *ey = malloc(k * sizeof(mpq_t));
+    mpq_t *M = mfx_array(nc * k);     /* normals' coefficients */
+    mpq_t *h = mfx_array(nc);         /* n_i . delta >= h_i */
+    mpq_t *K = mfx_array(nc * nc), *lam = mfx_array(nc), *y = mfx_array(k), *ey = mfx_array(k);
     mpq_t t, d2;
     mpq_init(t);
     mpq_init(d2);
-    for (i = 0; i < nc * k; i++)
-        mpq_init(M[i]);
-    for (i = 0; i < nc; i++) {
-        mpq_init(h[i]);
-        mpq_init(lam[i]);
-    }
-    for (i = 0; i < nc * nc; i++)
-        mpq_init(K[i]);
-    for (j = 0; j < k; j++) {
-        mpq_init(y[j]);
-        mpq_init(ey[j]);
-    }
     for (sigma = 0; sigma < ((size_t)1 << k); sigma++) {
         /* constraints: s_j a_j(x + delta) >= 0; -f_sigma(x + delta) >= 0 */
         for (i = 0; i < nc * k; i++)
@@ -245,24 +250,12 @@ static inline int mfx_dist2(const mfx_net *N, mpq_t best)
             found = 1;
         }
     }
-    for (i = 0; i < nc * k; i++)
-        mpq_clear(M[i]);
-    for (i = 0; i < nc; i++) {
-        mpq_clear(h[i]);
-        mpq_clear(lam[i]);
-    }
-    for (i = 0; i < nc * nc; i++)
-        mpq_clear(K[i]);
-    for (j = 0; j < k; j++) {
-        mpq_clear(y[j]);
-        mpq_clear(ey[j]);
-    }
-    free(M);
-    free(h);
-    free(K);
-    free(lam);
-    free(y);
-    free(ey);
+    mfx_array_free(M, nc * k);
+    mfx_array_free(h, nc);
+    mfx_array_free(K, nc * nc);
+    mfx_array_free(lam, nc);
+    mfx_array_free(y, k);
+    mfx_array_free(ey, k);
     mpq_clear(t);
     mpq_clear(d2);
     return found;

@@ -227,6 +227,19 @@ static nrc_status certify_lower(const nrc_mf_model *mm, const double *c,
     return NRC_OK;
 }
 
+/* The region walk from pattern sg into ytry; ybest and *best take it when
+ * it is closer. Returns the squared distance the walk reached. */
+static double walk_keep(const nrc_mf_problem *P, const signed char *sg, double *ytry,
+                        double *ybest, double *best, nrc_error *err, nrc_status *st)
+{
+    double d2 = nrc_mf_walk_approx(P, sg, 0, ytry, err, st);
+    if (!*st && sqrt(d2) < *best) {
+        *best = sqrt(d2);
+        memcpy(ybest, ytry, P->k * sizeof(double));
+    }
+    return d2;
+}
+
 nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double *x,
                             int p, const double *paper_e, double paper_s,
                             const nrc_mf_options *o, nrc_mf_point *r, nrc_error *err)
@@ -274,25 +287,16 @@ nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double 
             ytry[j] = paper_s * paper_e[j];        /* e at the paper's point */
         for (j = 0; j < k; j++)
             sg[j] = amid[j] + ytry[j] > 0 || (amid[j] + ytry[j] == 0 && paper_e[j] > 0) ? 1 : -1;
-        d2 = nrc_mf_walk_approx(&P, sg, 0, ytry, err, &st);
+        d2 = walk_keep(&P, sg, ytry, ybest, &best, err, &st);
         if (st)
             goto done;
-        if (sqrt(d2) < best) {
-            best = sqrt(d2);
-            memcpy(ybest, ytry, k * sizeof(double));
-        }
         r->U_walk_paper = sqrt(d2);
     }
     if (nrc_mf_deepfool_approx(&P, 0, 100, ytry, work)) {
-        double d2;
         nrc_mf_pattern_approx(&P, ytry, NULL, sg, work);
-        d2 = nrc_mf_walk_approx(&P, sg, 0, ytry, err, &st);
+        walk_keep(&P, sg, ytry, ybest, &best, err, &st);
         if (st)
             goto done;
-        if (sqrt(d2) < best) {
-            best = sqrt(d2);
-            memcpy(ybest, ytry, k * sizeof(double));
-        }
     }
     if ((st = nrc_mf_bnb_approx(&P, &o->bnb, isfinite(best) ? ybest : NULL, best, &b, err)))
         goto done;
@@ -300,17 +304,12 @@ nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double 
     r->complete = b.complete;
     r->D_search = b.D;
     if (b.U < best) {
-        double d2;
         best = b.U;
         memcpy(ybest, b.y, k * sizeof(double));
         nrc_mf_pattern_approx(&P, ybest, NULL, sg, work);
-        d2 = nrc_mf_walk_approx(&P, sg, 0, ytry, err, &st);
+        walk_keep(&P, sg, ytry, ybest, &best, err, &st);
         if (st)
             goto done;
-        if (sqrt(d2) < best) {
-            best = sqrt(d2);
-            memcpy(ybest, ytry, k * sizeof(double));
-        }
     }
     r->U_search = best;
     if ((st = certify_lower(mm, c, alo, ahi, &b, r, err)))

@@ -285,6 +285,17 @@ static int emit(bnb_t *b)
     return 1;
 }
 
+/* The search's own buffers (not the result). */
+static void bnb_free(bnb_t *b)
+{
+    nrc_free(b->nodes);
+    nrc_free(b->S);
+    nrc_free(b->B);
+    nrc_free(b->work);
+    nrc_free(b->idx);
+    nrc_mf_proj_clear(&b->Q);
+}
+
 nrc_status nrc_mf_bnb_approx(const nrc_mf_problem *P, const nrc_mf_bnb_options *o,
                              const double *y0, double U0, nrc_mf_bnb_result *r,
                              nrc_error *err)
@@ -379,22 +390,12 @@ nrc_status nrc_mf_bnb_approx(const nrc_mf_problem *P, const nrc_mf_bnb_options *
     if (!emit(&b))
         goto oom;
     r->U = b.U;
-    nrc_free(b.nodes);
-    nrc_free(b.S);
-    nrc_free(b.B);
-    nrc_free(b.work);
-    nrc_free(b.idx);
-    nrc_mf_proj_clear(&b.Q);
+    bnb_free(&b);
     return NRC_OK;
 oom:
     st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (branch and bound, k = %zu)", k);
 fail:
-    nrc_free(b.nodes);
-    nrc_free(b.S);
-    nrc_free(b.B);
-    nrc_free(b.work);
-    nrc_free(b.idx);
-    nrc_mf_proj_clear(&b.Q);
+    bnb_free(&b);
     nrc_mf_bnb_result_clear(r);
     return st;
 }
