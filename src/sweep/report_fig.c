@@ -24,11 +24,18 @@ typedef struct {
     char *data_buf;
     size_t data_len;
     size_t cells, plotted;       /* cells of the groups; cells with a plotted point */
+    char series[MAX_SERIES][64]; /* kkt: the values of the series option */
 } fig_t;
 
 static int checked(const rep_row *r)
 {
     return r->state == 0 || r->state == 1;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
 static double opt_num(const rep_row *r, const char *name)
@@ -134,7 +141,7 @@ static void data_robust(fig_t *F)
 }
 
 /* x, eps_rel upper bound, series index, cell; series names in order. */
-static size_t data_kkt(fig_t *F, char series[MAX_SERIES][64])
+static size_t data_kkt(fig_t *F)
 {
     const char *x = json_string_value(json_object_get(F->fig, "x"));
     const char *sname = json_is_string(json_object_get(F->fig, "series")) ?
@@ -152,17 +159,80 @@ static size_t data_kkt(fig_t *F, char series[MAX_SERIES][64])
         if (!checked(r) || !(r->eps_rel > 0) || !(xv > 0))
             continue;
         nrc_rep_opt(r, "train", sname, sv, sizeof sv);
-        for (k = 0; k < ns && strcmp(series[k], sv); k++)
+        for (k = 0; k < ns && strcmp(F->series[k], sv); k++)
             ;
         if (k == ns) {
             if (ns == MAX_SERIES)
                 continue;
-            snprintf(series[ns++], 64, "%s", sv);
+            snprintf(F->series[ns++], 64, "%s", sv);
         }
         F->plotted++;
         fprintf(F->data, "%.17g %.17g %zu %zu\n", xv, r->eps_rel, k, r->index);
     }
     return ns;
+}
+
+/* Per series: x and the median of the certified eps_rel upper bounds of the
+ * networks at that x (the median of upper bounds bounds the median from
+ * above), for the lines of the kkt figure. */
+static nrc_status kkt_series_files(const fig_t *F, size_t ns, nrc_error *err)
+{
+    const char *x = json_string_value(json_object_get(F->fig, "x"));
+    const char *sname = json_is_string(json_object_get(F->fig, "series")) ?
+                        json_string_value(json_object_get(F->fig, "series")) : "polish";
+    size_t n = F->ctx->n;
+    double *xs = nrc_calloc(n + 1, sizeof *xs), *vs = nrc_calloc(n + 1, sizeof *vs);
+    nrc_status st = NRC_OK;
+    if (!xs || !vs)
+        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory");
+    for (size_t k = 0; k < ns && st == NRC_OK; k++) {
+        char *buf = NULL, *ext = nrc_sweep_strf(".s%zu.dat", k);
+        size_t len = 0, nx = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f || !ext) {
+            st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory");
+            nrc_free(ext);
+            break;
+        }
+        fprintf(f, "# %s median_eps_rel_upper networks (series %s = %s)\n", x, sname, F->series[k]);
+        for (size_t i = 0; i < n; i++) {   /* distinct x of this series */
+            const rep_row *r = &F->ctx->rows[i];
+            char sv[64];
+            double xv = opt_num(r, x);
+            size_t j;
+            if (!nrc_rep_in_groups(r, json_object_get(F->fig, "groups")) || !checked(r) || !(r->eps_rel > 0) || !(xv > 0))
+                continue;
+            nrc_rep_opt(r, "train", sname, sv, sizeof sv);
+            if (strcmp(sv, F->series[k]))
+                continue;
+            for (j = 0; j < nx && xs[j] != xv; j++)
+                ;
+            if (j == nx)
+                xs[nx++] = xv;
+        }
+        qsort(xs, nx, sizeof *xs, cmp_dbl);
+        for (size_t a = 0; a < nx; a++) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++) {
+                const rep_row *r = &F->ctx->rows[i];
+                char sv[64];
+                if (!nrc_rep_in_groups(r, json_object_get(F->fig, "groups")) || !checked(r) || !(r->eps_rel > 0) ||
+                    opt_num(r, x) != xs[a])
+                    continue;
+                nrc_rep_opt(r, "train", sname, sv, sizeof sv);
+                if (!strcmp(sv, F->series[k]))
+                    vs[m++] = r->eps_rel;
+            }
+            fprintf(f, "%.17g %.17g %zu\n", xs[a], nrc_rep_median(vs, m, 1), m);
+        }
+        fclose(f);
+        st = write_text(F->ctx, F->name, ext, buf, len, err);
+        free(buf);
+        nrc_free(ext);
+    }
+    nrc_free(xs);
+    nrc_free(vs);
+    return st;
 }
 
 /* Per certified point: U, D (lower bound on N's own flip distance), regime, cell, index. */
@@ -203,7 +273,7 @@ static void gp_head(FILE *g, const char *name, const char *title, const char *xl
             "set output '%s.png'\n"
             "set title \"%s\"\n"
             "set xlabel \"%s\"\nset ylabel \"%s\"\n"
-            "set logscale xy\nset grid\nset key top left box opaque\nset bars small\n",
+            "set logscale xy\nset grid\nset key below left Left reverse\nset bars small\n",
             name, name, name, title, xl, yl);
 }
 
@@ -242,7 +312,7 @@ static void gp_robust(FILE *g, const fig_t *F)
             "     x with lines dt 2 lc rgb '#222222' title 'r = U'\n", F->name, F->name);
 }
 
-static void gp_kkt(FILE *g, const fig_t *F, char series[MAX_SERIES][64], size_t ns)
+static void gp_kkt(FILE *g, const fig_t *F, size_t ns)
 {
     static const char *const colors[MAX_SERIES] = {"#1f5fa8", "#c0392b", "#27ae60", "#8e44ad",
                                                    "#d35400", "#2c3e50", "#16a085", "#7f8c8d"};
@@ -251,12 +321,13 @@ static void gp_kkt(FILE *g, const fig_t *F, char series[MAX_SERIES][64], size_t 
                         json_string_value(json_object_get(F->fig, "series")) : "polish";
     gp_head(g, F->name, nrc_rep_str(json_object_get(F->fig, "title"), "certified KKT residual"), x,
             "certified eps_rel (upper bound of ||r|| / ||theta||)");
-    fprintf(g, "set key top right\nplot ");
+    fprintf(g, "plot ");
     for (size_t k = 0; k < ns; k++)
         fprintf(g, "%s'%s.dat' using 1:($3 == %zu ? $2 : 1/0) with points pt 7 ps 1.1 lc rgb '%s' "
-                "title '%s = %s (one point per network)', \\\n     '%s.dat' using 1:($3 == %zu ? $2 : 1/0) "
-                "smooth unique with lines lc rgb '%s' notitle", k ? ", \\\n     " : "", F->name, k, colors[k], sname,
-                series[k], F->name, k, colors[k]);
+                "title '%s = %s: one point per network', \\\n     '%s.s%zu.dat' using 1:2 "
+                "with lines lc rgb '%s' title '%s = %s: median over the networks at each value of %s'",
+                k ? ", \\\n     " : "", F->name, k, colors[k], sname, F->series[k], F->name, k, colors[k], sname,
+                F->series[k], x);
     fprintf(g, "\n");
 }
 
@@ -301,7 +372,7 @@ static char *caption(const fig_t *F)
             "Certified KKT residual against %s. Certified, per network: eps_rel, an upper bound on "
             "||theta - sum_i lambda_i h_i|| / ||theta|| (spec/CERTIFICATE.md, kkt), how far the network is "
             "from a KKT point of the max-margin problem; one colour per value of the series option (with "
-            "and without the KKT polish of spec/POLISH.md), lines through the mean per %s. Networks "
+            "and without the KKT polish of spec/POLISH.md), lines through the median per value of %s. Networks "
             "whose KKT claim is not applicable (not every training point fitted) are not plotted.%s",
             x, x, tail);
     return nrc_sweep_strf(
@@ -320,6 +391,12 @@ static void remove_outputs(const rep_ctx *ctx, const char *name)
     static const char *const ext[] = {".png", ".pdf", ".caption", ".gp", ".dat", ".pred.dat"};
     for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
         char *p = nrc_sweep_strf("%s/%s%s", ctx->out, name, ext[i]);
+        if (p)
+            unlink(p);
+        nrc_free(p);
+    }
+    for (int k = 0; k < MAX_SERIES; k++) {
+        char *p = nrc_sweep_strf("%s/%s.s%d.dat", ctx->out, name, k);
         if (p)
             unlink(p);
         nrc_free(p);
@@ -358,11 +435,10 @@ static nrc_status one_figure(rep_ctx *ctx, const json_t *fig, nrc_error *err)
 {
     fig_t F = {ctx, fig, json_string_value(json_object_get(fig, "name")),
                json_string_value(json_object_get(fig, "kind")), nrc_rep_str(json_object_get(fig, "set"), "train"),
-               NULL, NULL, 0, 0, 0};
+               NULL, NULL, 0, 0, 0, {{0}}};
     char *gbuf = NULL, *pbuf = NULL, *cap = NULL;
     size_t glen = 0, plen = 0;
     FILE *g = open_memstream(&gbuf, &glen), *pred = NULL;
-    char series[MAX_SERIES][64];
     size_t ns = 0;
     nrc_status st = NRC_OK;
 
@@ -380,8 +456,8 @@ static nrc_status one_figure(rep_ctx *ctx, const json_t *fig, nrc_error *err)
         data_robust(&F);
         gp_robust(g, &F);
     } else if (!strcmp(F.kind, "kkt")) {
-        ns = data_kkt(&F, series);
-        gp_kkt(g, &F, series, ns);
+        ns = data_kkt(&F);
+        gp_kkt(g, &F, ns);
     } else {
         data_lower(&F);
         gp_lower(g, &F);
@@ -398,6 +474,8 @@ static nrc_status one_figure(rep_ctx *ctx, const json_t *fig, nrc_error *err)
         st = write_text(ctx, F.name, ".dat", F.data_buf, F.data_len, err);
     if (st == NRC_OK && pbuf)
         st = write_text(ctx, F.name, ".pred.dat", pbuf, plen, err);
+    if (st == NRC_OK && ns)
+        st = kkt_series_files(&F, ns, err);
     if (st == NRC_OK)
         st = write_text(ctx, F.name, ".gp", gbuf, glen, err);
     if (st == NRC_OK && F.plotted == 0) {
