@@ -20,12 +20,6 @@
 
 static volatile sig_atomic_t g_interrupted;
 
-static void on_parent_signal(int sig)
-{
-    (void)sig;
-    g_interrupted = 1;
-}
-
 static void on_worker_signal(int sig)
 {
     (void)sig;
@@ -110,7 +104,8 @@ static void count(tally *t, int outcome)
         t->errors++;
 }
 
-static pid_t start_worker(const nrc_sweep_env *env, const char *dir, const nrc_sweep_cell *c)
+static pid_t start_worker(const nrc_sweep_env *env, const char *dir, const nrc_sweep_cell *c,
+                          const sigset_t *mask)
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -120,6 +115,7 @@ static pid_t start_worker(const nrc_sweep_env *env, const char *dir, const nrc_s
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         set_handler(SIGINT, on_worker_signal);
         set_handler(SIGTERM, on_worker_signal);
+        sigprocmask(SIG_SETMASK, mask, NULL);
         if (getppid() == 1)
             _exit(NRC_CELL_INTERRUPTED);
         o = nrc_sweep_cell_run(env, dir, c, &err);
@@ -131,6 +127,25 @@ static pid_t start_worker(const nrc_sweep_env *env, const char *dir, const nrc_s
     if (pid > 0)
         setpgid(pid, pid);
     return pid;
+}
+
+/* Collect every finished worker. */
+static void reap(tally *t, pid_t *pids, int jobs, int interrupted)
+{
+    int status;
+    pid_t w;
+    while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int s = 0; s < jobs; s++)
+            if (pids[s] == w)
+                pids[s] = 0;
+        t->running--;
+        if (WIFEXITED(status) && WEXITSTATUS(status) <= NRC_CELL_FAILED) {
+            t->ran++;
+            count(t, WEXITSTATUS(status));
+        } else if (!(WIFEXITED(status) && WEXITSTATUS(status) == NRC_CELL_INTERRUPTED) && !interrupted) {
+            t->errors++;
+        }
+    }
 }
 
 static int exit_code(const tally *t, int interrupted)
@@ -150,6 +165,7 @@ int nrc_sweep_pool_run(const nrc_sweep_env *env, const char *dir, const nrc_swee
     pid_t *pids = nrc_calloc((size_t)opts->jobs, sizeof *pids);
     double last = 0;
     int interrupted = 0;
+    sigset_t set, old;
 
     if (!todo || !pids) {
         fprintf(stderr, "sweep: out of memory\n");
@@ -170,15 +186,21 @@ int nrc_sweep_pool_run(const nrc_sweep_env *env, const char *dir, const nrc_swee
     if (!opts->quiet)
         fprintf(stderr, "sweep: %zu cells: %zu recorded, %zu to run, %d jobs\n", plan->n_cells, t.recorded, ntodo,
                 opts->jobs);
+    /* SIGCHLD, SIGINT and SIGTERM are blocked and taken by sigtimedwait:
+     * a finished worker is reaped at once (no polling delay) and the
+     * progress line is redrawn at least every 0.5 s. */
     g_interrupted = 0;
-    set_handler(SIGINT, on_parent_signal);
-    set_handler(SIGTERM, on_parent_signal);
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, &old);
     for (;;) {
         while (!g_interrupted && t.running < (size_t)opts->jobs && next < ntodo) {
             int slot = 0;
             while (pids[slot])
                 slot++;
-            pids[slot] = start_worker(env, dir, &plan->cells[todo[next]]);
+            pids[slot] = start_worker(env, dir, &plan->cells[todo[next]], &old);
             if (pids[slot] < 0) {
                 pids[slot] = 0;
                 t.errors++;
@@ -197,33 +219,21 @@ int nrc_sweep_pool_run(const nrc_sweep_env *env, const char *dir, const nrc_swee
         }
         if (t.running == 0)
             break;
-        {
-            int status;
-            pid_t w = waitpid(-1, &status, WNOHANG);
-            if (w > 0) {
-                for (int s = 0; s < opts->jobs; s++)
-                    if (pids[s] == w)
-                        pids[s] = 0;
-                t.running--;
-                if (WIFEXITED(status) && WEXITSTATUS(status) <= NRC_CELL_FAILED) {
-                    t.ran++;
-                    count(&t, WEXITSTATUS(status));
-                } else if (!(WIFEXITED(status) && WEXITSTATUS(status) == NRC_CELL_INTERRUPTED) && !interrupted) {
-                    t.errors++;
-                }
-                continue;
-            }
-            if (w < 0 && errno != EINTR)
-                break;
-        }
+        reap(&t, pids, opts->jobs, interrupted);
+        if (t.running == 0 || (!g_interrupted && t.running < (size_t)opts->jobs && next < ntodo))
+            continue;
         if (opts->progress && nrc_sweep_now() - last >= 0.5) {
             last = nrc_sweep_now();
             progress(&t, ntodo - t.ran, 0);
         }
-        nanosleep(&(struct timespec){0, 50000000}, NULL);
+        {
+            struct timespec ts = {0, 500000000};
+            int sig = sigtimedwait(&set, NULL, &ts);
+            if (sig == SIGINT || sig == SIGTERM)
+                g_interrupted = 1;
+        }
     }
-    set_handler(SIGINT, SIG_DFL);
-    set_handler(SIGTERM, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (opts->progress)
         progress(&t, 0, 1);
     if (!opts->quiet) {
