@@ -318,15 +318,16 @@ static void tex_notes(FILE *f, const rep_ctx *ctx, const char *group)
             "reference radius $r$ (lower bound), the KKT residual $\\epsilon_{\\mathrm{rel}}$ (upper bound). "
             "Bounds are rounded outward. Predictions, not certified: $\\sqrt{d/n}$ and $\\|z\\|/n$ "
             "(spec/MATH.md section 5). $^{u}$: some claims undecided (they assert nothing).\n"
-            "\\item Re-check a certificate: \\texttt{nrc-check cells/KEY/cert.json cells/KEY/model.bin}, KEY the "
-            "first 16 hex digits of the full certificate hash's cell below (exit 0: every claim holds).\n");
+            "\\item Re-check a certificate: \\texttt{nrc-check cells/KEY/cert.json cells/KEY/model.bin} in the "
+            "sweep directory, KEY the cell of its row listed below with the certificate's full SHA-256 (exit 0: "
+            "every claim holds).\n");
     for (size_t i = 0; i < ctx->n; i++) {
         const rep_row *r = &ctx->rows[i];
         if (!nrc_rep_in_groups(r, g))
             continue;
         if (r->state == 0 || r->state == 1)
-            fprintf(f, "\\item[%zu] cell \\texttt{%.16s}, certificate SHA-256 \\texttt{%s}\n", r->index, r->cell->key,
-                    r->cert_sha);
+            fprintf(f, "\\item[%zu] cell \\texttt{%.16s}: certificate SHA-256\\\\ \\texttt{%s}\n", r->index,
+                    r->cell->key, r->cert_sha);
         else {
             fprintf(f, "\\item[%zu] cell \\texttt{%.16s}: ", r->index, r->cell->key);
             tex_escape(f, r->reason);

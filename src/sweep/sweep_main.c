@@ -134,7 +134,16 @@ static char *self_dir(void)
     return nrc_sweep_strf("%s", buf);
 }
 
-/* The three programs; exit code 0 when all are executable. */
+static void free_paths(char *paths[3])
+{
+    for (int i = 0; i < 3; i++) {
+        nrc_free(paths[i]);
+        paths[i] = NULL;
+    }
+}
+
+/* The three programs; exit code 0 when all are executable (on failure
+ * nothing stays allocated). */
 static int find_programs(const cli *o, char *paths[3])
 {
     static const char *const names[3] = {"train", "certify", "nrc-check"};
@@ -147,13 +156,16 @@ static int find_programs(const cli *o, char *paths[3])
             int rc = die(2, "%s: not an executable program (build with make, or give --bin DIR)%s",
                          paths[i] ? paths[i] : names[i], "");
             nrc_free(dir);
+            free_paths(paths);
             return rc;
         }
         if (paths[i][0] != '/') {   /* cells run in their own directory */
             char *abs = realpath(paths[i], NULL);
             if (!abs) {
+                int rc = die(4, "%s: %s", paths[i], strerror(errno));
                 nrc_free(dir);
-                return die(4, "%s: %s", paths[i], strerror(errno));
+                free_paths(paths);
+                return rc;
             }
             nrc_free(paths[i]);
             paths[i] = nrc_sweep_strf("%s", abs);
@@ -218,8 +230,10 @@ static int cmd_run(int argc, char **argv, cli *o)
         return die(2, "usage: sweep run SPEC -o DIR [--jobs N]%s%s", "", "");
     if ((rc = find_programs(o, paths)) != 0)
         return rc;
-    if ((rc = load_spec(argv[optind], o->out, &plan)) != 0)
+    if ((rc = load_spec(argv[optind], o->out, &plan)) != 0) {
+        free_paths(paths);
         return rc;
+    }
     env = (nrc_sweep_env){paths[0], paths[1], paths[2], o->retry_failed};
     po.jobs = (int)(o->jobs ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN));
     if (po.jobs < 1)
@@ -248,8 +262,10 @@ static int cmd_shard(int argc, char **argv, cli *o)
         return die(2, "usage: sweep shard DIR [TASK NTASKS] with 0 <= TASK < NTASKS%s%s", "", "");
     if ((rc = find_programs(o, paths)) != 0)
         return rc;
-    if (nrc_sweep_plan_read(argv[optind], &plan, &err) != NRC_OK)
+    if (nrc_sweep_plan_read(argv[optind], &plan, &err) != NRC_OK) {
+        free_paths(paths);
         return die(3, "%s%s", err.msg, "");
+    }
     env = (nrc_sweep_env){paths[0], paths[1], paths[2], o->retry_failed};
     rc = nrc_sweep_shard_run(&env, argv[optind], &plan, (size_t)task, (size_t)ntasks, o->quiet);
     nrc_sweep_plan_clear(&plan);
@@ -282,8 +298,12 @@ static int cmd_slurm(int argc, char **argv, cli *o)
         return rc;
     self = self_dir();
     sweep = self ? nrc_sweep_strf("%s/sweep", self) : NULL;
-    if ((rc = load_spec(argv[optind], o->out, &plan)) != 0)
+    if ((rc = load_spec(argv[optind], o->out, &plan)) != 0) {
+        free_paths(paths);
+        nrc_free(self);
+        nrc_free(sweep);
         return rc;
+    }
     so.sweep = sweep;
     so.tasks = (size_t)o->tasks;
     so.partition = o->partition;

@@ -40,6 +40,12 @@ results_sum() { # DIR: one line per recorded cell: name and hash of its record
     done
 }
 
+# ---- the layer: sweep runs the programs, it links none of their code ----------
+ldd "$S" > "$tmp/ldd" 2>&1
+bad=$(nm "$S" 2>/dev/null | grep -E ' [TtDd] (nrc_certify_|nrc_train_|nrc_fast_|nrc_mpfr_|nrc_check_claims|nrc_polish_|nrc_dgemm|cblas_)' | head -3)
+if [ -z "$bad" ] && ! grep -q -E 'openblas|mpfr|flint' "$tmp/ldd"; then pass sweep_links_no_certifier_code
+else fail sweep_links_no_certifier_code "$bad $(grep -E 'openblas|mpfr|flint' "$tmp/ldd")"; fi
+
 # ---- usage and bad specs -------------------------------------------------------
 "$S" --help > "$tmp/out" 2>&1
 if grep -q 'sweep run SPEC -o DIR' "$tmp/out" && grep -q 'sweep slurm' "$tmp/out"; then pass sweep_help
@@ -203,7 +209,7 @@ else
     fail report_csv_and_markdown "exit $rc: $(cat "$tmp/err")"
 fi
 if grep -q '\\begin{threeparttable}' "$R/tables.tex" && grep -q 'nrc-check' "$R/tables.tex" &&
-   grep -q '\\texttt{[0-9a-f]\{8\}}' "$R/tables.tex" && grep -q 'SHA-256 \\texttt{[0-9a-f]\{64\}}' "$R/tables.tex" &&
+   grep -q '\\texttt{[0-9a-f]\{8\}}' "$R/tables.tex" && grep -q 'SHA-256\\\\ \\texttt{[0-9a-f]\{64\}}' "$R/tables.tex" &&
    grep -q 'vs\\_d' "$R/tables.tex"; then
     pass latex_table_hashes_and_recheck_note
 else
