@@ -280,6 +280,7 @@ static void tex_escape(FILE *f, const char *s)
             fputc(*s, f);
             break;
         case '<': fputs("\\textless{}", f); break;
+        case '|': fputs("\\textbar{}", f); break;
         case '>': fputs("\\textgreater{}", f); break;
         default: fputc(*s, f);
         }
