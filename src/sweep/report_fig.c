@@ -300,16 +300,24 @@ static void gp_flip(FILE *g, const fig_t *F)
             F->name, F->set, F->name, F->set, F->name, F->name);
 }
 
+/* A scatter of one point per row of NAME.dat (columns 1, 2; column 3 the
+ * regime flag), in and out of the regime, with the diagonal y = x. */
+static void gp_scatter_diag(FILE *g, const fig_t *F, const char *title, const char *xl, const char *yl,
+                            const char *what, const char *diag)
+{
+    gp_head(g, F->name, nrc_rep_str(json_object_get(F->fig, "title"), title), xl, yl);
+    fprintf(g, "plot '%s.dat' using 1:($3 == 1 ? $2 : 1/0) with points pt 7 ps 1 lc rgb '#1f5fa8' "
+            "title '%s: nearly orthogonal data', \\\n"
+            "     '%s.dat' using 1:($3 == 0 ? $2 : 1/0) with points pt 6 ps 1 lc rgb '#c0392b' "
+            "title '%s: outside the regime', \\\n"
+            "     x with lines dt 2 lc rgb '#222222' title '%s'\n", F->name, what, F->name, what, diag);
+}
+
 static void gp_robust(FILE *g, const fig_t *F)
 {
-    gp_head(g, F->name, nrc_rep_str(json_object_get(F->fig, "title"), "robust reference vs trained network"),
-            "certified flip distance of the trained network: median U over training points (upper bound)",
-            "certified robust radius r of the reference network (lower bound)");
-    fprintf(g, "plot '%s.dat' using 1:($3 == 1 ? $2 : 1/0) with points pt 7 ps 1.1 lc rgb '#1f5fa8' "
-            "title 'one network: nearly orthogonal data', \\\n"
-            "     '%s.dat' using 1:($3 == 0 ? $2 : 1/0) with points pt 6 ps 1.1 lc rgb '#c0392b' "
-            "title 'one network: outside the regime', \\\n"
-            "     x with lines dt 2 lc rgb '#222222' title 'r = U'\n", F->name, F->name);
+    gp_scatter_diag(g, F, "robust reference vs trained network",
+                    "certified flip distance of the trained network: median U over training points (upper bound)",
+                    "certified robust radius r of the reference network (lower bound)", "one network", "r = U");
 }
 
 static void gp_kkt(FILE *g, const fig_t *F, size_t ns)
@@ -333,14 +341,10 @@ static void gp_kkt(FILE *g, const fig_t *F, size_t ns)
 
 static void gp_lower(FILE *g, const fig_t *F)
 {
-    gp_head(g, F->name, nrc_rep_str(json_object_get(F->fig, "title"), "lower bound D against flip distance U"),
-            "certified flip distance U along -p z (upper bound)",
-            "certified lower bound D on the distance to the decision boundary");
-    fprintf(g, "plot '%s.dat' using 1:($3 == 1 ? $2 : 1/0) with points pt 7 ps 0.9 lc rgb '#1f5fa8' "
-            "title 'one %s point: nearly orthogonal data', \\\n"
-            "     '%s.dat' using 1:($3 == 0 ? $2 : 1/0) with points pt 6 ps 0.9 lc rgb '#c0392b' "
-            "title 'one %s point: outside the regime', \\\n"
-            "     x with lines dt 2 lc rgb '#222222' title 'D = U'\n", F->name, F->set, F->name, F->set);
+    char what[64];
+    snprintf(what, sizeof what, "one %s point", F->set);
+    gp_scatter_diag(g, F, "lower bound D against flip distance U", "certified flip distance U along -p z (upper bound)",
+                    "certified lower bound D on the distance to the decision boundary", what, "D = U");
 }
 
 static char *caption(const fig_t *F)

@@ -200,6 +200,20 @@ static void md_row(FILE *f, const rep_row *r)
     }
 }
 
+/* The caption of a drawn figure (NAME.caption, written only when the figure
+ * was drawn), as a string, or NULL. */
+static char *read_caption(const rep_ctx *ctx, const char *name)
+{
+    char *path = nrc_sweep_strf("%s/%s.caption", ctx->out, name), *t = NULL;
+    unsigned char *text = NULL;
+    size_t len = 0;
+    if (path && nrc_file_read_all(path, 1 << 16, &text, &len, NULL) == NRC_OK)
+        t = nrc_sweep_strf("%.*s", (int)len, (const char *)text);
+    nrc_free(text);
+    nrc_free(path);
+    return t;
+}
+
 static void md_figures(FILE *f, const rep_ctx *ctx)
 {
     size_t i;
@@ -207,14 +221,10 @@ static void md_figures(FILE *f, const rep_ctx *ctx)
     int k = 0;
     json_array_foreach(ctx->plan->figures, i, fig) {
         const char *name = json_string_value(json_object_get(fig, "name"));
-        char *cap = nrc_sweep_strf("%s/%s.caption", ctx->out, name);
-        unsigned char *text = NULL;
-        size_t len = 0;
-        if (cap && nrc_file_read_all(cap, 1 << 16, &text, &len, NULL) == NRC_OK) {
-            fprintf(f, "![%s](%s.png)\n\n*Figure %d (%s.png, %s.pdf; data %s.dat).* %.*s\n\n", name, name, ++k, name,
-                    name, name, (int)len, (const char *)text);
-            nrc_free(text);
-        }
+        char *cap = read_caption(ctx, name);
+        if (cap)
+            fprintf(f, "![%s](%s.png)\n\n*Figure %d (%s.png, %s.pdf; data %s.dat).* %s\n\n", name, name, ++k, name,
+                    name, name, cap);
         nrc_free(cap);
     }
     if (k == 0)
@@ -403,18 +413,12 @@ nrc_status nrc_rep_latex(rep_ctx *ctx, const size_t counts[4], nrc_error *err)
     fprintf(ff, "%% Figures of `sweep report`; the PDFs are beside this file.\n");
     json_array_foreach(ctx->plan->figures, i, fig) {
         const char *name = json_string_value(json_object_get(fig, "name"));
-        char *cap = nrc_sweep_strf("%s/%s.caption", ctx->out, name);
-        unsigned char *text = NULL;
-        size_t tl = 0;
-        if (cap && nrc_file_read_all(cap, 1 << 16, &text, &tl, NULL) == NRC_OK) {
-            char *t = nrc_sweep_strf("%.*s", (int)tl, (const char *)text);
+        char *cap = read_caption(ctx, name);
+        if (cap) {
             fprintf(ff, "\\begin{figure}[htbp]\n\\centering\n\\includegraphics[width=0.85\\linewidth]{%s.pdf}\n"
                     "\\caption{", name);
-            if (t)
-                tex_escape(ff, t);
+            tex_escape(ff, cap);
             fprintf(ff, "}\n\\end{figure}\n\n");
-            nrc_free(t);
-            nrc_free(text);
         }
         nrc_free(cap);
     }
