@@ -123,7 +123,7 @@ static void csv_row(FILE *f, const rep_row *r)
                 plain(b[7], 64, r->pred_z, 17, ""), num(b[8], 64, r->robust, 17, 0, ""),
                 num(b[8] + 32, 32, r->eps_rel, 17, 1, ""));
     } else {
-        fprintf(f, ",,,,,,,,,,,,,,,,,");
+        fprintf(f, ",,,,,,,,,,,,,,,,");   /* the 16 certificate columns */
     }
     fputc(',', f);
     csv_field(f, r->polish);

@@ -156,6 +156,11 @@ if [ $rc -eq 1 ] && grep -q '1 failed' "$tmp/err" && grep -q ',failed,train,2,,,
 else
     fail report_counts_failed_cell "exit $rc: $(cat "$tmp/err")"
 fi
+# every CSV row has the header's number of fields (quoted fields may hold commas)
+fields() { awk '{ n = 1; q = 0; for (i = 1; i <= length($0); i++) { c = substr($0, i, 1);
+    if (c == "\"") q = !q; else if (c == "," && !q) n++ } print n }' "$1" | sort -u | wc -l; }
+if [ "$(fields "$tmp/f/report/cells.csv")" -eq 1 ]; then pass csv_rows_have_the_header_fields
+else fail csv_rows_have_the_header_fields "$(awk -F, '{ print NF }' "$tmp/f/report/cells.csv" | sort | uniq -c)"; fi
 # a recorded failure is final (deterministic), unless --retry-failed
 "$S" run "$tmp/fail.json" -o "$tmp/f" > /dev/null 2> "$tmp/err"
 "$S" run "$tmp/fail.json" -o "$tmp/f" --retry-failed > /dev/null 2> "$tmp/err2"
