@@ -111,6 +111,31 @@ fi
 if grep -q 'cells done, .* failed, .* undecided, elapsed .*, remaining' "$tmp/err"; then pass progress_when_asked
 else fail progress_when_asked "$(cat "$tmp/err")"; fi
 
+# on a terminal the progress line is drawn without being asked
+if command -v script > /dev/null 2>&1; then
+    script -qec "'$S' run '$FIX/tiny.json' -o '$tmp/tty' --jobs 2" /dev/null < /dev/null > "$tmp/tty.out" 2>&1
+    if grep -q 'cells done, .* elapsed .*, remaining' "$tmp/tty.out"; then pass progress_on_a_terminal
+    else fail progress_on_a_terminal "$(cat "$tmp/tty.out")"; fi
+else
+    echo "SKIP progress_on_a_terminal: script(1) not found"
+fi
+
+# shards (what Slurm array tasks run): two shards of the plan give the same cells
+mkdir -p "$tmp/sh/cells" && cp "$tmp/a/plan.json" "$tmp/sh/"
+"$S" shard "$tmp/sh" 0 2 --quiet; rc0=$?
+SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=2 "$S" shard "$tmp/sh" --quiet; rc1=$?
+same=1
+for d in "$tmp"/a/cells/*/; do
+    k=$(basename "$d")
+    cmp -s "$d/cert.json" "$tmp/sh/cells/$k/cert.json" && cmp -s "$d/model.bin" "$tmp/sh/cells/$k/model.bin" || same=0
+done
+if [ $rc0 -le 1 ] && [ $rc1 -le 1 ] && [ $same = 1 ] && [ "$(ls "$tmp/sh/cells" | wc -l)" -eq 6 ]; then
+    pass shards_equal_the_local_run
+else
+    fail shards_equal_the_local_run "exits $rc0 $rc1, same $same, $(ls "$tmp/sh/cells" | wc -l) cells"
+fi
+expect shard_bad_task 2 'usage: sweep shard' "$S" shard "$tmp/sh" 2 2
+
 # a second run records nothing new and changes no record
 results_sum "$tmp/a" > "$tmp/sum1"
 "$S" run "$FIX/tiny.json" -o "$tmp/a" > /dev/null 2> "$tmp/err"
