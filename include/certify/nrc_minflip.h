@@ -1,14 +1,16 @@
 /* The minimal flip distance of one point, from both sides (spec/MINFLIP.md).
  *
  * For a point x with sign p, f(x') = p N(x') = sum_j c_j relu(a_j(x')),
- * c_j = p v_j. Claim U: a binary64 x' with f(x') < 0 and ||x' - x|| <= U.
+ * c_j = p v_j. Claim U: a binary64 x' with f(x') <= 0 (< 0 when strict)
+ * and ||x' - x|| <= U.
  * Claim D: f > 0 on the open ball of radius D, proved by a split tree whose
  * leaves carry linear minorants (beta, rho) (spec/MINFLIP.md section 3).
  *
  * Two trust levels live here, kept apart by name:
- *   - search (untrusted binary64, names end in _approx): the leaf solver,
- *     branch and bound, the minimal-norm search (minflip_leaf.c,
- *     minflip_bnb.c, minflip_upper.c). They work in the span of the rows of
+ *   - search (untrusted binary64, names end in _approx, and the projection
+ *     nrc_mf_proj): the leaf solver, branch and bound, the minimal-norm
+ *     search (minflip_leaf.c, minflip_bnb.c, minflip_upper.c,
+ *     minflip_qp.c). They work in the span of the rows of
  *     W: a perturbation is delta = W^T y, e = W delta = G y, ||delta||^2 =
  *     y^T G y, with G the binary64 Gram matrix.
  *   - rigorous decisions (minflip_rigor.c): from engine enclosures, with
@@ -60,24 +62,12 @@ double nrc_mf_leaf_ascent_approx(const nrc_mf_problem *P, const signed char *s,
                                  double R, double *beta, int sweeps, int qvalid,
                                  double *C, double *gn, double *work);
 
-struct nrc_mf_proj_s;
-
-/* The largest radius the leaf certifies (approximately): the fixed point of
- * R = C_L(R) / ||g_L|| found by a bracketed secant search from R0 > 0,
- * never beyond Rmax. beta (in: a start, out: the beta certifying the
- * returned radius). At each R the ratio comes from the projection
- * (nrc_mf_leaf_qp_approx, when Q is not NULL) or the coordinate ascent.
- * Returns 0 when nothing positive is certified. work: 6 k doubles. */
-double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
-                                 double R0, double Rmax, double *beta,
-                                 struct nrc_mf_proj_s *Q, double *work);
-
 /* Projection onto a polyhedron in the span of W (minflip_qp.c): minimize
  * 1/2 y^T G y subject to m_i . (G y) >= h_i for a working set of at most
  * cap constraints, m_i a signed unit vector or a dense k-vector; solved in
  * its dual (non-negative least squares, Lawson-Hanson), warm-started from
  * the previous multipliers when constraints are added between solves. */
-typedef struct nrc_mf_proj_s {
+typedef struct {
     const nrc_mf_problem *P;
     size_t n, cap;          /* constraints in the set, capacity */
     long *unit;             /* (cap) +-(j + 1) for m = +-e_j, 0 for dense */
@@ -101,6 +91,16 @@ int nrc_mf_proj_add_dense(nrc_mf_proj *Q, const double *m, double h);
  * INFINITY when the dual did not converge (infeasible or degenerate). */
 double nrc_mf_proj_solve(nrc_mf_proj *Q);
 
+/* The largest radius the leaf certifies (approximately): the fixed point of
+ * R = C_L(R) / ||g_L|| found by a bracketed secant search from R0 > 0,
+ * never beyond Rmax. beta (in: a start, out: the beta certifying the
+ * returned radius). At each R the ratio comes from the projection
+ * (nrc_mf_leaf_qp_approx, when Q is not NULL) or the coordinate ascent.
+ * Returns 0 when nothing positive is certified. work: 6 k doubles. */
+double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
+                                 double R0, double Rmax, double *beta,
+                                 nrc_mf_proj *Q, double *work);
+
 /* The leaf's relaxed distance at radius R by cutting planes (spec/MINFLIP.md
  * 3.3, 5.2): the projection of x onto {x' : a_j(x') in I_j(R) for every j,
  * sum_j env_j(a_j(x')) <= 0} with env_j the convex envelope of c_j relu on
@@ -117,9 +117,8 @@ double nrc_mf_eval_approx(const nrc_mf_problem *P, const double *y, double *e);
 
 /* Ray search along delta = t W^T ydir, t > 0: the first t with
  * f(a + t G ydir) <= 0 (binary64 breakpoint sweep), returned (INFINITY when
- * f stays > 0). work: 2 k doubles (idx unused, may be NULL). */
-double nrc_mf_ray_approx(const nrc_mf_problem *P, const double *ydir, double *work,
-                         size_t *idx);
+ * f stays > 0). work: 2 k doubles. */
+double nrc_mf_ray_approx(const nrc_mf_problem *P, const double *ydir, double *work);
 
 /* Region walk (spec/MINFLIP.md 5.1) from the activation pattern sigma0
  * (sigma0[j] = +1 active, -1 inactive; a pattern whose region meets

@@ -118,7 +118,7 @@ static void try_direction(bnb_t *b, size_t t, nrc_error *err, nrc_status *st)
     size_t j;
     for (j = 0; j < k; j++)
         b->ycand[j] = -beta[j];
-    tt = nrc_mf_ray_approx(b->P, b->ycand, b->work, b->idx);
+    tt = nrc_mf_ray_approx(b->P, b->ycand, b->work);
     if (isfinite(tt)) {
         double d2 = 0;
         for (j = 0; j < k; j++)

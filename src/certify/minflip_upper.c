@@ -39,13 +39,11 @@ static int cmp_double(const void *x, const void *y)
  * t_j = -a_j / e_j; sweep them in order and return the first t > 0 with
  * f(t) <= 0 (a crossing, or the start of a piece where f is 0: a region
  * where every neuron with c_j > 0 is off). */
-double nrc_mf_ray_approx(const nrc_mf_problem *P, const double *ydir, double *work,
-                         size_t *idx)
+double nrc_mf_ray_approx(const nrc_mf_problem *P, const double *ydir, double *work)
 {
     const size_t k = P->k;
     double *e = work, *bp = work + k, tprev = 0;
     size_t j, nb = 0, r;
-    (void)idx;
     nrc_mf_eval_approx(P, ydir, e);
     for (j = 0; j < k; j++)
         if (e[j] != 0) {
