@@ -38,7 +38,7 @@ typedef struct {
 
 void nrc_mf_bnb_options_default(nrc_mf_bnb_options *o, size_t k)
 {
-    o->max_nodes = k <= 32 ? 4096 : k <= 128 ? 512 : 64;
+    o->max_nodes = k <= 32 ? 32768 : k <= 128 ? 2048 : 64;
     o->tol = 0.005;
     o->walk = 1;
 }

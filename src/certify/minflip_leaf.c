@@ -408,10 +408,14 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
         if (hi != INFINITY && hi - lo <= 1e-5 * hi)
             break;
         if (hi == INFINITY) {
-            double next = (flo == INFINITY || r == INFINITY) ? 2 * R : r;
+            /* at most doubling: a ratio far above R (a leaf whose relaxed
+             * set barely meets the box at R) says nothing about larger R */
+            double next = r < 2 * R ? r : 2 * R;
             if (next < 1.0000001 * R)
                 next = 1.0000001 * R;
             R = next > Rmax ? Rmax : next;
+        } else if (hi > 4 * lo) {
+            R = sqrt(lo > 0 ? lo * hi : hi * hi / 16);   /* geometric bisection */
         } else if (flo > 0 && fhi < 0 && isfinite(flo)) {
             double t = flo / (flo - fhi);  /* secant on r(R) - R */
             if (t < 0.05)
