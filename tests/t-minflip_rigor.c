@@ -194,7 +194,7 @@ static void t_leaf_decide(void)
         double *a = malloc(k * sizeof(double)), *alo = malloc(k * sizeof(double));
         double *ahi = malloc(k * sizeof(double)), *c = malloc(k * sizeof(double));
         double *u = malloc(k * sizeof(double)), *beta = malloc(k * sizeof(double));
-        double *rho = malloc(k * sizeof(double)), *work = malloc(6 * k * sizeof(double));
+        double *rho = malloc(k * sizeof(double)), *work = malloc(7 * k * sizeof(double));
         signed char *s = calloc(k, 1);
         double sc = ldexp(1.0, irand(200) - 100), R, D;
         int integer = irand(3) == 0, kind = irand(4);

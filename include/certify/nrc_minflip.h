@@ -96,7 +96,7 @@ double nrc_mf_proj_solve(nrc_mf_proj *Q);
  * never beyond Rmax. beta (in: a start, out: the beta certifying the
  * returned radius). At each R the ratio comes from the projection
  * (nrc_mf_leaf_qp_approx, when Q is not NULL) or the coordinate ascent.
- * Returns 0 when nothing positive is certified. work: 6 k doubles. */
+ * Returns 0 when nothing positive is certified. work: 7 k doubles. */
 double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
                                  double R0, double Rmax, double *beta,
                                  nrc_mf_proj *Q, double *work);
@@ -108,9 +108,13 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
  * Its multipliers give beta = -y / Lambda (Lambda: the cuts' total) whose
  * ratio C_L / ||g_L|| is that distance. Returns the distance, INFINITY for
  * a vacuous leaf (an empty interval), -1 when the projection failed (then
- * beta is unchanged). Q: capacity >= 2 k + a few cuts; work: 5 k doubles. */
+ * beta is unchanged). ehint (k, may be NULL): the e = G y of a previous
+ * solution (another R, the parent leaf), whose active cut and nearly
+ * active box constraints seed the working set. Q: capacity >= 2 k + a few
+ * cuts; work: 5 k doubles. */
 double nrc_mf_leaf_qp_approx(const nrc_mf_problem *P, const signed char *s, double R,
-                             double *beta, nrc_mf_proj *Q, double *work);
+                             double *beta, nrc_mf_proj *Q, const double *ehint,
+                             double *work);
 
 /* f(a + G y) in binary64 (e: k doubles, receives G y). */
 double nrc_mf_eval_approx(const nrc_mf_problem *P, const double *y, double *e);

@@ -28,7 +28,7 @@ typedef struct {
     signed char *S;            /* (cap, k) split signs */
     double *B;                 /* (cap, k) beta */
     size_t n, cap;
-    double *work, *ybest, *ycand;   /* 6 k, k, k */
+    double *work, *ybest, *ycand;   /* 7 k, k, k */
     nrc_mf_proj Q;             /* the leaves' projections (k <= 128) */
     int use_qp;
     size_t *idx;               /* k */
@@ -311,11 +311,11 @@ nrc_status nrc_mf_bnb_approx(const nrc_mf_problem *P, const nrc_mf_bnb_options *
     b.r = r;
     b.U = U0;
     nrc_mf_bnb_result_clear(r);
-    b.work = nrc_malloc_array(7 * k, sizeof(double));
+    b.work = nrc_malloc_array(8 * k, sizeof(double));
     b.idx = nrc_malloc_array(k, sizeof(size_t));
     r->y = nrc_calloc(k, sizeof(double));
     b.ybest = r->y;
-    b.ycand = b.work + 6 * k;
+    b.ycand = b.work + 7 * k;
     if (!b.work || !b.idx || !r->y || !grow(&b, 1))
         goto oom;
     /* the projection's active sets grow like k^3: up to k = 128 */

@@ -245,11 +245,13 @@ static int envelope(double c, double lo, double hi, double *slope, double *icpt)
 }
 
 double nrc_mf_leaf_qp_approx(const nrc_mf_problem *P, const signed char *s, double R,
-                             double *beta, nrc_mf_proj *Q, double *work)
+                             double *beta, nrc_mf_proj *Q, const double *ehint,
+                             double *work)
 {
     const size_t k = P->k;
     double *lo = work, *hi = work + k, *sig = work + 2 * k, *m = work + 3 * k;
-    unsigned char *two = (unsigned char *)(work + 4 * k);   /* k bytes */
+    unsigned char *two = (unsigned char *)(work + 4 * k);   /* 3 k bytes in */
+    unsigned char *inlo = two + k, *inhi = two + 2 * k;     /* k doubles */
     double r0 = 0, d2 = INFINITY, Lam = 0, scale = 0;
     size_t j, i, iter;
     for (j = 0; j < k; j++) {
@@ -263,13 +265,17 @@ double nrc_mf_leaf_qp_approx(const nrc_mf_problem *P, const signed char *s, doub
             sig[j] = 0;
         r0 += m[j];
         scale += fabs(P->c[j]) * (fabs(P->a[j]) + R * P->u[j]);
+        inlo[j] = inhi[j] = 0;
     }
     nrc_mf_proj_reset(Q);
     for (iter = 0; iter < Q->cap; iter++) {
-        /* the cut of the pieces active at a + e: -sigma_A . e >= sigma_A . a + r0 */
+        /* the point: the hint (or x) first, then each solution */
+        const double *e = iter == 0 ? ehint : Q->e;
+        /* near-active box constraints of a hint start in the set */
+        double act = iter == 0 && ehint ? 1e-6 : 0;
         double F = r0, h = r0;
-        const double *e = iter == 0 ? NULL : Q->e;
         size_t nadd = 0;
+        /* the cut of the pieces active at a + e: -sigma_A . e >= sigma_A . a + r0 */
         for (j = 0; j < k; j++) {
             double t = P->a[j] + (e ? e[j] : 0), sj = sig[j];
             if (two[j] && t > 0)
@@ -283,43 +289,21 @@ double nrc_mf_leaf_qp_approx(const nrc_mf_problem *P, const signed char *s, doub
                 break;
             nadd++;
         }
-        /* box constraints violated at a + e (the (at most 8) worst) */
-        if (iter > 0) {
-            size_t add;
-            for (add = 0; add < 8; add++) {
-                size_t worst = k;
-                int side = 0;
-                double vworst = 0;
-                for (j = 0; j < k; j++) {
-                    double t = P->a[j] + Q->e[j];
-                    double tol = 1e-12 * (fabs(P->a[j]) + P->u[j] * R);
-                    if (lo[j] - t > tol && lo[j] - t > vworst) {
-                        vworst = lo[j] - t;
-                        worst = j;
-                        side = 1;
-                    }
-                    if (t - hi[j] > tol && t - hi[j] > vworst) {
-                        vworst = t - hi[j];
-                        worst = j;
-                        side = -1;
-                    }
-                }
-                if (worst == k)
-                    break;
-                if (!nrc_mf_proj_add_unit(Q, worst, side,
-                                          side > 0 ? lo[worst] - P->a[worst]
-                                                   : P->a[worst] - hi[worst]))
+        /* every box constraint violated (or, for a hint, nearly active) */
+        for (j = 0; j < k; j++) {
+            double t = P->a[j] + (e ? e[j] : 0);
+            double w = fabs(P->a[j]) + P->u[j] * R, tol = 1e-12 * w - act * w;
+            if (!inlo[j] && lo[j] - t > tol) {
+                if (!nrc_mf_proj_add_unit(Q, j, 1, lo[j] - P->a[j]))
                     return -1;
+                inlo[j] = 1;
                 nadd++;
-                /* mark it satisfied for this round */
-                Q->e[worst] = side > 0 ? lo[worst] - P->a[worst] : hi[worst] - P->a[worst];
             }
-        } else {
-            for (j = 0; j < k; j++) {            /* split-clipped: x outside */
-                if (P->a[j] < lo[j] && !nrc_mf_proj_add_unit(Q, j, 1, lo[j] - P->a[j]))
+            if (!inhi[j] && t - hi[j] > tol) {
+                if (!nrc_mf_proj_add_unit(Q, j, -1, P->a[j] - hi[j]))
                     return -1;
-                if (P->a[j] > hi[j] && !nrc_mf_proj_add_unit(Q, j, -1, P->a[j] - hi[j]))
-                    return -1;
+                inhi[j] = 1;
+                nadd++;
             }
         }
         if (iter > 0 && nadd == 0)
@@ -343,11 +327,15 @@ double nrc_mf_leaf_qp_approx(const nrc_mf_problem *P, const signed char *s, doub
  * coordinate ascent (qvalid: G beta in work is current for the ascent). */
 static double ratio_any(const nrc_mf_problem *P, const signed char *s, double R,
                         double *beta, int sweeps, int *qvalid, nrc_mf_proj *Q,
-                        double *work)
+                        double *ehint, int *hint_ok, double *work)
 {
     if (Q) {
-        double r = nrc_mf_leaf_qp_approx(P, s, R, beta, Q, work);
+        double r = nrc_mf_leaf_qp_approx(P, s, R, beta, Q, *hint_ok ? ehint : NULL, work);
         *qvalid = 0;                  /* the projection used work[0 .. 5k) */
+        if (r >= 0 && r < INFINITY) { /* the next R starts from this point */
+            memcpy(ehint, Q->e, P->k * sizeof(double));
+            *hint_ok = 1;
+        }
         if (r >= 0) {
             double C, gn, phi;
             /* score beta as the certificate will: C and ||g|| at R */
@@ -374,9 +362,9 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
                                  nrc_mf_proj *Q, double *work)
 {
     const size_t k = P->k;
-    double *bbest = work + 5 * k;
+    double *bbest = work + 5 * k, *ehint = work + 6 * k;
     double lo = 0, hi = INFINITY, flo = 0, fhi = 0, R = R0, best = 0;
-    int it, qvalid = 0;
+    int it, qvalid = 0, hint_ok = 0;
     /* coordinate ascent converges slowly on correlated neurons: many sweeps
      * where they are cheap (k small), about 2 10^5 coordinate steps */
     int sweeps = k < 1000 ? (int)(200000 / (k ? k : 1)) : 200;
@@ -386,7 +374,7 @@ double nrc_mf_leaf_radius_approx(const nrc_mf_problem *P, const signed char *s,
         R = Rmax;
     memcpy(bbest, beta, k * sizeof(double));
     for (it = 0; it < 40; it++) {
-        double r = ratio_any(P, s, R, beta, sweeps, &qvalid, Q, work);
+        double r = ratio_any(P, s, R, beta, sweeps, &qvalid, Q, ehint, &hint_ok, work);
         double cert = r < R ? r : R;
         if (cert > best) {
             best = cert;
