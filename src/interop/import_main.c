@@ -1,0 +1,157 @@
+/* bin/import: a network and its data from safetensors / .npy / .npz into a
+ * model file (spec/IMPORT.md). Thin main: options, then the library. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "nrc_import.h"
+#include "nrc_io.h"
+#include "nrc_model.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: import --weights FILE [--data FILE] [options] [-o MODEL]\n"
+"Read a depth-2 ReLU network N(x) = sum_j v_j relu(<w_j, x> + b_j) and its\n"
+"data from safetensors, NumPy .npy or .npz files (format read from the\n"
+"content), convert every value EXACTLY to binary64 (F64, F32, F16, BF16;\n"
+"integers and booleans for labels) and write a model file for certify\n"
+"(spec/IMPORT.md). NaN, Inf, bad shapes and unused tensors are refused.\n"
+"\n"
+"  --weights FILE        the network: a safetensors or .npz file. Default\n"
+"                        names are PyTorch's state_dict of nn.Sequential(\n"
+"                        nn.Linear(d, k), nn.ReLU(), nn.Linear(k, 1, bias=False)):\n"
+"                        0.weight [k, d] (W), 0.bias [k] (b, optional),\n"
+"                        2.weight [1, k] (v), 2.bias (c, optional, must be 0)\n"
+"  --data FILE           the data: X [n, d] (or [n, ...], flattened row-major),\n"
+"                        y [n], optional test data Xt [m, d], yt [m]\n"
+"                        (default: the --weights file)\n"
+"  --W/--b/--v/--c/--X/--y/--Xt/--yt FILE\n"
+"                        that tensor from its own file (a .npy holds one array;\n"
+"                        in an .npz or safetensors it has the default name or\n"
+"                        the one given with --name)\n"
+"  --name ROLE=TENSOR    the tensor name of ROLE (W, b, v, c, X, y, Xt, yt), e.g.\n"
+"                        --name W=fc1.weight --name v=fc2.weight (repeatable)\n"
+"  --layout out-in|in-out  W stored [k, d] and v [1, k] (out-in, PyTorch's\n"
+"                        nn.Linear.weight; the default, also for a square W)\n"
+"                        or W [d, k] and v [k, 1] (in-out: JAX/Flax, Keras)\n"
+"  --labels pm1|01       labels exactly +1/-1 (default; floats or integers) or\n"
+"                        exactly 0/1 (also booleans), mapped 0 -> -1, 1 -> +1\n"
+"  --allow-extra         ignore tensors that no role uses (default: refuse them,\n"
+"                        they may belong to a deeper network)\n"
+"  -o FILE               output model file (default model.bin; - = stdout)\n"
+"  --quiet               print nothing but errors\n"
+"  --help                this text\n"
+"\n"
+"Exit: 0 written, 2 usage, 3 invalid input file or tensor, 4 system error.\n");
+}
+
+static int die(int code, const char *msg)
+{
+    fprintf(stderr, "import: error: %s\n", msg);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    nrc_import_opts o;
+    const char *out = "model.bin";
+    int quiet = 0, i;
+    nrc_model M;
+    nrc_error err;
+    nrc_status st;
+    char msg[512];
+
+    signal(SIGXFSZ, SIG_IGN); /* a file-size limit fails the write (exit 4), no kill */
+    memset(&o, 0, sizeof o);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r = (a[0] == '-' && a[1] == '-') ? nrc_role_from_name(a + 2) : -1;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = 1;
+            continue;
+        }
+        if (strcmp(a, "--allow-extra") == 0) {
+            o.allow_extra = 1;
+            continue;
+        }
+        if (strcmp(a, "--weights") && strcmp(a, "--data") && strcmp(a, "--name") &&
+            strcmp(a, "--layout") && strcmp(a, "--labels") && strcmp(a, "-o") && r < 0) {
+            snprintf(msg, sizeof msg, "%s %s (try --help)",
+                     a[0] == '-' ? "unknown option" : "unexpected argument", a);
+            return die(2, msg);
+        }
+        if (i + 1 >= argc) {
+            snprintf(msg, sizeof msg, "option %s needs a value (try --help)", a);
+            return die(2, msg);
+        }
+        v = argv[++i];
+        if (r >= 0) {
+            o.file[r] = v;
+        } else if (strcmp(a, "--weights") == 0) {
+            o.weights = v;
+        } else if (strcmp(a, "--data") == 0) {
+            o.data = v;
+        } else if (strcmp(a, "-o") == 0) {
+            out = v;
+        } else if (strcmp(a, "--layout") == 0) {
+            if (strcmp(v, "out-in") && strcmp(v, "in-out")) {
+                snprintf(msg, sizeof msg, "--layout %s: expected out-in ([k, d]) or in-out ([d, k])", v);
+                return die(2, msg);
+            }
+            o.in_out = strcmp(v, "in-out") == 0;
+        } else if (strcmp(a, "--labels") == 0) {
+            if (strcmp(v, "pm1") && strcmp(v, "01")) {
+                snprintf(msg, sizeof msg, "--labels %s: expected pm1 (+1/-1) or 01 (0/1)", v);
+                return die(2, msg);
+            }
+            o.labels01 = strcmp(v, "01") == 0;
+        } else { /* --name ROLE=TENSOR */
+            const char *eq = strchr(v, '=');
+            char role[8];
+            int rr;
+            if (!eq || eq == v || (size_t)(eq - v) >= sizeof role || !eq[1]) {
+                snprintf(msg, sizeof msg, "--name %s: expected ROLE=TENSOR, e.g. W=fc1.weight", v);
+                return die(2, msg);
+            }
+            memcpy(role, v, (size_t)(eq - v));
+            role[eq - v] = '\0';
+            if ((rr = nrc_role_from_name(role)) < 0) {
+                snprintf(msg, sizeof msg, "--name %s: role %s is not one of W, b, v, c, X, y, Xt, yt", v, role);
+                return die(2, msg);
+            }
+            if (o.name[rr]) {
+                snprintf(msg, sizeof msg, "--name %s given twice", role);
+                return die(2, msg);
+            }
+            o.name[rr] = eq + 1;
+        }
+    }
+    if (!o.weights && !o.file[NRC_ROLE_W])
+        return die(2, "no network given: --weights FILE (or --W FILE --v FILE; try --help)");
+
+    nrc_model_init(&M);
+    st = nrc_import_build(&o, &M, &err);
+    if (st == NRC_OK)
+        st = nrc_model_write(out, &M, &err);
+    if (st != NRC_OK) {
+        nrc_model_clear(&M);
+        return die((int)st, err.msg);
+    }
+    if (!quiet) {
+        char hex[2 * NRC_SHA256_SIZE + 1];
+        FILE *f = strcmp(out, "-") == 0 ? stderr : stdout;
+        nrc_hex(M.file_sha256, NRC_SHA256_SIZE, hex);
+        fprintf(f, "imported  n=%llu d=%llu k=%llu m=%llu, hidden biases %s\n",
+                (unsigned long long)M.n, (unsigned long long)M.d, (unsigned long long)M.k,
+                (unsigned long long)M.m, (M.flags & NRC_FLAG_BIAS) ? "yes" : "no");
+        fprintf(f, "metadata  %s\n", M.meta);
+        if (strcmp(out, "-") != 0)
+            fprintf(f, "wrote     %s (sha256 %s)\n", out, hex);
+    }
+    nrc_model_clear(&M);
+    return 0;
+}
