@@ -12,6 +12,8 @@
  *   cert/false_a_*   parses, a claim false for A (exit 1); likewise false_b_*
  *   cert/inputerr_a_* well formed but does not fit model A: NRC_ERR_INPUT (3)
  *   cert/bad_*       NRC_ERR_INPUT against both models (exit 3)
+ *   safetensors/ok_*, numpy/ok_*   parsed (values may still be refused later)
+ *   safetensors/bad_*, numpy/bad_* NRC_ERR_INPUT
  * Other names (inputs libFuzzer found, named by their SHA-1) assert only the
  * harness properties.  Run from the repository root (make check does), or
  * set NRC_FUZZ_CORPUS to the corpus directory. */
@@ -22,6 +24,8 @@
 #include "testlib.h"
 #include "fuzz/fuzz_model.c"
 #include "fuzz/fuzz_cert.c"
+#include "fuzz/fuzz_safetensors.c"
+#include "fuzz/fuzz_numpy.c"
 
 static const char *corpus_root(void)
 {
@@ -197,9 +201,52 @@ static void replay_cert(void)
           ok, fals, bad);
 }
 
+/* The tensor readers' corpora (tests/fuzz/make_tensor_corpus.py). */
+static void replay_tensor_dir(const char *sub, nrc_status (*fn)(const uint8_t *, size_t))
+{
+    char dir[4096], path[4352];
+    size_t n, i, ok = 0, bad = 0, other = 0;
+    char **names;
+    snprintf(dir, sizeof dir, "%s/%s", corpus_root(), sub);
+    names = list_dir(dir, &n);
+    REQUIRE(names != NULL, "cannot read %s: %s", dir, strerror(errno));
+    for (i = 0; i < n; i++) {
+        uint8_t *buf;
+        size_t len;
+        nrc_status st;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        fuzz_input_name = path;
+        if (read_file(path, &buf, &len) != 0) {
+            CHECK(0, "cannot read %s", path);
+            continue;
+        }
+        st = fn(buf, len);
+        if (starts(names[i], "ok_")) {
+            CHECK(st == NRC_OK, "%s: expected accepted, status %d", path, (int)st);
+            ok++;
+        } else if (starts(names[i], "bad_")) {
+            CHECK(st == NRC_ERR_INPUT, "%s: expected NRC_ERR_INPUT, status %d", path, (int)st);
+            bad++;
+        } else {
+            other++;
+        }
+        free(buf);
+        free(names[i]);
+    }
+    free(names);
+    printf("replay: %s corpus: %zu files (%zu ok_, %zu bad_, %zu found by the fuzzer)\n", sub, n, ok,
+           bad, other);
+    CHECK(ok >= 5 && bad >= 20, "%s corpus too small: %zu ok_, %zu bad_", sub, ok, bad);
+}
+
+static void replay_safetensors(void) { replay_tensor_dir("safetensors", nrc_fuzz_safetensors); }
+static void replay_numpy(void) { replay_tensor_dir("numpy", nrc_fuzz_numpy); }
+
 int main(void)
 {
     RUN(replay_model);
     RUN(replay_cert);
+    RUN(replay_safetensors);
+    RUN(replay_numpy);
     return tl_exit();
 }

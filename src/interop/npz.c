@@ -110,8 +110,11 @@ nrc_status nrc_npz_parse(const unsigned char *buf, size_t len, const char *fname
     }
     za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
     if (!za) {
-        st = nrc_error_set(err, zip_error_code_zip(&ze) == ZIP_ER_MEMORY ? NRC_ERR_SYSTEM : NRC_ERR_INPUT,
-                           "%s: not a valid .npz (zip) archive: %s", fname, zip_error_strerror(&ze));
+        int code = zip_error_code_zip(&ze);
+        st = nrc_error_set(err, code == ZIP_ER_MEMORY ? NRC_ERR_SYSTEM : NRC_ERR_INPUT,
+                           "%s: not a valid .npz (zip) archive: %s", fname,
+                           code == ZIP_ER_EXISTS ? "two members have the same name (a tensor name repeated)"
+                                                 : zip_error_strerror(&ze));
         zip_source_free(src);
         zip_error_fini(&ze);
         return st;
