@@ -36,6 +36,14 @@ typedef struct nrc_import_opts {
     int allow_extra;               /* tensors nothing uses are ignored, not refused */
 } nrc_import_opts;
 
+/* One command-line option of bin/import that fills o: --weights, --data,
+ * --W ... --yt (a role's own file), --name ROLE=TENSOR, --layout
+ * out-in|in-out, --labels pm1|01. Returns 1 when opt is one of them and
+ * needs a value (val, which must outlive o), 0 when opt is not one of
+ * them; on a bad value NRC_ERR_USAGE is set in *st with a message. */
+int nrc_import_option(nrc_import_opts *o, const char *opt, const char *val, nrc_status *st,
+                      nrc_error *err);
+
 /* Read the sources, check every shape, dtype and value, and fill M
  * (initialized; released and replaced on success) with the exact binary64
  * values and the provenance metadata (spec/IMPORT.md). NRC_ERR_USAGE when

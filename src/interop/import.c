@@ -22,6 +22,49 @@ int nrc_role_from_name(const char *s)
     return -1;
 }
 
+int nrc_import_option(nrc_import_opts *o, const char *opt, const char *val, nrc_status *st,
+                      nrc_error *err)
+{
+    int r = (opt[0] == '-' && opt[1] == '-') ? nrc_role_from_name(opt + 2) : -1;
+    *st = NRC_OK;
+    if (r >= 0) {
+        o->file[r] = val;
+    } else if (strcmp(opt, "--weights") == 0) {
+        o->weights = val;
+    } else if (strcmp(opt, "--data") == 0) {
+        o->data = val;
+    } else if (strcmp(opt, "--layout") == 0) {
+        if (strcmp(val, "out-in") && strcmp(val, "in-out"))
+            *st = nrc_error_set(err, NRC_ERR_USAGE,
+                                "--layout %s: expected out-in ([k, d]) or in-out ([d, k])", val);
+        o->in_out = strcmp(val, "in-out") == 0;
+    } else if (strcmp(opt, "--labels") == 0) {
+        if (strcmp(val, "pm1") && strcmp(val, "01"))
+            *st = nrc_error_set(err, NRC_ERR_USAGE, "--labels %s: expected pm1 (+1/-1) or 01 (0/1)", val);
+        o->labels01 = strcmp(val, "01") == 0;
+    } else if (strcmp(opt, "--name") == 0) {
+        const char *eq = strchr(val, '=');
+        char role[8];
+        int rr = -1;
+        if (eq && eq > val && (size_t)(eq - val) < sizeof role && eq[1]) {
+            memcpy(role, val, (size_t)(eq - val));
+            role[eq - val] = '\0';
+            rr = nrc_role_from_name(role);
+        }
+        if (rr < 0)
+            *st = nrc_error_set(err, NRC_ERR_USAGE,
+                                "--name %s: expected ROLE=TENSOR with ROLE one of W, b, v, c, X, y, "
+                                "Xt, yt (e.g. W=fc1.weight)", val);
+        else if (o->name[rr])
+            *st = nrc_error_set(err, NRC_ERR_USAGE, "--name %s: role %s named twice", val, role);
+        else
+            o->name[rr] = eq + 1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 #define MAX_FILES (NRC_ROLES + 2)
 
 typedef struct {

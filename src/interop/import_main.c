@@ -64,8 +64,7 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN); /* a file-size limit fails the write (exit 4), no kill */
     memset(&o, 0, sizeof o);
     for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int r = (a[0] == '-' && a[1] == '-') ? nrc_role_from_name(a + 2) : -1;
+        const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
@@ -78,56 +77,20 @@ int main(int argc, char **argv)
             o.allow_extra = 1;
             continue;
         }
-        if (strcmp(a, "--weights") && strcmp(a, "--data") && strcmp(a, "--name") &&
-            strcmp(a, "--layout") && strcmp(a, "--labels") && strcmp(a, "-o") && r < 0) {
-            snprintf(msg, sizeof msg, "%s %s (try --help)",
-                     a[0] == '-' ? "unknown option" : "unexpected argument", a);
-            return die(2, msg);
-        }
-        if (i + 1 >= argc) {
+        if (i + 1 >= argc && (strcmp(a, "-o") == 0 || nrc_import_option(&o, a, "", &st, &err))) {
             snprintf(msg, sizeof msg, "option %s needs a value (try --help)", a);
             return die(2, msg);
         }
-        v = argv[++i];
-        if (r >= 0) {
-            o.file[r] = v;
-        } else if (strcmp(a, "--weights") == 0) {
-            o.weights = v;
-        } else if (strcmp(a, "--data") == 0) {
-            o.data = v;
-        } else if (strcmp(a, "-o") == 0) {
-            out = v;
-        } else if (strcmp(a, "--layout") == 0) {
-            if (strcmp(v, "out-in") && strcmp(v, "in-out")) {
-                snprintf(msg, sizeof msg, "--layout %s: expected out-in ([k, d]) or in-out ([d, k])", v);
-                return die(2, msg);
-            }
-            o.in_out = strcmp(v, "in-out") == 0;
-        } else if (strcmp(a, "--labels") == 0) {
-            if (strcmp(v, "pm1") && strcmp(v, "01")) {
-                snprintf(msg, sizeof msg, "--labels %s: expected pm1 (+1/-1) or 01 (0/1)", v);
-                return die(2, msg);
-            }
-            o.labels01 = strcmp(v, "01") == 0;
-        } else { /* --name ROLE=TENSOR */
-            const char *eq = strchr(v, '=');
-            char role[8];
-            int rr;
-            if (!eq || eq == v || (size_t)(eq - v) >= sizeof role || !eq[1]) {
-                snprintf(msg, sizeof msg, "--name %s: expected ROLE=TENSOR, e.g. W=fc1.weight", v);
-                return die(2, msg);
-            }
-            memcpy(role, v, (size_t)(eq - v));
-            role[eq - v] = '\0';
-            if ((rr = nrc_role_from_name(role)) < 0) {
-                snprintf(msg, sizeof msg, "--name %s: role %s is not one of W, b, v, c, X, y, Xt, yt", v, role);
-                return die(2, msg);
-            }
-            if (o.name[rr]) {
-                snprintf(msg, sizeof msg, "--name %s given twice", role);
-                return die(2, msg);
-            }
-            o.name[rr] = eq + 1;
+        if (strcmp(a, "-o") == 0) {
+            out = argv[++i];
+        } else if (nrc_import_option(&o, a, argv[i + 1], &st, &err)) {
+            if (st != NRC_OK)
+                return die(2, err.msg);
+            i++;
+        } else {
+            snprintf(msg, sizeof msg, "%s %s (try --help)",
+                     a[0] == '-' ? "unknown option" : "unexpected argument", a);
+            return die(2, msg);
         }
     }
     if (!o.weights && !o.file[NRC_ROLE_W])
