@@ -1,6 +1,7 @@
 /* Export model files and certified adversarial examples as safetensors,
  * .npz and .npy (include/interop/nrc_import.h, spec/IMPORT.md "Export"). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +82,10 @@ void nrc_examples_clear(nrc_examples *E)
 static int hex_value(const char *s, double *x)
 {
     char back[64], *end;
-    if (strlen(s) > 40)
+    if (strlen(s) > 40 || (strncmp(s, "0x", 2) != 0 && strncmp(s, "-0x", 3) != 0))
         return 0;
     *x = strtod(s, &end);
-    if (*end || end == s)
+    if (*end || end == s || !isfinite(*x))
         return 0;
     snprintf(back, sizeof back, "%a", *x);
     return strcmp(back, s) == 0;
