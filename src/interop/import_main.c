@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <jansson.h>
 #include "nrc_import.h"
 #include "nrc_io.h"
 #include "nrc_model.h"
@@ -43,6 +44,34 @@ static void usage(FILE *f)
 "  --help                this text\n"
 "\n"
 "Exit: 0 written, 2 usage, 3 invalid input file or tensor, 4 system error.\n");
+}
+
+/* One line per imported tensor, from the provenance in the metadata. */
+static void print_tensors(FILE *f, const char *meta)
+{
+    json_t *root = json_loads(meta, 0, NULL), *imp, *src, *ts, *e, *note;
+    const char *role;
+    if (!root)
+        return;
+    imp = json_object_get(root, "import");
+    src = json_object_get(imp, "sources");
+    ts = json_object_get(imp, "tensors");
+    json_object_foreach(ts, role, e) {
+        json_t *sh = json_object_get(e, "shape");
+        size_t a;
+        const char *name = json_string_value(json_object_get(e, "name"));
+        fprintf(f, "  %-3s %-16s %-4s [", role, name && *name ? name : "(array)",
+                json_string_value(json_object_get(e, "dtype")));
+        for (a = 0; a < json_array_size(sh); a++)
+            fprintf(f, "%s%lld", a ? ", " : "", (long long)json_integer_value(json_array_get(sh, a)));
+        fprintf(f, "]  from %s\n",
+                json_string_value(json_object_get(json_array_get(src, (size_t)json_integer_value(
+                                                                           json_object_get(e, "source"))),
+                                                  "file")));
+    }
+    if ((note = json_object_get(imp, "precision_note")))
+        fprintf(f, "note      %s\n", json_string_value(note));
+    json_decref(root);
 }
 
 static int die(int code, const char *msg)
@@ -108,10 +137,11 @@ int main(int argc, char **argv)
         char hex[2 * NRC_SHA256_SIZE + 1];
         FILE *f = strcmp(out, "-") == 0 ? stderr : stdout;
         nrc_hex(M.file_sha256, NRC_SHA256_SIZE, hex);
-        fprintf(f, "imported  n=%llu d=%llu k=%llu m=%llu, hidden biases %s\n",
+        fprintf(f, "imported  n=%llu d=%llu k=%llu m=%llu, hidden biases %s, layout %s\n",
                 (unsigned long long)M.n, (unsigned long long)M.d, (unsigned long long)M.k,
-                (unsigned long long)M.m, (M.flags & NRC_FLAG_BIAS) ? "yes" : "no");
-        fprintf(f, "metadata  %s\n", M.meta);
+                (unsigned long long)M.m, (M.flags & NRC_FLAG_BIAS) ? "yes" : "no",
+                o.in_out ? "in-out" : "out-in");
+        print_tensors(f, M.meta);
         if (strcmp(out, "-") != 0)
             fprintf(f, "wrote     %s (sha256 %s)\n", out, hex);
     }
