@@ -112,43 +112,6 @@ static const char *outcome_name(int o)
          : o == FUZZ_BAD_INPUT ? "invalid input" : "system error";
 }
 
-static void replay_model(void)
-{
-    char dir[4096], path[4352];
-    size_t n, i, ok = 0, bad = 0, other = 0;
-    char **names;
-    snprintf(dir, sizeof dir, "%s/model", corpus_root());
-    names = list_dir(dir, &n);
-    REQUIRE(names != NULL, "cannot read %s: %s", dir, strerror(errno));
-    for (i = 0; i < n; i++) {
-        uint8_t *buf;
-        size_t len;
-        nrc_status st;
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        fuzz_input_name = path;
-        if (read_file(path, &buf, &len) != 0) {
-            CHECK(0, "cannot read %s", path);
-            continue;
-        }
-        st = nrc_fuzz_model(buf, len);
-        if (starts(names[i], "ok_")) {
-            CHECK(st == NRC_OK, "%s: expected accepted, status %d", path, (int)st);
-            ok++;
-        } else if (starts(names[i], "bad_")) {
-            CHECK(st == NRC_ERR_INPUT, "%s: expected NRC_ERR_INPUT, status %d", path, (int)st);
-            bad++;
-        } else {
-            other++;
-        }
-        free(buf);
-        free(names[i]);
-    }
-    free(names);
-    printf("replay: model corpus: %zu files (%zu ok_, %zu bad_, %zu found by the fuzzer)\n", n, ok,
-           bad, other);
-    CHECK(ok >= 1 && bad >= 10, "model corpus too small: %zu ok_, %zu bad_", ok, bad);
-}
-
 static void replay_cert(void)
 {
     char dir[4096], path[4352];
@@ -201,8 +164,11 @@ static void replay_cert(void)
           ok, fals, bad);
 }
 
-/* The tensor readers' corpora (tests/fuzz/make_tensor_corpus.py). */
-static void replay_tensor_dir(const char *sub, nrc_status (*fn)(const uint8_t *, size_t))
+/* A corpus of one reader: ok_* accepted, bad_* NRC_ERR_INPUT, at least
+ * min_ok and min_bad of them (the model corpus, tests/fuzz/make_corpus.py;
+ * the tensor readers', tests/fuzz/make_tensor_corpus.py). */
+static void replay_dir(const char *sub, nrc_status (*fn)(const uint8_t *, size_t), size_t min_ok,
+                       size_t min_bad)
 {
     char dir[4096], path[4352];
     size_t n, i, ok = 0, bad = 0, other = 0;
@@ -236,11 +202,12 @@ static void replay_tensor_dir(const char *sub, nrc_status (*fn)(const uint8_t *,
     free(names);
     printf("replay: %s corpus: %zu files (%zu ok_, %zu bad_, %zu found by the fuzzer)\n", sub, n, ok,
            bad, other);
-    CHECK(ok >= 5 && bad >= 20, "%s corpus too small: %zu ok_, %zu bad_", sub, ok, bad);
+    CHECK(ok >= min_ok && bad >= min_bad, "%s corpus too small: %zu ok_, %zu bad_", sub, ok, bad);
 }
 
-static void replay_safetensors(void) { replay_tensor_dir("safetensors", nrc_fuzz_safetensors); }
-static void replay_numpy(void) { replay_tensor_dir("numpy", nrc_fuzz_numpy); }
+static void replay_model(void) { replay_dir("model", nrc_fuzz_model, 1, 10); }
+static void replay_safetensors(void) { replay_dir("safetensors", nrc_fuzz_safetensors, 5, 20); }
+static void replay_numpy(void) { replay_dir("numpy", nrc_fuzz_numpy, 5, 20); }
 
 int main(void)
 {

@@ -394,9 +394,19 @@ static void expect_import(const char *what, nrc_import_opts *o, const char *path
     nrc_model_clear(&M);
 }
 
+/* Import path into M (initialized here; the caller clears it). */
+static nrc_status import_into(nrc_import_opts *o, const char *path, nrc_model *M, nrc_error *err)
+{
+    o->weights = path;
+    nrc_model_init(M);
+    return nrc_import_build(o, M, err);
+}
+
 static void import_refusals(void)
 {
     netspec n;
+    nrc_model M;
+    nrc_error err;
     nrc_import_opts o;
     const char *p = tpath("net.safetensors");
     memset(&o, 0, sizeof o);
@@ -442,15 +452,9 @@ static void import_refusals(void)
     write_net(&n, p);
     expect_import("W [d, k] without --layout", &o, p, NRC_ERR_INPUT, "\"0.weight\"", "--layout in-out");
     o.in_out = 1;
-    {
-        nrc_model M;
-        nrc_error err;
-        nrc_model_init(&M);
-        o.weights = p;
-        CHECK(nrc_import_build(&o, &M, &err) == NRC_OK && memcmp(M.W, n.W, sizeof n.W) == 0,
-              "in-out layout: W not transposed back: %s", err.msg);
-        nrc_model_clear(&M);
-    }
+    CHECK(import_into(&o, p, &M, &err) == NRC_OK && memcmp(M.W, n.W, sizeof n.W) == 0,
+          "in-out layout: W not transposed back: %s", err.msg);
+    nrc_model_clear(&M);
     o.in_out = 0;
 
     default_spec(&n);
@@ -458,15 +462,9 @@ static void import_refusals(void)
     write_net(&n, p);
     expect_import("extra tensor", &o, p, NRC_ERR_INPUT, "\"4.weight\"", "--allow-extra");
     o.allow_extra = 1;
-    {
-        nrc_model M;
-        nrc_error err;
-        nrc_model_init(&M);
-        o.weights = p;
-        CHECK(nrc_import_build(&o, &M, &err) == NRC_OK && strstr(M.meta, "\"ignored_tensors\"") &&
-                  strstr(M.meta, "4.weight"), "--allow-extra: %s", err.msg);
-        nrc_model_clear(&M);
-    }
+    CHECK(import_into(&o, p, &M, &err) == NRC_OK && strstr(M.meta, "\"ignored_tensors\"") &&
+              strstr(M.meta, "4.weight"), "--allow-extra: %s", err.msg);
+    nrc_model_clear(&M);
     o.allow_extra = 0;
 
     default_spec(&n);

@@ -10,8 +10,8 @@
 
 static nrc_status nrc_fuzz_numpy(const uint8_t *data, size_t size)
 {
-    nrc_tensor_file F, G;
-    nrc_status st, st2;
+    nrc_tensor_file F;
+    nrc_status st;
     if (fuzz_tensor_parse(data, size, FUZZ_NP_NAME, &F, &st)) {
         int npy = strcmp(F.format, "npy") == 0, plain = npy || strcmp(F.format, "npz") == 0;
         size_t i;
@@ -24,14 +24,7 @@ static nrc_status nrc_fuzz_numpy(const uint8_t *data, size_t size)
             nrc_error err;
             nrc_status w = npy ? nrc_npy_write(&F.t[0], &buf, &len, &err)
                                : nrc_npz_write(F.t, F.count, &buf, &len, &err);
-            FUZZ_ASSERT(w == NRC_OK || w == NRC_ERR_SYSTEM, "writer refused an accepted file: %s", err.msg);
-            if (w == NRC_OK) {
-                FUZZ_ASSERT(fuzz_tensor_parse(buf, len, "rewritten", &G, &st2),
-                            "our own %s output does not parse", F.format);
-                fuzz_tensor_same(&F, &G);
-                nrc_tensor_file_clear(&G);
-                nrc_free(buf);
-            }
+            fuzz_tensor_rewrite(&F, w, buf, len, &err);
         }
         nrc_tensor_file_clear(&F);
     }

@@ -11,22 +11,15 @@
 
 static nrc_status nrc_fuzz_safetensors(const uint8_t *data, size_t size)
 {
-    nrc_tensor_file F, G;
-    nrc_status st, st2;
+    nrc_tensor_file F;
+    nrc_status st;
     if (fuzz_tensor_parse(data, size, FUZZ_ST_NAME, &F, &st)) {
         if (strcmp(F.format, "safetensors") == 0) {
             unsigned char *buf = NULL;
             size_t len = 0;
             nrc_error err;
             nrc_status w = nrc_safetensors_write(F.t, F.count, NULL, &buf, &len, &err);
-            FUZZ_ASSERT(w == NRC_OK || w == NRC_ERR_SYSTEM, "writer refused an accepted file: %s", err.msg);
-            if (w == NRC_OK) {
-                FUZZ_ASSERT(fuzz_tensor_parse(buf, len, "rewritten", &G, &st2),
-                            "our own safetensors output does not parse");
-                fuzz_tensor_same(&F, &G);
-                nrc_tensor_file_clear(&G);
-                nrc_free(buf);
-            }
+            fuzz_tensor_rewrite(&F, w, buf, len, &err);
         }
         nrc_tensor_file_clear(&F);
     }

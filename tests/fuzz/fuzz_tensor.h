@@ -145,4 +145,21 @@ static inline void fuzz_tensor_same(const nrc_tensor_file *A, const nrc_tensor_f
     }
 }
 
+/* Our writer's image of F's tensors (w: the writer's status) parses back
+ * to the same tensors. */
+static inline void fuzz_tensor_rewrite(const nrc_tensor_file *F, nrc_status w, unsigned char *buf,
+                                       size_t len, const nrc_error *err)
+{
+    nrc_tensor_file G;
+    nrc_status st2;
+    FUZZ_ASSERT(w == NRC_OK || w == NRC_ERR_SYSTEM, "writer refused an accepted file: %s", err->msg);
+    if (w != NRC_OK)
+        return;
+    FUZZ_ASSERT(fuzz_tensor_parse(buf, len, "rewritten", &G, &st2), "our own %s output does not parse",
+                F->format);
+    fuzz_tensor_same(F, &G);
+    nrc_tensor_file_clear(&G);
+    nrc_free(buf);
+}
+
 #endif
