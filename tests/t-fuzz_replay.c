@@ -12,8 +12,8 @@
  *   cert/false_a_*   parses, a claim false for A (exit 1); likewise false_b_*
  *   cert/inputerr_a_* well formed but does not fit model A: NRC_ERR_INPUT (3)
  *   cert/bad_*       NRC_ERR_INPUT against both models (exit 3)
- *   safetensors/ok_*, numpy/ok_*   parsed (values may still be refused later)
- *   safetensors/bad_*, numpy/bad_* NRC_ERR_INPUT
+ *   {safetensors,numpy,examples}/ok_*   parsed (values may still be refused later)
+ *   {safetensors,numpy,examples}/bad_*  NRC_ERR_INPUT
  * Other names (inputs libFuzzer found, named by their SHA-1) assert only the
  * harness properties.  Run from the repository root (make check does), or
  * set NRC_FUZZ_CORPUS to the corpus directory. */
@@ -26,6 +26,7 @@
 #include "fuzz/fuzz_cert.c"
 #include "fuzz/fuzz_safetensors.c"
 #include "fuzz/fuzz_numpy.c"
+#include "fuzz/fuzz_examples.c"
 
 static const char *corpus_root(void)
 {
@@ -208,6 +209,7 @@ static void replay_dir(const char *sub, nrc_status (*fn)(const uint8_t *, size_t
 static void replay_model(void) { replay_dir("model", nrc_fuzz_model, 1, 10); }
 static void replay_safetensors(void) { replay_dir("safetensors", nrc_fuzz_safetensors, 5, 20); }
 static void replay_numpy(void) { replay_dir("numpy", nrc_fuzz_numpy, 5, 20); }
+static void replay_examples(void) { replay_dir("examples", nrc_fuzz_examples, 2, 20); }
 
 int main(void)
 {
@@ -215,5 +217,6 @@ int main(void)
     RUN(replay_cert);
     RUN(replay_safetensors);
     RUN(replay_numpy);
+    RUN(replay_examples);
     return tl_exit();
 }

@@ -105,8 +105,11 @@ static nrc_status parse_example(json_t *o, const char *fname, size_t r, size_t d
     size_t t;
     json_object_foreach(o, key, v) {
         if (strcmp(key, "set") && strcmp(key, "index") && strcmp(key, "sign") &&
-            strcmp(key, "status") && strcmp(key, "x"))
-            return ex_error(fname, r, "unknown member", err);
+            strcmp(key, "status") && strcmp(key, "x")) {
+            char what[96];
+            snprintf(what, sizeof what, "unknown member \"%.60s\"", key);
+            return ex_error(fname, r, what, err);
+        }
     }
     set = json_string_value(json_object_get(o, "set"));
     status = json_string_value(json_object_get(o, "status"));

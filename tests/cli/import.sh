@@ -4,8 +4,8 @@
 # --check, export of the adversarial examples identical to the committed
 # ones that PyTorch's float64 forward pass saw flip), the model round trip
 # (export, import: the same tensors bit for bit), and every hostile input of
-# tests/fuzz/corpus/{safetensors,numpy}/bad_*: exit 3, the file named, no
-# output file. Run from the repo root with $BIN set (default bin).
+# tests/fuzz/corpus/{safetensors,numpy,examples}/bad_*: exit 3, the file
+# named, no output file. Run from the repo root with $BIN set (default bin).
 BIN=${BIN:-bin}
 case "$BIN" in /*) ;; *) BIN="$(pwd)/$BIN" ;; esac
 ROOT=$(pwd)
@@ -97,6 +97,18 @@ for f in "$ROOT"/tests/fuzz/corpus/safetensors/bad_* "$ROOT"/tests/fuzz/corpus/n
         pass "hostile_$name"
     else
         fail "hostile_$name" "exit $rc, output: $(ls "$T/out.d") $(head -c 200 "$T/err")"
+    fi
+    rm -rf "$T/out.d"
+done
+for f in "$ROOT"/tests/fuzz/corpus/examples/bad_*; do
+    name=$(basename "$f")
+    mkdir -p "$T/out.d"
+    "$BIN/export" --examples "$f" -o "$T/out.d/x.safetensors" > "$T/out" 2> "$T/err"
+    rc=$?
+    if [ $rc -eq 3 ] && grep -q "^export: error: .*$name" "$T/err" && empty_dir "$T/out.d"; then
+        pass "hostile_examples_$name"
+    else
+        fail "hostile_examples_$name" "exit $rc, output: $(ls "$T/out.d") $(head -c 200 "$T/err")"
     fi
     rm -rf "$T/out.d"
 done

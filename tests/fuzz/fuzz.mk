@@ -23,7 +23,7 @@ FUZZ_CFLAGS  := -std=c17 $(WARN) $(NUMERIC) -D_GNU_SOURCE -DNRC_VERSION='"$(VERS
 # src/interop (safetensors, .npy, .npz through libzip).
 FUZZ_OBJ     := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(SRC_core) $(SRC_check) $(SRC_interop))
 # The readers: make fuzz runs each in turn (FUZZ_READERS=numpy: only that one).
-FUZZ_READERS ?= model cert safetensors numpy
+FUZZ_READERS ?= model cert safetensors numpy examples
 # Longest input tried (bytes): models of a few neurons, certificates for them.
 FUZZ_MAXLEN  := 16384
 
@@ -40,7 +40,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/fuzz/fuzz
 
 # The replay test includes the harness sources.
 $(BUILD)/tests/t-fuzz_replay: tests/fuzz/fuzz_model.c tests/fuzz/fuzz_cert.c tests/fuzz/fuzz_common.h \
-    tests/fuzz/fuzz_safetensors.c tests/fuzz/fuzz_numpy.c tests/fuzz/fuzz_tensor.h
+    tests/fuzz/fuzz_safetensors.c tests/fuzz/fuzz_numpy.c tests/fuzz/fuzz_examples.c tests/fuzz/fuzz_tensor.h
 
 .PHONY: fuzz fuzz-build fuzz-merge
 fuzz-build: $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_READERS))

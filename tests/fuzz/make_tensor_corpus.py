@@ -2,7 +2,9 @@
 """Seed corpora for the tensor readers (spec/IMPORT.md, spec/HOSTILE.md):
 tests/fuzz/corpus/safetensors/ and tests/fuzz/corpus/numpy/, written from
 the formats' specifications with struct, json, zlib and zipfile only
-(independently of the C writers).
+(independently of the C writers); and tests/fuzz/corpus/examples/ for the
+examples reader of bin/export (the JSON of certify --emit-examples,
+spec/CERTIFY.md "Examples file").
 
 Names carry the expected outcome of nrc_tensor_file_parse, asserted by
 tests/t-fuzz_replay.c:  ok_*  accepted (values may still be refused later,
@@ -21,6 +23,7 @@ import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ST = os.path.join(HERE, 'corpus', 'safetensors')
+EX = os.path.join(HERE, 'corpus', 'examples')
 NP = os.path.join(HERE, 'corpus', 'numpy')
 
 
@@ -260,7 +263,54 @@ def patch_sizes(data, size):
     return bytes(d)
 
 
+def examples():
+    clean(EX)
+    good = {'format': 'nrc-examples', 'version': 1, 'model_sha256': '0123456789abcdef' * 4,
+            'semantics': 'exact-real-on-binary64',
+            'examples': [{'set': 'train', 'index': 0, 'sign': 1, 'status': 'certified',
+                          'x': ['0x1p+0', '-0x0.0000000000001p-1022', '0x0p+0']},
+                         {'set': 'test', 'index': 3, 'sign': -1, 'status': 'undecided',
+                          'x': ['0x1.fffffffffffffp+1023', '-0x1.8p-3', '0x1.4p+2']}]}
+
+    def put(name, obj=None, text=None):
+        write(EX, name + '.json', text.encode() if text is not None else json.dumps(obj, indent=2).encode())
+
+    def mut(name, f):
+        o = json.loads(json.dumps(good))
+        f(o)
+        put('bad_' + name, o)
+    put('ok_two', good)
+    put('ok_empty', dict(good, examples=[]))
+    put('ok_compact', text=json.dumps(good, separators=(',', ':')))
+    mut('version_2', lambda o: o.update(version=2))
+    mut('format', lambda o: o.update(format='nrc-example'))
+    mut('semantics', lambda o: o.update(semantics='float'))
+    mut('sha_upper', lambda o: o.update(model_sha256='ABCDEF0123456789' * 4))
+    mut('sha_short', lambda o: o.update(model_sha256='0123'))
+    mut('unknown_member', lambda o: o.update(extra=1))
+    mut('examples_object', lambda o: o.update(examples={}))
+    for name, val in (('noncanonical', '0x1.0p+0'), ('decimal', '1.0'), ('inf', 'inf'), ('nan', 'nan'),
+                      ('overflow', '0x1p+1024'), ('no_0x', '1p+0'), ('space', ' 0x1p+0'), ('empty', '')):
+        mut('x_' + name, lambda o, v=val: o['examples'][0]['x'].__setitem__(0, v))
+    mut('x_number', lambda o: o['examples'][0]['x'].__setitem__(0, 1))
+    mut('x_short_row', lambda o: o['examples'][1]['x'].pop())
+    mut('x_empty', lambda o: o['examples'][0].update(x=[]))
+    mut('sign_0', lambda o: o['examples'][0].update(sign=0))
+    mut('sign_real', lambda o: o['examples'][0].update(sign=1.0))
+    mut('index_negative', lambda o: o['examples'][0].update(index=-1))
+    mut('index_huge', lambda o: o['examples'][0].update(index=2**31))
+    mut('set', lambda o: o['examples'][0].update(set='training'))
+    mut('status', lambda o: o['examples'][1].update(status='maybe'))
+    mut('example_member', lambda o: o['examples'][0].update(z=1))
+    mut('example_not_object', lambda o: o['examples'].__setitem__(0, [1]))
+    put('bad_not_json', text='{"format": ')
+    put('bad_array', text='[]')
+    put('bad_duplicate_key', text=json.dumps(good)[:-1] + ', "version": 1}')
+    put('bad_empty', text='')
+
+
 if __name__ == '__main__':
     safetensors()
     numpy()
-    print('safetensors:', len(os.listdir(ST)), 'numpy:', len(os.listdir(NP)))
+    examples()
+    print('safetensors:', len(os.listdir(ST)), 'numpy:', len(os.listdir(NP)), 'examples:', len(os.listdir(EX)))
