@@ -99,6 +99,11 @@ static nrc_status open_file(import_ctx *c, const char *path, size_t *fi, nrc_err
             *fi = i;
             return NRC_OK;
         }
+    /* the metadata (JSON, UTF-8) records the file's name */
+    if (nrc_utf8_check((const unsigned char *)path, strlen(path)) != strlen(path))
+        return nrc_error_set(err, NRC_ERR_USAGE,
+                             "%s: the file name is not valid UTF-8 (the model's metadata records it); "
+                             "rename the file", path);
     nrc_tensor_file_init(&c->files[c->nfiles]);
     st = nrc_tensor_file_read(path, &c->files[c->nfiles], err);
     if (st != NRC_OK)
@@ -360,7 +365,7 @@ static char *build_meta(const import_ctx *c, const nrc_import_opts *o, json_t *i
     json_t *root = json_object(), *imp = json_object(), *src = json_array(), *ts = json_object();
     const char *narrow = NULL;
     char hex[2 * NRC_SHA256_SIZE + 1], *s;
-    size_t f;
+    size_t f, roles = 0;
     int r;
     for (f = 0; f < c->nfiles; f++) {
         nrc_hex(c->files[f].sha256, NRC_SHA256_SIZE, hex);
@@ -373,6 +378,7 @@ static char *build_meta(const import_ctx *c, const nrc_import_opts *o, json_t *i
         json_t *e;
         if (!T)
             continue;
+        roles++;
         e = json_pack("{s:I,s:s,s:s,s:o}", "source", (json_int_t)c->fi[r], "name", T->name,
                       "dtype", nrc_dtype_name(T->dtype), "shape", shape_json(T));
         if (T->fortran)
@@ -412,7 +418,8 @@ static char *build_meta(const import_ctx *c, const nrc_import_opts *o, json_t *i
         json_object_set_new(imp, "precision_note", json_string(note));
     }
     json_object_set_new(root, "import", imp);
-    s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    /* a failed json_pack (memory) would silently drop an entry: refuse */
+    s = json_array_size(src) == c->nfiles && json_object_size(ts) == roles ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     return s;
 }
