@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "nrc_alloc.h"
 #include "nrc_import.h"
 #include "nrc_io.h"
@@ -38,6 +39,14 @@ static void usage(FILE *f)
 "  --help           this text\n"
 "\n"
 "Exit: 0 written, 2 usage, 3 invalid input file, 4 system error.\n");
+}
+
+/* -o must not name an input: the atomic rename would replace it. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 static int die(int code, const char *msg)
@@ -124,6 +133,10 @@ int main(int argc, char **argv)
         return die(2, "a model has several tensors: export it to .safetensors or .npz, not .npy");
     if (all && !ex)
         return die(2, "--all applies to --examples");
+    if (same_file(out, model) || same_file(out, ex)) {
+        snprintf(msg, sizeof msg, "-o %s names an input: it would be replaced", out);
+        return die(2, msg);
+    }
 
     nrc_model_init(&M);
     nrc_examples_init(&E);

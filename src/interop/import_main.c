@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include "nrc_import.h"
 #include "nrc_io.h"
@@ -74,6 +75,27 @@ static void print_tensors(FILE *f, const char *meta)
     json_decref(root);
 }
 
+/* -o must not name an input: the atomic rename would replace it. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static const char *output_names_input(const nrc_import_opts *o, const char *out)
+{
+    int r;
+    if (same_file(out, o->weights))
+        return o->weights;
+    if (same_file(out, o->data))
+        return o->data;
+    for (r = 0; r < NRC_ROLES; r++)
+        if (same_file(out, o->file[r]))
+            return o->file[r];
+    return NULL;
+}
+
 static int die(int code, const char *msg)
 {
     fprintf(stderr, "import: error: %s\n", msg);
@@ -125,6 +147,11 @@ int main(int argc, char **argv)
     if (!o.weights && !o.file[NRC_ROLE_W])
         return die(2, "no network given: --weights FILE (or --W FILE --v FILE; try --help)");
 
+    if (strcmp(out, "-") != 0 && output_names_input(&o, out)) {
+        snprintf(msg, sizeof msg, "-o %s names the input %s: it would be replaced", out,
+                 output_names_input(&o, out));
+        return die(2, msg);
+    }
     nrc_model_init(&M);
     st = nrc_import_build(&o, &M, &err);
     if (st == NRC_OK)

@@ -128,6 +128,15 @@ rc=$?
 echo keep > "$T/keep.bin"
 "$BIN/import" --weights "$ROOT/tests/fuzz/corpus/safetensors/bad_overlap.safetensors" -o "$T/keep.bin" 2> /dev/null
 [ "$(cat "$T/keep.bin")" = keep ] && pass existing_output_kept || fail existing_output_kept "overwritten"
+# the output naming an input: exit 2, the input untouched
+cp "$FIX/npz_f16/net.npz" "$T/in.npz"
+expect_rc output_is_input 2 "$BIN/import" --weights "$T/in.npz" -o "$T/in.npz"
+cmp -s "$T/in.npz" "$FIX/npz_f16/net.npz" && pass output_is_input_kept || fail output_is_input_kept "input replaced"
+ln -s in.npz "$T/link.npz"
+expect_rc output_is_input_link 2 "$BIN/import" --weights "$T/in.npz" -o "$T/link.npz"
+cp "$T/m.bin" "$T/m3.npz"
+expect_rc export_output_is_input 2 "$BIN/export" "$T/m3.npz" -o "$T/m3.npz"
+cmp -s "$T/m.bin" "$T/m3.npz" && pass export_output_is_input_kept || fail export_output_is_input_kept "input replaced"
 # output onto a directory: exit 4, nothing written
 mkdir -p "$T/dir.bin"
 expect_rc output_directory 4 "$BIN/import" --weights "$FIX/npz_f16/net.npz" -o "$T/dir.bin"
