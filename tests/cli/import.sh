@@ -112,6 +112,17 @@ for f in "$ROOT"/tests/fuzz/corpus/examples/bad_*; do
     fi
     rm -rf "$T/out.d"
 done
+# no allocation beyond what the file justifies: the bombs and the 10^12-element
+# shapes are refused (3, not 4) under a 200 MB address-space limit
+# (not with the sanitizers, whose shadow memory needs terabytes of address space)
+case "$BIN" in *-san*) echo "SKIP import_memory_limit (sanitizer build)" ;; *)
+for f in numpy/bad_bomb_declared_huge.npz numpy/bad_bomb_lying_size.npz numpy/bad_member_1e12.npz \
+         numpy/bad_shape_1e12.npy safetensors/bad_shape_1e12.safetensors; do
+    (ulimit -v 200000; "$BIN/import" --weights "$ROOT/tests/fuzz/corpus/$f" -o "$T/lim.bin") > /dev/null 2> "$T/err"
+    rc=$?
+    [ $rc -eq 3 ] && pass "memory_limit_$(basename "$f")" || fail "memory_limit_$(basename "$f")" "exit $rc: $(head -c 200 "$T/err")"
+done ;;
+esac
 # the same hostile tensors as data of a valid network
 mkdir -p "$T/out.d"
 "$BIN/import" --weights "$FIX/st_f64_nobias/net.safetensors" --data "$ROOT/tests/fuzz/corpus/numpy/bad_bomb_lying_size.npz" \
