@@ -139,6 +139,16 @@ rc=$?
 echo keep > "$T/keep.bin"
 "$BIN/import" --weights "$ROOT/tests/fuzz/corpus/safetensors/bad_overlap.safetensors" -o "$T/keep.bin" 2> /dev/null
 [ "$(cat "$T/keep.bin")" = keep ] && pass existing_output_kept || fail existing_output_kept "overwritten"
+# inputs that are not regular files: exit 3 at once (a FIFO must not hang)
+mkdir -p "$T/adir" "$T/out.d"
+mkfifo "$T/fifo"
+expect_rc input_directory 3 "$BIN/import" --weights "$T/adir" -o "$T/out.d/m.bin"
+expect_rc input_fifo 3 timeout 10 "$BIN/import" --weights "$T/fifo" -o "$T/out.d/m.bin"
+expect_rc input_missing 3 "$BIN/import" --weights "$T/none.npz" -o "$T/out.d/m.bin"
+: > "$T/empty"
+expect_rc input_empty 3 "$BIN/import" --weights "$T/empty" -o "$T/out.d/m.bin"
+expect_rc examples_fifo 3 timeout 10 "$BIN/export" --examples "$T/fifo" -o "$T/out.d/x.npy"
+empty_dir "$T/out.d" && pass inputs_no_output || fail inputs_no_output "$(ls "$T/out.d")"
 # the output naming an input: exit 2, the input untouched
 cp "$FIX/npz_f16/net.npz" "$T/in.npz"
 expect_rc output_is_input 2 "$BIN/import" --weights "$T/in.npz" -o "$T/in.npz"
