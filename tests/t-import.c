@@ -121,6 +121,32 @@ static void conversions_and_labels(void)
           "bool byte 2 refused: %s", err.msg);
 }
 
+/* A Fortran-ordered [2, 3, 4] array is read in C order. */
+static void fortran_order(void)
+{
+    double data[24], out[24];
+    nrc_tensor T;
+    nrc_error err;
+    int i, j, k;
+    for (i = 0; i < 2; i++)
+        for (j = 0; j < 3; j++)
+            for (k = 0; k < 4; k++)
+                data[i + 2 * j + 6 * k] = (double)(i * 12 + j * 4 + k);
+    memset(&T, 0, sizeof T);
+    T.name = "X";
+    T.dtype = NRC_DT_F64;
+    T.ndim = 3;
+    T.shape[0] = 2;
+    T.shape[1] = 3;
+    T.shape[2] = 4;
+    T.count = 24;
+    T.fortran = 1;
+    T.data = (const unsigned char *)data;
+    REQUIRE(nrc_tensor_to_f64(&T, "f.npy", out, &err) == NRC_OK, "%s", err.msg);
+    for (i = 0; i < 24; i++)
+        CHECK(out[i] == i, "element %d is %g", i, out[i]);
+}
+
 /* ---- writers against readers ---- */
 
 static nrc_dtype random_dtype(uint64_t *s) { return (nrc_dtype)(tl_splitmix64(s) % NRC_DT_COUNT); }
@@ -622,6 +648,7 @@ int main(void)
     RUN(bf16_exhaustive);
     RUN(f32_random);
     RUN(conversions_and_labels);
+    RUN(fortran_order);
     RUN(writers_roundtrip);
     RUN(export_import_roundtrip);
     RUN(import_refusals);
