@@ -237,6 +237,11 @@ nrc_status nrc_npy_parse(const unsigned char *buf, size_t len, const char *fname
     st = parse_dict(buf + off, buf + off + hlen, fname, where, T, err);
     if (st != NRC_OK)
         return st;
+    /* With fewer than 2 dimensions both orders are the same layout: keep
+     * the flag only where it means something (found by fuzz_numpy: the
+     * writer refused a 1-D "Fortran" array the reader had accepted). */
+    if (T->ndim < 2)
+        T->fortran = 0;
     off += hlen;
     data_len = len - off;
     for (a = 0; a < T->ndim; a++)
@@ -301,9 +306,11 @@ nrc_status nrc_npy_write(const nrc_tensor *T, unsigned char **buf, size_t *len, 
     unsigned char *out;
     *buf = NULL;
     *len = 0;
-    if (!d || T->fortran)
+    if (!d)
         return nrc_error_set(err, NRC_ERR_INTERNAL, ".npy writer: dtype %s has no .npy form",
                              nrc_dtype_name(T->dtype));
+    if (T->fortran && T->ndim >= 2)
+        return nrc_error_set(err, NRC_ERR_INTERNAL, ".npy writer: Fortran-ordered data (write C order)");
     hl = (size_t)snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (", d);
     for (a = 0; a < T->ndim; a++)
         hl += (size_t)snprintf(h + hl, sizeof h - hl, "%s%" PRIu64, a ? ", " : "", T->shape[a]);

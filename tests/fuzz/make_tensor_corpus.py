@@ -30,7 +30,8 @@ NP = os.path.join(HERE, 'corpus', 'numpy')
 def clean(d):
     os.makedirs(d, exist_ok=True)
     for p in glob.glob(os.path.join(d, 'ok_*')) + glob.glob(os.path.join(d, 'bad_*')):
-        os.remove(p)
+        if '_fuzz_finding' not in p:  # inputs the fuzzer found, kept by name
+            os.remove(p)
 
 
 def write(d, name, data):
@@ -180,6 +181,7 @@ def numpy():
     ok('v2.npy', npy('<f8', [2, 3], raw('F64', [1, 0, 0, 0, 1, 0]), version=2))
     ok('v3.npy', npy('<f8', [1], raw('F64', [1]), version=3))
     ok('fortran.npy', npy('<f8', [2, 3], raw('F64', [1, 4, 2, 5, 3, 6]), fortran=True))
+    ok('fortran_1d.npy', npy('<u8', [3], raw('U64', [1, 2, 3]), fortran=True))
     ok('bool.npy', npy('|b1', [2], b'\x01\x00'))
     ok('i8.npy', npy('<i8', [2], raw('I64', [1, -1])))
     ok('u1.npy', npy('|u1', [2], b'\x00\x01'))
