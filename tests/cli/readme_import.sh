@@ -22,7 +22,7 @@ pass() { echo "PASS readme_import_$1"; }
 fail() { echo "FAIL readme_import_$1: $2"; fails=$((fails + 1)); }
 
 # the section, its ```python blocks and its indented command lines
-sed -n '/^## Certify your own network/,/^## What exactly is certified/p' "$README" > "$T/section"
+awk '/^## / { on = ($0 == "## Certify your own network") } on' "$README" > "$T/section"
 awk '/^```python$/ {n++; f = (n == 1 ? "train.py" : "flip.py"); next} /^```$/ {f = ""; next}
      f != "" {print > (dir "/" f)}' dir="$T" "$T/section"
 grep -E '^    (python3|bin/)' "$T/section" | sed -e 's/#.*$//' \
