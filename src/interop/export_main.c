@@ -36,7 +36,7 @@ static void usage(FILE *f)
 "                   d, indices in range)\n"
 "  --all            also the undecided examples (certified = false)\n"
 "  --quiet          print nothing but errors\n"
-"  --help           this text\n"
+"  --help, --version\n"
 "\n"
 "Exit: 0 written, 2 usage, 3 invalid input file, 4 system error.\n");
 }
@@ -93,6 +93,9 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("export (nrc) %s\n", NRC_VERSION);
             return 0;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;

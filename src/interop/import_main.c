@@ -42,7 +42,7 @@ static void usage(FILE *f)
 "                        they may belong to a deeper network)\n"
 "  -o FILE               output model file (default model.bin; - = stdout)\n"
 "  --quiet               print nothing but errors\n"
-"  --help                this text\n"
+"  --help, --version\n"
 "\n"
 "Exit: 0 written, 2 usage, 3 invalid input file or tensor, 4 system error.\n");
 }
@@ -118,6 +118,10 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("%s (nrc) %s\n", "import", NRC_VERSION);
             return 0;
         }
         if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {

@@ -30,6 +30,9 @@ expect_rc help 0 "$BIN/import" --help
 grep -q '^usage: import' "$T/out" && grep -q -- '--layout' "$T/out" && pass help_text || fail help_text "no usage"
 expect_rc export_help 0 "$BIN/export" --help
 grep -q '^usage: export' "$T/out" && pass export_help_text || fail export_help_text "no usage"
+expect_rc version 0 "$BIN/import" --version
+grep -q '^import (nrc) ' "$T/out" && pass version_text || fail version_text "$(cat "$T/out")"
+expect_rc export_version 0 "$BIN/export" --version
 expect_rc no_args 2 "$BIN/import"
 expect_rc unknown_option 2 "$BIN/import" --weights a --frobnicate
 expect_rc bad_layout 2 "$BIN/import" --weights a --layout sideways
