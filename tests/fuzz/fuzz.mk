@@ -1,5 +1,6 @@
 # Fuzzing (included from GNUmakefile).  See spec/HOSTILE.md.
-#   make fuzz [FUZZ_SECONDS=60]   run each libFuzzer harness for FUZZ_SECONDS
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_READERS="model cert safetensors numpy examples"]
+#                                 run each libFuzzer harness for FUZZ_SECONDS
 #                                 (clang -fsanitize=fuzzer,address,undefined),
 #                                 seeded with the committed corpus; new inputs
 #                                 go to build/fuzz/corpus-<reader>/, crashes to
