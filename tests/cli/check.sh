@@ -68,13 +68,19 @@ sed 's/"kink_tolerance": "0x1.0000000000000p-60"/"kink_tolerance": "-0x1p-60"/' 
     $FIX/kink.cert.json > "$tmp/eta_neg.json"
 case_ kink_eta_negative 1 'check failed: kkt.kink_tolerance' -- \
     $C --check "$tmp/eta_neg.json" $FIX/kink.model.bin
-case_ cite_kink 0 'kink tolerance eta = 8.674e-19' -- $C --cite $FIX/kink.cert.json
+case_ cite_kink 0 'kink tolerance $\\eta = 2^{-60}' -- $C --cite $FIX/kink.cert.json
 
-case_ cite 0 '\\footnote{Certificate' -- $C --cite $FIX/hand.cert.json
-case_ cite_model_sha 0 '1a9d79949fb393fab443aa2c15dc5dc42dfb73512c0bee486b2bfbdefe4450ba' -- $C --cite $FIX/hand.cert.json
+case_ cite 0 '\\begin{threeparttable}' -- $C --cite $FIX/hand.cert.json
+case_ cite_no_footnote 0 '' -- $C --cite $FIX/hand.cert.json
+grep -q 'footnote{' "$tmp/out" && { echo "FAIL cite_no_footnote_text: a footnote in the table"; fails=$((fails + 1)); }
+case_ cite_model_sha 0 '% Model file SHA-256 1a9d79949fb393fab443aa2c15dc5dc42dfb73512c0bee486b2bfbdefe4450ba' -- $C --cite $FIX/hand.cert.json
 sha=$(sha256sum $FIX/hand.cert.json | cut -d' ' -f1)
 case_ cite_cert_sha 0 "$sha" -- $C --cite $FIX/hand.cert.json
-case_ cite_command 0 "certify --check $FIX/hand.cert.json MODEL" -- $C --cite $FIX/hand.cert.json
+case_ cite_command 0 'certify -{}-check CERT MODEL' -- $C --cite $FIX/hand.cert.json
+case_ cite_row 0 '^4 & 4 & 3 & 1 & 4/4 & 0/1 & .* \\\\ % row$' -- $C --cite $FIX/hand.cert.json
+case_ bibtex 0 '@inproceedings{vardi2022gradient' -- $C --bibtex
+case_ bibtex_tool 0 'version [0-9]' -- $C --bibtex
+case_ usage_bibtex_file 2 '--bibtex takes no file' -- $C --bibtex $FIX/hand.cert.json
 case_ cite_malformed 3 'kkt.lambda\[3\]' -- $C --cite "$tmp/dec.json"
 
 # allocation failure at every k: exit 4 with a message, until a run completes
