@@ -83,6 +83,24 @@ case_ bibtex_tool 0 'version [0-9]' -- $C --bibtex
 case_ usage_bibtex_file 2 '--bibtex takes no file' -- $C --bibtex $FIX/hand.cert.json
 case_ cite_malformed 3 'kkt.lambda\[3\]' -- $C --cite "$tmp/dec.json"
 
+# arguments that look swapped, or a file of the other kind: a hint by content
+case_ swapped 3 'certify: hint: the arguments look swapped: .*certify --check '"$FIX/hand.cert.json $FIX/hand.model.bin" -- \
+    $C --check $FIX/hand.model.bin $FIX/hand.cert.json
+case_ swapped_nrc_check 3 'nrc-check: hint: the arguments look swapped' -- \
+    $BIN/nrc-check $FIX/hand.model.bin $FIX/hand.cert.json
+case_ model_as_cert 3 'hint: .*hand.model.bin is a model file, where a certificate is expected' -- \
+    $C --check $FIX/hand.model.bin $FIX/kink.model.bin
+case_ cert_as_model 3 'hint: .*kink.cert.json is a certificate, where a model file is expected' -- \
+    $C --check $FIX/hand.cert.json $FIX/kink.cert.json
+case_ cite_model 3 'hint: .*hand.model.bin is a model file, where a certificate is expected' -- \
+    $C --cite $FIX/hand.model.bin
+case_ no_hint_truncated 3 'truncated' -- $C --check $FIX/hand.cert.json "$tmp/trunc.bin"
+grep -q 'hint' "$tmp/out" && { echo "FAIL no_hint_truncated_text: a hint for a truncated model"; fails=$((fails + 1)); }
+case_ nrc_check_prefix 1 '^nrc-check: check failed: flips\[1\].sign' -- \
+    $BIN/nrc-check $FIX/float.cert.json $FIX/float.model.bin
+case_ version 0 '^certify (nrc) [0-9]' -- $C --check --version
+case_ help_exit_table 0 '130  interrupted' -- $C --check --help
+
 # allocation failure at every k: exit 4 with a message, until a run completes
 for fx in hand kink; do
 k=1; ok=1
