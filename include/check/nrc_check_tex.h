@@ -14,11 +14,11 @@
 void nrc_tex_number(double x, int up, char *buf, size_t size);
 
 /* s as text for \texttt{...}: TeX specials escaped, a break allowed after
- * '/', '.', '-' and '_', "--" kept as two hyphens, and any byte outside
- * printable ASCII written as '?'. */
+ * '/', '.', '-' and '_', "--" kept as two hyphens, and anything outside
+ * printable ASCII written as '?' (once per UTF-8 sequence). */
 void nrc_tex_path(FILE *f, const char *s);
 
-/* hex (a hash) as \texttt{...}, breakable after every 16 digits. */
+/* hex (a hash) as \texttt{...}, breakable after every 8 digits. */
 void nrc_tex_hash(FILE *f, const char *hex);
 
 #endif

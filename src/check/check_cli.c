@@ -261,7 +261,7 @@ static void cite_table(FILE *f, const nrc_cert *C, const cite_facts *F)
             C->kkt_certified ? NUM(C->eps_rel_upper, 1) : "--", C->kkt_certified ? "$" : "");
     fprintf(f, " & %s%s%s \\\\ %% row\n", C->robust_certified ? "$" : "",
             C->robust_certified ? NUM(C->radius_lower, 0) : "--", C->robust_certified ? "$" : "");
-    fputs("\\hline\n\\end{tabular}\n\\begin{tablenotes}[flushleft]\n\\footnotesize\n", f);
+    fputs("\\hline\n\\end{tabular}\n\\begin{tablenotes}\n\\footnotesize\\raggedright\n", f);
     fputs("\\item[*] Model file SHA-256 ", f);
     nrc_tex_hash(f, C->sha256);
     fputs("; certificate \\texttt{", f);
@@ -290,8 +290,8 @@ static void cite_claims(FILE *f, const nrc_cert *C, const cite_facts *F)
     num_bufs nb = {{{0}}, 0};
     fputs("\n% The claims of the certificate in words (for the text or an appendix).\n", f);
     fputs("\\begin{itemize}\n", f);
-    fputs("\\item Model: the model file with SHA-256 ", f);
-    nrc_tex_hash(f, C->sha256);
+    fprintf(f, "\\item Model: the model file whose SHA-256 begins \\texttt{%.16s} (in full in "
+            "the notes of Table~\\ref{tab:nrc-%.8s})", C->sha256, F->chex);
     fprintf(f, " has $n = %llu$ training points in dimension $d = %llu$, width $k = %llu$ and "
             "$m = %llu$ test points%s%s.\n", (unsigned long long)C->n, (unsigned long long)C->d,
             (unsigned long long)C->k, (unsigned long long)C->m,
@@ -326,11 +326,12 @@ static void cite_claims(FILE *f, const nrc_cert *C, const cite_facts *F)
         if (C->kink_tolerance > 0.0) {
             int ex;
             double fr = frexp(C->kink_tolerance, &ex);
-            fputs(" With kink tolerance $\\eta = ", f);
+            /* eta exactly when a power of two, else bounded above */
+            fputs(" With kink tolerance $\\eta ", f);
             if (fr == 0.5)
-                fprintf(f, "2^{%d}", ex - 1);
+                fprintf(f, "= 2^{%d}", ex - 1);
             else
-                fprintf(f, "%s", NUM(C->kink_tolerance, 1));
+                fprintf(f, "\\le %s", NUM(C->kink_tolerance, 1));
             fputs("$: at pre-activations $|a_{ij}| \\le \\eta$ any ReLU subgradient in $[0, 1]$ "
                   "is allowed, an $\\eta$-enlarged (Goldstein-style) subdifferential, not the "
                   "exact Clarke KKT condition.", f);

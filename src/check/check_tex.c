@@ -77,11 +77,12 @@ void nrc_tex_number(double x, int up, char *buf, size_t size)
 }
 
 /* s for LaTeX text in \texttt: specials escaped, a break allowed after
- * '/', '.', '-' and '_', and anything outside printable ASCII shown as '?'
- * (pdflatex cannot typeset every byte sequence). */
+ * '/', '.', '-' and '_', and anything outside printable ASCII shown as '?',
+ * once per UTF-8 sequence (pdflatex cannot typeset every byte sequence). */
 void nrc_tex_path(FILE *f, const char *s)
 {
-    for (; *s; s++) {
+    unsigned char prev = 0;
+    for (; *s; prev = (unsigned char)*s, s++) {
         unsigned char ch = (unsigned char)*s;
         switch (ch) {
         case '\\': fputs("\\textbackslash{}", f); break;
@@ -98,18 +99,22 @@ void nrc_tex_path(FILE *f, const char *s)
             fputs("\\allowbreak{}", f);
             break;
         default:
+            /* one '?' per UTF-8 sequence: continuation bytes after a
+             * non-ASCII byte are dropped */
+            if (ch >= 0x80 && ch < 0xc0 && prev >= 0x80)
+                break;
             fputc(ch >= 0x20 && ch < 0x7f ? ch : '?', f);
         }
     }
 }
 
-/* A 64-digit hash in \texttt, breakable every 16 digits. */
+/* A 64-digit hash in \texttt, breakable every 8 digits. */
 void nrc_tex_hash(FILE *f, const char *hex)
 {
     size_t i, n = strlen(hex);
     fputs("\\texttt{", f);
     for (i = 0; i < n; i++) {
-        if (i && i % 16 == 0)
+        if (i && i % 8 == 0)
             fputs("\\allowbreak{}", f);
         fputc(hex[i], f);
     }
