@@ -277,6 +277,21 @@ nrc_status nrc_output_check(const char *path, nrc_error *err)
     return s;
 }
 
+/* Write data to fd (then fsync it when sync) and close it; messages name
+ * path. */
+static nrc_status fill_and_close(int fd, const char *path, const void *data, size_t len,
+                                 int sync, nrc_error *err)
+{
+    if (write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
+        int e = errno;
+        close(fd);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: write error: %s", path, strerror(e));
+    }
+    if (close(fd) != 0)
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: write error: %s", path, strerror(errno));
+    return NRC_OK;
+}
+
 /* Write data to stdout, or through the character device or FIFO at path.
  * A FIFO is opened without blocking: no reader is an error, not a wait. */
 static nrc_status write_stream(const char *path, int how, const void *data, size_t len,
@@ -305,15 +320,12 @@ static nrc_status write_stream(const char *path, int how, const void *data, size
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: changed while being opened: not written",
                              path);
     }
-    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
-        write_all(fd, data, len) != 0) {
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
         e = errno;
         close(fd);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: write error: %s", path, strerror(e));
     }
-    if (close(fd) != 0)
-        return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: write error: %s", path, strerror(errno));
-    return NRC_OK;
+    return fill_and_close(fd, path, data, len, 0, err);
 }
 
 /* Create pl->tmp beside pl->target and fill it with data (fsync'd). */
@@ -335,14 +347,12 @@ static nrc_status stage_temp(const char *path, out_plan *pl, const void *data, s
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: cannot create a temporary file beside it: %s",
                              path, strerror(e));
     }
-    if (fchmod(fd, pl->perm) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, pl->perm) != 0) {
         e = errno;
         close(fd);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: write error: %s", path, strerror(e));
     }
-    if (close(fd) != 0)
-        return nrc_error_set(err, NRC_ERR_SYSTEM, "%s: write error: %s", path, strerror(errno));
-    return NRC_OK;
+    return fill_and_close(fd, path, data, len, 1, err);
 }
 
 /* Signals that stop a program at the terminal or from a supervisor. While
