@@ -81,6 +81,10 @@ case_ cite_row 0 '^4 & 4 & 3 & 1 & 4/4 & 0/1 & .* \\\\ % row$' -- $C --cite $FIX
 case_ bibtex 0 '@inproceedings{vardi2022gradient' -- $C --bibtex
 case_ bibtex_tool 0 'version [0-9]' -- $C --bibtex
 case_ usage_bibtex_file 2 '--bibtex takes no file' -- $C --bibtex $FIX/hand.cert.json
+# an eps_rel of 1 or more is said to say nothing (--cite does not verify;
+# the edited certificate is only parsed)
+sed 's/"eps_rel_upper": "0x1.32a47d4018760p-1"/"eps_rel_upper": "0x1.8p+0"/' $FIX/hand.cert.json > "$tmp/vac.json"
+case_ cite_vacuous_kkt 0 'le 1.5$ and slackness .*says nothing' -- $C --cite "$tmp/vac.json"
 case_ cite_malformed 3 'kkt.lambda\[3\]' -- $C --cite "$tmp/dec.json"
 
 # arguments that look swapped, or a file of the other kind: a hint by content
