@@ -468,7 +468,8 @@ static int check_cli(int argc, char **argv, int implicit_check)
                 : bib ? "--bibtex takes no file"
                 : "expected CERT MODEL, --check CERT MODEL, --cite CERT or --bibtex");
     }
-    usage(stderr, prog);
+    fprintf(stderr, "usage: %s %s | --cite CERT | --bibtex (try %s --help)\n", prog,
+            implicit_check ? "[--check] CERT MODEL" : "--check CERT MODEL", prog);
     return 2;
 }
 
