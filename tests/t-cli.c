@@ -34,6 +34,7 @@
 #include "nrc_check_tex.h"
 #include "nrc_cli.h"
 #include "nrc_io.h"
+#include "nrc_output.h"
 #include "testlib.h"
 
 static char dir[] = "/tmp/nrc-t-cli-XXXXXX";

@@ -20,6 +20,7 @@
 #include "nrc_cli.h"
 #include "nrc_engine.h"
 #include "nrc_io.h"
+#include "nrc_output.h"
 #include "nrc_model.h"
 #include "nrc_sha256.h"
 

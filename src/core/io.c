@@ -1,4 +1,5 @@
-/* Bounded whole-file reads and atomic writes (include/core/nrc_io.h). */
+/* Bounded whole-file reads (include/core/nrc_io.h) and output files
+ * (include/core/nrc_output.h, spec/CLI.md "Output paths"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include "nrc_alloc.h"
 #include "nrc_cli.h"
 #include "nrc_io.h"
+#include "nrc_output.h"
 
 nrc_status nrc_file_open_regular(const char *path, int *fd, uint64_t *size,
                                  nrc_error *err)

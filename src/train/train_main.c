@@ -17,7 +17,7 @@
 #include "nrc_blas.h"
 #include "nrc_cli.h"
 #include "nrc_data.h"
-#include "nrc_io.h"
+#include "nrc_output.h"
 #include "nrc_model.h"
 #include "nrc_polish.h"
 #include "nrc_rng.h"
