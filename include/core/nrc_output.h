@@ -31,9 +31,11 @@ nrc_status nrc_output_check(const char *path, nrc_error *err);
  * regular file is as it was. A rename failing after another succeeded
  * (the directory changed meanwhile) leaves the earlier outputs new and the
  * later ones old; the message says so. SIGINT, SIGTERM, SIGHUP and SIGQUIT
- * received while temporaries exist are held: before the renames the
- * temporaries are removed, once renaming began it is completed; then the
- * signal takes effect. Two outputs naming the same file are refused.
+ * received while temporaries exist are held when their disposition is the
+ * default (stop the process): before the renames the temporaries are
+ * removed, once renaming began it is completed; then the signal takes
+ * effect. Ignored signals and a program's own handlers are left alone.
+ * Two outputs naming the same file are refused.
  * NRC_OK or NRC_ERR_SYSTEM. */
 nrc_status nrc_files_write_atomic(const nrc_output *out, size_t count, nrc_error *err);
 

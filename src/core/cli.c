@@ -14,19 +14,23 @@
 #include "nrc_io.h"
 
 const char nrc_cli_exit_table[] =
-"Exit status (the same for train, certify and nrc-check; spec/CLI.md):\n"
+"Exit status (the same for train, certify, nrc-check and sweep; spec/CLI.md):\n"
 "  0    success: the model was written (train), every requested claim is\n"
-"       certified (certify), the certificate is valid (--check, nrc-check)\n"
+"       certified (certify), the certificate is valid (--check, nrc-check),\n"
+"       every cell is certified and checked (sweep)\n"
 "  1    ran to completion with a negative answer: training diverged and no\n"
 "       model was written (train), some claim is not certified (certify),\n"
-"       a claim is false (--check, nrc-check)\n"
+"       a claim is false (--check, nrc-check), a cell failed or has\n"
+"       undecided claims (sweep)\n"
 "  2    usage error: unknown option, bad value, missing or extra argument,\n"
 "       two outputs or an output and an input naming the same file\n"
-"  3    invalid input file (model or certificate; the message names it)\n"
+"  3    invalid input file (model, certificate, sweep spec or directory;\n"
+"       the message names it)\n"
 "  4    system error: out of memory, a file that cannot be read, an output\n"
 "       that cannot be written (nothing is left under its name)\n"
 "  5    internal error (a bug)\n"
-"  130  interrupted by Ctrl-C (SIGINT: 128 + 2); no output file is left\n";
+"  130  interrupted by Ctrl-C (SIGINT: 128 + 2); no partial output file is\n"
+"       left (sweep keeps the cells done; the same command resumes)\n";
 
 char *nrc_version_line(const char *prog, char *buf, size_t size)
 {

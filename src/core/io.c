@@ -360,7 +360,7 @@ static nrc_status stage_temp(const char *path, out_plan *pl, const void *data, s
 /* Signals that stop a program at the terminal or from a supervisor. While
  * temporaries exist they only set a flag: the temporaries are then removed
  * (or, once renaming has begun, the renames completed) and the signal is
- * raised again with its previous disposition restored. */
+ * raised again with its default disposition restored. */
 static const int held_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define N_HELD (sizeof held_signals / sizeof held_signals[0])
 static volatile sig_atomic_t held_caught;
@@ -381,7 +381,10 @@ static void hold_signals(struct sigaction *old)
     held_caught = 0;
     for (i = 0; i < N_HELD; i++) {
         sigaction(held_signals[i], NULL, &old[i]);
-        if (old[i].sa_handler != SIG_IGN)   /* an ignored signal stays ignored */
+        /* Only a signal that would stop the process is held: an ignored
+         * one stays ignored, and a program's own handler (bin/sweep's)
+         * keeps handling it. */
+        if (!(old[i].sa_flags & SA_SIGINFO) && old[i].sa_handler == SIG_DFL)
             sigaction(held_signals[i], &sa, NULL);
     }
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
-# One CLI (spec/CLI.md): every program's --help and --version, and the exit
-# status table, the same text in every --help, in README.md and in
-# spec/CLI.md. Run from the repository root with $BIN set.
+# One CLI (spec/CLI.md): every program's (train, certify, certify --check,
+# nrc-check, sweep) --help and --version, and the exit status table, the
+# same text in every --help, in README.md and in spec/CLI.md. Run from the repository root with $BIN set.
 BIN=${BIN:-bin}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -42,8 +42,9 @@ prog_case train train "$BIN/train"
 prog_case certify certify "$BIN/certify"
 prog_case certify_check certify "$BIN/certify" --check
 prog_case nrc_check nrc-check "$BIN/nrc-check"
+prog_case sweep sweep "$BIN/sweep"
 # the same version and commit everywhere
-for p in train certify nrc-check; do "$BIN/$p" --version | sed 's/^[a-z-]* //'; done | sort -u > "$tmp/v"
+for p in train certify nrc-check sweep; do "$BIN/$p" --version | sed 's/^[a-z-]* //'; done | sort -u > "$tmp/v"
 [ "$(wc -l < "$tmp/v")" -eq 1 ] && pass same_version || fail same_version "$(cat "$tmp/v")"
 
 # README's headings: "The two commands" lists two
