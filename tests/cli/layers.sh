@@ -78,13 +78,15 @@ for p in import export; do
     fi
 done
 
-# 4. Same answers as certify --check, valid and invalid.
+# 4. Same answers as certify --check, valid and invalid (nrc-check's
+# messages start with "nrc-check:", certify's with "certify:").
 same() { # name, args...
     name=$1; shift
     "$BIN/certify" --check "$@" > "$tmp/a" 2>&1; ra=$?
     "$CHK" "$@" > "$tmp/b" 2>&1; rb=$?
     sed -e 's/([0-9.]* s)$//' "$tmp/a" > "$tmp/a2"
-    sed -e 's/([0-9.]* s)$//' "$tmp/b" > "$tmp/b2"
+    # the same text but for the program's name at the start of a line
+    sed -e 's/([0-9.]* s)$//' -e 's/^nrc-check:/certify:/' "$tmp/b" > "$tmp/b2"
     if [ "$ra" -ne "$rb" ]; then
         fail "$name: exit certify --check $ra, nrc-check $rb"
     elif ! cmp -s "$tmp/a2" "$tmp/b2"; then
