@@ -4,9 +4,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "nrc_alloc.h"
+#include "nrc_cli.h"
 #include "nrc_import.h"
+#include "nrc_output.h"
 #include "nrc_io.h"
 #include "nrc_model.h"
 
@@ -37,16 +38,7 @@ static void usage(FILE *f)
 "  --all            also the undecided examples (certified = false)\n"
 "  --quiet          print nothing but errors\n"
 "  --help, --version\n"
-"\n"
-"Exit: 0 written, 2 usage, 3 invalid input file, 4 system error.\n");
-}
-
-/* -o must not name an input: the atomic rename would replace it. */
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
+"\n%s", nrc_cli_exit_table);
 }
 
 static int die(int code, const char *msg)
@@ -95,7 +87,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--version") == 0) {
-            printf("export (nrc) %s\n", NRC_VERSION);
+            fputs(nrc_version_line("export", msg, sizeof msg), stdout);
             return 0;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
@@ -136,9 +128,16 @@ int main(int argc, char **argv)
         return die(2, "a model has several tensors: export it to .safetensors or .npz, not .npy");
     if (all && !ex)
         return die(2, "--all applies to --examples");
-    if (same_file(out, model) || same_file(out, ex)) {
-        snprintf(msg, sizeof msg, "-o %s names an input: it would be replaced", out);
-        return die(2, msg);
+    {   /* before any work (spec/CLI.md "Output paths") */
+        nrc_path_arg outp = {"-o", out}, in[2];
+        size_t n = 0;
+        if (model)
+            in[n].what = "MODEL", in[n++].path = model;
+        if (ex)
+            in[n].what = "--examples", in[n++].path = ex;
+        if ((st = nrc_paths_distinct(&outp, 1, in, n, &err)) != NRC_OK ||
+            (st = nrc_output_check(out, &err)) != NRC_OK)
+            return die((int)st, err.msg);
     }
 
     nrc_model_init(&M);

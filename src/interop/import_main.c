@@ -3,9 +3,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <jansson.h>
+#include "nrc_cli.h"
 #include "nrc_import.h"
+#include "nrc_output.h"
 #include "nrc_io.h"
 #include "nrc_model.h"
 
@@ -43,8 +44,7 @@ static void usage(FILE *f)
 "  -o FILE               output model file (default model.bin; - = stdout)\n"
 "  --quiet               print nothing but errors\n"
 "  --help, --version\n"
-"\n"
-"Exit: 0 written, 2 usage, 3 invalid input file or tensor, 4 system error.\n");
+"\n%s", nrc_cli_exit_table);
 }
 
 /* One line per imported tensor, from the provenance in the metadata. */
@@ -75,25 +75,25 @@ static void print_tensors(FILE *f, const char *meta)
     json_decref(root);
 }
 
-/* -o must not name an input: the atomic rename would replace it. */
-static int same_file(const char *a, const char *b)
+/* Before any work (spec/CLI.md "Output paths"): -o names no input (the
+ * atomic rename would replace it) and can be written. */
+static nrc_status check_paths(const nrc_import_opts *o, const char *out, nrc_error *err)
 {
-    struct stat sa, sb;
-    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
-static const char *output_names_input(const nrc_import_opts *o, const char *out)
-{
+    static const char *const role_opt[NRC_ROLES] = {"--W", "--b", "--v", "--c",
+                                                     "--X", "--y", "--Xt", "--yt"};
+    nrc_path_arg outp = {"-o", out}, in[NRC_ROLES + 2];
+    size_t n = 0;
     int r;
-    if (same_file(out, o->weights))
-        return o->weights;
-    if (same_file(out, o->data))
-        return o->data;
+    nrc_status st;
+    if (o->weights)
+        in[n].what = "--weights", in[n++].path = o->weights;
+    if (o->data)
+        in[n].what = "--data", in[n++].path = o->data;
     for (r = 0; r < NRC_ROLES; r++)
-        if (same_file(out, o->file[r]))
-            return o->file[r];
-    return NULL;
+        if (o->file[r])
+            in[n].what = role_opt[r], in[n++].path = o->file[r];
+    st = nrc_paths_distinct(&outp, 1, in, n, err);
+    return st == NRC_OK ? nrc_output_check(out, err) : st;
 }
 
 static int die(int code, const char *msg)
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
             return 0;
         }
         if (strcmp(a, "--version") == 0) {
-            printf("%s (nrc) %s\n", "import", NRC_VERSION);
+            fputs(nrc_version_line("import", msg, sizeof msg), stdout);
             return 0;
         }
         if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -151,11 +151,8 @@ int main(int argc, char **argv)
     if (!o.weights && !o.file[NRC_ROLE_W])
         return die(2, "no network given: --weights FILE (or --W FILE --v FILE; try --help)");
 
-    if (strcmp(out, "-") != 0 && output_names_input(&o, out)) {
-        snprintf(msg, sizeof msg, "-o %s names the input %s: it would be replaced", out,
-                 output_names_input(&o, out));
-        return die(2, msg);
-    }
+    if ((st = check_paths(&o, out, &err)) != NRC_OK)
+        return die((int)st, err.msg);
     nrc_model_init(&M);
     st = nrc_import_build(&o, &M, &err);
     if (st == NRC_OK)
