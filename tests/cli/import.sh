@@ -91,29 +91,23 @@ for f in safetensors npz; do
 done
 
 # ---- hostile inputs: exit 3, the file named, no output ----
-for f in "$ROOT"/tests/fuzz/corpus/safetensors/bad_* "$ROOT"/tests/fuzz/corpus/numpy/bad_*; do
-    name=$(basename "$f")
+# hostile NAME PROG OPTION FILE OUTNAME: exit 3, "PROG: error: ...FILE...", no output
+hostile() {
     mkdir -p "$T/out.d"
-    "$BIN/import" --weights "$f" -o "$T/out.d/model.bin" > "$T/out" 2> "$T/err"
+    "$BIN/$2" "$3" "$4" -o "$T/out.d/$5" > "$T/out" 2> "$T/err"
     rc=$?
-    if [ $rc -eq 3 ] && grep -q "^import: error: .*$name" "$T/err" && empty_dir "$T/out.d"; then
-        pass "hostile_$name"
+    if [ $rc -eq 3 ] && grep -q "^$2: error: .*$(basename "$4")" "$T/err" && empty_dir "$T/out.d"; then
+        pass "$1"
     else
-        fail "hostile_$name" "exit $rc, output: $(ls "$T/out.d") $(head -c 200 "$T/err")"
+        fail "$1" "exit $rc, output: $(ls "$T/out.d") $(head -c 200 "$T/err")"
     fi
     rm -rf "$T/out.d"
+}
+for f in "$ROOT"/tests/fuzz/corpus/safetensors/bad_* "$ROOT"/tests/fuzz/corpus/numpy/bad_*; do
+    hostile "hostile_$(basename "$f")" import --weights "$f" model.bin
 done
 for f in "$ROOT"/tests/fuzz/corpus/examples/bad_*; do
-    name=$(basename "$f")
-    mkdir -p "$T/out.d"
-    "$BIN/export" --examples "$f" -o "$T/out.d/x.safetensors" > "$T/out" 2> "$T/err"
-    rc=$?
-    if [ $rc -eq 3 ] && grep -q "^export: error: .*$name" "$T/err" && empty_dir "$T/out.d"; then
-        pass "hostile_examples_$name"
-    else
-        fail "hostile_examples_$name" "exit $rc, output: $(ls "$T/out.d") $(head -c 200 "$T/err")"
-    fi
-    rm -rf "$T/out.d"
+    hostile "hostile_examples_$(basename "$f")" export --examples "$f" x.safetensors
 done
 # no allocation beyond what the file justifies: the bombs and the 10^12-element
 # shapes are refused (3, not 4) under a 200 MB address-space limit
