@@ -1,6 +1,6 @@
 #!/bin/sh
 # One CLI (spec/CLI.md): every program's (train, certify, certify --check,
-# nrc-check, sweep) --help and --version, and the exit status table, the
+# nrc-check, sweep, import, export) --help and --version, and the exit status table, the
 # same text in every --help, in README.md and in spec/CLI.md. Run from the repository root with $BIN set.
 BIN=${BIN:-bin}
 tmp=$(mktemp -d)
@@ -43,8 +43,10 @@ prog_case certify certify "$BIN/certify"
 prog_case certify_check certify "$BIN/certify" --check
 prog_case nrc_check nrc-check "$BIN/nrc-check"
 prog_case sweep sweep "$BIN/sweep"
+prog_case import import "$BIN/import"
+prog_case export export "$BIN/export"
 # the same version and commit everywhere
-for p in train certify nrc-check sweep; do "$BIN/$p" --version | sed 's/^[a-z-]* //'; done | sort -u > "$tmp/v"
+for p in train certify nrc-check sweep import export; do "$BIN/$p" --version | sed 's/^[a-z-]* //'; done | sort -u > "$tmp/v"
 [ "$(wc -l < "$tmp/v")" -eq 1 ] && pass same_version || fail same_version "$(cat "$tmp/v")"
 
 # README's headings: "The two commands" lists two

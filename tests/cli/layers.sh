@@ -56,6 +56,28 @@ printf '#include "nrc_check_cert.h"\n#include "nrc_model.h"\nint nrc_probe(void)
 ${CC:-gcc} -std=c17 -D_GNU_SOURCE $inc -c "$tmp/probe.c" -o "$tmp/probe.o" > "$tmp/cc" 2>&1 &&
     pass checker_headers_ok || { fail "checker_headers_ok:"; sed 's/^/    /' "$tmp/cc" | head -3; }
 
+# 3b. The interop layer (import/export, spec/IMPORT.md) sees include/core and
+# include/interop only, and its programs link no certifier library.
+inc=$(make --no-print-directory -s print-INC_interop 2>/dev/null)
+case "$inc" in *include/interop*) pass interop_include_flags ;; *) fail "interop_include_flags: got '$inc'" ;; esac
+for h in nrc_certify.h nrc_train.h nrc_check.h; do
+    printf '#include "%s"\nint nrc_probe(void);\nint nrc_probe(void) { return 0; }\n' "$h" > "$tmp/probe.c"
+    # shellcheck disable=SC2086
+    if ${CC:-gcc} -std=c17 -D_GNU_SOURCE $inc -c "$tmp/probe.c" -o "$tmp/probe.o" > "$tmp/cc" 2>&1; then
+        fail "interop_refuse_$h: an interop file including $h compiled"
+    else
+        pass "interop_refuse_$h"
+    fi
+done
+for p in import export; do
+    ldd "$BIN/$p" > "$tmp/ldd" 2>&1
+    if grep -q -E 'openblas|mpfr|mpfi|flint|gfortran' "$tmp/ldd"; then
+        fail "interop_link_$p: $p links a certifier library"
+    else
+        pass "interop_link_$p"
+    fi
+done
+
 # 4. Same answers as certify --check, valid and invalid (nrc-check's
 # messages start with "nrc-check:", certify's with "certify:").
 same() { # name, args...
