@@ -215,7 +215,7 @@ nrc_status nrc_certify_to_json(const nrc_certify_result *C, char **out, size_t *
     json_object_set_new(o, "z_norm_over_n", num(C->th_z_norm / (double)C->n));
     json_object_set_new(o, "bound_over_x_norm_median", num(C->th_bound_median));
     json_object_set_new(o, "bound_over_x_norm_max", num(C->th_bound_max));
-    json_object_set_new(o, "note", json_string("MATH.md section 5: rigorous only at exact KKT points with gamma_z > 0; informative here"));
+    json_object_set_new(o, "note", json_string("spec/MATH.md section 5: rigorous only at exact KKT points with gamma_z > 0; informative here"));
     json_object_set_new(root, "theory", o);
     st[0] = stats_for(C, 0, tmp, tmp2);
     st[1] = stats_for(C, 1, tmp, tmp2);
