@@ -595,8 +595,16 @@ static void mp_clear(nrc_engine *e)
     e->state = NULL;
 }
 
+/* Enclosures that are already the tightest binary64 ones gain nothing from
+ * a midpoint or a cheaper sign test: the generic operations. */
 static const nrc_engine_ops mpfr_ops = {
-    "mpfr", mp_gemm, mp_sumsq, mp_ray, mp_clear
+    .name = "mpfr",
+    .gemm = mp_gemm,
+    .sumsq = mp_sumsq,
+    .ray = mp_ray,
+    .gemm_mid = nrc_engine_gemm_mid_generic,
+    .ray_test = nrc_engine_ray_test_generic,
+    .clear = mp_clear
 };
 
 /* Start-up self-test (DESIGN.md guard rails): a dot product whose double

@@ -1,0 +1,239 @@
+/* The summary: the certificate's informative "summary" member and the text
+ * certify prints (include/certify/nrc_certify.h, spec/CERTIFY.md "The
+ * summary"). Informative, never checked, and never claiming more than the
+ * certificate does. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nrc_alloc.h"
+#include "cert_run.h"
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Informative statistics over the certified flips of one set (binary64). */
+typedef struct {
+    size_t certified, total;
+    double med_rel, max_rel, med_ratio;
+} set_stats;
+
+/* tmp, tmp2: nflips + 1 scratch each. */
+static set_stats stats_for(const nrc_certify_result *C, int set, double *tmp, double *tmp2)
+{
+    set_stats s;
+    size_t r, c = 0;
+    memset(&s, 0, sizeof s);
+    for (r = 0; r < C->nflips; r++) {
+        const nrc_flip *f = &C->flips[r];
+        if (f->set != set)
+            continue;
+        s.total++;
+        if (f->status != NRC_FLIP_CERTIFIED)
+            continue;
+        s.certified++;
+        tmp[c] = f->x_norm_lower > 0 ? f->delta_upper / f->x_norm_lower : INFINITY;
+        tmp2[c] = f->delta_upper > 0 ? C->robust_radius / f->delta_upper : INFINITY;
+        c++;
+    }
+    if (c) {
+        qsort(tmp, c, sizeof(double), cmp_d);
+        qsort(tmp2, c, sizeof(double), cmp_d);
+        s.med_rel = tmp[c / 2];
+        s.max_rel = tmp[c - 1];
+        s.med_ratio = tmp2[c / 2];
+    }
+    return s;
+}
+
+/* Both sets' statistics; 0 when memory runs out. */
+static int stats_both(const nrc_certify_result *C, set_stats st[2])
+{
+    double *tmp, *tmp2;
+    void *ws;
+    const nrc_ws_entry tab[] = { NRC_WS(tmp, C->nflips + 1, 0), NRC_WS(tmp2, C->nflips + 1, 0) };
+    if (nrc_ws_alloc(&ws, tab, sizeof tab / sizeof tab[0], "summary", NULL) != NRC_OK)
+        return 0;
+    st[0] = stats_for(C, 0, tmp, tmp2);
+    st[1] = stats_for(C, 1, tmp, tmp2);
+    nrc_free(ws);
+    return 1;
+}
+
+json_t *nrc_cert_summary_json(const nrc_certify_result *C)
+{
+    json_t *o = json_object();
+    set_stats st[2];
+    size_t j;
+    int bad = !stats_both(C, st);
+    for (j = 0; j < 2 && !bad; j++) {
+        json_t *e = json_object();
+        nrc_json_put(e, "certified", json_integer((json_int_t)st[j].certified), &bad);
+        nrc_json_put(e, "total", json_integer((json_int_t)st[j].total), &bad);
+        nrc_json_put(e, "median_delta_over_x", nrc_json_num(st[j].med_rel), &bad);
+        nrc_json_put(e, "max_delta_over_x", nrc_json_num(st[j].max_rel), &bad);
+        nrc_json_put(e, "median_radius_ratio", nrc_json_num(st[j].med_ratio), &bad);
+        nrc_json_put(o, j ? "test" : "train", e, &bad);
+    }
+    return nrc_json_done(o, bad);
+}
+
+/* ---------------------------------------------------------------- text */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int need;
+    if (b->failed)
+        return;
+    va_start(ap, fmt);
+    need = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (need < 0) {
+        b->failed = 1;
+        return;
+    }
+    if (!b->buf || b->len + (size_t)need + 1 > b->cap) {
+        size_t nc = (b->cap + (size_t)need + 1) * 2;
+        char *nb = nrc_realloc(b->buf, nc);
+        if (!nb) {
+            b->failed = 1;
+            return;
+        }
+        b->buf = nb;
+        b->cap = nc;
+        va_start(ap, fmt);
+        vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)need;
+}
+
+/* The median of the lower bounds of ||x|| over the training points (for
+ * the theory prediction), 0 when there is none; tmp: nflips + 1. */
+static double median_train_norm(const nrc_certify_result *C, double *tmp)
+{
+    size_t r, j = 0;
+    for (r = 0; r < C->nflips; r++)
+        if (C->flips[r].set == 0)
+            tmp[j++] = C->flips[r].x_norm_lower;
+    if (!j)
+        return 0.0;
+    qsort(tmp, j, sizeof(double), cmp_d);
+    return tmp[j / 2];
+}
+
+static void summary_head(sbuf *b, const nrc_certify_result *C, const char *model_name)
+{
+    sb_printf(b, "model     %s: n=%zu d=%zu k=%zu m=%zu%s%s, engine %s\n", model_name,
+              C->n, C->d, C->k, C->m, C->bias ? ", biases" : "",
+              C->fixed_v ? ", fixed second layer" : "", C->engine);
+    sb_printf(b, "regime    %s: eps_data <= %.3g, gamma_z >= %.3g, rho <= %.4g, R_min^2 >= %.4g\n",
+              C->regime ? "nearly orthogonal (paper's regime)" : "OUTSIDE the paper's regime",
+              C->eps_data[1], C->gamma_z[0], C->rho[1], C->R_min_sq[0]);
+    sb_printf(b, "fit       %s; min margin in [%.6g, %.6g], normalized [%.4g, %.4g]\n",
+              C->all_correct ? "every training point correctly classified" : "NOT all training points correct",
+              C->min_margin[0], C->min_margin[1], C->normalized_margin[0], C->normalized_margin[1]);
+}
+
+static void summary_flips(sbuf *b, const nrc_certify_result *C, const set_stats st[2], double xmed)
+{
+    size_t j;
+    for (j = 0; j < 2; j++) {
+        if (!st[j].total)
+            continue;
+        sb_printf(b, "flips     %-5s %zu/%zu certified; ||delta||/||x||: median %.4g, max %.4g",
+                  j ? "test" : "train", st[j].certified, st[j].total, st[j].med_rel, st[j].max_rel);
+        if (xmed > 0)
+            sb_printf(b, " (theory: ||z||/n/||x|| = %.4g%s)", C->th_z_over_n / xmed,
+                      C->th_valid ? "" : ", not applicable");
+        sb_printf(b, "\n");
+    }
+    if (C->th_valid)
+        sb_printf(b, "theory    rigorous KKT bound / ||x||: median %.4g, max %.4g (informative)\n",
+                  C->th_bound_median, C->th_bound_max);
+}
+
+static void summary_robust_kkt(sbuf *b, const nrc_certify_result *C, const set_stats st[2])
+{
+    if (C->robust_certified)
+        sb_printf(b, "robust    a width-n network fits the data robustly to radius %.4g; radius / ||delta||: median %.4g (train)\n",
+                  C->robust_radius, st[0].med_ratio);
+    else
+        sb_printf(b, "robust    reference network not applicable (R_min^2 <= rho)\n");
+    if (C->kkt_certified && C->kink_tolerance > 0)
+        sb_printf(b, "kkt       eps_rel <= %.3g with subgradients in [0,1] at %zu pre-activations |a_ij| <= %.3g (kink tolerance; %zu exactly 0), eps <= %.3g, delta <= %.3g, balance defect <= %.3g: KKT with the eta-enlarged ReLU subdifferential, not an exact KKT point\n",
+                  C->eps_rel_upper, C->nkinks, C->kink_tolerance, C->nkinks_exact,
+                  C->eps_upper, C->delta_upper, C->balance_defect_upper);
+    else if (C->kkt_certified)
+        sb_printf(b, "kkt       eps_rel <= %.3g, eps <= %.3g, delta <= %.3g, balance defect <= %.3g, %zu kinks (exact zeros)\n",
+                  C->eps_rel_upper, C->eps_upper, C->delta_upper, C->balance_defect_upper, C->nkinks);
+    else
+        sb_printf(b, "kkt       not applicable: %s\n", C->kkt_reason ? C->kkt_reason : "?");
+}
+
+static void summary_time(sbuf *b, const nrc_certify_result *C)
+{
+    double tot = 0;
+    size_t j;
+    for (j = 0; j < NRC_PHASE_COUNT; j++)
+        tot += C->seconds[j];
+    sb_printf(b, "time      %.3fs: forward %.3f, data %.3f, flips %.3f, kkt %.3f, other %.3f; exact arbiter: %zu pre-activations, %zu N(x), %zu flips\n",
+              tot, C->seconds[NRC_PHASE_FORWARD], C->seconds[NRC_PHASE_DATA],
+              C->seconds[NRC_PHASE_FLIPS], C->seconds[NRC_PHASE_KKT], C->seconds[NRC_PHASE_OTHER],
+              C->arbiter_preact, C->arbiter_N, C->arbiter_flip);
+}
+
+static void summary_verdict(sbuf *b, const nrc_certify_result *C, const set_stats st[2])
+{
+    size_t r, nund = 0, nnone = 0;
+    for (r = 0; r < C->nflips; r++) {
+        nund += C->flips[r].status == NRC_FLIP_UNDECIDED;
+        nnone += C->flips[r].status == NRC_FLIP_NONE;
+    }
+    if (nrc_certify_all_certified(C))
+        sb_printf(b, "verdict   CERTIFIED in exact arithmetic on the stored doubles: every listed point flips within its delta bound, the fit, the KKT residual bounds%s and the robust reference; the theory numbers are predictions, not certificates.\n",
+                  C->kink_tolerance > 0 ? " (subgradients from the kink-tolerance-enlarged ReLU subdifferential, not an exact KKT point)" : "");
+    else
+        sb_printf(b, "verdict   PARTLY certified: %zu of %zu flips certified (%zu undecided, %zu with no flip found)%s%s%s; every number stated as certified holds exactly, the rest asserts nothing.\n",
+                  st[0].certified + st[1].certified, C->nflips, nund, nnone,
+                  C->all_correct ? "" : ", fit not all correct",
+                  C->kkt_certified ? "" : ", KKT not certified",
+                  C->robust_certified ? "" : ", no robust reference");
+}
+
+nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_name, char **out,
+                               nrc_error *err)
+{
+    sbuf b = { NULL, 0, 0, 0 };
+    double *tmp, xmed;
+    set_stats st[2];
+    tmp = nrc_malloc_array(C->nflips + 1, sizeof(double));
+    if (!tmp || !stats_both(C, st)) {
+        nrc_free(tmp);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (summary)");
+    }
+    xmed = median_train_norm(C, tmp);
+    nrc_free(tmp);
+    summary_head(&b, C, model_name);
+    summary_flips(&b, C, st, xmed);
+    summary_robust_kkt(&b, C, st);
+    summary_time(&b, C);
+    summary_verdict(&b, C, st);
+    if (b.failed) {
+        nrc_free(b.buf);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (summary)");
+    }
+    *out = b.buf;
+    return NRC_OK;
+}

@@ -1,0 +1,282 @@
+/* The direction and data claims (spec/CERTIFICATE.md "direction", "data";
+ * spec/CERTIFY.md step 4): the margin set z is summed over, ||x_i||^2,
+ * R_min^2, R_max^2, rho from the Gram matrix, eps_data, z exactly with
+ * <z, z>, gamma_z, c = W z, the class counts and the regime flag. */
+#include <math.h>
+#include <stdint.h>
+#include "nrc_alloc.h"
+#include "nrc_blas.h"
+#include "nrc_fast.h"
+#include "cert_run.h"
+
+/* Rows of the Gram enclosure held at a time (memory: GRAM_BLOCK n doubles
+ * twice), and rows per nrc_dgemm call of the symmetric product. */
+#define GRAM_BLOCK 256
+#define SYM_BLOCK 128
+
+/* The regime threshold of eps_data: the double nearest 1/10. */
+#define REGIME_EPS 0x1.999999999999ap-4
+
+/* ---------------------------------------------------------------- direction */
+nrc_status nrc_claim_direction_decide(nrc_cert_run *R, nrc_error *err)
+{
+    nrc_certify_result *C = R->C;
+    size_t i, cnt = 0;
+    double qmin = INFINITY, *q;
+    if (!C->opt.margin_dir)
+        return NRC_OK;
+    q = nrc_malloc_array(R->n ? R->n : 1, sizeof(double));
+    C->dir_idx = nrc_malloc_array(R->n ? R->n : 1, sizeof(size_t));
+    if (!q || !C->dir_idx) {
+        nrc_free(q);
+        return nrc_cert_oom(err, "direction");
+    }
+    for (i = 0; i < R->n; i++) {
+        q[i] = R->M->y[i] * (0.5 * R->Nlo[i] + 0.5 * R->Nhi[i]);
+        if (q[i] < qmin)
+            qmin = q[i];
+    }
+    /* the margin set (untrusted choice: the certificate lists it) */
+    for (i = 0; i < R->n; i++)
+        if (q[i] <= (1.0 + C->opt.tau) * qmin || (qmin <= 0 && q[i] <= qmin))
+            C->dir_idx[cnt++] = i;
+    C->dir_len = cnt;
+    nrc_free(q);
+    return NRC_OK;
+}
+
+json_t *nrc_claim_direction_json(const nrc_certify_result *C)
+{
+    json_t *o = json_object(), *a;
+    size_t r;
+    int bad = 0;
+    if (!C->dir_idx) {
+        nrc_json_put(o, "indices", json_string("all"), &bad);
+        return nrc_json_done(o, bad);
+    }
+    a = json_array();
+    for (r = 0; r < C->dir_len; r++)
+        nrc_json_push(a, json_integer((json_int_t)C->dir_idx[r]), &bad);
+    nrc_json_put(o, "indices", a, &bad);
+    return nrc_json_done(o, bad);
+}
+
+/* ---------------------------------------------------------------- norms */
+/* A zero training point makes eps_data undefined: decide the points whose
+ * ||x_i||^2 has no positive lower bound exactly, and keep the exact lower
+ * bound of the others. */
+static nrc_status data_rmin_exact(nrc_cert_run *R, nrc_error *err)
+{
+    nrc_certify_result *C = R->C;
+    size_t i, d = R->d;
+    arf_t x;
+    arf_init(x);
+    for (i = 0; i < R->n; i++) {
+        if (R->xlo[i] > 0)
+            continue;
+        nrc_exact_dot(x, d, R->M->X + i * d, 1, R->M->X + i * d, 1);
+        if (arf_is_zero(x)) {
+            arf_clear(x);
+            return nrc_error_set(err, NRC_ERR_INPUT,
+                                 "training point %zu is the zero vector: eps_data is undefined", i);
+        }
+        R->xlo[i] = nrc_exact_get_lo(x);
+    }
+    arf_clear(x);
+    C->R_min_sq[0] = INFINITY;
+    for (i = 0; i < R->n; i++)
+        if (R->xlo[i] < C->R_min_sq[0])
+            C->R_min_sq[0] = R->xlo[i];
+    if (!(C->R_min_sq[0] > 0))
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "a squared training norm is below the binary64 range");
+    return NRC_OK;
+}
+
+/* ||x||^2 of every point; R_min^2 and R_max^2 over the training points. */
+static nrc_status data_norms(nrc_cert_run *R, nrc_error *err)
+{
+    nrc_certify_result *C = R->C;
+    const nrc_model *M = R->M;
+    size_t i, d = R->d;
+    nrc_status st = nrc_engine_sumsq(R->e, R->n, d, M->X, NULL, d, R->xlo, R->xhi, err);
+    if (st == NRC_OK && R->m)
+        st = nrc_engine_sumsq(R->e, R->m, d, M->Xt, NULL, d, R->xtlo, R->xthi, err);
+    if (st != NRC_OK)
+        return st;
+    C->R_min_sq[0] = C->R_min_sq[1] = INFINITY;
+    C->R_max_sq[0] = C->R_max_sq[1] = 0.0;
+    for (i = 0; i < R->n; i++) {
+        if (R->xlo[i] < C->R_min_sq[0]) C->R_min_sq[0] = R->xlo[i];
+        if (R->xhi[i] < C->R_min_sq[1]) C->R_min_sq[1] = R->xhi[i];
+        if (R->xlo[i] > C->R_max_sq[0]) C->R_max_sq[0] = R->xlo[i];
+        if (R->xhi[i] > C->R_max_sq[1]) C->R_max_sq[1] = R->xhi[i];
+    }
+    return C->R_min_sq[0] > 0 ? NRC_OK : data_rmin_exact(R, err);
+}
+
+/* ---------------------------------------------------------------- Gram, rho */
+/* Plain binary64 Gram C = fl(A A^T) (r, r), ldc: the lower block triangle
+ * (row blocks of SYM_BLOCK, columns up to the block's end) with nrc_dgemm,
+ * then mirrored. About 0.56 of the flops of the full product at r = 1000.
+ * Every entry is still a round-to-nearest dot product of length q in some
+ * order, which is all gemm_mid asks of a midpoint; the blocks depend on r
+ * only, so the bits do not depend on the thread count; and C is exactly
+ * symmetric. The Gram enclosure's midpoint and every engine's NNLS Gram come
+ * from this one function, so all engines solve the same NNLS. */
+void nrc_gram_sym_d(size_t r, size_t q, const double *A, size_t lda, double *C, size_t ldc)
+{
+    size_t i0, i, l;
+    for (i0 = 0; i0 < r; i0 += SYM_BLOCK) {
+        size_t rb = r - i0 < SYM_BLOCK ? r - i0 : SYM_BLOCK;
+        nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, rb, i0 + rb, q, 1.0, A + i0 * lda, lda, A, lda, 0.0,
+                  C + i0 * ldc, ldc);
+    }
+    for (i = 0; i < r; i++)
+        for (l = i + 1; l < r; l++)
+            C[i * ldc + l] = C[l * ldc + i];
+}
+
+/* rho = max_{i != l} |<x_i, x_l>|: G = fl(X X^T) (R->G), then the engine's
+ * enclosure of X X^T in row blocks from that midpoint; |.| of each
+ * off-diagonal entry, maximised. Glo, Ghi: (GRAM_BLOCK, n) scratch. */
+static nrc_status data_rho(nrc_cert_run *R, double *Glo, double *Ghi, nrc_error *err)
+{
+    const nrc_model *M = R->M;
+    size_t n = R->n, d = R->d, i, l, i0;
+    double rho_lo = 0.0, rho_hi = 0.0;
+    nrc_status st = NRC_OK;
+    nrc_gram_sym_d(n, d, M->X, d, R->G, n);
+    for (i0 = 0; i0 < n && st == NRC_OK; i0 += GRAM_BLOCK) {
+        size_t rb = n - i0 < GRAM_BLOCK ? n - i0 : GRAM_BLOCK;
+        st = nrc_engine_gemm_mid(R->e, rb, n, d, M->X + i0 * d, d, M->X, d, R->G + i0 * n, n,
+                                 Glo, Ghi, n, err);
+        for (i = 0; st == NRC_OK && i < rb; i++)
+            for (l = 0; l < n; l++) {
+                double al, ah;
+                if (l == i0 + i)
+                    continue;
+                nrc_ia_abs(Glo[i * n + l], Ghi[i * n + l], &al, &ah);
+                if (al > rho_lo) rho_lo = al;
+                if (ah > rho_hi) rho_hi = ah;
+            }
+    }
+    R->C->rho[0] = rho_lo;
+    R->C->rho[1] = rho_hi;
+    return st;
+}
+
+/* eps_data = (n - 1) rho / R_min^2, outward ((double)(n - 1) is exact for
+ * n <= 2^53). */
+static void data_eps(nrc_certify_result *C, size_t n)
+{
+    double nm1 = (double)(n - 1), tl, th;
+    nrc_ia_mul(nm1, nm1, C->rho[0], C->rho[1], &tl, &th);
+    nrc_ia_div(tl, th, C->R_min_sq[0], C->R_min_sq[1], &C->eps_data[0], &C->eps_data[1]);
+}
+
+/* ---------------------------------------------------------------- z */
+/* z exactly over the direction set, its enclosure (exact, rounded
+ * outward), fl(z) and c = fl(W fl(z)) for the search, <z, z> exactly. */
+static void data_z(nrc_cert_run *R)
+{
+    nrc_certify_result *C = R->C;
+    const nrc_model *M = R->M;
+    size_t l, d = R->d;
+    arf_t x;
+    nrc_exact_direction(&R->z, R->n, d, M->X, M->y, C->dir_idx, C->dir_len);
+    for (l = 0; l < d; l++) {
+        R->zlo[l] = nrc_exact_get_lo(R->z.v + l);
+        R->zhi[l] = nrc_exact_get_hi(R->z.v + l);
+        R->zd[l] = arf_get_d(R->z.v + l, ARF_RND_NEAR);
+    }
+    nrc_dgemv(NRC_BLAS_N, R->k, d, 1.0, M->W, d, R->zd, 0.0, R->cd);
+    arf_init(x);
+    nrc_exact_sumsq_arf(x, d, R->z.v);
+    C->z_norm_sq[0] = nrc_exact_get_lo(x);
+    C->z_norm_sq[1] = nrc_exact_get_hi(x);
+    arf_clear(x);
+}
+
+/* gamma_z = min_i y_i <x_i, z> from the engine's enclosure of [z] X^T
+ * (g: 2 n scratch), and c = W z from [z] W^T. */
+static nrc_status data_gamma_c(nrc_cert_run *R, double *g, nrc_error *err)
+{
+    nrc_certify_result *C = R->C;
+    const nrc_model *M = R->M;
+    size_t i, n = R->n, d = R->d;
+    nrc_status st = nrc_engine_gemm(R->e, 1, n, d, R->zlo, R->zhi, d, M->X, d, g, g + n, n, err);
+    if (st != NRC_OK)
+        return st;
+    C->gamma_z[0] = C->gamma_z[1] = INFINITY;
+    for (i = 0; i < n; i++) {
+        double lo = M->y[i] > 0 ? g[i] : -g[n + i], hi = M->y[i] > 0 ? g[n + i] : -g[i];
+        if (lo < C->gamma_z[0]) C->gamma_z[0] = lo;
+        if (hi < C->gamma_z[1]) C->gamma_z[1] = hi;
+    }
+    return nrc_engine_gemm(R->e, 1, R->k, d, R->zlo, R->zhi, d, M->W, d, R->clo, R->chi, R->k,
+                           err);
+}
+
+/* Class counts, the regime flag on the written values, and the refusal of
+ * statistics the certificate cannot state. */
+static nrc_status data_finish(nrc_cert_run *R, nrc_error *err)
+{
+    nrc_certify_result *C = R->C;
+    size_t i;
+    C->n_pos = C->n_neg = 0;
+    for (i = 0; i < R->n; i++) {
+        if (R->M->y[i] > 0)
+            C->n_pos++;
+        else
+            C->n_neg++;
+    }
+    C->regime = C->eps_data[1] <= REGIME_EPS && C->gamma_z[0] > 0;
+    if (!nrc_cert_finite2(C->R_min_sq) || !nrc_cert_finite2(C->R_max_sq) ||
+        !nrc_cert_finite2(C->rho) || !nrc_cert_finite2(C->eps_data) ||
+        !nrc_cert_finite2(C->gamma_z) || !nrc_cert_finite2(C->z_norm_sq))
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "data statistics leave the binary64 range: the certificate cannot state them");
+    return NRC_OK;
+}
+
+nrc_status nrc_claim_data_decide(nrc_cert_run *R, nrc_error *err)
+{
+    double *Glo, *Ghi, *g;
+    void *ws;
+    const nrc_ws_entry tab[] = {
+        NRC_WS(Glo, GRAM_BLOCK * R->n, 0),
+        NRC_WS(Ghi, GRAM_BLOCK * R->n, 0),
+        NRC_WS(g, 2 * R->n, 0),
+    };
+    nrc_status st = data_norms(R, err);
+    if (st != NRC_OK)
+        return st;
+    st = nrc_ws_alloc(&ws, tab, sizeof tab / sizeof tab[0], "Gram block", err);
+    if (st != NRC_OK)
+        return st;
+    st = data_rho(R, Glo, Ghi, err);
+    if (st == NRC_OK) {
+        data_eps(R->C, R->n);
+        data_z(R);
+        st = data_gamma_c(R, g, err);
+    }
+    nrc_free(ws);
+    return st == NRC_OK ? data_finish(R, err) : st;
+}
+
+json_t *nrc_claim_data_json(const nrc_certify_result *C)
+{
+    json_t *o = json_object();
+    int bad = 0;
+    nrc_json_put(o, "R_min_sq", nrc_json_enc(C->R_min_sq), &bad);
+    nrc_json_put(o, "R_max_sq", nrc_json_enc(C->R_max_sq), &bad);
+    nrc_json_put(o, "rho", nrc_json_enc(C->rho), &bad);
+    nrc_json_put(o, "eps_data", nrc_json_enc(C->eps_data), &bad);
+    nrc_json_put(o, "gamma_z", nrc_json_enc(C->gamma_z), &bad);
+    nrc_json_put(o, "z_norm_sq", nrc_json_enc(C->z_norm_sq), &bad);
+    nrc_json_put(o, "n_pos", json_integer((json_int_t)C->n_pos), &bad);
+    nrc_json_put(o, "n_neg", json_integer((json_int_t)C->n_neg), &bad);
+    nrc_json_put(o, "regime", json_boolean(C->regime), &bad);
+    return nrc_json_done(o, bad);
+}
