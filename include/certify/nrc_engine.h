@@ -66,7 +66,7 @@ typedef struct nrc_engine_ops {
                         const double *Ahi, size_t lda, double *lo, double *hi,
                         nrc_error *err);
 
-    /* The network along a ray (MATH.md section 6): with t and v exact,
+    /* The network along a ray (spec/MATH.md section 6): with t and v exact,
      *   *lo <= sum_{j<k} v[j] * relu(a_j - t * c_j) <= *hi
      * for every a_j in [alo[j], ahi[j]] and c_j in [clo[j], chi[j]].
      * (a_j is the pre-activation <w_j, x> + b_j at the point, c_j = <w_j, z>;
@@ -92,7 +92,7 @@ typedef struct nrc_engine_ops {
                            size_t ldb, const double *Cmid, size_t ldm,
                            double *Clo, double *Chi, size_t ldc, nrc_error *err);
 
-    /* The flip test along a ray (MATH.md section 6): with the arguments of
+    /* The flip test along a ray (spec/MATH.md section 6): with the arguments of
      * ray and p = +1 or -1, F = sum_j v_j relu(a_j - t c_j):
      *   *out = NRC_TRUE   when p F < 0 for every point of the input box,
      *          NRC_FALSE  when p F >= 0 for every point of the box,

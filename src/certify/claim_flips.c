@@ -1,5 +1,5 @@
 /* The flip claims (spec/CERTIFICATE.md "flips", spec/CERTIFY.md step 6,
- * MATH.md sections 6 and 8): for every requested point x with sign p, a scale
+ * spec/MATH.md sections 6 and 8): for every requested point x with sign p, a scale
  * s with p N(x - p s z) < 0 decided by the engine's ray test or exactly,
  * U >= s ||z||, ||x|| >= x_norm_lower and D with D L <= p N(x). The scale
  * comes from the untrusted binary64 sweep (src/certify/search_approx.c). */

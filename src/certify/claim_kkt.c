@@ -1,5 +1,5 @@
 /* The approximate-KKT claim (spec/CERTIFICATE.md "kkt", spec/CERTIFY.md
- * step 7, MATH.md section 4): with lambda and the kink subgradients g from
+ * step 7, spec/MATH.md section 4): with lambda and the kink subgradients g from
  * the untrusted search (kkt_search.c), the residual r = theta - sum_i
  * lambda_i h_i is enclosed by the engine and bounded upward:
  *   ||r||^2 <= eps_rel^2 T,  ||r||^2 <= eps^2 q_min (full) or eps^2 q_min^2

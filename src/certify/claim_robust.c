@@ -1,5 +1,5 @@
 /* The robust reference claim (spec/CERTIFICATE.md "robust_reference",
- * MATH.md section 7): when R_min^2 > rho, the width-n network of section 7
+ * spec/MATH.md section 7): when R_min^2 > rho, the width-n network of section 7
  * fits the data with every training point robust to perturbations of norm
  * < r, for any r with (R_min^2 - rho)^2 >= 4 r^2 R_max^2. */
 #include <math.h>

@@ -5,7 +5,7 @@
  * engine boundary is the range of a function that is monotone in each
  * input interval, so the exact range [xl, xh] is attained at a vertex of the
  * input box, and xl and xh are themselves sums of products of doubles
- * (MATH.md sections 1, 6):
+ * (spec/MATH.md sections 1, 6):
  *   gemm   xl = sum_t (b_t > 0 ? alo_t : ahi_t) b_t, xh symmetric;
  *   sumsq  xl = sum_t (0 if 0 in [lo_t, hi_t], else min(lo_t^2, hi_t^2)),
  *          xh = sum_t max(lo_t^2, hi_t^2);
@@ -635,7 +635,7 @@ static const nrc_engine_ops mpfr_ops = {
     .clear = mp_clear
 };
 
-/* Start-up self-test (DESIGN.md guard rails): a dot product whose double
+/* Start-up self-test (spec/DESIGN.md guard rails): a dot product whose double
  * evaluation has the wrong sign must come out exact, a cancellation of
  * 2^2000 must leave exactly 2^-2148 (rounded to [0, 2^-1074]), and a
  * subnormal product must round outward. */

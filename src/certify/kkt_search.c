@@ -1,4 +1,4 @@
-/* The untrusted search of the KKT claim (spec/CERTIFY.md step 7, MATH.md
+/* The untrusted search of the KKT claim (spec/CERTIFY.md step 7, spec/MATH.md
  * section 4): the multipliers lambda and the subgradients g at the listed
  * kinks, in plain binary64 (names end in _d). Nothing here is trusted: the
  * KKT bounds are computed rigorously from whatever lambda and g come out
@@ -155,7 +155,7 @@ static void kkt_list_kinks(const nrc_cert_run *R, kkt_nnls *S)
 
 /* The lambda block: <h_i, h_l> = y_i y_l ((G + [bias]) o (Sv Sv^T)
  * [+ Rl Rl^T])_il with Sv_ij = v_j [a_ij > 0, (i, j) not listed],
- * Rl_ij = relu(fl(a_ij)) (MATH.md section 4); T (n, n) scratch. And
+ * Rl_ij = relu(fl(a_ij)) (spec/MATH.md section 4); T (n, n) scratch. And
  * rhs_i = <theta, h_i> (2 q_i, or q_i for the fixed second layer). */
 static void kkt_lambda_block_d(const nrc_cert_run *R, kkt_nnls *S, double *Sv, double *Rl,
                                double *T)

@@ -1,5 +1,5 @@
 /* Untrusted binary64 search for certify (include/certify/nrc_cert_search.h):
- * the flip sweep of MATH.md section 6 and the NNLS solve of section 4.
+ * the flip sweep of spec/MATH.md section 6 and the NNLS solve of section 4.
  * Nothing here is trusted: every result is re-checked rigorously. */
 #include <float.h>
 #include <math.h>
