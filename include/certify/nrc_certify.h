@@ -46,6 +46,20 @@ typedef struct {
     int used_arbiter;     /* the flip at s needed the exact arbiter */
 } nrc_flip;
 
+/* Exact fallback (spec/CERTIFY.md "When the engines agree"): which written
+ * quantities were decided on the exact value's tightest binary64
+ * enclosure because the engine's enclosure left a verdict open. */
+enum {
+    NRC_REFINED_THETA = 1u << 0,      /* ||theta||^2, ||w_j||^2 */
+    NRC_REFINED_MARGIN = 1u << 1,     /* min margin (normalized margin) */
+    NRC_REFINED_RMIN = 1u << 2,       /* R_min^2 */
+    NRC_REFINED_RMAX = 1u << 3,       /* R_max^2 */
+    NRC_REFINED_RHO = 1u << 4,        /* rho, and eps_data from it */
+    NRC_REFINED_GAMMA = 1u << 5,      /* gamma_z */
+    NRC_REFINED_KKT = 1u << 6,        /* the KKT bounds */
+    NRC_REFINED_COUNT = 7
+};
+
 enum { NRC_PHASE_FORWARD, NRC_PHASE_DATA, NRC_PHASE_FLIPS, NRC_PHASE_KKT,
        NRC_PHASE_OTHER, NRC_PHASE_COUNT };
 
@@ -89,6 +103,9 @@ typedef struct {
     /* theory (informative, binary64 approximations) */
     double th_z_norm, th_z_over_n, th_bound_median, th_bound_max;
     int th_valid;
+    /* quantities an engine's enclosure left undecided, replaced by the
+     * exact value's tightest enclosure (NRC_REFINED_* bits; informative) */
+    unsigned refined;
     /* counters and timings (stdout only, never in the certificate) */
     size_t arbiter_preact, arbiter_N, arbiter_flip;
     double seconds[NRC_PHASE_COUNT];

@@ -80,6 +80,50 @@ void nrc_gram_sym_d(size_t r, size_t q, const double *A, size_t lda, double *C, 
  * NRC_ERR_SYSTEM on memory failure only. */
 nrc_status nrc_kkt_lambda_d(const nrc_cert_run *R, double *lambda, double *kg, nrc_error *err);
 
+/* ------------------------------------------------------------ exact fallback
+ * (cert_refine.c) The tightest binary64 enclosure [RD(x), RU(x)] of an
+ * exact value; the exact extreme of items whose enclosures are known,
+ * evaluating exactly only the candidates: nrc_refine_cands keeps the items
+ * that can attain the max (hi_i >= max lo) or min (lo_i <= min hi), out
+ * holding cnt entries; nrc_refine_extreme evaluates them best bound first
+ * until the exact value found beats every remaining bound (returns how many
+ * were evaluated; nc >= 1). Items: ||x_i||^2 (id i), |<x_i, x_l>| (id
+ * i n + l), y_i <x_i, z> (id i), y_i N(x_i) (id i, ctx an nrc_xvec of k). */
+typedef struct {
+    double bound;
+    size_t id;
+} nrc_cand;
+typedef void (*nrc_exact_item)(const nrc_cert_run *R, void *ctx, size_t id, arf_t out);
+
+void nrc_refine_tight(const arf_t x, double e[2]);
+size_t nrc_refine_cands(size_t cnt, const double *lo, const double *hi, int want_max,
+                        nrc_cand *out);
+size_t nrc_refine_extreme(const nrc_cert_run *R, nrc_cand *c, size_t nc, int want_max,
+                          nrc_exact_item f, void *ctx, arf_t out);
+void nrc_refine_sqnorm_x(const nrc_cert_run *R, void *ctx, size_t i, arf_t out);
+void nrc_refine_gram_abs(const nrc_cert_run *R, void *ctx, size_t id, arf_t out);
+void nrc_refine_gamma_item(const nrc_cert_run *R, void *ctx, size_t i, arf_t out);
+void nrc_refine_margin_item(const nrc_cert_run *R, void *ctx, size_t i, arf_t out);
+
+/* The inputs of the KKT bounds (claim_kkt.c): r2hi >= ||r||^2, Tlo <=
+ * ||theta||^2 over the coordinates of r, 0 < qmin <= q_min, qhi[i] >= q_i
+ * (n), [wlo_j, whi_j] containing ||w_j||^2 (k), theta_lo <= ||theta||^2.
+ * nrc_kkt_exact_inputs (kkt_exact.c) fills them from the exact values
+ * (r from lambda and the listed g, kg (n, k)): the fallback when the
+ * engine's inputs give a bound that is not finite. qhi, wlo, whi point to
+ * the caller's arrays. */
+typedef struct {
+    double r2hi, Tlo, qmin, theta_lo;
+    double *qhi, *wlo, *whi;
+} nrc_kkt_in;
+
+nrc_status nrc_kkt_exact_inputs(const nrc_cert_run *R, const double *kg, int full,
+                                nrc_kkt_in *in, nrc_error *err);
+
+/* ||w_j||^2 (R->wlo, R->whi) and ||theta||^2 replaced by the exact values
+ * rounded outward (claim_fit.c). */
+void nrc_cert_refine_theta(nrc_cert_run *R);
+
 /* NRC_ERR_SYSTEM "out of memory (what)". */
 nrc_status nrc_cert_oom(nrc_error *err, const char *what);
 

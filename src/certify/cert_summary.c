@@ -194,6 +194,28 @@ static void summary_time(sbuf *b, const nrc_certify_result *C)
               C->arbiter_preact, C->arbiter_N, C->arbiter_flip);
 }
 
+/* Which quantities were decided on exact values because the engine's
+ * enclosures left a verdict open (the exact fallback). */
+static void summary_refined(sbuf *b, const nrc_certify_result *C)
+{
+    static const char *names[NRC_REFINED_COUNT] = {
+        "||theta||^2", "min margin", "R_min^2", "R_max^2", "rho and eps_data", "gamma_z",
+        "the KKT bounds"
+    };
+    const char *sep = "";
+    int i;
+    if (!C->refined)
+        return;
+    sb_printf(b, "exact     ");
+    for (i = 0; i < NRC_REFINED_COUNT; i++)
+        if (C->refined & (1u << i)) {
+            sb_printf(b, "%s%s", sep, names[i]);
+            sep = ", ";
+        }
+    sb_printf(b, ": the %s engine's enclosures left a verdict open; decided on the exact values (every engine reaches the same verdicts)\n",
+              C->engine);
+}
+
 static void summary_verdict(sbuf *b, const nrc_certify_result *C, const set_stats st[2])
 {
     size_t r, nund = 0, nnone = 0;
@@ -229,6 +251,7 @@ nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_na
     summary_flips(&b, C, st, xmed);
     summary_robust_kkt(&b, C, st);
     summary_time(&b, C);
+    summary_refined(&b, C);
     summary_verdict(&b, C, st);
     if (b.failed) {
         nrc_free(b.buf);

@@ -18,6 +18,23 @@
 #define REGIME_EPS 0x1.999999999999ap-4
 
 /* ---------------------------------------------------------------- direction */
+/* N(x_i) in binary64 from the search pre-activations (untrusted): the same
+ * for every engine, so every engine chooses the same margin set. */
+static double search_N_d(const nrc_cert_run *R, size_t i)
+{
+    double s = 0.0;
+    size_t j;
+    for (j = 0; j < R->k; j++) {
+        double a = R->Ad[i * R->k + j];
+        if (a > 0)
+            s += R->M->v[j] * a;
+    }
+    return s;
+}
+
+/* The margin set {i : q_i <= (1 + tau) q_min} (--direction margin:TAU),
+ * chosen in binary64 and listed in the certificate: an untrusted choice,
+ * every claim about z holds for the listed set. */
 nrc_status nrc_claim_direction_decide(nrc_cert_run *R, nrc_error *err)
 {
     nrc_certify_result *C = R->C;
@@ -32,11 +49,10 @@ nrc_status nrc_claim_direction_decide(nrc_cert_run *R, nrc_error *err)
         return nrc_cert_oom(err, "direction");
     }
     for (i = 0; i < R->n; i++) {
-        q[i] = R->M->y[i] * (0.5 * R->Nlo[i] + 0.5 * R->Nhi[i]);
+        q[i] = R->M->y[i] * search_N_d(R, i);
         if (q[i] < qmin)
             qmin = q[i];
     }
-    /* the margin set (untrusted choice: the certificate lists it) */
     for (i = 0; i < R->n; i++)
         if (q[i] <= (1.0 + C->opt.tau) * qmin || (qmin <= 0 && q[i] <= qmin))
             C->dir_idx[cnt++] = i;
@@ -218,8 +234,146 @@ static nrc_status data_gamma_c(nrc_cert_run *R, double *g, nrc_error *err)
                            err);
 }
 
+/* ---------------------------------------------------------------- exact fallback */
+/* The exact R_min^2 (min over the training points) into rmin. cand: n. */
+static void refine_rmin(nrc_cert_run *R, nrc_cand *cand, arf_t rmin)
+{
+    size_t nc = nrc_refine_cands(R->n, R->xlo, R->xhi, 0, cand);
+    nrc_refine_extreme(R, cand, nc, 0, nrc_refine_sqnorm_x, NULL, rmin);
+}
+
+/* Room for one more candidate in *cand (capacity *cap); 0 without memory. */
+static int cand_grow(nrc_cand **cand, size_t nc, size_t *cap)
+{
+    nrc_cand *nb;
+    size_t nw = *cap ? 2 * *cap : 64;
+    if (nc < *cap)
+        return 1;
+    if (nw > SIZE_MAX / sizeof **cand)
+        return 0;
+    nb = nrc_realloc(*cand, nw * sizeof **cand);
+    if (!nb)
+        return 0;
+    *cand = nb;
+    *cap = nw;
+    return 1;
+}
+
+/* The exact rho into rho: the Gram enclosure again (gemm_mid from the
+ * midpoint R->G, block by block), the off-diagonal entries whose |.| can
+ * reach the maximum lower bound rho.lo kept as candidates (0 when n = 1). */
+static nrc_status refine_rho(nrc_cert_run *R, double *Glo, double *Ghi, arf_t rho, nrc_error *err)
+{
+    const nrc_model *M = R->M;
+    size_t n = R->n, d = R->d, i, l, i0, nc = 0, cap = 0;
+    double thr = R->C->rho[0];
+    nrc_cand *cand = NULL;
+    nrc_status st = NRC_OK;
+    arf_zero(rho);
+    for (i0 = 0; i0 < n && st == NRC_OK; i0 += GRAM_BLOCK) {
+        size_t rb = n - i0 < GRAM_BLOCK ? n - i0 : GRAM_BLOCK;
+        st = nrc_engine_gemm_mid(R->e, rb, n, d, M->X + i0 * d, d, M->X, d, R->G + i0 * n, n,
+                                 Glo, Ghi, n, err);
+        for (i = 0; st == NRC_OK && i < rb; i++)
+            for (l = 0; l < n; l++) {
+                double al, ah;
+                if (l == i0 + i)
+                    continue;
+                nrc_ia_abs(Glo[i * n + l], Ghi[i * n + l], &al, &ah);
+                if (!(ah >= thr))
+                    continue;
+                if (!cand_grow(&cand, nc, &cap)) {
+                    st = nrc_cert_oom(err, "exact rho");
+                    break;
+                }
+                cand[nc].bound = ah;
+                cand[nc].id = (i0 + i) * n + l;
+                nc++;
+            }
+    }
+    if (st == NRC_OK && nc)
+        nrc_refine_extreme(R, cand, nc, 1, nrc_refine_gram_abs, NULL, rho);
+    nrc_free(cand);
+    return st;
+}
+
+/* eps_data = (n - 1) rho / R_min^2 from the exact values: [RD, RU] of the
+ * exact quotient (R_min^2 > 0 here). */
+static void refine_eps(nrc_cert_run *R, const arf_t rmin, const arf_t rho)
+{
+    arf_t num, q;
+    arf_init(num);
+    arf_init(q);
+    arf_set_ui(num, (ulong)(R->n - 1));
+    arf_mul(num, num, rho, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_div(q, num, rmin, 128, ARF_RND_FLOOR);
+    R->C->eps_data[0] = nrc_exact_get_lo(q);
+    arf_div(q, num, rmin, 128, ARF_RND_CEIL);
+    R->C->eps_data[1] = nrc_exact_get_hi(q);
+    arf_clear(num);
+    arf_clear(q);
+}
+
+/* R_min^2, rho and eps_data exactly: when eps_data or its inputs are not
+ * finite, or its enclosure straddles the regime threshold, or the robust
+ * reference's comparison R_min^2 > rho is open. */
+static int need_rmin_rho(const nrc_certify_result *C)
+{
+    int eps_open = C->eps_data[0] <= REGIME_EPS && C->eps_data[1] > REGIME_EPS;
+    int robust_open = C->R_min_sq[0] <= C->rho[1] && C->R_min_sq[1] > C->rho[0];
+    return !nrc_cert_finite2(C->eps_data) || !nrc_cert_finite2(C->rho) ||
+           !nrc_cert_finite2(C->R_min_sq) || eps_open || robust_open;
+}
+
+static nrc_status refine_rmin_rho(nrc_cert_run *R, double *Glo, double *Ghi, nrc_cand *cand,
+                                  nrc_error *err)
+{
+    nrc_certify_result *C = R->C;
+    arf_t rmin, rho;
+    nrc_status st;
+    arf_init(rmin);
+    arf_init(rho);
+    refine_rmin(R, cand, rmin);
+    st = refine_rho(R, Glo, Ghi, rho, err);
+    if (st == NRC_OK) {
+        nrc_refine_tight(rmin, C->R_min_sq);
+        nrc_refine_tight(rho, C->rho);
+        refine_eps(R, rmin, rho);
+        C->refined |= NRC_REFINED_RMIN | NRC_REFINED_RHO;
+    }
+    arf_clear(rmin);
+    arf_clear(rho);
+    return st;
+}
+
+/* R_max^2 exactly when its enclosure is not finite; gamma_z exactly when
+ * not finite or when its sign is open (gl, gh: the enclosures of
+ * y_i <x_i, z>). */
+static void refine_rmax_gamma(nrc_cert_run *R, const double *gl, const double *gh,
+                              nrc_cand *cand)
+{
+    nrc_certify_result *C = R->C;
+    arf_t x;
+    size_t nc;
+    arf_init(x);
+    if (!nrc_cert_finite2(C->R_max_sq)) {
+        nc = nrc_refine_cands(R->n, R->xlo, R->xhi, 1, cand);
+        nrc_refine_extreme(R, cand, nc, 1, nrc_refine_sqnorm_x, NULL, x);
+        nrc_refine_tight(x, C->R_max_sq);
+        C->refined |= NRC_REFINED_RMAX;
+    }
+    if (!nrc_cert_finite2(C->gamma_z) || (C->gamma_z[0] <= 0 && C->gamma_z[1] > 0)) {
+        nc = nrc_refine_cands(R->n, gl, gh, 0, cand);
+        nrc_refine_extreme(R, cand, nc, 0, nrc_refine_gamma_item, NULL, x);
+        nrc_refine_tight(x, C->gamma_z);
+        C->refined |= NRC_REFINED_GAMMA;
+    }
+    arf_clear(x);
+}
+
 /* Class counts, the regime flag on the written values, and the refusal of
- * statistics the certificate cannot state. */
+ * statistics the certificate cannot state (their exact values are beyond
+ * the binary64 range: the fallback has run). */
 static nrc_status data_finish(nrc_cert_run *R, nrc_error *err)
 {
     nrc_certify_result *C = R->C;
@@ -240,27 +394,49 @@ static nrc_status data_finish(nrc_cert_run *R, nrc_error *err)
     return NRC_OK;
 }
 
+/* Scratch of the data step. */
+typedef struct {
+    double *Glo, *Ghi;   /* (GRAM_BLOCK, n) Gram enclosure rows */
+    double *g;           /* (2 n) enclosure of [z] X^T */
+    double *gl, *gh;     /* (n) enclosures of y_i <x_i, z> */
+    nrc_cand *cand;      /* (n) candidates of an exact extreme */
+} data_work;
+
+static nrc_status data_alloc(const nrc_cert_run *R, data_work *W, void **ws, nrc_error *err)
+{
+    size_t n = R->n;
+    const nrc_ws_entry tab[] = {
+        NRC_WS(W->Glo, nrc_ws_mul(GRAM_BLOCK, n), 0), NRC_WS(W->Ghi, nrc_ws_mul(GRAM_BLOCK, n), 0),
+        NRC_WS(W->g, nrc_ws_mul(2, n), 0), NRC_WS(W->gl, n, 0), NRC_WS(W->gh, n, 0),
+        NRC_WS(W->cand, n, 0),
+    };
+    return nrc_ws_alloc(ws, tab, sizeof tab / sizeof tab[0], "Gram block", err);
+}
+
 nrc_status nrc_claim_data_decide(nrc_cert_run *R, nrc_error *err)
 {
-    double *Glo, *Ghi, *g;
+    data_work W;
     void *ws;
-    const nrc_ws_entry tab[] = {
-        NRC_WS(Glo, GRAM_BLOCK * R->n, 0),
-        NRC_WS(Ghi, GRAM_BLOCK * R->n, 0),
-        NRC_WS(g, 2 * R->n, 0),
-    };
+    size_t i;
     nrc_status st = data_norms(R, err);
+    if (st == NRC_OK)
+        st = data_alloc(R, &W, &ws, err);
     if (st != NRC_OK)
         return st;
-    st = nrc_ws_alloc(&ws, tab, sizeof tab / sizeof tab[0], "Gram block", err);
-    if (st != NRC_OK)
-        return st;
-    st = data_rho(R, Glo, Ghi, err);
+    st = data_rho(R, W.Glo, W.Ghi, err);
     if (st == NRC_OK) {
         data_eps(R->C, R->n);
         data_z(R);
-        st = data_gamma_c(R, g, err);
+        st = data_gamma_c(R, W.g, err);
     }
+    for (i = 0; st == NRC_OK && i < R->n; i++) {
+        W.gl[i] = R->M->y[i] > 0 ? W.g[i] : -W.g[R->n + i];
+        W.gh[i] = R->M->y[i] > 0 ? W.g[R->n + i] : -W.g[i];
+    }
+    if (st == NRC_OK && need_rmin_rho(R->C))
+        st = refine_rmin_rho(R, W.Glo, W.Ghi, W.cand, err);
+    if (st == NRC_OK)
+        refine_rmax_gamma(R, W.gl, W.gh, W.cand);
     nrc_free(ws);
     return st == NRC_OK ? data_finish(R, err) : st;
 }

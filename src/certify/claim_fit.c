@@ -4,6 +4,7 @@
  * and the normalized margin. Also the search values fl(X W^T) + b that the
  * untrusted search of the later steps reads. */
 #include <math.h>
+#include "nrc_alloc.h"
 #include "nrc_blas.h"
 #include "nrc_fast.h"
 #include "fast_inline.h"
@@ -23,10 +24,11 @@ static void preact_product_d(const nrc_cert_run *R, size_t r, const double *P, d
     nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, r, R->k, R->d, 1.0, P, R->d, R->M->W, R->d, 0.0, Ad, R->k);
 }
 
-/* Entries whose enclosure contains 0 go to the exact arbiter, which finds
- * them exactly 0 (a kink: [0, 0], flagged in kink when given) or replaces
- * the enclosure by the exact value rounded outward; sgn (when given) gets
- * every exact sign. */
+/* Entries whose enclosure contains 0 or is not finite go to the exact
+ * arbiter, which finds them exactly 0 (a kink: [0, 0], flagged in kink when
+ * given) or replaces the enclosure by the exact value rounded outward (a
+ * finite enclosure unless the exact value is beyond the binary64 range,
+ * whatever the engine); sgn (when given) gets every exact sign. */
 static void preact_decide_signs(nrc_cert_run *R, size_t r, const double *P, double *lo,
                                 double *hi, unsigned char *kink, signed char *sgn)
 {
@@ -36,7 +38,7 @@ static void preact_decide_signs(nrc_cert_run *R, size_t r, const double *P, doub
     for (i = 0; i < r; i++)
         for (j = 0; j < k; j++) {
             size_t ij = i * k + j;
-            if (lo[ij] > 0 || hi[ij] < 0) {
+            if ((lo[ij] > 0 || hi[ij] < 0) && isfinite(lo[ij]) && isfinite(hi[ij])) {
                 if (sgn)
                     sgn[ij] = lo[ij] > 0 ? 1 : -1;
                 continue;
@@ -79,8 +81,9 @@ static nrc_status preact(nrc_cert_run *R, size_t r, const double *P, double *lo,
 }
 
 /* N(x) for the rows P (r, d) from their decided pre-activation enclosures:
- * the engine's ray at t = 0, then the sign; an enclosure containing 0 is
- * decided exactly (exact N from exact pre-activations). */
+ * the engine's ray at t = 0, then the sign; an enclosure containing 0 or
+ * not finite is replaced by the exact N rounded outward (exact N from exact
+ * pre-activations). */
 static nrc_status forward_N(nrc_cert_run *R, size_t r, const double *P, const double *lo,
                             const double *hi, double *Nlo, double *Nhi, int *sgn,
                             nrc_error *err)
@@ -97,9 +100,9 @@ static nrc_status forward_N(nrc_cert_run *R, size_t r, const double *P, const do
                             R->M->v, &Nlo[i], &Nhi[i], err);
         if (st != NRC_OK)
             break;
-        if (Nlo[i] > 0) {
+        if (Nlo[i] > 0 && isfinite(Nhi[i])) {
             sgn[i] = 1;
-        } else if (Nhi[i] < 0) {
+        } else if (Nhi[i] < 0 && isfinite(Nlo[i])) {
             sgn[i] = -1;
         } else {
             nrc_cert_exact_preacts(R, P + i * R->d, &a);
@@ -178,12 +181,76 @@ static nrc_status fit_theta_norm(nrc_cert_run *R, nrc_error *err)
     return NRC_OK;
 }
 
-/* normalized_margin = min_margin / ||theta||^2 by outward interval division
- * (the claim is checked cross-multiplied, so any enclosure of the quotient
- * is valid); refuses values the certificate cannot state. */
-static nrc_status fit_normalized(nrc_cert_run *R, nrc_error *err)
+/* ||w_j||^2 and ||theta||^2 exactly, rounded outward once (the exact
+ * fallback, cert_refine.c): when the engine's ||theta||^2 is not finite or
+ * has no positive lower bound although it may be positive. */
+void nrc_cert_refine_theta(nrc_cert_run *R)
+{
+    const nrc_model *M = R->M;
+    size_t j, d = R->d;
+    arf_t t, u, th;
+    arf_init(t);
+    arf_init(u);
+    arf_init(th);
+    arf_zero(th);
+    for (j = 0; j < R->k; j++) {
+        nrc_exact_dot(t, d, M->W + j * d, 1, M->W + j * d, 1);
+        R->wlo[j] = nrc_exact_get_lo(t);
+        R->whi[j] = nrc_exact_get_hi(t);
+        arf_add(th, th, t, ARF_PREC_EXACT, ARF_RND_DOWN);
+        arf_set_d(u, M->v[j]);
+        arf_addmul(th, u, u, ARF_PREC_EXACT, ARF_RND_DOWN);
+        if (R->b) {
+            arf_set_d(u, R->b[j]);
+            arf_addmul(th, u, u, ARF_PREC_EXACT, ARF_RND_DOWN);
+        }
+    }
+    nrc_refine_tight(th, R->C->theta_norm_sq);
+    R->C->refined |= NRC_REFINED_THETA;
+    arf_clear(t);
+    arf_clear(u);
+    arf_clear(th);
+}
+
+/* min_margin exactly: the exact minimum of q_i over the points whose
+ * enclosure can attain it. */
+static nrc_status refine_margin(nrc_cert_run *R, nrc_error *err)
 {
     nrc_certify_result *C = R->C;
+    double *qlo, *qhi;
+    nrc_cand *cand;
+    void *ws;
+    nrc_xvec a;
+    arf_t q;
+    size_t i, nc;
+    const nrc_ws_entry tab[] = { NRC_WS(qlo, R->n, 0), NRC_WS(qhi, R->n, 0), NRC_WS(cand, R->n, 0) };
+    nrc_status st = nrc_ws_alloc(&ws, tab, sizeof tab / sizeof tab[0], "exact margin", err);
+    if (st == NRC_OK)
+        st = nrc_xvec_init(&a, R->k, err);
+    if (st != NRC_OK) {
+        nrc_free(ws);
+        return st;
+    }
+    for (i = 0; i < R->n; i++) {
+        qlo[i] = R->M->y[i] > 0 ? R->Nlo[i] : -R->Nhi[i];
+        qhi[i] = R->M->y[i] > 0 ? R->Nhi[i] : -R->Nlo[i];
+    }
+    arf_init(q);
+    nc = nrc_refine_cands(R->n, qlo, qhi, 0, cand);
+    nrc_refine_extreme(R, cand, nc, 0, nrc_refine_margin_item, &a, q);
+    nrc_refine_tight(q, C->min_margin);
+    C->refined |= NRC_REFINED_MARGIN;
+    arf_clear(q);
+    nrc_xvec_clear(&a);
+    nrc_free(ws);
+    return NRC_OK;
+}
+
+/* normalized_margin = min_margin / ||theta||^2 by outward interval division
+ * (the claim is checked cross-multiplied, so any enclosure of the quotient
+ * is valid). */
+static void fit_normalized(nrc_certify_result *C)
+{
     if (C->theta_norm_sq[0] > 0) {
         nrc_ia_div(C->min_margin[0], C->min_margin[1], C->theta_norm_sq[0], C->theta_norm_sq[1],
                    &C->normalized_margin[0], &C->normalized_margin[1]);
@@ -192,9 +259,35 @@ static nrc_status fit_normalized(nrc_cert_run *R, nrc_error *err)
          * cross-multiplied claim; write [0, 0]. */
         C->normalized_margin[0] = C->normalized_margin[1] = 0.0;
     } else {
+        C->normalized_margin[0] = -INFINITY;
+        C->normalized_margin[1] = INFINITY;
+    }
+}
+
+/* The fit's values the certificate must state, with the exact fallback for
+ * what the engine's enclosures cannot state: ||theta||^2 (not finite, or
+ * no positive lower bound), then the margins (normalized margin not
+ * finite); what is still not finite is beyond the binary64 range for every
+ * engine, and refused. */
+static nrc_status fit_state(nrc_cert_run *R, nrc_error *err)
+{
+    nrc_certify_result *C = R->C;
+    nrc_status st;
+    if (!nrc_cert_finite2(C->theta_norm_sq) ||
+        (!(C->theta_norm_sq[0] > 0) && C->theta_norm_sq[1] > 0))
+        nrc_cert_refine_theta(R);
+    fit_normalized(C);
+    if (!nrc_cert_finite2(C->normalized_margin) || !nrc_cert_finite2(C->min_margin)) {
+        if (!(C->refined & NRC_REFINED_THETA))
+            nrc_cert_refine_theta(R);
+        st = refine_margin(R, err);
+        if (st != NRC_OK)
+            return st;
+        fit_normalized(C);
+    }
+    if (!(C->theta_norm_sq[0] > 0) && C->theta_norm_sq[1] > 0)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "||theta||^2 is below the binary64 range: cannot enclose the normalized margin");
-    }
     if (!nrc_cert_finite2(C->min_margin) || !nrc_cert_finite2(C->normalized_margin) ||
         !nrc_cert_finite2(C->theta_norm_sq))
         return nrc_error_set(err, NRC_ERR_INPUT,
@@ -211,7 +304,7 @@ nrc_status nrc_claim_fit_decide(nrc_cert_run *R, nrc_error *err)
     st = fit_theta_norm(R, err);
     if (st != NRC_OK)
         return st;
-    return fit_normalized(R, err);
+    return fit_state(R, err);
 }
 
 json_t *nrc_claim_fit_json(const nrc_certify_result *C)

@@ -67,16 +67,31 @@ static nrc_truth flip_at(nrc_cert_run *R, flip_pt *P, double s, int engine_only,
     return sg < 0 ? NRC_TRUE : NRC_FALSE;
 }
 
-/* D: D L <= lo(p N(x)), verified upward; 0 when L is 0 or not finite. */
+/* D: D L <= lo(p N(x)); 0 when L is 0 or not finite. D = down(lo / L)
+ * already satisfies it exactly; it is confirmed with an upward product,
+ * stepping D down while that product exceeds lo: one ulp at a time at
+ * first, then by halving, because in the subnormal range an upward product
+ * can exceed lo by a whole ulp of lo, which ulp steps of D would take
+ * ~10^14 iterations to undo (a hang found by tests/t-engines_fuzz.c). */
 static double flip_dist_lower(double pNlo, double L)
 {
     double D;
+    int steps;
     if (!(L > 0) || !(pNlo > 0) || !isfinite(L))
         return 0.0;
     D = nrc_fast_div_down(pNlo, L);
-    while (D > 0 && fi_mul_up(D, L) > pNlo)
-        D = nextafter(D, 0.0);
+    for (steps = 0; D > 0 && fi_mul_up(D, L) > pNlo; steps++)
+        D = steps < 16 ? nextafter(D, 0.0) : fi_mul_down(D, 0.5);
     return D > 0 ? D : 0.0;
+}
+
+/* An exact flip test failed (memory): NRC_ERR_SYSTEM with the cause. */
+static nrc_status flip_failed(nrc_error *err)
+{
+    char msg[NRC_ERROR_MSG_MAX];
+    memcpy(msg, err->msg, sizeof msg);
+    msg[sizeof msg - 1] = '\0';
+    return nrc_error_set(err, NRC_ERR_SYSTEM, "flip check failed: %s", msg);
 }
 
 /* The candidate scales s (ns of them): first each with the engine alone
@@ -93,14 +108,31 @@ static nrc_status flip_scan(nrc_cert_run *R, flip_pt *P, const double *s, int ns
         tr = flip_at(R, P, s[c % ns], c < ns, used, err);
         if (tr == NRC_UNKNOWN && c < ns)
             continue;
-        if (tr == NRC_UNKNOWN) {
-            char msg[NRC_ERROR_MSG_MAX];
-            memcpy(msg, err->msg, sizeof msg);
-            msg[sizeof msg - 1] = '\0';
-            return nrc_error_set(err, NRC_ERR_SYSTEM, "flip check failed: %s", msg);
-        }
+        if (tr == NRC_UNKNOWN)
+            return flip_failed(err);
         if (tr == NRC_TRUE) {
             *which = c % ns;
+            return NRC_OK;
+        }
+    }
+    return NRC_OK;
+}
+
+/* U is not finite at candidate *which, found by the engine: an earlier
+ * candidate, with a smaller U, may flip too and be decided only exactly.
+ * The first candidate that flips exactly replaces *which, so the status
+ * does not depend on which candidate an engine decided first. */
+static nrc_status flip_smaller_scale(nrc_cert_run *R, flip_pt *P, const double *s, int *which,
+                                     int *used, nrc_error *err)
+{
+    int c, u = 0;
+    for (c = 0; c < *which; c++) {
+        nrc_truth tr = flip_at(R, P, s[c], 0, &u, err);
+        if (tr == NRC_UNKNOWN)
+            return flip_failed(err);
+        if (tr == NRC_TRUE) {
+            *which = c;
+            *used = u;
             return NRC_OK;
         }
     }
@@ -144,6 +176,12 @@ static nrc_status flip_point(nrc_cert_run *R, nrc_flip *f, flip_pt *P, double *w
     }
     /* U = up(s * sqrt_up(<z,z>_hi)): U^2 >= s^2 <z,z> */
     f->delta_upper = fi_mul_up(s[which], nrc_fast_sqrt_up(C->z_norm_sq[1]));
+    if (!isfinite(f->delta_upper)) {
+        st = flip_smaller_scale(R, P, s, &which, &used, err);
+        if (st != NRC_OK)
+            return st;
+        f->delta_upper = fi_mul_up(s[which], nrc_fast_sqrt_up(C->z_norm_sq[1]));
+    }
     if (!isfinite(f->delta_upper)) {
         flip_set_undecided(f, NRC_FLIP_UNDECIDED, "||s z|| leaves the binary64 range");
         f->delta_upper = 0.0;

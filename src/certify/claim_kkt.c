@@ -119,6 +119,8 @@ typedef struct {
     double *RLo, *RHi; /* (k, n) relu(a_ij) enclosures, transposed */
     double *slo, *shi; /* (k) sum_i lambda_i y_i relu(a_ij), then ||r_j||^2 */
     double *rl, *rh;   /* (k, d + 2) rows (r_wj, r_bj, r_vj) of r */
+    double *qhi;       /* (n) upper bounds of q_i from the fit */
+    double *xqhi, *xwlo, *xwhi;  /* (n), (k), (k): the exact fallback's */
     int kink_frac;     /* some listed g is strictly between 0 and 1 */
 } kkt_work;
 
@@ -271,22 +273,21 @@ static void kkt_theta_T(const nrc_cert_run *R, int full, double T[2])
 }
 
 /* delta: sum_i lambda_i (q_i - q_min) <= delta q_min, upward. */
-static double kkt_delta(const nrc_cert_run *R, double qmin)
+static double kkt_delta(const nrc_cert_run *R, const nrc_kkt_in *in)
 {
     const nrc_certify_result *C = R->C;
     double acc = 0.0;
     size_t i;
     for (i = 0; i < R->n; i++) {
-        double qhi = R->M->y[i] > 0 ? R->Nhi[i] : -R->Nlo[i];
         if (C->lambda[i] == 0)
             continue;
-        acc = fi_add_up(acc, fi_mul_up(C->lambda[i], fi_sub_up(qhi, qmin)));
+        acc = fi_add_up(acc, fi_mul_up(C->lambda[i], fi_sub_up(in->qhi[i], in->qmin)));
     }
-    return nrc_fast_div_up(acc, qmin);
+    return nrc_fast_div_up(acc, in->qmin);
 }
 
 /* balancedness: max_j | ||w_j||^2 + b_j^2 - v_j^2 | <= bd ||theta||^2. */
-static double kkt_balance(const nrc_cert_run *R)
+static double kkt_balance(const nrc_cert_run *R, const nrc_kkt_in *in)
 {
     double bmax = 0.0;
     size_t j;
@@ -295,37 +296,82 @@ static double kkt_balance(const nrc_cert_run *R)
         if (R->b)
             nrc_ia_sqr(R->b[j], R->b[j], &bl, &bh);
         nrc_ia_sqr(R->M->v[j], R->M->v[j], &vl, &vh);
-        nrc_ia_add(R->wlo[j], R->whi[j], bl, bh, &el, &eh);
+        nrc_ia_add(in->wlo[j], in->whi[j], bl, bh, &el, &eh);
         fi_ia_sub(el, eh, vl, vh, &el, &eh);
         nrc_ia_abs(el, eh, &al, &ah);
         if (ah > bmax || isnan(ah))
             bmax = isnan(ah) ? INFINITY : ah;
     }
-    return nrc_fast_div_up(bmax, R->C->theta_norm_sq[0]);
+    return nrc_fast_div_up(bmax, in->theta_lo);
 }
 
-/* The four bounds from ||r||^2 <= r2hi and T; certified when all finite. */
-static void kkt_bounds(nrc_cert_run *R, int full, double r2hi, const double T[2])
+/* The four bounds from the inputs (every formula is monotone in them: up
+ * in r2hi and qhi, down in Tlo, qmin, theta_lo); certified when all are
+ * finite, else a reason. */
+static void kkt_bounds(nrc_cert_run *R, int full, const nrc_kkt_in *in)
 {
     nrc_certify_result *C = R->C;
-    double qmin = C->min_margin[0];
-    if (!(T[0] > 0) || !isfinite(r2hi)) {
+    C->kkt_certified = 0;
+    C->kkt_reason = NULL;
+    if (!(in->Tlo > 0) || !isfinite(in->r2hi)) {
         C->kkt_reason = "||theta||^2 or ||r||^2 cannot be bounded in binary64";
         return;
     }
-    C->eps_rel_upper = nrc_fast_sqrt_up(nrc_fast_div_up(r2hi, T[0]));
+    C->eps_rel_upper = nrc_fast_sqrt_up(nrc_fast_div_up(in->r2hi, in->Tlo));
     if (full)
-        C->eps_upper = nrc_fast_sqrt_up(nrc_fast_div_up(r2hi, qmin));
+        C->eps_upper = nrc_fast_sqrt_up(nrc_fast_div_up(in->r2hi, in->qmin));
     else
-        C->eps_upper = nrc_fast_div_up(nrc_fast_sqrt_up(r2hi), qmin);
-    C->delta_upper = kkt_delta(R, qmin);
-    C->balance_defect_upper = kkt_balance(R);
+        C->eps_upper = nrc_fast_div_up(nrc_fast_sqrt_up(in->r2hi), in->qmin);
+    C->delta_upper = kkt_delta(R, in);
+    C->balance_defect_upper = kkt_balance(R, in);
     if (!isfinite(C->eps_rel_upper) || !isfinite(C->eps_upper) ||
         !isfinite(C->delta_upper) || !isfinite(C->balance_defect_upper)) {
         C->kkt_reason = "a KKT bound leaves the binary64 range";
         return;
     }
     C->kkt_certified = 1;
+}
+
+/* The inputs of the bounds from the engine's enclosures: ||r||^2, T, the
+ * margins of the fit, ||w_j||^2 and ||theta||^2 of the fit step. */
+static nrc_status kkt_engine_inputs(nrc_cert_run *R, kkt_work *W, int full, nrc_kkt_in *in,
+                                    nrc_error *err)
+{
+    double r2[2], T[2];
+    size_t i;
+    nrc_status st;
+    kkt_operands(R, W);
+    st = kkt_residual(R, W, full, r2, err);
+    if (st != NRC_OK)
+        return st;
+    kkt_theta_T(R, full, T);
+    in->r2hi = r2[1];
+    in->Tlo = T[0];
+    in->qmin = R->C->min_margin[0];
+    in->theta_lo = R->C->theta_norm_sq[0];
+    in->qhi = W->qhi;
+    in->wlo = R->wlo;
+    in->whi = R->whi;
+    for (i = 0; i < R->n; i++)
+        W->qhi[i] = R->M->y[i] > 0 ? R->Nhi[i] : -R->Nlo[i];
+    return NRC_OK;
+}
+
+/* No finite bound from the engine's enclosures: the same bounds from the
+ * exact inputs (kkt_exact.c). */
+static nrc_status kkt_exact_fallback(nrc_cert_run *R, kkt_work *W, int full, nrc_error *err)
+{
+    nrc_kkt_in in;
+    nrc_status st;
+    in.qhi = W->xqhi;
+    in.wlo = W->xwlo;
+    in.whi = W->xwhi;
+    st = nrc_kkt_exact_inputs(R, W->kg, full, &in, err);
+    if (st != NRC_OK)
+        return st;
+    kkt_bounds(R, full, &in);
+    R->C->refined |= NRC_REFINED_KKT;
+    return NRC_OK;
 }
 
 /* ---------------------------------------------------------------- step */
@@ -354,7 +400,9 @@ static nrc_status kkt_alloc(const nrc_cert_run *R, kkt_work *W, void **ws, nrc_e
         NRC_WS(W->ly, n, 0),           NRC_WS(W->RLo, k * n, 0),
         NRC_WS(W->RHi, k * n, 0),      NRC_WS(W->slo, k, 0),
         NRC_WS(W->shi, k, 0),          NRC_WS(W->rl, k * (d + 2), 0),
-        NRC_WS(W->rh, k * (d + 2), 0),
+        NRC_WS(W->rh, k * (d + 2), 0), NRC_WS(W->qhi, n, 0),
+        NRC_WS(W->xqhi, n, 0),         NRC_WS(W->xwlo, k, 0),
+        NRC_WS(W->xwhi, k, 0),
     };
     return nrc_ws_alloc(ws, tab, sizeof tab / sizeof tab[0], "KKT residual", err);
 }
@@ -363,7 +411,7 @@ nrc_status nrc_claim_kkt_decide(nrc_cert_run *R, nrc_error *err)
 {
     nrc_certify_result *C = R->C;
     int full = !(R->M->flags & NRC_FLAG_FIXED_V);
-    double r2[2], T[2];
+    nrc_kkt_in in;
     kkt_work W;
     void *ws = NULL;
     nrc_status st;
@@ -380,14 +428,12 @@ nrc_status nrc_claim_kkt_decide(nrc_cert_run *R, nrc_error *err)
         st = nrc_kkt_lambda_d(R, C->lambda, W.kg, err);
     if (st == NRC_OK)
         st = kkt_list_kinks(R, &W, err);
-    if (st == NRC_OK) {
-        kkt_operands(R, &W);
-        st = kkt_residual(R, &W, full, r2, err);
-    }
-    if (st == NRC_OK) {
-        kkt_theta_T(R, full, T);
-        kkt_bounds(R, full, r2[1], T);
-    }
+    if (st == NRC_OK)
+        st = kkt_engine_inputs(R, &W, full, &in, err);
+    if (st == NRC_OK)
+        kkt_bounds(R, full, &in);
+    if (st == NRC_OK && !C->kkt_certified)
+        st = kkt_exact_fallback(R, &W, full, err);
     nrc_free(ws);
     return st;
 }

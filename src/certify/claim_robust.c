@@ -25,6 +25,11 @@ nrc_status nrc_claim_robust_decide(nrc_cert_run *R, nrc_error *err)
     if (!(num > 0) || !(den > 0) || !isfinite(den))
         return NRC_OK;
     r = nrc_fast_div_down(num, den);
+    /* a quotient below the binary64 range may round down below 0; r = 0
+     * is a valid (vacuous) radius, so the status does not depend on how an
+     * engine's enclosures round (spec/CERTIFY.md "When the engines agree") */
+    if (r < 0)
+        r = 0.0;
     if (!(r >= 0) || !isfinite(r))
         return NRC_OK;
     C->robust_radius = r;

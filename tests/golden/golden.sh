@@ -1,7 +1,8 @@
 #!/bin/sh
 # Golden outputs of `certify`: the certificate, the examples file, the exit
 # code, stdout (the summary, with the seconds of its "time" line masked) and
-# stderr of every case in tests/golden/cases, byte for byte.
+# stderr of every case in tests/golden/cases, byte for byte; and every
+# certificate written must pass `certify --check` (in both modes).
 #
 #   sh tests/golden/golden.sh check [PATTERN]   compare (tests/cli/golden.sh)
 #   sh tests/golden/golden.sh regen [PATTERN]   rewrite tests/golden/out/
@@ -32,6 +33,7 @@ export OPENBLAS_NUM_THREADS=1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
+check_fails=0
 skipped=0
 mkdir -p "$OUT"
 
@@ -89,7 +91,14 @@ run_case() {
         echo "--- stderr"
         cat "$T/w/stderr"
     } > "$T/got/$name.out"
-    [ -f "$T/w/$name.cert.json" ] && cp "$T/w/$name.cert.json" "$T/got/"
+    if [ -f "$T/w/$name.cert.json" ]; then
+        cp "$T/w/$name.cert.json" "$T/got/"
+        # every certificate written is re-checked by the independent checker
+        if ! "$BIN/certify" --check "$T/w/$name.cert.json" "$src" > "$T/w/check" 2>&1; then
+            echo "FAIL golden_${name}_check: --check rejects the certificate: $(head -c 300 "$T/w/check")"
+            check_fails=$((check_fails + 1))
+        fi
+    fi
     if [ -n "$ex" ] && [ -f "$T/w/$ex" ]; then
         if [ $demo -eq 1 ]; then
             (cd "$T/w" && sha256sum "$ex") > "$T/got/$name.examples.sha256"
@@ -135,4 +144,4 @@ while read -r name model rest; do
 done < "$T/cases"
 [ "$mode" = regen ] && echo "golden: regenerated $ncases cases in tests/golden/out"
 [ $skipped -gt 0 ] && echo "     note: $skipped demo cases not compared"
-[ $fails -eq 0 ]
+[ $fails -eq 0 ] && [ $check_fails -eq 0 ]
