@@ -63,6 +63,20 @@ enum {
 enum { NRC_PHASE_FORWARD, NRC_PHASE_DATA, NRC_PHASE_FLIPS, NRC_PHASE_KKT,
        NRC_PHASE_OTHER, NRC_PHASE_COUNT };
 
+/* What the model's metadata says about its training (train's "result" and
+ * "polish" members, spec/TRAINING.md): binary64 values from training,
+ * informative for the summary, never certified. A number the metadata does
+ * not have is NaN; other training tools' models have no record. */
+typedef struct {
+    int present;               /* train's "result" member is there */
+    double steps, loss, log_loss, min_margin, normalized_margin;  /* the file's network */
+    int polish;                /* -1 no record, 0 off, 1 the polish ran */
+    int adopted;               /* the file holds the polished network */
+    char outcome[24];          /* "converged", "not-converged", ... */
+    double gd_loss, gd_min_margin, gd_normalized_margin, gd_eps_rel;   /* before */
+    double pol_loss, pol_min_margin, pol_normalized_margin, pol_eps_rel; /* after */
+} nrc_train_record;
+
 typedef struct {
     /* model */
     size_t n, d, k, m;
@@ -100,6 +114,8 @@ typedef struct {
     /* robust reference */
     int robust_certified;
     double robust_radius;
+    /* the training record of the model's metadata (informative) */
+    nrc_train_record train;
     /* theory (informative, binary64 approximations) */
     double th_z_norm, th_z_over_n, th_bound_median, th_bound_max;
     int th_valid;

@@ -140,6 +140,9 @@ nrc_status nrc_claim_flips_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_claim_kkt_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_claim_robust_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_cert_theory_compute(nrc_cert_run *R, nrc_error *err);
+/* The training record of the model's metadata into R->C->train (informative;
+ * never fails: absent or foreign metadata gives no record). */
+nrc_status nrc_cert_training_read(nrc_cert_run *R, nrc_error *err);
 
 /* ------------------------------------------------------------ emitters
  * The value of one certificate member (spec/CERTIFICATE.md), a new

@@ -138,6 +138,56 @@ static void summary_head(sbuf *b, const nrc_certify_result *C, const char *model
     sb_printf(b, "model     %s: n=%zu d=%zu k=%zu m=%zu%s%s, engine %s\n", model_name,
               C->n, C->d, C->k, C->m, C->bias ? ", biases" : "",
               C->fixed_v ? ", fixed second layer" : "", C->engine);
+}
+
+/* ", name v" with %.4g when v is a number (metadata may lack it). */
+static void sb_num(sbuf *b, const char *name, double v)
+{
+    if (!isnan(v))
+        sb_printf(b, ", %s %.4g", name, v);
+}
+
+/* The training record of the model's metadata: the file's network, and
+ * for a polished one the network gradient descent made and the polished one
+ * on separate lines (the polish rescales to min margin 1, which raises the
+ * logistic loss: that is not a failed training). */
+static void summary_training(sbuf *b, const nrc_certify_result *C)
+{
+    const nrc_train_record *T = &C->train;
+    if (!T->present)
+        return;
+    if (T->polish == 1 && T->adopted) {
+        sb_printf(b, "training  gradient descent, %.0f steps: min margin %.4g", T->steps,
+                  T->gd_min_margin);
+        sb_num(b, "normalized margin", T->gd_normalized_margin);
+        sb_num(b, "eps_rel", T->gd_eps_rel);
+        if (isnan(T->gd_loss))
+            sb_printf(b, ", loss not recorded");
+        sb_num(b, "loss", T->gd_loss);
+        sb_printf(b, " (the model's metadata: binary64, not certified)\n");
+        sb_printf(b, "polish    %s and adopted: the network in the file, rescaled to min margin %.4g",
+                  T->outcome, T->pol_min_margin);
+        sb_num(b, "normalized margin", T->pol_normalized_margin);
+        sb_num(b, "eps_rel", T->pol_eps_rel);
+        sb_num(b, "loss", isnan(T->pol_loss) ? T->loss : T->pol_loss);
+        sb_printf(b, " (the loss at min margin 1, not a failed training; the model's metadata, not certified)\n");
+        return;
+    }
+    sb_printf(b, "training  gradient descent, %.0f steps", T->steps);
+    if (T->loss == 0 && !isnan(T->log_loss))
+        sb_printf(b, ", loss 0 (below the binary64 range: log loss %.4g)", T->log_loss);
+    else
+        sb_num(b, "loss", T->loss);
+    sb_num(b, "min margin", T->min_margin);
+    sb_num(b, "normalized margin", T->normalized_margin);
+    sb_printf(b, " (the model's metadata: binary64, not certified)\n");
+    if (T->polish == 1)
+        sb_printf(b, "polish    %s, not adopted: the network in the file is gradient descent's (the model's metadata)\n",
+                  T->outcome);
+}
+
+static void summary_data_fit(sbuf *b, const nrc_certify_result *C)
+{
     sb_printf(b, "regime    %s: eps_data <= %.3g, gamma_z >= %.3g, rho <= %.4g, R_min^2 >= %.4g\n",
               C->regime ? "nearly orthogonal (paper's regime)" : "OUTSIDE the paper's regime",
               C->eps_data[1], C->gamma_z[0], C->rho[1], C->R_min_sq[0]);
@@ -146,22 +196,97 @@ static void summary_head(sbuf *b, const nrc_certify_result *C, const char *model
               C->min_margin[0], C->min_margin[1], C->normalized_margin[0], C->normalized_margin[1]);
 }
 
+/* What a flip entry that is not certified means, by its reason. */
+static const char *reason_words(const nrc_flip *f)
+{
+    const char *r = f->reason ? f->reason : "";
+    if (strcmp(r, "N(x) = 0") == 0)
+        return "with N(x) = 0 exactly: no prediction to flip";
+    if (f->status == NRC_FLIP_NONE)
+        return "with no sign change along -p z (binary64 sweep): no flip along this direction, none claimed";
+    if (strstr(r, "did not certify"))
+        return "undecided: the sign change the sweep found did not certify at any tried scale";
+    if (strstr(r, "binary64 range"))
+        return "undecided: ||s z|| leaves the binary64 range";
+    return NULL;
+}
+
+/* One line per (set, status, reason) of the entries that are not
+ * certified, with their count, in the order they first occur. */
+static void summary_reasons(sbuf *b, const nrc_certify_result *C, int set)
+{
+    size_t r, q;
+    for (r = 0; r < C->nflips; r++) {
+        const nrc_flip *f = &C->flips[r];
+        const char *w;
+        size_t cnt = 0;
+        int seen = 0;
+        if (f->set != set || f->status == NRC_FLIP_CERTIFIED)
+            continue;
+        for (q = 0; q < r && !seen; q++)
+            seen = C->flips[q].set == set && C->flips[q].status == f->status &&
+                   (C->flips[q].reason == f->reason ||
+                    (C->flips[q].reason && f->reason && strcmp(C->flips[q].reason, f->reason) == 0));
+        if (seen)
+            continue;
+        for (q = r; q < C->nflips; q++)
+            cnt += C->flips[q].set == set && C->flips[q].status == f->status &&
+                   (C->flips[q].reason == f->reason ||
+                    (C->flips[q].reason && f->reason && strcmp(C->flips[q].reason, f->reason) == 0));
+        w = reason_words(f);
+        if (w)
+            sb_printf(b, "          %zu %s point%s %s\n", cnt, set ? "test" : "training",
+                      cnt == 1 ? "" : "s", w);
+        else
+            sb_printf(b, "          %zu %s point%s %s: %s\n", cnt, set ? "test" : "training",
+                      cnt == 1 ? "" : "s", f->status == NRC_FLIP_NONE ? "none" : "undecided",
+                      f->reason ? f->reason : "?");
+    }
+}
+
+/* Per set the flips certified and the relative sizes; the theory's
+ * prediction ||z|| / n / ||x|| is about training points (spec/MATH.md
+ * section 5), so it stands beside the training points only. */
 static void summary_flips(sbuf *b, const nrc_certify_result *C, const set_stats st[2], double xmed)
 {
     size_t j;
     for (j = 0; j < 2; j++) {
         if (!st[j].total)
             continue;
-        sb_printf(b, "flips     %-5s %zu/%zu certified; ||delta||/||x||: median %.4g, max %.4g",
-                  j ? "test" : "train", st[j].certified, st[j].total, st[j].med_rel, st[j].max_rel);
-        if (xmed > 0)
-            sb_printf(b, " (theory: ||z||/n/||x|| = %.4g%s)", C->th_z_over_n / xmed,
-                      C->th_valid ? "" : ", not applicable");
+        sb_printf(b, "flips     %-5s %zu/%zu certified", j ? "test" : "train", st[j].certified,
+                  st[j].total);
+        if (st[j].certified)
+            sb_printf(b, "; ||delta||/||x||: median %.4g, max %.4g", st[j].med_rel, st[j].max_rel);
+        if (j == 0 && xmed > 0)
+            sb_printf(b, " (theory for training points: ||z||/n/||x|| = %.4g%s)",
+                      C->th_z_over_n / xmed, C->th_valid ? "" : ", not applicable");
         sb_printf(b, "\n");
+        summary_reasons(b, C, (int)j);
     }
     if (C->th_valid)
-        sb_printf(b, "theory    rigorous KKT bound / ||x||: median %.4g, max %.4g (informative)\n",
+        sb_printf(b, "theory    training points: the bound at exact KKT points / ||x||: median %.4g, max %.4g (informative)\n",
                   C->th_bound_median, C->th_bound_max);
+}
+
+/* A certified KKT bound that says (almost) nothing: eps_rel = 1 holds for
+ * every network (lambda = 0 gives r = theta). */
+static int kkt_vacuous(const nrc_certify_result *C)
+{
+    return C->kkt_certified && C->eps_rel_upper >= 0.5;
+}
+
+static void summary_kkt_words(sbuf *b, const nrc_certify_result *C)
+{
+    if (!C->kkt_certified)
+        return;
+    if (C->eps_rel_upper >= 1)
+        sb_printf(b, "          eps_rel <= %.3g is vacuous: lambda = 0 gives eps_rel = 1 for any network; nothing is shown about a KKT point\n",
+                  C->eps_rel_upper);
+    else if (kkt_vacuous(C))
+        sb_printf(b, "          eps_rel <= %.3g is near 1 (lambda = 0 gives 1): the bound says little; the network is not shown to be near a KKT point\n",
+                  C->eps_rel_upper);
+    if (!C->regime)
+        sb_printf(b, "          the data are outside the nearly orthogonal regime: the theorem that makes a KKT point non-robust (spec/MATH.md section 5) does not apply to them\n");
 }
 
 static void summary_robust_kkt(sbuf *b, const nrc_certify_result *C, const set_stats st[2])
@@ -180,6 +305,7 @@ static void summary_robust_kkt(sbuf *b, const nrc_certify_result *C, const set_s
                   C->eps_rel_upper, C->eps_upper, C->delta_upper, C->balance_defect_upper, C->nkinks);
     else
         sb_printf(b, "kkt       not applicable: %s\n", C->kkt_reason ? C->kkt_reason : "?");
+    summary_kkt_words(b, C);
 }
 
 static void summary_time(sbuf *b, const nrc_certify_result *C)
@@ -216,22 +342,45 @@ static void summary_refined(sbuf *b, const nrc_certify_result *C)
               C->engine);
 }
 
+/* The qualifiers of "the KKT residual bounds" in the verdict. */
+static void kkt_qualifiers(char *buf, size_t cap, const nrc_certify_result *C)
+{
+    const char *q[3];
+    int nq = 0, i;
+    size_t len = 0;
+    buf[0] = '\0';
+    if (!C->kkt_certified)
+        return;
+    if (kkt_vacuous(C))
+        q[nq++] = "vacuous here, see kkt";
+    else if (!C->regime)
+        q[nq++] = "data outside the regime: no consequence for robustness, see kkt";
+    if (C->kink_tolerance > 0)
+        q[nq++] = "subgradients from the kink-tolerance-enlarged ReLU subdifferential, not an exact KKT point";
+    for (i = 0; i < nq && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s%s", i ? "; " : " (", q[i],
+                                i == nq - 1 ? ")" : "");
+}
+
 static void summary_verdict(sbuf *b, const nrc_certify_result *C, const set_stats st[2])
 {
     size_t r, nund = 0, nnone = 0;
+    char kq[256];
+    kkt_qualifiers(kq, sizeof kq, C);
     for (r = 0; r < C->nflips; r++) {
         nund += C->flips[r].status == NRC_FLIP_UNDECIDED;
         nnone += C->flips[r].status == NRC_FLIP_NONE;
     }
     if (nrc_certify_all_certified(C))
         sb_printf(b, "verdict   CERTIFIED in exact arithmetic on the stored doubles: every listed point flips within its delta bound, the fit, the KKT residual bounds%s and the robust reference; the theory numbers are predictions, not certificates.\n",
-                  C->kink_tolerance > 0 ? " (subgradients from the kink-tolerance-enlarged ReLU subdifferential, not an exact KKT point)" : "");
+                  kq);
     else
-        sb_printf(b, "verdict   PARTLY certified: %zu of %zu flips certified (%zu undecided, %zu with no flip found)%s%s%s; every number stated as certified holds exactly, the rest asserts nothing.\n",
+        sb_printf(b, "verdict   PARTLY certified: %zu of %zu flips certified (%zu undecided, %zu with no flip found%s)%s%s%s%s; every number stated as certified holds exactly, the rest asserts nothing.\n",
                   st[0].certified + st[1].certified, C->nflips, nund, nnone,
+                  nund + nnone ? ": reasons under flips" : "",
                   C->all_correct ? "" : ", fit not all correct",
-                  C->kkt_certified ? "" : ", KKT not certified",
-                  C->robust_certified ? "" : ", no robust reference");
+                  !C->kkt_certified ? ", KKT not certified" : kq[0] ? ", KKT bounds certified" : "",
+                  kq, C->robust_certified ? "" : ", no robust reference");
 }
 
 nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_name, char **out,
@@ -248,6 +397,8 @@ nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_na
     xmed = median_train_norm(C, tmp);
     nrc_free(tmp);
     summary_head(&b, C, model_name);
+    summary_training(&b, C);
+    summary_data_fit(&b, C);
     summary_flips(&b, C, st, xmed);
     summary_robust_kkt(&b, C, st);
     summary_time(&b, C);

@@ -18,6 +18,7 @@ const nrc_cert_step nrc_cert_steps[] = {
     { "kkt", NRC_PHASE_KKT, nrc_claim_kkt_decide },
     { "robust_reference", NRC_PHASE_OTHER, nrc_claim_robust_decide },
     { "theory", NRC_PHASE_OTHER, nrc_cert_theory_compute },
+    { "training record", NRC_PHASE_OTHER, nrc_cert_training_read },
 };
 const size_t nrc_cert_nsteps = sizeof nrc_cert_steps / sizeof nrc_cert_steps[0];
 

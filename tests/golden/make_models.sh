@@ -22,3 +22,4 @@ t g-fixv-bias -n 6 -d 300 -k 8 -m 4 --fix-second-layer --bias --seed 4
 t g-exp       -n 6 -d 200 -k 8 -m 4 --loss exp --schedule loss --lr 0.01 --steps 500 --seed 5
 t g-gauss     -n 30 -d 5 -k 8 -m 6 --data gaussian --labels random --steps 300 --seed 6
 t g-const     -n 10 -d 100 -k 12 -m 5 --schedule constant --lr 0.05 --steps 2000 --init-scale 0.01 --seed 7 --no-polish
+t g-vacuous   -n 8 -d 300 -k 32 -m 4 --init-scale 0.3 --steps 10 --no-polish --seed 4
