@@ -153,33 +153,53 @@ void nrc_gram_sym_d(size_t r, size_t q, const double *A, size_t lda, double *C, 
             C[i * ldc + l] = C[l * ldc + i];
 }
 
-/* rho = max_{i != l} |<x_i, x_l>|: G = fl(X X^T) (R->G), then the engine's
- * enclosure of X X^T in row blocks from that midpoint; |.| of each
- * off-diagonal entry, maximised. Glo, Ghi: (GRAM_BLOCK, n) scratch. */
-static nrc_status data_rho(nrc_cert_run *R, double *Glo, double *Ghi, nrc_error *err)
+/* Visits the enclosure of |<x_i, x_l>| for every i != l: the engine's
+ * enclosure of X X^T from the midpoint R->G (gemm_mid), GRAM_BLOCK rows at
+ * a time into Glo, Ghi (GRAM_BLOCK, n). A visitor returning 0 stops the
+ * walk with NRC_ERR_SYSTEM (it set err). */
+typedef int (*gram_visitor)(void *ctx, size_t i, size_t l, double al, double ah, nrc_error *err);
+
+static nrc_status gram_abs_walk(nrc_cert_run *R, double *Glo, double *Ghi, gram_visitor f,
+                                void *ctx, nrc_error *err)
 {
     const nrc_model *M = R->M;
     size_t n = R->n, d = R->d, i, l, i0;
-    double rho_lo = 0.0, rho_hi = 0.0;
     nrc_status st = NRC_OK;
-    nrc_gram_sym_d(n, d, M->X, d, R->G, n);
     for (i0 = 0; i0 < n && st == NRC_OK; i0 += GRAM_BLOCK) {
         size_t rb = n - i0 < GRAM_BLOCK ? n - i0 : GRAM_BLOCK;
         st = nrc_engine_gemm_mid(R->e, rb, n, d, M->X + i0 * d, d, M->X, d, R->G + i0 * n, n,
                                  Glo, Ghi, n, err);
         for (i = 0; st == NRC_OK && i < rb; i++)
-            for (l = 0; l < n; l++) {
+            for (l = 0; l < n && st == NRC_OK; l++) {
                 double al, ah;
                 if (l == i0 + i)
                     continue;
                 nrc_ia_abs(Glo[i * n + l], Ghi[i * n + l], &al, &ah);
-                if (al > rho_lo) rho_lo = al;
-                if (ah > rho_hi) rho_hi = ah;
+                if (!f(ctx, i0 + i, l, al, ah, err))
+                    st = NRC_ERR_SYSTEM;
             }
     }
-    R->C->rho[0] = rho_lo;
-    R->C->rho[1] = rho_hi;
     return st;
+}
+
+static int rho_max(void *ctx, size_t i, size_t l, double al, double ah, nrc_error *err)
+{
+    double *rho = ctx;
+    (void)i;
+    (void)l;
+    (void)err;
+    if (al > rho[0]) rho[0] = al;
+    if (ah > rho[1]) rho[1] = ah;
+    return 1;
+}
+
+/* rho = max_{i != l} |<x_i, x_l>|: G = fl(X X^T) (R->G), then |.| of each
+ * off-diagonal entry of the engine's enclosure, maximised. */
+static nrc_status data_rho(nrc_cert_run *R, double *Glo, double *Ghi, nrc_error *err)
+{
+    nrc_gram_sym_d(R->n, R->d, R->M->X, R->d, R->G, R->n);
+    R->C->rho[0] = R->C->rho[1] = 0.0;
+    return gram_abs_walk(R, Glo, Ghi, rho_max, R->C->rho, err);
 }
 
 /* eps_data = (n - 1) rho / R_min^2, outward ((double)(n - 1) is exact for
@@ -242,58 +262,46 @@ static void refine_rmin(nrc_cert_run *R, nrc_cand *cand, arf_t rmin)
     nrc_refine_extreme(R, cand, nc, 0, nrc_refine_sqnorm_x, NULL, rmin);
 }
 
-/* Room for one more candidate in *cand (capacity *cap); 0 without memory. */
-static int cand_grow(nrc_cand **cand, size_t nc, size_t *cap)
+/* The candidates of the exact rho: the pairs whose |.| can reach thr. */
+typedef struct {
+    double thr;
+    nrc_cand *cand;
+    size_t nc, cap, n;
+} rho_cands;
+
+static int rho_collect(void *ctx, size_t i, size_t l, double al, double ah, nrc_error *err)
 {
-    nrc_cand *nb;
-    size_t nw = *cap ? 2 * *cap : 64;
-    if (nc < *cap)
+    rho_cands *K = ctx;
+    (void)al;
+    if (!(ah >= K->thr))
         return 1;
-    if (nw > SIZE_MAX / sizeof **cand)
-        return 0;
-    nb = nrc_realloc(*cand, nw * sizeof **cand);
-    if (!nb)
-        return 0;
-    *cand = nb;
-    *cap = nw;
+    if (K->nc == K->cap) {
+        size_t nw = K->cap ? 2 * K->cap : 64;
+        nrc_cand *nb = nw <= SIZE_MAX / sizeof *nb ? nrc_realloc(K->cand, nw * sizeof *nb) : NULL;
+        if (!nb) {
+            nrc_cert_oom(err, "exact rho");
+            return 0;
+        }
+        K->cand = nb;
+        K->cap = nw;
+    }
+    K->cand[K->nc].bound = ah;
+    K->cand[K->nc].id = i * K->n + l;
+    K->nc++;
     return 1;
 }
 
-/* The exact rho into rho: the Gram enclosure again (gemm_mid from the
- * midpoint R->G, block by block), the off-diagonal entries whose |.| can
- * reach the maximum lower bound rho.lo kept as candidates (0 when n = 1). */
+/* The exact rho into rho: the Gram enclosure again, the off-diagonal
+ * entries whose |.| can reach the maximum lower bound rho.lo kept as
+ * candidates (rho = 0 when n = 1). */
 static nrc_status refine_rho(nrc_cert_run *R, double *Glo, double *Ghi, arf_t rho, nrc_error *err)
 {
-    const nrc_model *M = R->M;
-    size_t n = R->n, d = R->d, i, l, i0, nc = 0, cap = 0;
-    double thr = R->C->rho[0];
-    nrc_cand *cand = NULL;
-    nrc_status st = NRC_OK;
+    rho_cands K = { R->C->rho[0], NULL, 0, 0, R->n };
+    nrc_status st = gram_abs_walk(R, Glo, Ghi, rho_collect, &K, err);
     arf_zero(rho);
-    for (i0 = 0; i0 < n && st == NRC_OK; i0 += GRAM_BLOCK) {
-        size_t rb = n - i0 < GRAM_BLOCK ? n - i0 : GRAM_BLOCK;
-        st = nrc_engine_gemm_mid(R->e, rb, n, d, M->X + i0 * d, d, M->X, d, R->G + i0 * n, n,
-                                 Glo, Ghi, n, err);
-        for (i = 0; st == NRC_OK && i < rb; i++)
-            for (l = 0; l < n; l++) {
-                double al, ah;
-                if (l == i0 + i)
-                    continue;
-                nrc_ia_abs(Glo[i * n + l], Ghi[i * n + l], &al, &ah);
-                if (!(ah >= thr))
-                    continue;
-                if (!cand_grow(&cand, nc, &cap)) {
-                    st = nrc_cert_oom(err, "exact rho");
-                    break;
-                }
-                cand[nc].bound = ah;
-                cand[nc].id = (i0 + i) * n + l;
-                nc++;
-            }
-    }
-    if (st == NRC_OK && nc)
-        nrc_refine_extreme(R, cand, nc, 1, nrc_refine_gram_abs, NULL, rho);
-    nrc_free(cand);
+    if (st == NRC_OK && K.nc)
+        nrc_refine_extreme(R, K.cand, K.nc, 1, nrc_refine_gram_abs, NULL, rho);
+    nrc_free(K.cand);
     return st;
 }
 
