@@ -10,6 +10,25 @@
  * alignment of every element type used). */
 #define WS_ALIGN 64u
 
+/* Under AddressSanitizer (make SANITIZE=1) every array is followed by a
+ * poisoned red zone, so that an overrun into the next array of the block
+ * is still reported as it was with one allocation per array. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define WS_REDZONE WS_ALIGN
+#define WS_POISON(p, len) ASAN_POISON_MEMORY_REGION((p), (len))
+#else
+#define WS_REDZONE 0u
+#define WS_POISON(p, len) ((void)(p), (void)(len))
+#endif
+
+/* The bytes an array of `bytes` takes in the block, red zone included. */
+static size_t ws_span(size_t bytes)
+{
+    bytes = (bytes + WS_ALIGN - 1) / WS_ALIGN * WS_ALIGN;
+    return (bytes ? bytes : WS_ALIGN) + WS_REDZONE;
+}
+
 /* Sets the pointer object *ptr (of any object pointer type) to p. Written
  * byte-wise, as the aliasing rules allow (the table holds pointers to
  * double *, int *, ...); POSIX gives every object pointer type the
@@ -32,12 +51,9 @@ static size_t ws_total(const nrc_ws_entry *tab, size_t ntab)
     size_t i, total = 0;
     for (i = 0; i < ntab; i++) {
         size_t bytes;
-        if (tab[i].size && tab[i].count > (SIZE_MAX - WS_ALIGN) / tab[i].size)
+        if (tab[i].size && tab[i].count > (SIZE_MAX - 2 * WS_ALIGN) / tab[i].size)
             return 0;
-        bytes = tab[i].count * tab[i].size;
-        bytes = (bytes + WS_ALIGN - 1) / WS_ALIGN * WS_ALIGN;
-        if (bytes == 0)
-            bytes = WS_ALIGN;    /* a valid pointer for an empty array */
+        bytes = ws_span(tab[i].count * tab[i].size);  /* an empty array: a valid pointer */
         if (total > SIZE_MAX - bytes)
             return 0;
         total += bytes;
@@ -60,8 +76,8 @@ nrc_status nrc_ws_alloc(void **block, const nrc_ws_entry *tab, size_t ntab,
         ws_set(tab[i].ptr, base + off);
         if (tab[i].zero && bytes)
             memset(base + off, 0, bytes);
-        bytes = (bytes + WS_ALIGN - 1) / WS_ALIGN * WS_ALIGN;
-        off += bytes ? bytes : WS_ALIGN;
+        WS_POISON(base + off + bytes, ws_span(bytes) - bytes);
+        off += ws_span(bytes);
     }
     *block = base;
     return NRC_OK;
