@@ -148,7 +148,10 @@ int nrc_certify_all_certified(const nrc_certify_result *C);
 nrc_status nrc_certify_to_json(const nrc_certify_result *C, char **out, size_t *len,
                             nrc_error *err);
 
-/* The human summary (several lines, ends with a newline). */
+/* The human summary (several lines, ends with a newline; spec/CERTIFY.md
+ * "The summary"): informative, never claiming more than the certificate;
+ * the reasons of what is not certified, the training record of the model's
+ * metadata, vacuous KKT bounds said in words. */
 nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_name,
                             char **out, nrc_error *err);
 
