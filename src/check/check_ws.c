@@ -54,45 +54,15 @@ static void cdy_block_free(nrc_cdy *a, size_t count)
     nrc_free(a);
 }
 
-static double *double_block(size_t count)
-{
-    return nrc_malloc_array(count, sizeof(double));
-}
-
-static void double_block_free(double *a)
-{
-    nrc_free(a);
-}
-
-static size_t *size_block(size_t count)
-{
-    return nrc_malloc_array(count, sizeof(size_t));
-}
-
-static void size_block_free(size_t *a)
-{
-    nrc_free(a);
-}
-
-static unsigned char *byte_block(size_t count)
-{
-    return nrc_calloc(count, 1);
-}
-
-static void byte_block_free(unsigned char *a)
-{
-    nrc_free(a);
-}
-
-static uint64_t *u64_block(size_t count)
-{
-    return nrc_malloc_array(count, sizeof(uint64_t));
-}
-
-static void u64_block_free(uint64_t *a)
-{
-    nrc_free(a);
-}
+/* the blocks without entries to initialize or clear */
+#define double_block(count) nrc_malloc_array((count), sizeof(double))
+#define size_block(count) nrc_malloc_array((count), sizeof(size_t))
+#define byte_block(count) nrc_calloc((count), 1)
+#define u64_block(count) nrc_malloc_array((count), sizeof(uint64_t))
+#define double_block_free nrc_free
+#define size_block_free nrc_free
+#define byte_block_free nrc_free
+#define u64_block_free nrc_free
 #endif
 
 /* A lemma function (ghost): the counts of the size table fit size_t for
