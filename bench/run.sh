@@ -201,6 +201,13 @@ END {
 }
 function js(x) { return x == "" ? "null" : sprintf("%.4g", x) }
 ' "$OUT/train.csv" "$OUT/torch.csv" "$OUT/certify.csv" "$OUT/programs.csv" > "$OUT/bench.md"
+# ---- the sweep's overhead (bench/sweep.sh, also `make bench-sweep`) ----------
+note "sweep overhead, 1 and 2 jobs"
+if BIN="$BIN" sh bench/sweep.sh > /dev/null; then
+    { echo; cat "$OUT/sweep.md"; } >> "$OUT/bench.md"
+else
+    echo "bench: bench/sweep.sh failed" >&2
+fi
 cat "$OUT/bench.md"
 echo
 cat bench/summary.json
