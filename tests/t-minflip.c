@@ -414,7 +414,7 @@ static void one_point(net_t *N, const char *tag, int with_brute)
             /* D at the checker's boundary, then one ulp up */
             {
                 double lo = r.D, hi = r.U > r.D ? 2 * r.U : 2 * r.D + 1;
-                int it;
+                int it, hi_failed = 0;   /* hi was seen to fail (not only the start) */
                 for (it = 0; it < 200 && nextafter(lo, INFINITY) < hi; it++) {
                     double mid = lo + (hi - lo) / 2;
                     if (mid <= lo)
@@ -424,12 +424,14 @@ static void one_point(net_t *N, const char *tag, int with_brute)
                     chk_lower(&C, N, mm.u, mid, r.tree, r.ntok, r.beta, r.rho, r.nleaves, &vd);
                     if (vd.what == NRC_MF_HOLDS)
                         lo = mid;
-                    else
+                    else {
                         hi = mid;
+                        hi_failed = 1;
+                    }
                 }
                 chk_lower(&C, N, mm.u, lo, r.tree, r.ntok, r.beta, r.rho, r.nleaves, &vd);
                 CHECK(vd.what == NRC_MF_HOLDS, "%s: D at the boundary rejected", tag);
-                if (nextafter(lo, INFINITY) == hi) {
+                if (hi_failed && nextafter(lo, INFINITY) == hi) {
                     int ref = 1;
                     chk_lower(&C, N, mm.u, hi, r.tree, r.ntok, r.beta, r.rho, r.nleaves, &vd);
                     for (L = 0; L < nl; L++)
