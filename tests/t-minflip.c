@@ -140,30 +140,6 @@ static nrc_status chk_lower(chk_t *C, const net_t *N, const double *u, double D,
                               &C->S, C->sp, C->sn, SL, v, &err);
 }
 
-/* The split signs of every leaf, from the preorder tokens (the test's own
- * walk): leaf t's signs in S[t * k ..]. Returns the number of leaves. */
-static size_t leaf_signs(const int32_t *tree, size_t ntok, size_t k, signed char *S)
-{
-    signed char *s = calloc(k, 1);
-    size_t *stack = malloc((k + 1) * sizeof(size_t)), depth = 0, nl = 0, t;
-    for (t = 0; t < ntok; t++) {
-        if (tree[t] >= 0) {
-            stack[depth++] = (size_t)tree[t];
-            s[tree[t]] = 1;
-            continue;
-        }
-        memcpy(S + nl * k, s, k);
-        nl++;
-        while (depth > 0 && s[stack[depth - 1]] < 0)
-            s[stack[--depth]] = 0;
-        if (depth > 0)
-            s[stack[depth - 1]] = -1;
-    }
-    free(s);
-    free(stack);
-    return nl;
-}
-
 /* Largest binary64 <= the exact min over the leaf's points of
  * c relu(t) - beta t (exact interval at radius D, split sj). */
 static double tight_rho(const mfx_net *X, size_t j, double u, double D, int sj, double beta)
@@ -331,7 +307,7 @@ static void one_point(net_t *N, const char *tag, int with_brute)
     }
     if (r.lower_ok) {
         signed char *S = malloc(r.nleaves * N->k);
-        size_t nl = leaf_signs(r.tree, r.ntok, N->k, S), L;
+        size_t nl = mfx_leaf_signs(r.tree, r.ntok, N->k, S), L;
         ST.lower++;
         CHECK(nl == r.nleaves, "%s: %zu leaves in the tree, %zu rows", tag, nl, r.nleaves);
         for (L = 0; L < r.nleaves && L < nl; L++)

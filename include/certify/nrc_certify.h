@@ -86,7 +86,8 @@ enum {
     NRC_REFINED_RHO = 1u << 4,        /* rho, and eps_data from it */
     NRC_REFINED_GAMMA = 1u << 5,      /* gamma_z */
     NRC_REFINED_KKT = 1u << 6,        /* the KKT bounds */
-    NRC_REFINED_COUNT = 7
+    NRC_REFINED_MINFLIP = 1u << 7,    /* min_flip: a_j(x) of claim D */
+    NRC_REFINED_COUNT = 8
 };
 
 enum { NRC_PHASE_FORWARD, NRC_PHASE_DATA, NRC_PHASE_FLIPS, NRC_PHASE_KKT,

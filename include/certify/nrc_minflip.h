@@ -281,6 +281,8 @@ typedef struct {
     double U;               /* claim U's bound */
     double *xadv;           /* (d) its binary64 point */
     int lower_ok;           /* claim D certified */
+    int lower_exact;        /* ... on the tightest enclosures of the exact
+                             * a_j(x): the engine's did not decide */
     double D;
     int32_t *tree;          /* claim D's tree, beta, rho (spec/MINFLIP.md 3) */
     size_t ntok;

@@ -444,7 +444,7 @@ static void summary_refined(sbuf *b, const nrc_certify_result *C)
 {
     static const char *names[NRC_REFINED_COUNT] = {
         "||theta||^2", "min margin", "R_min^2", "R_max^2", "rho and eps_data", "gamma_z",
-        "the KKT bounds"
+        "the KKT bounds", "the pre-activations of min-flip lower bounds"
     };
     const char *sep = "";
     int i;

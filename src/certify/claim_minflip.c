@@ -158,6 +158,8 @@ static nrc_status mf_point(nrc_cert_run *R, mf_run *F, int set, size_t i, size_t
         E->upper_reason = E->lower_reason = "p N(x) > 0 not certified";
     } else if (st == NRC_OK) {
         E->nodes = pt.nodes;
+        if (pt.lower_exact)
+            C->refined |= NRC_REFINED_MINFLIP;
         st = mf_keep(&F->S, d, k, &pt, E, err);
     }
     nrc_mf_point_clear(&pt);

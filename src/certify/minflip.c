@@ -132,6 +132,25 @@ static int exact_sign(const nrc_mf_model *mm, const double *x, const double *c)
     return sg;
 }
 
+/* The tightest binary64 enclosures [RD(a_j), RU(a_j)] of the exact
+ * pre-activations a_j(x) (the arbiter); NRC_ERR_SYSTEM on memory. */
+static nrc_status tight_preacts(const nrc_mf_model *mm, const double *x, double *lo, double *hi,
+                                nrc_error *err)
+{
+    nrc_xvec a;
+    size_t j;
+    nrc_status st = nrc_xvec_init(&a, mm->k, err);
+    if (st)
+        return st;
+    for (j = 0; j < mm->k; j++) {
+        nrc_exact_preact(a.v + j, mm->d, mm->W + j * mm->d, x, mm->b ? mm->b + j : NULL);
+        lo[j] = nrc_exact_get_lo(a.v + j);
+        hi[j] = nrc_exact_get_hi(a.v + j);
+    }
+    nrc_xvec_clear(&a);
+    return NRC_OK;
+}
+
 /* p N(x) > 0: from the enclosures, else exactly (the arbiter). */
 static int sign_certified(const nrc_mf_model *mm, const double *x, const double *c,
                           const double *alo, const double *ahi)
@@ -339,6 +358,16 @@ nrc_status nrc_mf_point_decide(const nrc_mf_model *mm, nrc_engine *e, const nrc_
     r->U_search = best;
     if ((st = certify_lower(mm, c, alo, ahi, &b, r, err)))
         goto done;
+    if (!r->lower_ok && b.D > 0) {
+        /* the engine's enclosures of a_j(x) too wide for every radius tried
+         * (a near-tie of the sign): again on the exact values' tightest
+         * enclosures, as the pipeline's exact fallback does */
+        double *tlo = work, *thi = work + k;
+        if ((st = tight_preacts(mm, x, tlo, thi, err)) ||
+            (st = certify_lower(mm, c, tlo, thi, &b, r, err)))
+            goto done;
+        r->lower_exact = r->lower_ok;
+    }
     if (isfinite(best)) {
         /* first a settled point (margins against rounding), then pushes */
         double d2 = nrc_mf_settle_approx(&P, ybest, 0x1p-30, ytry, err, &st);
