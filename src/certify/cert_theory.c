@@ -1,4 +1,4 @@
-/* The theory member (spec/CERTIFICATE.md "theory": informative, never
+/* The theory member (spec/CERTIFICATE.md "Members", theory: informative, never
  * checked): binary64 approximations of the prediction of spec/MATH.md section 5,
  * ||z|| / n, and the bound that holds at exact KKT points with gamma_z > 0,
  * per training point relative to ||x_i||. */

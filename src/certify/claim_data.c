@@ -1,4 +1,4 @@
-/* The direction and data claims (spec/CERTIFICATE.md "direction", "data";
+/* The direction and data claims (spec/CERTIFICATE.md "What each member asserts", direction and data;
  * spec/CERTIFY.md step 4): the margin set z is summed over, ||x_i||^2,
  * R_min^2, R_max^2, rho from the Gram matrix, eps_data, z exactly with
  * <z, z>, gamma_z, c = W z, the class counts and the regime flag. */

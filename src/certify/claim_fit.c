@@ -1,4 +1,4 @@
-/* The fit claims (spec/CERTIFICATE.md "fit", spec/CERTIFY.md steps 1-3):
+/* The fit claims (spec/CERTIFICATE.md "What each member asserts", fit, spec/CERTIFY.md steps 1-3):
  * pre-activations with decided signs, N(x) with its exact sign at every
  * training and test point, fit.all_correct, the minimum margin, ||theta||^2
  * and the normalized margin. Also the search values fl(X W^T) + b that the

@@ -1,4 +1,4 @@
-/* The flip claims (spec/CERTIFICATE.md "flips", spec/CERTIFY.md step 6,
+/* The flip claims (spec/CERTIFICATE.md "What each member asserts", flips, spec/CERTIFY.md step 6,
  * spec/MATH.md sections 6 and 8): for every requested point x with sign p, a scale
  * s with p N(x - p s z) < 0 decided by the engine's ray test or exactly,
  * U >= s ||z||, ||x|| >= x_norm_lower and D with D L <= p N(x). The scale

@@ -1,4 +1,4 @@
-/* The approximate-KKT claim (spec/CERTIFICATE.md "kkt", spec/CERTIFY.md
+/* The approximate-KKT claim (spec/CERTIFICATE.md "What each member asserts", kkt, spec/CERTIFY.md
  * step 7, spec/MATH.md section 4): with lambda and the kink subgradients g from
  * the untrusted search (kkt_search.c), the residual r = theta - sum_i
  * lambda_i h_i is enclosed by the engine and bounded upward:

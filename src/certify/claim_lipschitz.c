@@ -1,4 +1,4 @@
-/* The Lipschitz claim (spec/CERTIFICATE.md "lipschitz", spec/CERTIFY.md
+/* The Lipschitz claim (spec/CERTIFICATE.md "What each member asserts", lipschitz, spec/CERTIFY.md
  * step 5, spec/MATH.md section 8): u_j >= ||w_j|| and L >= sum_j |v_j| u_j, so
  * |N(x) - N(x')| <= L ||x - x'||. */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* The robust reference claim (spec/CERTIFICATE.md "robust_reference",
+/* The robust reference claim (spec/CERTIFICATE.md "What each member asserts", robust_reference,
  * spec/MATH.md section 7): when R_min^2 > rho, the width-n network of section 7
  * fits the data with every training point robust to perturbations of norm
  * < r, for any r with (R_min^2 - rho)^2 >= 4 r^2 R_max^2. */
