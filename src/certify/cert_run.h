@@ -139,6 +139,9 @@ nrc_status nrc_claim_lipschitz_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_claim_flips_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_claim_kkt_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_claim_robust_decide(nrc_cert_run *R, nrc_error *err);
+/* min_flip (claim_minflip.c): nothing unless C->opt.min_flip; then every
+ * point's claims, the companion file's image and its SHA-256 in R->C. */
+nrc_status nrc_claim_minflip_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_cert_theory_compute(nrc_cert_run *R, nrc_error *err);
 /* The training record of the model's metadata into R->C->train (informative;
  * never fails: absent or foreign metadata gives no record). */
@@ -160,6 +163,9 @@ json_t *nrc_claim_lipschitz_json(const nrc_certify_result *C);
 json_t *nrc_claim_flips_json(const nrc_certify_result *C);
 json_t *nrc_claim_kkt_json(const nrc_certify_result *C);
 json_t *nrc_claim_robust_json(const nrc_certify_result *C);
+json_t *nrc_claim_minflip_json(const nrc_certify_result *C);
+/* Whether the min_flip member is written (--min-flip). */
+int nrc_claim_minflip_present(const nrc_certify_result *C);
 json_t *nrc_cert_theory_json(const nrc_certify_result *C);
 json_t *nrc_cert_summary_json(const nrc_certify_result *C);
 
@@ -187,6 +193,9 @@ typedef struct {
 typedef struct {
     const char *member;
     json_t *(*emit)(const nrc_certify_result *C);
+    /* NULL: always written; else written only when it returns non-zero (a
+     * member an option asks for) */
+    int (*present)(const nrc_certify_result *C);
 } nrc_cert_member;
 
 extern const nrc_cert_step nrc_cert_steps[];
