@@ -154,7 +154,7 @@ static nrc_status lower_claim(mf_ctx *X, const nrc_cert *C, const nrc_cmf_point 
 {
     const nrc_cmf *mf = C->mf;
     nrc_check_mf_verdict vd;
-    char name[96];
+    char name[96], where[400], nj[48];
     nrc_status st = nrc_check_mf_lower(X->G, N.k, N.v, q->sign, X->a, C->neuron_norm_upper, q->D,
                                        mf->tree + q->tok0, (size_t)q->ntok,
                                        mf->beta + q->leaf0 * N.k, mf->rho + q->leaf0 * N.k,
@@ -166,18 +166,22 @@ static nrc_status lower_claim(mf_ctx *X, const nrc_cert *C, const nrc_cmf_point 
     rep->mf_vacuous += vd.leaves_vacuous;
     if (vd.what == NRC_MF_HOLDS)
         return NRC_OK;
+    snprintf(nj, sizeof nj, ", neuron j = %zu", vd.neuron);
     snprintf(name, sizeof name, "min_flip.points[%zu].lower", r);
-    return nrc_check_fail(rep, err, name, "(%s %llu) %s: %s (D = %a; leaf %zu of %llu = row %llu "
-                          "of beta and rho, neuron %zu)", q->test ? "test" : "train",
-                          (unsigned long long)q->index, nrc_check_mf_what_name(vd.what),
-                          vd.what == NRC_MF_RADIUS ? "D < 0"
-                          : vd.what == NRC_MF_NORM ? "u_j < 0 or u_j^2 < ||w_j||^2"
-                          : vd.what == NRC_MF_MINORANT ? "(M) c_j relu(t) - beta_j t - rho_j < 0 "
-                                                         "at an end of the interval or at 0"
-                          : vd.what == NRC_MF_POSITIVE ? "(C) C_L <= 0"
-                          : "(B) D^2 ||g_L||^2 > C_L^2",
-                          q->D, vd.leaf, (unsigned long long)q->nleaves,
-                          (unsigned long long)(q->leaf0 + vd.leaf), vd.neuron);
+    if (vd.what == NRC_MF_RADIUS)
+        snprintf(where, sizeof where, "D = %a < 0", q->D);
+    else if (vd.what == NRC_MF_NORM)
+        snprintf(where, sizeof where, "u_j < 0 or u_j^2 < ||w_j||^2 for neuron %zu", vd.neuron);
+    else
+        snprintf(where, sizeof where, "%s at leaf %zu of %llu (row %llu of beta and rho)%s, D = %a",
+                 vd.what == NRC_MF_MINORANT ? "(M) c_j relu(t) - beta_j t - rho_j < 0 at an end "
+                                              "of neuron j's interval or at 0"
+                 : vd.what == NRC_MF_POSITIVE ? "(C) C_L <= 0" : "(B) D^2 ||g_L||^2 > C_L^2",
+                 vd.leaf, (unsigned long long)q->nleaves,
+                 (unsigned long long)(q->leaf0 + vd.leaf), vd.what == NRC_MF_MINORANT ? nj : "",
+                 q->D);
+    return nrc_check_fail(rep, err, name, "(%s %llu) %s: %s", q->test ? "test" : "train",
+                          (unsigned long long)q->index, nrc_check_mf_what_name(vd.what), where);
 }
 
 /* Every entry in order until the first false claim. */
