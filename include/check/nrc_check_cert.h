@@ -132,14 +132,14 @@ nrc_status nrc_check_buffers(const unsigned char *cert, size_t cert_len,
                              const char *model_name,
                              nrc_check_report *rep, nrc_error *err);
 
-/* The same with the min_flip companion file (spec/CHECK.md "The min_flip
- * companion"): when the certificate has a min_flip member, the companion is
- * read from mf_path, or when mf_path is NULL from the file
+/* The same with the min_flip companion file (spec/CHECK.md "min_flip and
+ * its companion file"): when the certificate has a min_flip member, the
+ * companion is read from mf_path, or when mf_path is NULL from the file
  * min_flip.companion.file in cert_name's directory; its SHA-256 must equal
  * min_flip.companion.sha256 (check_companion.c). A companion that is
  * missing, differs or is malformed is NRC_ERR_INPUT naming the file.
- * nrc_check_buffers reads no companion: a min_flip member is then
- * NRC_ERR_INPUT. */
+ * nrc_check_buffers reads no companion: a certificate with a min_flip
+ * member is then not valid (claim min_flip.companion: not verified). */
 nrc_status nrc_check_buffers_mf(const unsigned char *cert, size_t cert_len,
                                 const char *cert_name,
                                 const unsigned char *model, size_t model_len,

@@ -1,6 +1,6 @@
 /* The min_flip companion file, read by the checker itself
- * (spec/CERTIFICATE.md "min_flip", spec/CHECK.md "The min_flip
- * companion"): where it is looked up, its SHA-256 against the
+ * (spec/CERTIFICATE.md "min_flip", spec/CHECK.md "min_flip and its
+ * companion file"): where it is looked up, its SHA-256 against the
  * certificate's, and a strict reader of the safetensors layout the
  * certifier writes (an 8-byte little-endian header length, a JSON header
  * with dtype / shape / data_offsets per tensor, the raw little-endian
