@@ -14,7 +14,7 @@
 #include <string.h>
 #include "nrc_alloc.h"
 #include "nrc_blas.h"
-#include "nrc_polish.h"
+#include "nrc_polish_impl.h"
 #include "nrc_train.h"
 
 nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
@@ -23,6 +23,37 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
                                 const double *v, const double *g,
                                 nrc_polish_kkt *out,
                                 double *lambda, nrc_error *err)
+{
+    return pol_measure(n, d, k, fix_v, X, y, W, b, v, g, NULL, NULL, out, lambda, err);
+}
+
+/* A from the pre-activations A0 (n,k) when given (R, N, q in O(nk)),
+ * otherwise by the forward pass. */
+static void measure_forward(size_t n, size_t d, size_t k, const double *X, const double *y,
+                            const double *W, const double *b, const double *v,
+                            const double *A0, double *A, double *R, double *N, double *q)
+{
+    if (!A0) {
+        nrc_train_forward_d(n, d, k, X, y, W, b, v, A, R, N, q);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double s = 0.0;
+        for (size_t j = 0; j < k; j++) {
+            double a = A0[i * k + j], rl = a > 0.0 ? a : 0.0;
+            A[i * k + j] = a;
+            R[i * k + j] = rl;
+            s += rl * v[j];
+        }
+        N[i] = s;
+        q[i] = y[i] * s;
+    }
+}
+
+nrc_status pol_measure(size_t n, size_t d, size_t k, int fix_v, const double *X,
+                       const double *y, const double *W, const double *b, const double *v,
+                       const double *g, const double *Kb, const double *A0,
+                       nrc_polish_kkt *out, double *lambda, nrc_error *err)
 {
     int full = !fix_v, conv;
     size_t i, l, j, t;
@@ -33,7 +64,7 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
     double *q = nrc_malloc_array(n, sizeof(double));
     double *rhs = nrc_malloc_array(n, sizeof(double));
     double *lam = nrc_malloc_array(n, sizeof(double));
-    double *K = nrc_malloc_array(n * n, sizeof(double));
+    double *K = Kb ? NULL : nrc_malloc_array(n * n, sizeof(double));
     double *Gs = nrc_malloc_array(n * n, sizeof(double));
     double *T = nrc_malloc_array(n * n, sizeof(double));
     double *U = nrc_malloc_array(k * d, sizeof(double));
@@ -42,27 +73,28 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
     size_t zeros = 0;
     nrc_status st = NRC_OK;
 
-    if (!A || !R || !Sv || !N || !q || !rhs || !lam || !K || !Gs || !T || !U) {
+    if (!A || !R || !Sv || !N || !q || !rhs || !lam || (!Kb && !K) || !Gs || !T || !U) {
         st = nrc_error_set(err, NRC_ERR_SYSTEM,
                            "out of memory measuring the KKT residual (n=%zu, d=%zu, k=%zu)",
                            n, d, k);
         goto done;
     }
-    nrc_train_forward_d(n, d, k, X, y, W, b, v, A, R, N, q);
+    measure_forward(n, d, k, X, y, W, b, v, A0, A, R, N, q);
     for (i = 0; i < n; i++)
         qmin = q[i] < qmin ? q[i] : qmin;
     for (i = 0; i < n * k; i++) {
         Sv[i] = (g ? g[i] : A[i] > 0) * v[i % k];
         zeros += A[i] == 0.0;
     }
-    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, d, 1.0, X, d, X, d, 0.0, K, n);
+    if (!Kb)
+        nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, d, 1.0, X, d, X, d, 0.0, K, n);
     nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, k, 1.0, Sv, k, Sv, k, 0.0, Gs, n);
     if (full)
         nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, k, 1.0, R, k, R, k, 0.0, T, n);
     for (i = 0; i < n; i++) {
         rhs[i] = full ? 2.0 * q[i] : q[i];
         for (l = 0; l < n; l++) {
-            double kx = K[i * n + l] + (b ? 1.0 : 0.0);
+            double kx = Kb ? Kb[i * n + l] : K[i * n + l] + (b ? 1.0 : 0.0);
             Gs[i * n + l] = y[i] * y[l] * (kx * Gs[i * n + l] + (full ? T[i * n + l] : 0.0));
         }
     }

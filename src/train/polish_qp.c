@@ -12,44 +12,6 @@
 #include "nrc_alloc.h"
 #include "nrc_polish.h"
 
-int nrc_polish_chol_d(size_t n, const double *H, const size_t *P, size_t p,
-                      double *L)
-{
-    for (size_t a = 0; a < p; a++) {
-        for (size_t b = 0; b <= a; b++) {
-            double s = H[P[a] * n + P[b]];
-            for (size_t c = 0; c < b; c++)
-                s -= L[a * p + c] * L[b * p + c];
-            if (a == b) {
-                double diag = H[P[a] * n + P[a]];
-                /* a pivot lost to cancellation: numerically singular */
-                if (!(s > 1e-13 * diag) || !isfinite(s))
-                    return 0;
-                L[a * p + a] = sqrt(s);
-            } else {
-                L[a * p + b] = s / L[b * p + b];
-            }
-        }
-    }
-    return 1;
-}
-
-void nrc_polish_chol_solve_d(size_t p, const double *L, double *bx)
-{
-    for (size_t a = 0; a < p; a++) {
-        double s = bx[a];
-        for (size_t c = 0; c < a; c++)
-            s -= L[a * p + c] * bx[c];
-        bx[a] = s / L[a * p + a];
-    }
-    for (size_t a = p; a-- > 0;) {
-        double s = bx[a];
-        for (size_t c = a + 1; c < p; c++)
-            s -= L[c * p + a] * bx[c];
-        bx[a] = s / L[a * p + a];
-    }
-}
-
 /* Rows from..p-1 of the Cholesky factor of H[P,P] into L (leading dimension
  * ld), rows < from being already valid: appending a coordinate costs O(p^2),
  * removing one refactors only the rows after it.  0 if numerically singular. */

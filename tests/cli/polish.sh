@@ -26,8 +26,8 @@ else fail help_mentions_no_polish "$(cat "$tmp/out")"; fi
 "$T" $FIT -o "$tmp/p.bin" 2> "$tmp/err"; rc=$?
 m=$(meta "$tmp/p.bin")
 if [ $rc -eq 0 ] && grep -q '^train: polish converged, ' "$tmp/err" &&
-   grep -q 'eps_rel .* -> .*normalized margin .* -> .*direction moved .*polish .* s, gradient descent .* s' "$tmp/err" &&
-   echo "$m" | grep -q '"polish":{"outcome":"converged","reason":"[^"]*","adopted":\(true\|false\),"rounds":[0-9]*,"newton_steps":[0-9]*,"pattern_changes":[0-9]*,"kinks":[0-9]*,"live_neurons":[0-9]*,"dead_neurons":[0-9]*,"direction_move":[-0-9.e]*,"gd":{.*},"polished":{.*},"polished_clarke":{.*}}'; then
+   grep -q 'eps_rel .* -> .*normalized margin .* -> .*direction moved .*rounds, .* Newton steps, .* QP solves, QP size .*; polish .* s (CPU .* s), gradient descent .* s (CPU .* s)' "$tmp/err" &&
+   echo "$m" | grep -q '"polish":{"outcome":"converged","reason":"[^"]*","adopted":\(true\|false\),"rounds":[0-9]*,"newton_steps":[0-9]*,"pattern_changes":[0-9]*,"kinks":[0-9]*,"live_neurons":[0-9]*,"dead_neurons":[0-9]*,"direction_move":[-0-9.e]*,"cost":{"qp_solves":[0-9]*,"qp_iterations":[0-9]*,"factorizations":[0-9]*,"max_qp_size":[0-9]*,"work":[-0-9.e+]*,"work_budget":[-0-9.e+]*,"stopped_by":"[a-z-]*"},"gd":{.*},"polished":{.*},"polished_clarke":{.*}}'; then
     pass polish_default_recorded
 else
     fail polish_default_recorded "rc=$rc, stderr: $(cat "$tmp/err"), meta: $m"
