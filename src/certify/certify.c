@@ -730,6 +730,27 @@ static nrc_status kink_g_d(run_t *R, const double *lambda, double *kg, nrc_error
     return NRC_OK;
 }
 
+/* dead[j] = 1 when neuron j is exactly zero (w_j = 0 and b_j = 0): every
+ * pair of it is an exact kink whose NNLS column -v_j y_i (x_i, 1) only
+ * adds to the decoupled residual block -v_j sum_i mu_ij y_i (x_i, 1), so
+ * g = 0 is optimal there and those pairs need no NNLS unknown (they are
+ * still listed, with g = 0).  Returns NULL on memory. */
+static unsigned char *dead_neurons(const run_t *R)
+{
+    const nrc_model *M = R->M;
+    size_t k = R->k, d = R->d, j, t;
+    unsigned char *dead = nrc_calloc(k ? k : 1, 1);
+    if (!dead)
+        return NULL;
+    for (j = 0; j < k; j++) {
+        int z = !R->b || R->b[j] == 0;
+        for (t = 0; t < d && z; t++)
+            z = M->W[j * d + t] == 0;
+        dead[j] = (unsigned char)z;
+    }
+    return dead;
+}
+
 /* lambda (and g at the kinks) by one NNLS: the unknowns are lambda_i >= 0
  * and, for every kink (i, j), mu_ij >= 0 standing for lambda_i g_ij, whose
  * column is the (w_j, b_j) block v_j y_i (x_i, 1) (the v-part of a kink is
@@ -749,9 +770,12 @@ static nrc_status kkt_lambda_d(run_t *R, double *lambda, double *kg, nrc_error *
     double *K = NULL, *T = alloc_d(n, n), *Sv = alloc_d(n, k), *Rl = alloc_d(n, k);
     double *rhs = NULL, *lam = NULL, viol, bias = R->b ? 1.0 : 0.0;
     size_t *ki = NULL, *kj = NULL;
+    unsigned char *dead = dead_neurons(R);
     nrc_status st = NRC_OK;
+    if (!dead)
+        return oom(err, "KKT Gram");
     for (i = 0; i < n * k; i++)
-        nk += R->kink[i] != 0;
+        nk += R->kink[i] != 0 && !dead[i % k];
     if (nk > 4096)
         nk = 0;                       /* kinks keep g = 0 */
     ne = n + nk;
@@ -767,7 +791,7 @@ static nrc_status kkt_lambda_d(run_t *R, double *lambda, double *kg, nrc_error *
     c = 0;
     for (i = 0; i < n && nk; i++)
         for (j = 0; j < k; j++)
-            if (R->kink[i * k + j]) {
+            if (R->kink[i * k + j] && !dead[j]) {
                 ki[c] = i;
                 kj[c] = j;
                 c++;
@@ -840,6 +864,7 @@ done:
     nrc_free(lam);
     nrc_free(ki);
     nrc_free(kj);
+    nrc_free(dead);
     return st;
 }
 
@@ -856,8 +881,9 @@ static nrc_status select_near_kinks(run_t *R, nrc_error *err)
 {
     const nrc_model *M = R->M;
     nrc_certify_result *C = R->C;
-    size_t n = R->n, k = R->k, d = R->d, i, j, t, nz = 0, nc = 0;
+    size_t n = R->n, k = R->k, d = R->d, i, j, t, nz = 0, nc = 0, nzl = 0;
     double tol = C->opt.kink_tol, eta = 0.0, *wn, *xn;
+    unsigned char *dead;
     arf_t a;
     for (i = 0; i < n * k; i++)
         nz += R->kink[i] != 0;
@@ -888,7 +914,17 @@ static nrc_status select_near_kinks(run_t *R, nrc_error *err)
         for (j = 0; j < k; j++)
             if (!R->kink[i * k + j] && fabs(R->Ad[i * k + j]) <= tol * wn[j] * xn[i])
                 nc++;
-    if (nc == 0 || nz + nc > 4096) {
+    /* the NNLS's 4096 extra unknowns: exact zeros of dead neurons take none */
+    dead = dead_neurons(R);
+    if (!dead) {
+        nrc_free(wn);
+        nrc_free(xn);
+        return oom(err, "near-kink selection");
+    }
+    for (i = 0; i < n * k; i++)
+        nzl += R->kink[i] != 0 && !dead[i % k];
+    nrc_free(dead);
+    if (nc == 0 || nzl + nc > 4096) {
         nrc_free(wn);
         nrc_free(xn);
         return NRC_OK;
