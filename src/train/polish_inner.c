@@ -431,116 +431,157 @@ static void inner_refine(pol_ctx *c)
     pol_products(c);
 }
 
+/* Bookkeeping of one solve: candidates, the variables entered since the
+ * last progress (fresh), the marked ones (to clear at the end). */
+typedef struct {
+    cand_t *cand;
+    size_t *fresh, *blist, nfresh, nb;
+    int single, refreshes;
+} inner_work;
+
+static void inner_work_free(pol_ctx *c, inner_work *w)
+{
+    size_t r;
+    if (w->blist)
+        for (r = 0; r < w->nb; r++)
+            c->blocked[w->blist[r]] = 0;
+    if (w->fresh)
+        for (r = 0; r < w->nfresh; r++)
+            c->blocked[w->fresh[r]] = 0;
+    nrc_free(w->cand);
+    nrc_free(w->fresh);
+    nrc_free(w->blist);
+}
+
+static int inner_work_alloc(pol_ctx *c, inner_work *w)
+{
+    size_t m = c->n + c->n * c->k;
+    memset(w, 0, sizeof *w);
+    w->cand = nrc_malloc_array(m, sizeof(cand_t));
+    w->fresh = nrc_malloc_array(m, sizeof(size_t));
+    w->blist = nrc_malloc_array(m, sizeof(size_t));
+    if (!w->cand || !w->fresh || !w->blist) {
+        nrc_error_set(c->err, NRC_ERR_SYSTEM, "out of memory for the polish's QP");
+        return -1;
+    }
+    return 0;
+}
+
+static void inner_fresh_expire(pol_ctx *c, inner_work *w)
+{
+    for (size_t r = 0; r < w->nfresh; r++)
+        c->blocked[w->fresh[r]] &= (unsigned char)~(FRESH | ALONE);
+    w->nfresh = 0;
+}
+
+/* The segment to the face optimum met a bound at alpha < 1: move there and
+ * let the variable go.  A variable that goes straight back after entering:
+ * from a batch, the batch conflicts (defer it to the next pricing and enter
+ * one at a time from now on: Lawson and Hanson's rule, under which the
+ * entering variable moves); alone, its gradient was rounding noise (block
+ * it for this solve).  -1 on memory. */
+static int inner_block_step(pol_ctx *c, inner_work *w, double alpha, size_t tb, int kind)
+{
+    size_t f = c->fv[tb];
+    face_move(c, alpha);
+    if (alpha > 0) {
+        inner_fresh_expire(c, w);
+    } else if (c->blocked[f] & FRESH) {
+        c->blocked[f] |= (c->blocked[f] & ALONE) ? BLOCKED : DEFER;
+        w->blist[w->nb++] = f;
+        w->single = 1;
+    }
+    return face_block(c, tb, kind);
+}
+
+/* At the face optimum: price and enter.  Returns 1 continue, 0 optimal
+ * (or nothing more can enter), 4 kink cap, -1 memory. */
+static int inner_price_step(pol_ctx *c, inner_work *w)
+{
+    size_t nc, r;
+    long e;
+    face_move(c, 1.0);
+    inner_fresh_expire(c, w);
+    pol_products(c);
+    for (r = 0; r < w->nb; r++)
+        c->blocked[w->blist[r]] &= (unsigned char)~DEFER;
+    nc = inner_price(c, w->cand);
+    if (nc == 0) {
+        if (c->dirty && w->refreshes < 2) {
+            /* the kept factor drifted: once more on a fresh one */
+            w->refreshes++;
+            return pol_face_rebuild(c) < 0 ? -1 : 1;
+        }
+        inner_refine(c);
+        return 0;
+    }
+    e = inner_enter(c, w->cand, nc, w->single, w->fresh, &w->nfresh);
+    if (e == -2)
+        return 4;
+    if (e < 0)
+        return -1;
+    for (r = 0; r < nc; r++)
+        if (c->blocked[w->cand[r].code] & BLOCKED)
+            w->blist[w->nb++] = w->cand[r].code;
+    return e > 0;   /* every candidate refused: as good as it gets */
+}
+
+/* A blocked multiplier with a clear violation: the dual is unbounded along
+ * a dependent direction (the primal is infeasible). */
+static int inner_unbounded(const pol_ctx *c, const inner_work *w)
+{
+    for (size_t r = 0; r < w->nb; r++) {
+        size_t f = w->blist[r];
+        if (f < c->n && (c->blocked[f] & BLOCKED) && c->fpos[f] < 0 && 1.0 - c->q[f] > 1e-9)
+            return 1;
+    }
+    return 0;
+}
+
 int pol_inner_solve(pol_ctx *c)
 {
-    size_t n = c->n, maxit = 4 * c->cap_max + 1000, it, nc, nfresh = 0, r;
-    cand_t *cand = NULL;
-    size_t *fresh = NULL, *blist = NULL, nb = 0;
-    int single = 0, refreshes = 0, rc = 1;
+    size_t maxit = 4 * c->cap_max + 1000, it;
+    inner_work w;
+    int rc = 1;
 
     c->evals++;
     pol_live_update(c);
     if (!inner_feasible(c))
         return 0;
-    cand = nrc_malloc_array(n + n * c->k, sizeof(cand_t));
-    fresh = nrc_malloc_array(n + n * c->k, sizeof(size_t));
-    blist = nrc_malloc_array(n + n * c->k, sizeof(size_t));
-    if (!cand || !fresh || !blist) {
-        nrc_error_set(c->err, NRC_ERR_SYSTEM, "out of memory for the polish's QP");
-        rc = -1;
-        goto done;
+    if (inner_work_alloc(c, &w) < 0) {
+        inner_work_free(c, &w);
+        return -1;
     }
     pol_tst_build(c);
-    if (pol_face_rebuild(c) < 0) {
+    if (pol_face_rebuild(c) < 0)
         rc = -1;
-        goto done;
-    }
-    for (it = 0; it < maxit; it++) {
+    for (it = 0; it < maxit && rc == 1; it++) {
         size_t tb = 0;
-        int kind = 0;
+        int kind = 0, r;
         double alpha;
         c->qp_iters++;
+        pol_report(c, c->relaxed ? "relaxed" : "newton", 0);
         if (pol_spend(c, 0.0)) {
             rc = 2;
-            goto done;
+            break;
         }
         pol_face_solve(c, c->zs);
         alpha = face_ratio(c, &tb, &kind);
         if (alpha < 1.0) {
-            size_t f = c->fv[tb];
-            face_move(c, alpha);
-            if (alpha > 0) {   /* progress: fresh marks expire */
-                for (r = 0; r < nfresh; r++)
-                    c->blocked[fresh[r]] &= (unsigned char)~(FRESH | ALONE);
-                nfresh = 0;
-            } else if (c->blocked[f] & FRESH) {
-                /* a variable just freed goes straight back.  From a batch:
-                 * the batch conflicts; defer it to the next pricing and
-                 * enter one at a time from now on (Lawson and Hanson's
-                 * rule, under which the entering variable moves).  Alone:
-                 * its gradient was rounding noise; block it. */
-                c->blocked[f] |= (c->blocked[f] & ALONE) ? BLOCKED : DEFER;
-                blist[nb++] = f;
-                single = 1;
-            }
-            if (face_block(c, tb, kind) < 0) {
+            if (inner_block_step(c, &w, alpha, tb, kind) < 0)
                 rc = -1;
-                goto done;
-            }
             continue;
         }
-        face_move(c, 1.0);
-        for (r = 0; r < nfresh; r++)
-            c->blocked[fresh[r]] &= (unsigned char)~(FRESH | ALONE);
-        nfresh = 0;
-        pol_products(c);
-        for (r = 0; r < nb; r++)
-            c->blocked[blist[r]] &= (unsigned char)~DEFER;
-        nc = inner_price(c, cand);
-        if (nc == 0) {
-            if (c->dirty && refreshes < 2) {
-                refreshes++;
-                if (pol_face_rebuild(c) < 0) {
-                    rc = -1;
-                    goto done;
-                }
-                continue;
-            }
-            inner_refine(c);
+        r = inner_price_step(c, &w);
+        if (r != 1) {
+            rc = r == 0 ? 1 : r;
             break;
         }
-        {
-            long e = inner_enter(c, cand, nc, single, fresh, &nfresh);
-            if (e == -2) {
-                rc = 4;
-                goto done;
-            }
-            if (e < 0) {
-                rc = -1;
-                goto done;
-            }
-            for (r = 0; r < nc; r++)
-                if (c->blocked[cand[r].code] & BLOCKED)
-                    blist[nb++] = cand[r].code;
-            if (e == 0)
-                break;   /* every candidate refused: as good as it gets */
-        }
     }
-    if (it == maxit)
-        rc = 2;
-    /* a blocked multiplier with a clear violation: the dual is unbounded
-     * along a dependent direction (the primal is infeasible) */
-    for (r = 0; r < nb && rc == 1; r++)
-        if (blist[r] < n && (c->blocked[blist[r]] & BLOCKED) && c->fpos[blist[r]] < 0 &&
-            1.0 - c->q[blist[r]] > 1e-9)
-            rc = 0;
-done:
-    for (r = 0; r < nb; r++)
-        c->blocked[blist[r]] = 0;
-    for (r = 0; r < nfresh; r++)
-        c->blocked[fresh[r]] = 0;
-    nrc_free(cand);
-    nrc_free(fresh);
-    nrc_free(blist);
+    if (it == maxit && rc == 1)
+        rc = 2;   /* the iteration cap (spec/POLISH.md "Budget") */
+    if (rc == 1 && inner_unbounded(c, &w))
+        rc = 0;
+    inner_work_free(c, &w);
     return rc;
 }
