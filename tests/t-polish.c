@@ -4,7 +4,7 @@
  *     agrees with the Gram it factors, against a fresh factorization;
  *   - the inner QP (box-constrained dual at fixed s) satisfies its KKT
  *     conditions and strong duality, cold and warm started;
- *   - the budget, the Newton cap, the time budget and the caller stop a
+ *   - the budget, the Newton cap, the wall-clock budget and the caller stop a
  *     run deterministically, with the outcome and reason saying so;
  *   - exactly orthogonal data, one neuron per point, both classes: the KKT
  *     point is known in closed form (full and fixed second layer) and the
@@ -620,7 +620,7 @@ static void budget_case(int how, const char *want_stop)
 
 static void polish_work_budget_stops(void) { budget_case(0, "work-budget"); }
 static void polish_newton_cap_stops(void) { budget_case(1, "newton-cap"); }
-static void polish_time_budget_stops(void) { budget_case(2, "time-budget"); }
+static void polish_time_budget_stops(void) { budget_case(2, "clock-budget"); }
 static void polish_caller_stops(void) { budget_case(3, "interrupted"); }
 
 int main(void)

@@ -136,7 +136,7 @@ typedef struct {
     size_t max_qp_size;        /* largest face (multipliers + kinks) */
     double work;               /* work units spent */
     double work_max;           /* the budget (0: none) */
-    char stopped_by[16];       /* "", "work-budget", "time-budget",
+    char stopped_by[16];       /* "", "work-budget", "clock-budget",
                                   "interrupted", "newton-cap", "round-cap",
                                   "stall" */
 } nrc_polish_result;

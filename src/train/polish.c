@@ -195,7 +195,7 @@ static const char *pol_stop_name(const pol_ctx *c, int r)
         return "newton-cap";
     if (r == 4)
         return "kink-cap";
-    return c->stop == 1 ? "work-budget" : c->stop == 2 ? "time-budget"
+    return c->stop == 1 ? "work-budget" : c->stop == 2 ? "clock-budget"
          : c->stop == 3 ? "interrupted" : "qp-cap";
 }
 
@@ -384,7 +384,7 @@ static void pol_outcome(const pol_ctx *c, const nrc_polish_opts *o, int infeasib
                  "stopped by the %s after %" PRIu64 " rounds and %" PRIu64
                  " Newton steps (work %.3g of %.3g): eps_rel %.3g, delta %.3g above %.3g",
                  strcmp(res->stopped_by, "work-budget") == 0 ? "work budget"
-                 : strcmp(res->stopped_by, "time-budget") == 0 ? "time budget"
+                 : strcmp(res->stopped_by, "clock-budget") == 0 ? "wall-clock budget"
                  : strcmp(res->stopped_by, "interrupted") == 0 ? "caller (interrupted)"
                  : strcmp(res->stopped_by, "newton-cap") == 0 ? "Newton step cap"
                  : strcmp(res->stopped_by, "qp-cap") == 0 ? "QP iteration cap"

@@ -195,7 +195,7 @@ static int newton_direction(pol_ctx *c, const double *Hs, size_t kf, double mu, 
 }
 
 typedef struct {
-    double *grad, *Hs, *Hm, *ds, *s0;
+    double *grad, *Hs, *Hm, *ds, *ds2, *s0;
     size_t *fidx;
     unsigned char *bound;
     pol_snap snap;
@@ -203,7 +203,7 @@ typedef struct {
 
 static void newton_work_free(newton_work *w)
 {
-    nrc_free(w->grad); nrc_free(w->Hs); nrc_free(w->Hm); nrc_free(w->ds);
+    nrc_free(w->grad); nrc_free(w->Hs); nrc_free(w->Hm); nrc_free(w->ds); nrc_free(w->ds2);
     nrc_free(w->s0); nrc_free(w->fidx); nrc_free(w->bound);
     snap_free(&w->snap);
 }
@@ -216,10 +216,11 @@ static int newton_work_alloc(const pol_ctx *c, newton_work *w)
     w->Hs = nrc_malloc_array(k * k, sizeof(double));
     w->Hm = nrc_malloc_array(k * k, sizeof(double));
     w->ds = nrc_malloc_array(k, sizeof(double));
+    w->ds2 = nrc_malloc_array(k, sizeof(double));
     w->s0 = nrc_malloc_array(k, sizeof(double));
     w->fidx = nrc_malloc_array(k, sizeof(size_t));
     w->bound = nrc_calloc(k, 1);
-    return snap_alloc(c, &w->snap) && w->grad && w->Hs && w->Hm && w->ds && w->s0 &&
+    return snap_alloc(c, &w->snap) && w->grad && w->Hs && w->Hm && w->ds && w->ds2 && w->s0 &&
            w->fidx && w->bound;
 }
 
@@ -238,7 +239,7 @@ static int newton_step(pol_ctx *c, newton_work *w, double *mu, double *psi, doub
     snap_save(c, &w->snap);
     memcpy(w->s0, c->s, c->k * sizeof(double));
     for (int t = 0; t < LM_TRIES; t++) {
-        double dec = 0.0, psi2;
+        double dec = 0.0, psi2, g2;
         int r;
         if (!newton_direction(c, w->Hs, kf, *mu, hmax, w->grad, w->fidx, w->Hm, w->ds)) {
             *mu = *mu * 10 > 1e-10 ? *mu * 10 : 1e-10;
@@ -261,9 +262,13 @@ static int newton_step(pol_ctx *c, newton_work *w, double *mu, double *psi, doub
             psi2 = pol_psi(c);
             for (j = 0; j < c->k; j++)
                 dec += w->grad[j] * (c->s[j] - w->s0[j]);
-            /* Armijo; at rounding level (gnorm tiny) no increase suffices */
+            /* Armijo; or, once the predicted decrease is below the rounding
+             * of Psi, no visible increase and a smaller gradient (quadratic
+             * convergence ends in steps that Psi cannot resolve) */
             if (psi2 <= *psi + 1e-4 * dec ||
-                (gnorm < 1e-9 && psi2 <= *psi + 16.0 * 0x1p-52 * fabs(*psi))) {
+                (-dec <= 16.0 * 0x1p-52 * fabs(*psi) &&
+                 psi2 <= *psi + 16.0 * 0x1p-52 * fabs(*psi) &&
+                 newton_grad(c, w->ds2, &g2) < gnorm)) {
                 *psi = psi2;
                 *mu = *mu / 10 > LM_MIN ? *mu / 10 : LM_MIN;
                 return 1;

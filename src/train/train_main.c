@@ -56,6 +56,7 @@ typedef struct {
     int no_polish, polish_always, progress;
     double polish_budget, polish_work;   /* seconds (0: none), x GD work */
     uint64_t polish_steps;
+    int polish_work_set;                 /* --polish-work given */
 } cli_opts;
 
 static void usage(FILE *f)
@@ -84,8 +85,9 @@ static void usage(FILE *f)
 "  --polish-always     write the polished network even when certify would\n"
 "                      read it as less KKT than the GD one (kinks)\n"
 "  --polish-work X     work budget of the polish, X times the flops of the\n"
-"                      gradient descent run (default %g; 0 = none); counted,\n"
-"                      not timed, so the output stays reproducible\n"
+"                      gradient descent run (default %g, and at least about a\n"
+"                      second's worth; 0 = none); counted, not timed, so the\n"
+"                      output stays reproducible\n"
 "  --polish-budget S   also stop the polish after S seconds (wall clock,\n"
 "                      checked between Newton steps; default none).  When\n"
 "                      it cuts in, the model written depends on the\n"
@@ -266,7 +268,10 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
         case O_QUIET: o->quiet = 1; break;
         case O_NOPOLISH: o->no_polish = 1; break;
         case O_POLISH_ALWAYS: o->polish_always = 1; break;
-        case O_POLISH_WORK: rc = parse_nonneg("--polish-work", optarg, &o->polish_work); break;
+        case O_POLISH_WORK:
+            rc = parse_nonneg("--polish-work", optarg, &o->polish_work);
+            o->polish_work_set = 1;
+            break;
         case O_POLISH_BUDGET:
             rc = parse_nonneg("--polish-budget", optarg, &o->polish_budget);
             break;
@@ -328,6 +333,8 @@ typedef struct {
     int show;          /* a terminal, or --progress */
     double t0, last;   /* start of the stage, last refresh */
     int shown;         /* a progress line is on the screen */
+    nrc_polish_progress polish_last;   /* the polish's last report */
+    int polish_seen;
 } progress_ctx;
 
 static double now_s(void)
@@ -377,25 +384,32 @@ static int on_progress(const nrc_train_progress *p, void *vctx)
     return interrupted != 0;
 }
 
-/* The polish's report (between Newton steps and inside long QP solves). */
+static void show_polish(progress_ctx *c, const nrc_polish_progress *p, double t)
+{
+    char budget[48] = "";
+    if (p->work_max > 0)
+        snprintf(budget, sizeof budget, ", %.0f%% of the work budget",
+                 100.0 * p->work / p->work_max);
+    fprintf(stderr,
+            "\rKKT polish: %s, round %d, Newton step %" PRIu64 ": residual %.3g, %zu live "
+            "neurons, %zu kinks, QP size %zu%s, %.1f s   ",
+            p->stage, p->round, p->newton_steps, p->gnorm, p->live, p->kinks, p->face, budget,
+            t - c->t0);
+    fflush(stderr);
+    c->last = t;
+    c->shown = 1;
+}
+
+/* The polish's report (between Newton steps and inside long QP solves):
+ * shown about every 0.2 s, and its last state once more at the end. */
 static int on_polish(const nrc_polish_progress *p, void *vctx)
 {
     progress_ctx *c = vctx;
     double t = now_s();
-    if (c->show && t - c->last >= 0.2) {
-        char budget[48] = "";
-        if (p->work_max > 0)
-            snprintf(budget, sizeof budget, ", %.0f%% of the work budget",
-                     100.0 * p->work / p->work_max);
-        fprintf(stderr,
-                "\rKKT polish: %s, round %d, Newton step %" PRIu64 ": residual %.3g, %zu live "
-                "neurons, %zu kinks, QP size %zu%s, %.1f s   ",
-                p->stage, p->round, p->newton_steps, p->gnorm, p->live, p->kinks, p->face,
-                budget, t - c->t0);
-        fflush(stderr);
-        c->last = t;
-        c->shown = 1;
-    }
+    c->polish_last = *p;
+    c->polish_seen = 1;
+    if (c->show && t - c->last >= 0.2)
+        show_polish(c, p, t);
     return interrupted != 0;
 }
 
@@ -487,13 +501,15 @@ static nrc_status run_polish(const cli_opts *o, const nrc_train_opts *to, nrc_mo
     po.always_adopt = o->polish_always;
     po.max_newton = (int)o->polish_steps;
     po.work_max = mult > 0 ? mult * pr->gd_work : 0.0;
-    if (mult > 0 && po.work_max < DEF_POLISH_WORK_MIN)
-        po.work_max = DEF_POLISH_WORK_MIN;
+    if (!o->polish_work_set && po.work_max < DEF_POLISH_WORK_MIN)
+        po.work_max = DEF_POLISH_WORK_MIN;   /* the default never starves small runs */
     po.time_max = o->polish_budget;
     po.progress = on_polish;
     po.progress_ctx = pc;
     pc->t0 = pc->last = t0;
     st = nrc_polish_run_d(&po, o->n, o->d, o->k, M->X, M->y, M->W, M->b, M->v, &pr->res, err);
+    if (pc->show && pc->polish_seen)
+        show_polish(pc, &pc->polish_last, now_s());
     progress_end(pc);
     if (st == NRC_OK && pr->res.adopted)
         st = nrc_polish_progress_d(to, M->X, M->y, M->W, M->b, M->v, fin, err);
@@ -544,7 +560,7 @@ int main(int argc, char **argv)
     cli_opts o = {DEF_N, DEF_D, DEF_K, DEF_M, DEF_STEPS, DEF_SEED,
                   NRC_DATA_SPHERE, NRC_LABELS_BALANCED, NRC_LOSS_LOGISTIC,
                   NRC_SCHEDULE_NORMALIZED, DEF_LR, DEF_INIT_SCALE,
-                  0, 0, 1, 0, "model.bin", 0, 0, 0, 0.0, DEF_POLISH_WORK, DEF_POLISH_STEPS};
+                  0, 0, 1, 0, "model.bin", 0, 0, 0, 0.0, DEF_POLISH_WORK, DEF_POLISH_STEPS, 0};
     nrc_model M;
     nrc_error err = {{0}};
     nrc_status st;
