@@ -28,7 +28,7 @@ meta_field() { # file key
     tail -c +1 "$1" | tr -d '\000' | grep -a -o "\"polish\":{.*" | head -n 1 |
         sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"}]*\).*/\1/p" | head -n 1
 }
-echo "n,d,k,gd_cpu_s,polish_cpu_s,ratio,outcome,stopped_by,adopted,eps_before,eps_after,kinks,live,rounds,newton_steps,qp_solves,qp_size,work,check,train_exit" \
+echo "n,d,k,gd_cpu_s,polish_cpu_s,ratio,outcome,stopped_by,adopted,eps_before,eps_after,kinks,live,rounds,newton_steps,qp_solves,qp_size,work,check,train_exit,work_budget" \
     > "$OUT/polish.csv"
 set -- $SHAPES
 while [ $# -ge 3 ]; do
@@ -47,7 +47,7 @@ while [ $# -ge 3 ]; do
     gd=$(echo "$line" | sed -n 's/.*gradient descent [0-9.]* s (CPU \([0-9.]*\) s).*/\1/p')
     po=$(echo "$line" | sed -n 's/.*; polish [0-9.]* s (CPU \([0-9.]*\) s).*/\1/p')
     ratio=$(awk -v a="$po" -v b="$gd" 'BEGIN { if (b > 0) printf "%.3g", a / b; else print "" }')
-    echo "$n,$d,$k,$gd,$po,$ratio,$(meta_field "$m.bin" outcome),$(meta_field "$m.bin" stopped_by),$(meta_field "$m.bin" adopted),$(cert_eps "$m.gd.cert"),$(cert_eps "$m.cert"),$(meta_field "$m.bin" kinks),$(meta_field "$m.bin" live_neurons),$(meta_field "$m.bin" rounds),$(meta_field "$m.bin" newton_steps),$(meta_field "$m.bin" qp_solves),$(meta_field "$m.bin" max_qp_size),$(meta_field "$m.bin" work),$chk,$rc" \
+    echo "$n,$d,$k,$gd,$po,$ratio,$(meta_field "$m.bin" outcome),$(meta_field "$m.bin" stopped_by),$(meta_field "$m.bin" adopted),$(cert_eps "$m.gd.cert"),$(cert_eps "$m.cert"),$(meta_field "$m.bin" kinks),$(meta_field "$m.bin" live_neurons),$(meta_field "$m.bin" rounds),$(meta_field "$m.bin" newton_steps),$(meta_field "$m.bin" qp_solves),$(meta_field "$m.bin" max_qp_size),$(meta_field "$m.bin" work),$chk,$rc,$(meta_field "$m.bin" work_budget)" \
         >> "$OUT/polish.csv"
     rm -f "$m.bin" "$m.gd.bin" "$m.cert" "$m.gd.cert"
 done
@@ -60,15 +60,16 @@ NR == 1 { next }
     if ($6 == "" || $6 + 0 > 3) why = why "polish/GD > 3; "
     if ($7 != "converged") why = why $7 ($8 != "" ? " (" $8 ")" : "") "; "
     if ($11 == "" || $11 + 0 > 1e-8) why = why "certified eps_rel > 1e-8; "
-    rows[++nr] = sprintf("| %sx%sx%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s | %s | %s | %s%s |",
-        $1, $2, $3, $4, $5, $6, $7, ($8 == "" ? "-" : $8), ($9 == "true" ? "yes" : "no"), $10, $11, $12, $13, $3, $14, $15, $16, $17, $19,
+    wb = ($21 + 0 > 0) ? sprintf("%.2g", $18 / $21) : "-"
+    rows[++nr] = sprintf("| %sx%sx%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s | %s | %s | %s | %s | %s%s |",
+        $1, $2, $3, $4, $5, $6, $7, ($8 == "" ? "-" : $8), ($9 == "true" ? "yes" : "no"), $10, $11, $12, $13, $3, $14, $15, $16, $17, wb, $19,
         met, (why == "" ? "" : ": " substr(why, 1, length(why) - 2)))
 }
 END {
     print "## KKT polish (make bench-polish)\n"
     printf "OPENBLAS_NUM_THREADS=1, --threads 1; sphere data, balanced labels, train defaults otherwise (3000 steps, seed 1). CPU seconds of the two stages of one `train` run (its summary line). eps_rel as `certify` reads it (fast engine, --kink-tol 2^-40): before = the `--no-polish` model, after = the model `train` writes (the GD one when the polish is not adopted). Load average at the end %s; wall time of the table %s s.\n\n", load, elapsed
-    print "| n x d x k | GD CPU s | polish CPU s | polish/GD | outcome | stopped by | adopted | eps_rel before | eps_rel after | kinks | live/k | rounds | Newton steps | QP solves | QP size | check | targets met |"
-    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    print "| n x d x k | GD CPU s | polish CPU s | polish/GD | outcome | stopped by | adopted | eps_rel before | eps_rel after | kinks | live/k | rounds | Newton steps | QP solves | QP size | work/budget | check | targets met |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= nr; i++) print rows[i]
 }' "$OUT/polish.csv" > "$OUT/polish.md"
 cat "$OUT/polish.md"
