@@ -56,6 +56,9 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
  * polished network the way certify does by default */
 #define NRC_POLISH_KINK_TOL 0x1p-40
 #define NRC_POLISH_K_MAX 2000
+/* certify's NNLS takes at most this many near-kinks (spec/CERTIFY.md step
+ * 7): the keep rule reads a network with more as certify will */
+#define NRC_POLISH_CERTIFY_KINKS 4096
 
 typedef enum {
     NRC_POLISH_CONVERGED = 0,     /* eps_rel and delta at rounding level */

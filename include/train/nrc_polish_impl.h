@@ -27,10 +27,14 @@
 /* pair states (ps[i k + j]) */
 enum { PS_OFF = 0, PS_ON = 1, PS_KNU = 2, PS_KRHO = 3 };
 
-/* most kink variables a face may hold (beyond, the QP is solved only
- * approximately and the outcome says so); certify lists at most 4096
- * near-kinks, so a point with more could not be certified anyway */
-#define NRC_POLISH_KINK_CAP 4096
+/* most kink variables a face may hold (more stop the polish: kink-cap):
+ * NRC_POLISH_KINK_CAP, and at most NRC_POLISH_KINK_MEM / n so that the
+ * kink factors (n doubles per kink) stay within 256 MB.  Faces in the
+ * middle of a run hold 2-3 times the kinks of the final point; certify
+ * lists at most 4096 near-kinks (NRC_POLISH_CERTIFY_KINKS), which
+ * "Adoption" takes into account. */
+#define NRC_POLISH_KINK_CAP 32768
+#define NRC_POLISH_KINK_MEM 33554432.0
 
 
 typedef struct pol_ctx {
@@ -46,15 +50,31 @@ typedef struct pol_ctx {
     unsigned char *ps;         /* (n,k) pair states */
     double *lam;               /* (n) multipliers */
     double *kv;                /* (n,k) kink values (nu or rho) */
-    /* face of the inner QP: p variables, code f < n is lambda_f, code
-     * n + i k + j the kink (i, j); L (cap, cap) column-major lower
-     * Cholesky factor of H_FF at s */
-    size_t p, cap, cap_max;
-    size_t *fv;                /* (cap) variable codes in factor order */
+    /* face of the inner QP: p variables (code f < n is lambda_f, code
+     * n + i k + j the kink (i, j)), their values z and the face optimum zs */
+    size_t p, cap_max, kink_cap;
+    size_t *fv;                /* (cap_max) variable codes */
     int32_t *fpos;             /* (n + n k) position in the face, -1 if none */
-    double *L, *z, *zs, *h;    /* factor; face values; target; a row */
+    double *z, *zs;            /* (cap_max) */
     unsigned char *blocked;    /* (n + n k) refused during this solve */
-    int dirty;                 /* L was updated in place since it was built */
+    /* its factorization (polish_face.c).  Per neuron j: the points of its
+     * kinks kp[j][0..km[j]), Lk[j] the Cholesky factor of K on them and
+     * Vt[j] = K_{:,K_j} Lk[j]^{-T} (n x km[j]), both column-major with
+     * capacity kc[j]; they do not depend on s.  The multipliers in the face
+     * (slist[0..na), spos[i] = index or -1) have the Schur complement S =
+     * H_AA - H_AK H_KK^{-1} H_KA, whose factor LS (n x n column-major) is
+     * rebuilt when s changes and updated in place otherwise. */
+    size_t *km, *kc, **kp;
+    double **Lk, **Vt;
+    unsigned char *kdirty;     /* (k) lists changed without the factor */
+    int32_t *kpos;             /* (n k) position of a kink in its neuron's list */
+    size_t na, *slist;
+    int32_t *spos;
+    double *LS, *LS2;          /* (n,n); LS2 scratch (copy, products) */
+    double *h, *h2, *sv, *lv;  /* (n + 1) scratch */
+    uint32_t *kver;            /* (k) changes of each neuron's kink list */
+    int sstale;                /* S must be rebuilt before use */
+    int dirty;                 /* a factor was updated in place since built */
     double *TST;               /* (n,n) sum_j s_j t_ij t_lj, t = tied */
     /* live neurons (s_j > 0), compacted for the products */
     size_t nl;
@@ -88,22 +108,30 @@ nrc_status pol_measure(size_t n, size_t d, size_t k, int fix_v, const double *X,
 
 /* ---- polish_face.c: the face factor ---- */
 
-/* Gram entry H(f, g) of two face variables at the current s and ties. */
+/* Gram entry H(f, g) of two face variables at the current s and ties
+ * (the dense reference of the tests). */
 double pol_face_entry(const pol_ctx *c, size_t f, size_t g);
-/* Builds H_FF and its factor from scratch (LAPACK dpotrf); variables that
- * make it singular are dropped (set to their bound).  0 on success, -1 on
- * memory (err set). */
+/* Builds the factorization from scratch at the current s (LAPACK dpotrf:
+ * stale neurons' kink factors, then S); variables that make it singular are
+ * dropped (set to their bound).  0 on success, -1 on memory (err set). */
 int pol_face_rebuild(pol_ctx *c);
-/* Room for `need` variables (grows L, column-major with leading dimension
- * cap, by doubling up to cap_max).  0 ok, 1 beyond cap_max, -1 memory. */
-int pol_face_reserve(pol_ctx *c, size_t need);
-/* Appends variable code f; 1 added, 0 refused (dependent on the face),
- * -1 no memory. */
+/* Appends variable code f to the face, updating the factors in place;
+ * 1 added, 0 refused (dependent on the face), -1 no memory. */
 int pol_face_append(pol_ctx *c, size_t f);
-/* Removes the variable at position t (O((p - t)^2) rank-one update). */
+/* Removes the variable at face position t, updating the factors in place
+ * (rank-one updates, O(n^2 + n m) for a kink of a neuron with m kinks). */
 void pol_face_delete(pol_ctx *c, size_t t);
-/* zs = H_FF^{-1} r, r = 1 on lambdas and 0 on kinks. */
+/* Adds f to / removes position r from the face list only: the factor is
+ * rebuilt (pol_face_rebuild) before its next use. */
+int pol_face_list_add(pol_ctx *c, size_t f);
+void pol_face_forget(pol_ctx *c, size_t r);
+/* zs = the face optimum: H_FF zs = r, r = 1 on lambdas and 0 on kinks. */
 void pol_face_solve(pol_ctx *c, double *zs);
+/* Kink values for multipliers lam (n, 0 outside the face): the values
+ * that make c_ij = 0 at every kink; written into out at face positions. */
+void pol_face_kinks(pol_ctx *c, const double *lam, double *out);
+/* x (na) := S^{-1} x, in the order slist. */
+void pol_face_s_solve(const pol_ctx *c, double *x);
 /* Sets the state of pair (i, j), updating TST when its tie changes. */
 void pol_state_set(pol_ctx *c, size_t i, size_t j, unsigned char st);
 /* TST from scratch at the current s and ties (one GEMM). */

@@ -92,20 +92,30 @@ void pol_report(pol_ctx *c, const char *stage, int boundary)
 
 void pol_ctx_free(pol_ctx *c)
 {
+    if (c->Lk)
+        for (size_t j = 0; j < c->k; j++) {
+            nrc_free(c->Lk[j]);
+            nrc_free(c->Vt[j]);
+            nrc_free(c->kp[j]);
+        }
     nrc_free(c->K); nrc_free(c->xn); nrc_free(c->sig); nrc_free(c->s);
     nrc_free(c->ps); nrc_free(c->lam); nrc_free(c->kv); nrc_free(c->fv);
-    nrc_free(c->fpos); nrc_free(c->L); nrc_free(c->z); nrc_free(c->zs);
-    nrc_free(c->h); nrc_free(c->blocked); nrc_free(c->TST); nrc_free(c->live);
-    nrc_free(c->Cl); nrc_free(c->cl); nrc_free(c->q); nrc_free(c->B);
-    nrc_free(c->T);
+    nrc_free(c->fpos); nrc_free(c->z); nrc_free(c->zs); nrc_free(c->blocked);
+    nrc_free(c->km); nrc_free(c->kc); nrc_free(c->kp); nrc_free(c->Lk); nrc_free(c->Vt);
+    nrc_free(c->kdirty); nrc_free(c->kver); nrc_free(c->kpos); nrc_free(c->slist);
+    nrc_free(c->spos); nrc_free(c->LS); nrc_free(c->LS2); nrc_free(c->h); nrc_free(c->h2);
+    nrc_free(c->sv); nrc_free(c->lv); nrc_free(c->TST); nrc_free(c->live);
+    nrc_free(c->Cl); nrc_free(c->cl); nrc_free(c->q); nrc_free(c->B); nrc_free(c->T);
 }
 
 int pol_ctx_alloc(pol_ctx *c)
 {
-    size_t n = c->n, k = c->k, nk = n * k;
+    size_t n = c->n, k = c->k, nk = n * k, t;
     size_t kc = nk < NRC_POLISH_KINK_CAP ? nk : NRC_POLISH_KINK_CAP;
+    if ((double)kc > NRC_POLISH_KINK_MEM / (double)n)
+        kc = (size_t)(NRC_POLISH_KINK_MEM / (double)n);
+    c->kink_cap = kc;
     c->cap_max = n + kc;
-    c->cap = n + 64 < c->cap_max ? n + 64 : c->cap_max;
     c->K = nrc_malloc_array(n * n, sizeof(double));
     c->xn = nrc_malloc_array(n, sizeof(double));
     c->sig = nrc_malloc_array(k, sizeof(double));
@@ -113,13 +123,27 @@ int pol_ctx_alloc(pol_ctx *c)
     c->ps = nrc_calloc(nk, 1);
     c->lam = nrc_calloc(n, sizeof(double));
     c->kv = nrc_calloc(nk, sizeof(double));
-    c->fv = nrc_malloc_array(c->cap, sizeof(size_t));
+    c->fv = nrc_malloc_array(c->cap_max, sizeof(size_t));
     c->fpos = nrc_malloc_array(n + nk, sizeof(int32_t));
-    c->L = nrc_malloc_array(c->cap * c->cap, sizeof(double));
-    c->z = nrc_malloc_array(c->cap, sizeof(double));
-    c->zs = nrc_malloc_array(c->cap, sizeof(double));
-    c->h = nrc_malloc_array(c->cap, sizeof(double));
+    c->z = nrc_malloc_array(c->cap_max, sizeof(double));
+    c->zs = nrc_malloc_array(c->cap_max, sizeof(double));
     c->blocked = nrc_calloc(n + nk, 1);
+    c->km = nrc_calloc(k, sizeof(size_t));
+    c->kc = nrc_calloc(k, sizeof(size_t));
+    c->kp = nrc_calloc(k, sizeof(size_t *));
+    c->Lk = nrc_calloc(k, sizeof(double *));
+    c->Vt = nrc_calloc(k, sizeof(double *));
+    c->kdirty = nrc_calloc(k, 1);
+    c->kver = nrc_calloc(k, sizeof(uint32_t));
+    c->kpos = nrc_malloc_array(nk, sizeof(int32_t));
+    c->slist = nrc_malloc_array(n, sizeof(size_t));
+    c->spos = nrc_malloc_array(n, sizeof(int32_t));
+    c->LS = nrc_malloc_array(n * n, sizeof(double));
+    c->LS2 = nrc_malloc_array(n * n, sizeof(double));
+    c->h = nrc_malloc_array(n + 1, sizeof(double));
+    c->h2 = nrc_malloc_array(n + 1, sizeof(double));
+    c->sv = nrc_malloc_array(n + 1, sizeof(double));
+    c->lv = nrc_malloc_array(n + 1, sizeof(double));
     c->TST = nrc_malloc_array(n * n, sizeof(double));
     c->live = nrc_malloc_array(k, sizeof(size_t));
     c->Cl = nrc_malloc_array(nk, sizeof(double));
@@ -128,11 +152,19 @@ int pol_ctx_alloc(pol_ctx *c)
     c->q = nrc_malloc_array(n, sizeof(double));
     c->B = nrc_calloc(k, sizeof(double));
     if (c->fpos)
-        for (size_t t = 0; t < n + nk; t++)
+        for (t = 0; t < n + nk; t++)
             c->fpos[t] = -1;
+    if (c->kpos)
+        for (t = 0; t < nk; t++)
+            c->kpos[t] = -1;
+    if (c->spos)
+        for (t = 0; t < n; t++)
+            c->spos[t] = -1;
     return c->K && c->xn && c->sig && c->s && c->ps && c->lam && c->kv && c->fv &&
-           c->fpos && c->L && c->z && c->zs && c->h && c->blocked && c->TST &&
-           c->live && c->Cl && c->cl && c->T && c->q && c->B;
+           c->fpos && c->z && c->zs && c->blocked && c->km && c->kc && c->kp && c->Lk &&
+           c->Vt && c->kdirty && c->kver && c->kpos && c->slist && c->spos && c->LS &&
+           c->LS2 && c->h && c->h2 && c->sv && c->lv && c->TST && c->live && c->Cl &&
+           c->cl && c->T && c->q && c->B;
 }
 
 /* K = X X^T + [bias], the norms ||x~_i|| and the GD pre-activations A. */
@@ -313,8 +345,8 @@ static size_t pol_certify_g(const pol_ctx *c, const double *A, const double *Wp,
             nc += M[i * k + j] == 2.0;
         }
     }
-    list_near = nc > 0 && zl + nc <= 4096;
-    list_zero = zl <= 4096;
+    list_near = nc > 0 && zl + nc <= NRC_POLISH_CERTIFY_KINKS;
+    list_zero = zl <= NRC_POLISH_CERTIFY_KINKS;
     for (i = 0; i < n * k; i++) {
         double cls = M[i];
         if ((cls == 2.0 && list_near) || (cls == 1.0 && list_zero) || A[i] == 0) {
@@ -375,9 +407,10 @@ static void pol_outcome(const pol_ctx *c, const nrc_polish_opts *o, int infeasib
         res->outcome = NRC_POLISH_NOT_CONVERGED;
         snprintf(res->reason, sizeof res->reason,
                  "stopped after %" PRIu64 " rounds and %" PRIu64 " Newton steps: the KKT "
-                 "point near this network needs more than %d kinks (certify lists at most "
-                 "4096 near-kinks); eps_rel %.3g",
-                 res->rounds, res->newton_steps, NRC_POLISH_KINK_CAP, res->clarke.eps_rel);
+                 "point near this network needs more than %zu kinks (certify lists at most "
+                 "%d near-kinks); eps_rel %.3g",
+                 res->rounds, res->newton_steps, c->kink_cap, NRC_POLISH_CERTIFY_KINKS,
+                 res->clarke.eps_rel);
     } else if (res->stopped_by[0]) {
         res->outcome = NRC_POLISH_NOT_CONVERGED;
         snprintf(res->reason, sizeof res->reason,

@@ -97,23 +97,6 @@ double pol_psi(const pol_ctx *c)
     return sl - 0.5 * sb + (c->full ? 0.5 * ss : 0.0);
 }
 
-/* Removes face position r from the list only (the factor is rebuilt
- * before its next use) and sets the variable to its bound. */
-static void face_forget(pol_ctx *c, size_t r)
-{
-    size_t f = c->fv[r], n = c->n;
-    c->fpos[f] = -1;
-    if (f >= n) {
-        c->ps[f - n] = c->ps[f - n] == PS_KNU ? PS_OFF : PS_ON;
-        c->kv[f - n] = 0.0;
-    }
-    memmove(c->fv + r, c->fv + r + 1, (c->p - r - 1) * sizeof(size_t));
-    memmove(c->z + r, c->z + r + 1, (c->p - r - 1) * sizeof(double));
-    c->p--;
-    for (; r < c->p; r++)
-        c->fpos[c->fv[r]] = (int32_t)r;
-}
-
 void pol_live_update(pol_ctx *c)
 {
     size_t j, r;
@@ -124,7 +107,7 @@ void pol_live_update(pol_ctx *c)
     for (r = c->p; r-- > 0;) {
         size_t f = c->fv[r];
         if (f >= c->n && !(c->s[(f - c->n) % c->k] > 0))
-            face_forget(c, r);
+            pol_face_forget(c, r);
     }
 }
 
@@ -175,36 +158,53 @@ static void face_move(pol_ctx *c, double alpha)
 }
 
 /* The first bound met on the segment z -> zs: position *tb and *kind (0:
- * the variable reaches 0, 1: a kink reaches lambda_i); returns alpha (1:
- * zs is feasible). */
-static double face_ratio(const pol_ctx *c, size_t *tb, int *kind)
+ * the variable reaches 0, 1: a kink reaches lambda_i); returns alpha, and
+ * *hit = 0 when zs is feasible and no bound is met.  A kink whose target
+ * lies within rounding (64 ulps of lambda_i) of a bound counts as meeting
+ * it at alpha = 1: a degenerate kink (its constraint holds with zero
+ * multiplier) then leaves as the pair it was, as Lawson and Hanson's
+ * "z_i <= 0" test does, instead of lingering with a value of 1e-17. */
+static double face_ratio(const pol_ctx *c, size_t *tb, int *kind, int *hit)
 {
     double alpha = 1.0;
     size_t r, n = c->n;
-    for (r = 0; r < c->p; r++) {
+    *hit = 0;
+    for (r = 0; r < c->p; r++) {   /* targets below a bound: alpha < 1 */
         double z0 = c->z[r], z1 = c->zs[r];
-        if (z1 < 0) {
-            double a = z0 / (z0 - z1);
-            if (a < alpha) {
-                alpha = a;
-                *tb = r;
-                *kind = 0;
-            }
+        if (z1 < 0 && z0 / (z0 - z1) < alpha) {
+            alpha = z0 / (z0 - z1);
+            *tb = r;
+            *kind = 0;
+            *hit = 1;
         }
         if (c->fv[r] >= n) {
             size_t ri = (size_t)c->fpos[(c->fv[r] - n) / c->k];
             double g0 = c->z[ri] - z0, g1 = c->zs[ri] - z1;
-            if (g1 < 0) {
-                double a = g0 / (g0 - g1);
-                if (a < alpha) {
-                    alpha = a;
-                    *tb = r;
-                    *kind = 1;
-                }
+            if (g1 < 0 && g0 / (g0 - g1) < alpha) {
+                alpha = g0 / (g0 - g1);
+                *tb = r;
+                *kind = 1;
+                *hit = 1;
             }
         }
     }
-    return alpha < 0 ? 0.0 : alpha;
+    if (*hit)
+        return alpha < 0 ? 0.0 : alpha;
+    for (r = 0; r < c->p; r++) {   /* degenerate kinks at the target */
+        double tiny;
+        size_t ri;
+        if (c->fv[r] < n)
+            continue;
+        ri = (size_t)c->fpos[(c->fv[r] - n) / c->k];
+        tiny = 64.0 * 0x1p-52 * c->zs[ri];
+        if (c->zs[r] <= tiny || c->zs[ri] - c->zs[r] <= tiny) {
+            *tb = r;
+            *kind = c->zs[r] <= tiny ? 0 : 1;
+            *hit = 1;
+            return 1.0;
+        }
+    }
+    return 1.0;
 }
 
 /* Applies the bound met at position tb.  Returns -1 on memory. */
@@ -343,7 +343,7 @@ static long inner_enter(pol_ctx *c, cand_t *cand, size_t nc, int single, size_t 
         kinks += c->fv[r] >= c->n;
     for (r = 0; r < nc; r++)
         kinks += cand[r].code >= c->n;
-    if (kinks > NRC_POLISH_KINK_CAP)
+    if (kinks > c->kink_cap)
         return -2;   /* the optimum needs more kinks than the cap */
     if (single && nc > 1) {
         size_t best = 0;
@@ -359,18 +359,7 @@ static long inner_enter(pol_ctx *c, cand_t *cand, size_t nc, int single, size_t 
         int rc;
         cand_set(c, f);
         if (batch) {
-            rc = pol_face_reserve(c, c->p + 1);
-            if (rc < 0)
-                return -1;
-            if (rc == 0) {
-                c->fv[c->p] = f;
-                c->z[c->p] = 0.0;
-                c->fpos[f] = (int32_t)c->p;
-                c->p++;
-                rc = 1;
-            } else {
-                rc = 0;
-            }
+            rc = pol_face_list_add(c, f);
         } else {
             rc = pol_face_append(c, f);
             if (rc < 0)
@@ -391,42 +380,34 @@ static long inner_enter(pol_ctx *c, cand_t *cand, size_t nc, int single, size_t 
     return (long)entered;
 }
 
-/* One step of iterative refinement on the final face: the face gradient
- * (1 - q_i on lambdas, the pair gradients on kinks) is the residual of the
- * face system.  Kept only if it stays feasible. */
+/* One step of iterative refinement on the final face: the multipliers'
+ * residual 1 - q_i (the face gradient; the kinks are solved exactly from
+ * the multipliers) corrects lambda through S, the kinks follow.  Kept only
+ * if it stays feasible. */
 static void inner_refine(pol_ctx *c)
 {
-    size_t r, n = c->n, k = c->k, nl = c->nl, p = c->p, a;
-    double *res = c->zs;
-    if (p == 0)
+    size_t r, n = c->n, k = c->k, a;
+    double *x = c->sv;
+    if (c->na == 0)
         return;
-    for (r = 0; r < p; r++) {
+    for (a = 0; a < c->na; a++)
+        x[a] = 1.0 - c->q[c->slist[a]];
+    pol_face_s_solve(c, x);
+    memcpy(c->lv, c->lam, n * sizeof(double));
+    for (a = 0; a < c->na; a++)
+        c->lv[c->slist[a]] += x[a];
+    for (r = 0; r < c->p; r++)
+        if (c->fv[r] < n)
+            c->zs[r] = c->lv[c->fv[r]];
+    pol_face_kinks(c, c->lv, c->zs);
+    for (r = 0; r < c->p; r++) {
         size_t f = c->fv[r];
-        if (f < n) {
-            res[r] = 1.0 - c->q[f];
-        } else {
-            size_t q = f - n, i = q / k, j = q % k;
-            double gr = 0.0;
-            for (a = 0; a < nl; a++)
-                if (c->live[a] == j)
-                    gr = c->s[j] * c->y[i] * c->cl[i * nl + a];
-            res[r] = c->ps[q] == PS_KNU ? -gr : gr;
-        }
-    }
-    cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)p, c->L,
-                (int)c->cap, res, 1);
-    cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, (int)p, c->L,
-                (int)c->cap, res, 1);
-    for (r = 0; r < p; r++)
-        res[r] += c->z[r];
-    for (r = 0; r < p; r++) {
-        size_t f = c->fv[r];
-        if (!(res[r] >= 0))
+        if (!(c->zs[r] >= 0))
             return;
-        if (f >= n && res[r] > res[c->fpos[(f - n) / k]])
+        if (f >= n && c->zs[r] > c->zs[c->fpos[(f - n) / k]])
             return;
     }
-    memcpy(c->z, res, p * sizeof(double));
+    memcpy(c->z, c->zs, c->p * sizeof(double));
     face_store(c);
     pol_products(c);
 }
@@ -484,9 +465,9 @@ static int inner_block_step(pol_ctx *c, inner_work *w, double alpha, size_t tb, 
 {
     size_t f = c->fv[tb];
     face_move(c, alpha);
-    if (alpha > 0) {
+    if (alpha > 0 && alpha < 1.0) {
         inner_fresh_expire(c, w);
-    } else if (c->blocked[f] & FRESH) {
+    } else if (c->blocked[f] & FRESH) {   /* at once, or degenerate at the target */
         c->blocked[f] |= (c->blocked[f] & ALONE) ? BLOCKED : DEFER;
         w->blist[w->nb++] = f;
         w->single = 1;
@@ -557,7 +538,7 @@ int pol_inner_solve(pol_ctx *c)
         rc = -1;
     for (it = 0; it < maxit && rc == 1; it++) {
         size_t tb = 0;
-        int kind = 0, r;
+        int kind = 0, r, hit;
         double alpha;
         c->qp_iters++;
         pol_report(c, c->relaxed ? "relaxed" : "newton", 0);
@@ -566,8 +547,8 @@ int pol_inner_solve(pol_ctx *c)
             break;
         }
         pol_face_solve(c, c->zs);
-        alpha = face_ratio(c, &tb, &kind);
-        if (alpha < 1.0) {
+        alpha = face_ratio(c, &tb, &kind, &hit);
+        if (hit) {
             if (inner_block_step(c, &w, alpha, tb, kind) < 0)
                 rc = -1;
             continue;

@@ -36,6 +36,7 @@ typedef struct {
     double *s, *z;
     unsigned char *ps;
     size_t *fv, p;
+    uint32_t *kver;
 } pol_snap;
 
 static void snap_free(pol_snap *sn)
@@ -44,6 +45,7 @@ static void snap_free(pol_snap *sn)
     nrc_free(sn->z);
     nrc_free(sn->ps);
     nrc_free(sn->fv);
+    nrc_free(sn->kver);
 }
 
 static int snap_alloc(const pol_ctx *c, pol_snap *sn)
@@ -53,7 +55,8 @@ static int snap_alloc(const pol_ctx *c, pol_snap *sn)
     sn->ps = nrc_malloc_array(c->n * c->k, 1);
     sn->z = nrc_malloc_array(c->cap_max, sizeof(double));
     sn->fv = nrc_malloc_array(c->cap_max, sizeof(size_t));
-    return sn->s && sn->ps && sn->z && sn->fv;
+    sn->kver = nrc_malloc_array(c->k, sizeof(uint32_t));
+    return sn->s && sn->ps && sn->z && sn->fv && sn->kver;
 }
 
 static void snap_save(const pol_ctx *c, pol_snap *sn)
@@ -62,14 +65,22 @@ static void snap_save(const pol_ctx *c, pol_snap *sn)
     memcpy(sn->ps, c->ps, c->n * c->k);
     memcpy(sn->fv, c->fv, c->p * sizeof(size_t));
     memcpy(sn->z, c->z, c->p * sizeof(double));
+    memcpy(sn->kver, c->kver, c->k * sizeof(uint32_t));
     sn->p = c->p;
 }
 
-/* Back to the saved iterate; the products are recomputed (the factor is
- * rebuilt by the next inner solve). */
+/* Back to the saved iterate; the products are recomputed, and the
+ * factors are rebuilt by the next inner solve (a neuron's kink factor only
+ * if its kinks changed since the save). */
 static void snap_restore(pol_ctx *c, const pol_snap *sn)
 {
     size_t r, n = c->n;
+    for (r = 0; r < c->k; r++)
+        if (c->kver[r] != sn->kver[r]) {
+            c->kdirty[r] = 1;
+            c->kver[r]++;
+        }
+    c->sstale = 1;
     for (r = 0; r < c->p; r++) {
         size_t f = c->fv[r];
         c->fpos[f] = -1;
@@ -138,16 +149,18 @@ static size_t newton_free_set(const pol_ctx *c, const double *grad,
     return kf;
 }
 
-/* Hs (kf, kf, column-major lower) = E^T H_FF^{-1} E over the free neurons. */
+/* Hs (kf, kf, column-major lower) = E^T H_FF^{-1} E over the free neurons:
+ * E's kink rows vanish, so it is E_A^T S^{-1} E_A with S the multipliers'
+ * Schur complement (polish_face.c). */
 static int newton_hessian(pol_ctx *c, const size_t *fidx, size_t kf, double *Hs)
 {
-    size_t p = c->p, n = c->n, nl = c->nl, a, r, jj;
+    size_t na = c->na, nl = c->nl, a, r, jj;
     double *E;
-    if (p == 0 || kf == 0) {
+    if (na == 0 || kf == 0) {
         memset(Hs, 0, kf * kf * sizeof(double));
         return 0;
     }
-    E = nrc_calloc(p * kf, sizeof(double));
+    E = nrc_calloc(na * kf, sizeof(double));
     if (!E) {
         nrc_error_set(c->err, NRC_ERR_SYSTEM, "out of memory for the polish's Newton step");
         return -1;
@@ -156,18 +169,18 @@ static int newton_hessian(pol_ctx *c, const size_t *fidx, size_t kf, double *Hs)
         size_t j = fidx[a];
         for (jj = 0; jj < nl && c->live[jj] != j; jj++)
             ;
-        for (r = 0; r < p; r++) {
-            size_t i = c->fv[r];
-            if (i < n && pol_tied(c, i, j))
-                E[a * p + r] = c->y[i] * c->cl[i * nl + jj];
+        for (r = 0; r < na; r++) {
+            size_t i = c->slist[r];
+            if (pol_tied(c, i, j))
+                E[a * na + r] = c->y[i] * c->cl[i * nl + jj];
         }
     }
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)p,
-                (int)kf, 1.0, c->L, (int)c->cap, E, (int)p);
-    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)kf, (int)p, 1.0, E, (int)p, 0.0,
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)na,
+                (int)kf, 1.0, c->LS, (int)c->n, E, (int)na);
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)kf, (int)na, 1.0, E, (int)na, 0.0,
                 Hs, (int)kf);
-    (void)pol_spend(c, (double)p * (double)p * (double)kf +
-                           (double)p * (double)kf * (double)kf);
+    (void)pol_spend(c, (double)na * (double)na * (double)kf +
+                           (double)na * (double)kf * (double)kf);
     nrc_free(E);
     return 0;
 }
