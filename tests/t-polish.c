@@ -4,7 +4,7 @@
  *     agrees with the Gram it factors, against a fresh factorization;
  *   - the inner QP (box-constrained dual at fixed s) satisfies its KKT
  *     conditions and strong duality, cold and warm started;
- *   - the budget, the Newton cap, the wall-clock budget and the caller stop a
+ *   - the budget, the Newton cap, the time budgets and the caller stop a
  *     run deterministically, with the outcome and reason saying so;
  *   - exactly orthogonal data, one neuron per point, both classes: the KKT
  *     point is known in closed form (full and fixed second layer) and the
@@ -624,7 +624,9 @@ static void budget_case(int how, const char *want_stop)
     else if (how == 1)
         o.max_newton = 2;
     else if (how == 2)
-        o.time_max = 1e-9;        /* cuts in at the first step boundary */
+        o.time_max = 1e-9;        /* cuts in at the first check */
+    else if (how == 4)
+        o.cpu_max = 1e-9;
     else
         lg.stop_after = 3;        /* the caller asks to stop */
     REQUIRE(nrc_polish_run_d(&o, n, d, k, X, y, W, NULL, v, &res, &err) == NRC_OK, "polish: %s",
@@ -648,7 +650,7 @@ static void budget_case(int how, const char *want_stop)
     else
         CHECK(memcmp(W, W0, sizeof W) == 0 && memcmp(v, v0, sizeof v) == 0,
               "not adopted but the weights changed");
-    if (how == 2 || how == 3)
+    if (how >= 2)
         return;   /* timing / caller dependent by design */
     /* the work budget and the caps are deterministic */
     memcpy(W2, W0, sizeof W);
@@ -666,6 +668,7 @@ static void polish_work_budget_stops(void) { budget_case(0, "work-budget"); }
 static void polish_newton_cap_stops(void) { budget_case(1, "newton-cap"); }
 static void polish_time_budget_stops(void) { budget_case(2, "clock-budget"); }
 static void polish_caller_stops(void) { budget_case(3, "interrupted"); }
+static void polish_cpu_budget_stops(void) { budget_case(4, "cpu-budget"); }
 
 int main(void)
 {
@@ -684,5 +687,6 @@ int main(void)
     RUN(polish_newton_cap_stops);
     RUN(polish_time_budget_stops);
     RUN(polish_caller_stops);
+    RUN(polish_cpu_budget_stops);
     return tl_exit();
 }

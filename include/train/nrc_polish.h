@@ -98,10 +98,14 @@ typedef struct {
     double work_max;      /* work budget in work units (about one flop
                              each, spec/POLISH.md "Budget"); deterministic.
                              Default 0: no limit */
-    double time_max;      /* wall-clock budget in seconds, checked between
-                             Newton steps; 0 (default): none.  A time
-                             budget that cuts in makes the result depend on
-                             the machine and its load */
+    double time_max;      /* wall-clock budget in seconds; 0 (default):
+                             none */
+    double cpu_max;       /* budget in CPU seconds of this process spent by
+                             the polish; 0 (default): none.  Both time
+                             budgets are checked between Newton steps and
+                             between face changes of the inner QP; one that
+                             cuts in makes the result depend on the machine
+                             and its load (spec/POLISH.md "Budget") */
     int relaxed_start;    /* 1 (default): first minimize with every pair's
                              pattern fixed (no kinks), which is cheap and
                              lets most dead neurons die before the exact

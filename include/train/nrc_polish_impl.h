@@ -86,7 +86,8 @@ typedef struct pol_ctx {
     /* budget and statistics */
     double work, work_max;     /* work units spent, limit (deterministic) */
     double time_max, t0;       /* wall-clock limit (0: none), start */
-    int stop;                  /* 1 work, 2 time, 3 interrupted */
+    double cpu_max, c0;        /* CPU-time limit (0: none), start */
+    int stop;                  /* 1 work, 2 wall clock, 3 interrupted, 4 CPU time */
     uint64_t evals, qp_iters, factorizations, newton_steps;
     size_t max_face, max_kinks;
     const nrc_polish_opts *opts;
@@ -167,8 +168,7 @@ int pol_newton_run(pol_ctx *c);
  * work or time budget is spent or the caller asked to stop. */
 int pol_spend(pol_ctx *c, double units);
 /* Reports progress to the caller (which rate-limits what it shows and may
- * ask to stop); at a step boundary (boundary != 0) also checks the
- * wall-clock budget. */
-void pol_report(pol_ctx *c, const char *stage, int boundary);
+ * ask to stop) and checks the time budgets. */
+void pol_report(pol_ctx *c, const char *stage);
 
 #endif

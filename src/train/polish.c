@@ -36,6 +36,7 @@ void nrc_polish_opts_default(nrc_polish_opts *o)
     o->always_adopt = 0;
     o->work_max = 0.0;
     o->time_max = 0.0;
+    o->cpu_max = 0.0;
     o->relaxed_start = 1;
 }
 
@@ -52,10 +53,10 @@ const char *nrc_polish_outcome_name(nrc_polish_outcome o)
 
 /* ---- budget and progress ---- */
 
-static double pol_now(void)
+static double pol_clock(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -67,7 +68,7 @@ int pol_spend(pol_ctx *c, double units)
     return c->stop != 0;
 }
 
-void pol_report(pol_ctx *c, const char *stage, int boundary)
+void pol_report(pol_ctx *c, const char *stage)
 {
     size_t r, kinks = 0;
     for (r = 0; r < c->p; r++)
@@ -83,9 +84,12 @@ void pol_report(pol_ctx *c, const char *stage, int boundary)
     c->prog.work_max = c->work_max;
     if (c->opts->progress && c->opts->progress(&c->prog, c->opts->progress_ctx) && !c->stop)
         c->stop = 3;
-    /* the wall-clock budget only at step boundaries (spec/POLISH.md "Budget") */
-    if (boundary && !c->stop && c->time_max > 0 && pol_now() - c->t0 > c->time_max)
+    /* the time budgets (spec/POLISH.md "Budget") */
+    if (!c->stop && c->time_max > 0 && pol_clock(CLOCK_MONOTONIC) - c->t0 > c->time_max)
         c->stop = 2;
+    if (!c->stop && c->cpu_max > 0 &&
+        pol_clock(CLOCK_PROCESS_CPUTIME_ID) - c->c0 > c->cpu_max)
+        c->stop = 4;
 }
 
 /* ---- the context ---- */
@@ -228,7 +232,7 @@ static const char *pol_stop_name(const pol_ctx *c, int r)
     if (r == 4)
         return "kink-cap";
     return c->stop == 1 ? "work-budget" : c->stop == 2 ? "clock-budget"
-         : c->stop == 3 ? "interrupted" : "qp-cap";
+         : c->stop == 3 ? "interrupted" : c->stop == 4 ? "cpu-budget" : "qp-cap";
 }
 
 /* The relaxed phase (optional) and the rounds.  Returns NRC_OK or
@@ -418,6 +422,7 @@ static void pol_outcome(const pol_ctx *c, const nrc_polish_opts *o, int infeasib
                  " Newton steps (work %.3g of %.3g): eps_rel %.3g, delta %.3g above %.3g",
                  strcmp(res->stopped_by, "work-budget") == 0 ? "work budget"
                  : strcmp(res->stopped_by, "clock-budget") == 0 ? "wall-clock budget"
+                 : strcmp(res->stopped_by, "cpu-budget") == 0 ? "CPU budget"
                  : strcmp(res->stopped_by, "interrupted") == 0 ? "caller (interrupted)"
                  : strcmp(res->stopped_by, "newton-cap") == 0 ? "Newton step cap"
                  : strcmp(res->stopped_by, "qp-cap") == 0 ? "QP iteration cap"
@@ -577,7 +582,9 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
     c.opts = o;
     c.work_max = o->work_max;
     c.time_max = o->time_max;
-    c.t0 = pol_now();
+    c.cpu_max = o->cpu_max;
+    c.t0 = pol_clock(CLOCK_MONOTONIC);
+    c.c0 = pol_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (n > NRC_POLISH_N_MAX || k > NRC_POLISH_K_MAX) {
         st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, W, b, v, NULL, &res->before, NULL,
                                   err);

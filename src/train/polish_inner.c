@@ -541,7 +541,7 @@ int pol_inner_solve(pol_ctx *c)
         int kind = 0, r, hit;
         double alpha;
         c->qp_iters++;
-        pol_report(c, c->relaxed ? "relaxed" : "newton", 0);
+        pol_report(c, c->relaxed ? "relaxed" : "newton");
         if (pol_spend(c, 0.0)) {
             rc = 2;
             break;

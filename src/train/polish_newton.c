@@ -312,7 +312,7 @@ int pol_newton_run(pol_ctx *c)
         (void)gmax;
         c->prog.gnorm = gres;
         c->prog.psi = psi;
-        pol_report(c, c->relaxed ? "relaxed" : "newton", 1);
+        pol_report(c, c->relaxed ? "relaxed" : "newton");
         if (gres <= gtol) {
             r = 1;
             break;

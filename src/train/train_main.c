@@ -40,7 +40,12 @@
 /* The polish's default work budget (spec/POLISH.md "Budget"): this many
  * times gradient descent's flops, and at least DEF_POLISH_WORK_MIN units
  * (about a second), so that short GD runs still get polished. */
-#define DEF_POLISH_WORK 2.5
+#define DEF_POLISH_WORK 1.25
+/* ... and, unless --polish-budget is given, at most this many times GD's
+ * CPU seconds (at least DEF_POLISH_CPU_MIN): the net for shapes where GD's
+ * large GEMMs run much faster per flop than the polish's smaller steps */
+#define DEF_POLISH_CPU 2.5
+#define DEF_POLISH_CPU_MIN 1.0
 #define DEF_POLISH_WORK_MIN 2e9
 #define DEF_POLISH_STEPS 400
 
@@ -57,6 +62,7 @@ typedef struct {
     double polish_budget, polish_work;   /* seconds (0: none), x GD work */
     uint64_t polish_steps;
     int polish_work_set;                 /* --polish-work given */
+    int polish_budget_set;               /* --polish-budget given */
 } cli_opts;
 
 static void usage(FILE *f)
@@ -88,10 +94,11 @@ static void usage(FILE *f)
 "                      gradient descent run (default %g, and at least about a\n"
 "                      second's worth; 0 = none); counted, not timed, so the\n"
 "                      output stays reproducible\n"
-"  --polish-budget S   also stop the polish after S seconds (wall clock,\n"
-"                      checked between Newton steps; default none).  When\n"
-"                      it cuts in, the model written depends on the\n"
-"                      machine and its load\n"
+"  --polish-budget S   stop the polish after S seconds (wall clock); 0 = no\n"
+"                      time budget.  Default: %g times the CPU seconds of\n"
+"                      gradient descent (CPU time).  A time budget that cuts\n"
+"                      in makes the model written depend on the machine and\n"
+"                      its load (the metadata says so: stopped_by)\n"
 "  --polish-steps N    at most N Newton steps (default %d)\n"
 "  --seed S            random seed, 0..2^53 (default %d)\n"
 "  --threads T         threads for the matrix products (default 1);\n"
@@ -106,7 +113,7 @@ static void usage(FILE *f)
 "or training diverged, 4 system error (memory, I/O), 5 internal error,\n"
 "130 interrupted (Ctrl-C; nothing is written).\n",
             DEF_N, DEF_D, DEF_K, DEF_M, DEF_LR, DEF_STEPS, DEF_INIT_SCALE, DEF_POLISH_WORK,
-            DEF_POLISH_STEPS, DEF_SEED);
+            DEF_POLISH_CPU, DEF_POLISH_STEPS, DEF_SEED);
 }
 
 static int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -274,6 +281,7 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
             break;
         case O_POLISH_BUDGET:
             rc = parse_nonneg("--polish-budget", optarg, &o->polish_budget);
+            o->polish_budget_set = 1;
             break;
         case O_POLISH_STEPS:
             rc = parse_u64("--polish-steps", optarg, 1, 1000000, &o->polish_steps);
@@ -503,7 +511,11 @@ static nrc_status run_polish(const cli_opts *o, const nrc_train_opts *to, nrc_mo
     po.work_max = mult > 0 ? mult * pr->gd_work : 0.0;
     if (!o->polish_work_set && po.work_max < DEF_POLISH_WORK_MIN)
         po.work_max = DEF_POLISH_WORK_MIN;   /* the default never starves small runs */
-    po.time_max = o->polish_budget;
+    if (o->polish_budget_set)
+        po.time_max = o->polish_budget;   /* 0: no time budget at all */
+    else
+        po.cpu_max = DEF_POLISH_CPU * pr->gd_cpu > DEF_POLISH_CPU_MIN
+                         ? DEF_POLISH_CPU * pr->gd_cpu : DEF_POLISH_CPU_MIN;
     po.progress = on_polish;
     po.progress_ctx = pc;
     pc->t0 = pc->last = t0;
@@ -560,7 +572,7 @@ int main(int argc, char **argv)
     cli_opts o = {DEF_N, DEF_D, DEF_K, DEF_M, DEF_STEPS, DEF_SEED,
                   NRC_DATA_SPHERE, NRC_LABELS_BALANCED, NRC_LOSS_LOGISTIC,
                   NRC_SCHEDULE_NORMALIZED, DEF_LR, DEF_INIT_SCALE,
-                  0, 0, 1, 0, "model.bin", 0, 0, 0, 0.0, DEF_POLISH_WORK, DEF_POLISH_STEPS, 0};
+                  0, 0, 1, 0, "model.bin", 0, 0, 0, 0.0, DEF_POLISH_WORK, DEF_POLISH_STEPS, 0, 0};
     nrc_model M;
     nrc_error err = {{0}};
     nrc_status st;
