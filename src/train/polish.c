@@ -555,6 +555,57 @@ static void pol_stats(const pol_ctx *c, nrc_polish_result *res)
     res->work_max = c->work_max;
 }
 
+/* The context for one run: sizes, data, options and the budgets' clocks. */
+static void pol_ctx_init(pol_ctx *c, const nrc_polish_opts *o, size_t n, size_t d,
+                         size_t k, const double *X, const double *y, int bias,
+                         nrc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->n = n; c->d = d; c->k = k;
+    c->full = !o->fix_v;
+    c->bias = bias;
+    c->X = X; c->y = y;
+    c->err = err;
+    c->opts = o;
+    c->work_max = o->work_max;
+    c->time_max = o->time_max;
+    c->cpu_max = o->cpu_max;
+    c->t0 = pol_clock(CLOCK_MONOTONIC);
+    c->c0 = pol_clock(CLOCK_PROCESS_CPUTIME_ID);
+    c->relaxed = o->relaxed_start != 0;
+}
+
+/* Sizes above the limits: the GD network is measured, nothing else. */
+static nrc_status pol_run_too_large(const nrc_polish_opts *o, size_t n, size_t d, size_t k,
+                                    const double *X, const double *y, const double *W,
+                                    const double *b, const double *v,
+                                    nrc_polish_result *res, nrc_error *err)
+{
+    nrc_status st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, W, b, v, NULL,
+                                         &res->before, NULL, err);
+    res->after = res->clarke = res->before;
+    if (st == NRC_OK)
+        (void)pol_skip(n, k, res);
+    return st;
+}
+
+/* After the solve: measure, decide, and write the polished network over
+ * the GD one if it is adopted. */
+static nrc_status pol_conclude(pol_ctx *c, const nrc_polish_opts *o, int settled,
+                               double *W, double *b, double *v, pol_bufs *w,
+                               nrc_polish_result *res, nrc_error *err)
+{
+    size_t d = c->d, k = c->k;
+    nrc_status st = pol_finish(c, o, v, w, res, err);
+    if (st != NRC_OK)
+        return st;
+    pol_outcome(c, o, 0, settled, res);
+    res->direction_move = pol_direction_move(d, k, c->full, W, b, v, w->Wp, w->bp, w->vp);
+    pol_count_live(d, k, c->full, w->Wp, w->vp, res);
+    pol_adopt(o, d, k, W, b, v, w->Wp, w->bp, w->vp, res);
+    return NRC_OK;
+}
+
 nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
                             size_t k, const double *X, const double *y,
                             double *W, double *b, double *v,
@@ -566,7 +617,6 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
     nrc_status st = NRC_OK;
 
     memset(res, 0, sizeof *res);
-    memset(&c, 0, sizeof c);
     memset(&w, 0, sizeof w);
     if (n == 0 || d == 0 || k == 0 || n > SIZE_MAX / (n > k ? n : k) || k > SIZE_MAX / d)
         return nrc_error_set(err, NRC_ERR_USAGE, "polish: bad sizes n=%zu d=%zu k=%zu",
@@ -574,25 +624,9 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
     /* LAPACK below runs in this thread: make sure OpenBLAS is pinned to one
      * thread (nrc_blas does it once), so results never depend on threads */
     nrc_blas_set_threads(nrc_blas_threads());
-    c.n = n; c.d = d; c.k = k;
-    c.full = !o->fix_v;
-    c.bias = b != NULL;
-    c.X = X; c.y = y;
-    c.err = err;
-    c.opts = o;
-    c.work_max = o->work_max;
-    c.time_max = o->time_max;
-    c.cpu_max = o->cpu_max;
-    c.t0 = pol_clock(CLOCK_MONOTONIC);
-    c.c0 = pol_clock(CLOCK_PROCESS_CPUTIME_ID);
-    if (n > NRC_POLISH_N_MAX || k > NRC_POLISH_K_MAX) {
-        st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, W, b, v, NULL, &res->before, NULL,
-                                  err);
-        res->after = res->clarke = res->before;
-        if (st == NRC_OK)
-            (void)pol_skip(n, k, res);
-        return st;
-    }
+    if (n > NRC_POLISH_N_MAX || k > NRC_POLISH_K_MAX)
+        return pol_run_too_large(o, n, d, k, X, y, W, b, v, res, err);
+    pol_ctx_init(&c, o, n, d, k, X, y, b != NULL, err);
     if (!pol_ctx_alloc(&c) || !pol_bufs_alloc(&w, n, d, k, b != NULL)) {
         st = nrc_error_set(err, NRC_ERR_SYSTEM,
                            "out of memory for the polish (n=%zu, d=%zu, k=%zu)", n, d, k);
@@ -606,22 +640,14 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
     if (pol_skip(n, k, res))
         goto done;
     pol_setup_start(&c, v, res->before.q_min, w.A);
-    c.relaxed = o->relaxed_start != 0;
     st = pol_solve(&c, o, res, &infeasible, &settled);
     if (st != NRC_OK)
         goto done;
     pol_stats(&c, res);
-    if (infeasible) {
+    if (infeasible)
         pol_outcome(&c, o, 1, 0, res);
-        goto done;
-    }
-    st = pol_finish(&c, o, v, &w, res, err);
-    if (st != NRC_OK)
-        goto done;
-    pol_outcome(&c, o, 0, settled, res);
-    res->direction_move = pol_direction_move(d, k, c.full, W, b, v, w.Wp, w.bp, w.vp);
-    pol_count_live(d, k, c.full, w.Wp, w.vp, res);
-    pol_adopt(o, d, k, W, b, v, w.Wp, w.bp, w.vp, res);
+    else
+        st = pol_conclude(&c, o, settled, W, b, v, &w, res, err);
 done:
     pol_ctx_free(&c);
     pol_bufs_free(&w);

@@ -109,19 +109,15 @@ static void snap_restore(pol_ctx *c, const pol_snap *sn)
 /* grad_j = (1 - B_j) / 2 on live neurons.  Returns the stopping measure
  * sqrt(sum_j s_j (1 - B_j)^2 / sum_j s_j): the v-equation's residual
  * relative to ||v|| (MATH.md section 4; w_j = v_j u_j holds by
- * construction), so that neurons on their way to 0 do not count.  *gmax
- * receives max_j |grad_j|. */
-static double newton_grad(const pol_ctx *c, double *grad, double *gmax)
+ * construction), so that neurons on their way to 0 do not count. */
+static double newton_grad(const pol_ctx *c, double *grad)
 {
-    double g = 0.0, num = 0.0, den = 0.0;
+    double num = 0.0, den = 0.0;
     for (size_t j = 0; j < c->k; j++) {
         grad[j] = c->s[j] > 0 ? 0.5 * (1.0 - c->B[j]) : 0.0;
-        if (fabs(grad[j]) > g)
-            g = fabs(grad[j]);
         num += c->s[j] * 4.0 * grad[j] * grad[j];
         den += c->s[j];
     }
-    *gmax = g;
     return den > 0 ? sqrt(num / den) : 0.0;
 }
 
@@ -252,7 +248,7 @@ static int newton_step(pol_ctx *c, newton_work *w, double *mu, double *psi, doub
     snap_save(c, &w->snap);
     memcpy(w->s0, c->s, c->k * sizeof(double));
     for (int t = 0; t < LM_TRIES; t++) {
-        double dec = 0.0, psi2, g2;
+        double dec = 0.0, psi2;
         int r;
         if (!newton_direction(c, w->Hs, kf, *mu, hmax, w->grad, w->fidx, w->Hm, w->ds)) {
             *mu = *mu * 10 > 1e-10 ? *mu * 10 : 1e-10;
@@ -281,7 +277,7 @@ static int newton_step(pol_ctx *c, newton_work *w, double *mu, double *psi, doub
             if (psi2 <= *psi + 1e-4 * dec ||
                 (-dec <= 16.0 * 0x1p-52 * fabs(*psi) &&
                  psi2 <= *psi + 16.0 * 0x1p-52 * fabs(*psi) &&
-                 newton_grad(c, w->ds2, &g2) < gnorm)) {
+                 newton_grad(c, w->ds2) < gnorm)) {
                 *psi = psi2;
                 *mu = *mu / 10 > LM_MIN ? *mu / 10 : LM_MIN;
                 return 1;
@@ -308,8 +304,7 @@ int pol_newton_run(pol_ctx *c)
     }
     psi = pol_psi(c);
     for (;;) {
-        double gmax, gres = newton_grad(c, w.grad, &gmax), psi0 = psi;
-        (void)gmax;
+        double gres = newton_grad(c, w.grad), psi0 = psi;
         c->prog.gnorm = gres;
         c->prog.psi = psi;
         pol_report(c, c->relaxed ? "relaxed" : "newton");
