@@ -235,43 +235,46 @@ static const char *pol_stop_name(const pol_ctx *c, int r)
          : c->stop == 3 ? "interrupted" : c->stop == 4 ? "cpu-budget" : "qp-cap";
 }
 
+/* How a phase ended (r from pol_newton_run): 1 go on, 0 stop here (res or
+ * *infeasible says why), -1 memory. */
+static int pol_phase_end(const pol_ctx *c, int r, int first, nrc_polish_result *res,
+                         int *infeasible)
+{
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        *infeasible = first;
+        return 0;
+    }
+    if (r >= 2) {
+        snprintf(res->stopped_by, sizeof res->stopped_by, "%s", pol_stop_name(c, r));
+        return 0;
+    }
+    return 1;
+}
+
 /* The relaxed phase (optional) and the rounds.  Returns NRC_OK or
- * NRC_ERR_SYSTEM; *infeasible when the start has no feasible point. */
+ * NRC_ERR_SYSTEM; *infeasible when the start has no feasible point,
+ * *settled when the own-class pattern stopped changing. */
 static nrc_status pol_solve(pol_ctx *c, const nrc_polish_opts *o, nrc_polish_result *res,
                             int *infeasible, int *settled)
 {
-    int r;
+    int e;
     *infeasible = *settled = 0;
     if (c->relaxed) {
         c->prog.round = 0;
-        r = pol_newton_run(c);
+        e = pol_phase_end(c, pol_newton_run(c), 1, res, infeasible);
         c->relaxed = 0;
-        if (r < 0)
-            return NRC_ERR_SYSTEM;
-        if (r == 0) {
-            *infeasible = 1;
-            return NRC_OK;
-        }
-        if (r >= 2) {
-            snprintf(res->stopped_by, sizeof res->stopped_by, "%s", pol_stop_name(c, r));
-            return NRC_OK;
-        }
+        if (e <= 0)
+            return e < 0 ? NRC_ERR_SYSTEM : NRC_OK;
     }
     for (int round = 1; round <= o->max_rounds; round++) {
         uint64_t flips;
         res->rounds = (uint64_t)round;
         c->prog.round = round;
-        r = pol_newton_run(c);
-        if (r < 0)
-            return NRC_ERR_SYSTEM;
-        if (r == 0) {
-            *infeasible = round == 1;
-            return NRC_OK;
-        }
-        if (r >= 2) {
-            snprintf(res->stopped_by, sizeof res->stopped_by, "%s", pol_stop_name(c, r));
-            return NRC_OK;
-        }
+        e = pol_phase_end(c, pol_newton_run(c), round == 1, res, infeasible);
+        if (e <= 0)
+            return e < 0 ? NRC_ERR_SYSTEM : NRC_OK;
         flips = pol_own_flips(c);
         if (flips == 0) {
             *settled = 1;

@@ -148,8 +148,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi,
     return 0;
 }
 
-/* Finite double > 0; 0 on success. */
-static int parse_pos(const char *opt, const char *s, double *out)
+/* Finite double > 0 (>= 0 when zero_ok); 0 on success. */
+static int parse_real(const char *opt, const char *s, int zero_ok, double *out)
 {
     char *end;
     double v;
@@ -157,25 +157,20 @@ static int parse_pos(const char *opt, const char *s, double *out)
     v = s && *s ? strtod(s, &end) : NAN;
     if (!s || !*s || *end != '\0' || errno == ERANGE)
         return fail_usage("option %s: '%s' is not a number", opt, s ? s : "");
-    if (!isfinite(v) || !(v > 0.0))
-        return fail_usage("option %s: %s must be finite and > 0", opt, s);
+    if (!isfinite(v) || !(zero_ok ? v >= 0.0 : v > 0.0))
+        return fail_usage("option %s: %s must be finite and %s 0", opt, s, zero_ok ? ">=" : ">");
     *out = v;
     return 0;
 }
 
-/* Finite double >= 0; 0 on success. */
+static int parse_pos(const char *opt, const char *s, double *out)
+{
+    return parse_real(opt, s, 0, out);
+}
+
 static int parse_nonneg(const char *opt, const char *s, double *out)
 {
-    char *end;
-    double v;
-    errno = 0;
-    v = s && *s ? strtod(s, &end) : NAN;
-    if (!s || !*s || *end != '\0' || errno == ERANGE)
-        return fail_usage("option %s: '%s' is not a number", opt, s ? s : "");
-    if (!isfinite(v) || !(v >= 0.0))
-        return fail_usage("option %s: %s must be finite and >= 0", opt, s);
-    *out = v;
-    return 0;
+    return parse_real(opt, s, 1, out);
 }
 
 static int parse_choice(const char *opt, const char *s, const char *a,
