@@ -4,6 +4,7 @@
 #   bench/torch_step.py   the same step in PyTorch float64 (Debian python3-torch)
 #   bench/certify_time.c  certify (fast, mpfr) vs one plain forward+gradient pass
 #   bench/polish.sh       the KKT polish against gradient descent (make bench-polish)
+#   bench/sweep.sh        bin/sweep's wall time against its cells' (1 and 2 jobs)
 #   bench/run.sh          runs everything, writes bench/out/ and bench/summary.json
 BENCH_STEP    := $(BUILD)/bench/step
 BENCH_CERTIFY := $(BUILD)/bench/certify_time
@@ -12,7 +13,11 @@ $(BUILD)/bench/%: bench/%.c $(LIBS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_ALL) $< $(LIBS) $(LDLIBS) $(LDFLAGS) -o $@
 
-.PHONY: bench-train
+.PHONY: bench-train bench-sweep
+# The sweep's overhead alone (bench/sweep.sh); `make bench` runs it too.
+bench-sweep: $(PROGRAMS)
+	@BIN=$(BIN) sh bench/sweep.sh
+
 bench-train: $(BENCH_STEP)
 	OPENBLAS_NUM_THREADS=1 $(BENCH_STEP)
 

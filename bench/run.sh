@@ -213,6 +213,13 @@ if BIN=$BIN sh bench/polish.sh > /dev/null; then
 else
     echo "bench: the polish table failed" >&2
 fi
+# ---- the sweep's overhead (bench/sweep.sh, also `make bench-sweep`) ----------
+note "sweep overhead, 1 and 2 jobs"
+if BIN="$BIN" sh bench/sweep.sh > /dev/null; then
+    { echo; cat "$OUT/sweep.md"; } >> "$OUT/bench.md"
+else
+    echo "bench: bench/sweep.sh failed" >&2
+fi
 cat "$OUT/bench.md"
 echo
 cat bench/summary.json

@@ -17,15 +17,8 @@
 #include "nrc_engine.h"
 #include "nrc_exact.h"
 
-static uint64_t rs;
-static uint64_t rnd64(void)
-{
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
-}
-static double unif(void) { return (double)(rnd64() >> 11) * 0x1p-53; }
+#include "nasty.h"
+
 static double gauss(void)
 {
     double u = unif() + 0x1p-60, v = unif();

@@ -46,8 +46,36 @@ typedef struct {
     int used_arbiter;     /* the flip at s needed the exact arbiter */
 } nrc_flip;
 
+/* Exact fallback (spec/CERTIFY.md "When the engines agree"): which written
+ * quantities were decided on the exact value's tightest binary64
+ * enclosure because the engine's enclosure left a verdict open. */
+enum {
+    NRC_REFINED_THETA = 1u << 0,      /* ||theta||^2, ||w_j||^2 */
+    NRC_REFINED_MARGIN = 1u << 1,     /* min margin (normalized margin) */
+    NRC_REFINED_RMIN = 1u << 2,       /* R_min^2 */
+    NRC_REFINED_RMAX = 1u << 3,       /* R_max^2 */
+    NRC_REFINED_RHO = 1u << 4,        /* rho, and eps_data from it */
+    NRC_REFINED_GAMMA = 1u << 5,      /* gamma_z */
+    NRC_REFINED_KKT = 1u << 6,        /* the KKT bounds */
+    NRC_REFINED_COUNT = 7
+};
+
 enum { NRC_PHASE_FORWARD, NRC_PHASE_DATA, NRC_PHASE_FLIPS, NRC_PHASE_KKT,
        NRC_PHASE_OTHER, NRC_PHASE_COUNT };
+
+/* What the model's metadata says about its training (train's "result" and
+ * "polish" members, spec/TRAINING.md): binary64 values from training,
+ * informative for the summary, never certified. A number the metadata does
+ * not have is NaN; other training tools' models have no record. */
+typedef struct {
+    int present;               /* train's "result" member is there */
+    double steps, loss, log_loss, min_margin, normalized_margin;  /* the file's network */
+    int polish;                /* -1 no record, 0 off, 1 the polish ran */
+    int adopted;               /* the file holds the polished network */
+    char outcome[24];          /* "converged", "not-converged", ... */
+    double gd_loss, gd_min_margin, gd_normalized_margin, gd_eps_rel;   /* before */
+    double pol_loss, pol_min_margin, pol_normalized_margin, pol_eps_rel; /* after */
+} nrc_train_record;
 
 typedef struct {
     /* model */
@@ -86,9 +114,14 @@ typedef struct {
     /* robust reference */
     int robust_certified;
     double robust_radius;
+    /* the training record of the model's metadata (informative) */
+    nrc_train_record train;
     /* theory (informative, binary64 approximations) */
     double th_z_norm, th_z_over_n, th_bound_median, th_bound_max;
     int th_valid;
+    /* quantities an engine's enclosure left undecided, replaced by the
+     * exact value's tightest enclosure (NRC_REFINED_* bits; informative) */
+    unsigned refined;
     /* counters and timings (stdout only, never in the certificate) */
     size_t arbiter_preact, arbiter_N, arbiter_flip;
     double seconds[NRC_PHASE_COUNT];
@@ -115,7 +148,10 @@ int nrc_certify_all_certified(const nrc_certify_result *C);
 nrc_status nrc_certify_to_json(const nrc_certify_result *C, char **out, size_t *len,
                             nrc_error *err);
 
-/* The human summary (several lines, ends with a newline). */
+/* The human summary (several lines, ends with a newline; spec/CERTIFY.md
+ * "The summary"): informative, never claiming more than the certificate;
+ * the reasons of what is not certified, the training record of the model's
+ * metadata, vacuous KKT bounds said in words. */
 nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_name,
                             char **out, nrc_error *err);
 

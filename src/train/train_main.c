@@ -2,7 +2,7 @@
  * gradient descent, write model.bin (spec/TRAINING.md, FORMATS.md).
  * Thin main: parse and validate options, call the library, own stderr and
  * the exit code.  stdout stays empty (so `-o -` can write the model there). */
-#include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -15,16 +15,14 @@
 #include <unistd.h>
 #include "nrc_alloc.h"
 #include "nrc_blas.h"
+#include "nrc_cli.h"
 #include "nrc_data.h"
+#include "nrc_output.h"
 #include "nrc_model.h"
 #include "nrc_polish.h"
 #include "nrc_rng.h"
 #include "nrc_train.h"
 #include "nrc_span.h"
-
-#ifndef NRC_VERSION
-#define NRC_VERSION "unknown"
-#endif
 
 /* Defaults (spec/TRAINING.md "Defaults" has the measurements behind them). */
 #define DEF_N 8
@@ -109,11 +107,14 @@ static void usage(FILE *f)
 "  --help, --version\n"
 "\n"
 "Progress goes to stderr when it is a terminal (or with --progress); a\n"
-"one-line summary always (unless --quiet).  Exit codes: 0 ok, 2 usage error\n"
-"or training diverged, 4 system error (memory, I/O), 5 internal error,\n"
-"130 interrupted (Ctrl-C; nothing is written).\n",
+"one-line summary always (unless --quiet). An existing output file is\n"
+"replaced atomically; a device or FIFO is written through (spec/CLI.md).\n"
+"Training that diverges (a non-finite loss or parameter: --lr too large)\n"
+"exits 1 and writes nothing; Ctrl-C stops gradient descent or the polish\n"
+"at its next step, exits 130 and writes nothing.\n"
+"\n%s",
             DEF_N, DEF_D, DEF_K, DEF_M, DEF_LR, DEF_STEPS, DEF_INIT_SCALE, DEF_POLISH_WORK,
-            DEF_POLISH_CPU, DEF_POLISH_STEPS, DEF_SEED);
+            DEF_POLISH_CPU, DEF_POLISH_STEPS, DEF_SEED, nrc_cli_exit_table);
 }
 
 static int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -128,38 +129,24 @@ static int fail_usage(const char *fmt, ...)
     return NRC_ERR_USAGE;
 }
 
-/* Unsigned decimal integer in [lo, hi]; 0 on success. */
+/* The shared parsers (include/core/nrc_cli.h); 0 on success. */
 static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi,
                      uint64_t *out)
 {
-    char *end;
-    unsigned long long v;
-    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-        return fail_usage("option %s: '%s' is not a non-negative integer", opt,
-                          s ? s : "");
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (*end != '\0')
-        return fail_usage("option %s: '%s' is not a non-negative integer", opt, s);
-    if (errno == ERANGE || v < lo || v > hi)
-        return fail_usage("option %s: %s is out of range [%" PRIu64 ", %" PRIu64 "]",
-                          opt, s, lo, hi);
-    *out = (uint64_t)v;
+    nrc_error e;
+    if (nrc_cli_parse_u64(opt, s, lo, hi, out, &e) != NRC_OK)
+        return fail_usage("%s", e.msg);
     return 0;
 }
 
-/* Finite double > 0 (>= 0 when zero_ok); 0 on success. */
+/* Finite binary64 > 0 (>= 0 when zero_ok; subnormals included); 0 on
+ * success. */
 static int parse_real(const char *opt, const char *s, int zero_ok, double *out)
 {
-    char *end;
-    double v;
-    errno = 0;
-    v = s && *s ? strtod(s, &end) : NAN;
-    if (!s || !*s || *end != '\0' || errno == ERANGE)
-        return fail_usage("option %s: '%s' is not a number", opt, s ? s : "");
-    if (!isfinite(v) || !(zero_ok ? v >= 0.0 : v > 0.0))
-        return fail_usage("option %s: %s must be finite and %s 0", opt, s, zero_ok ? ">=" : ">");
-    *out = v;
+    nrc_error e;
+    if (nrc_cli_parse_real(opt, s, 0.0, DBL_MAX, zero_ok ? 0 : NRC_REAL_ABOVE_LO, out, &e)
+        != NRC_OK)
+        return fail_usage("%s", e.msg);
     return 0;
 }
 
@@ -283,7 +270,12 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
             break;
         case O_PROGRESS: o->progress = 1; break;
         case O_HELP: usage(stdout); *done = 1; return 0;
-        case O_VERSION: printf("train (nrc) %s\n", NRC_VERSION); *done = 1; return 0;
+        case O_VERSION: {
+            char line[160];
+            fputs(nrc_version_line("train", line, sizeof line), stdout);
+            *done = 1;
+            return 0;
+        }
         case ':':
             return fail_usage("option %s needs a value", argv[optind - 1]);
         default:
@@ -322,7 +314,7 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
 /* ---- progress and Ctrl-C ---- */
 
 /* Set by SIGINT; the training and polish callbacks stop their loops, and
- * main exits 130 without writing (spec/TRAINING.md "Interrupting"). */
+ * main exits 130 without writing (spec/TRAINING.md "Command line", exit codes). */
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
@@ -466,13 +458,18 @@ static char *build_meta(const cli_opts *o, const nrc_train_progress *p,
              "\"data\":{\"R_min_sq\":%s,\"R_max_sq\":%s,\"rho\":%s,\"eps_data\":%s,"
              "\"n_pos\":%zu,\"n_neg\":%zu},\"polish\":%s,"
              "\"note\":\"binary64 values from training; not certified\"}",
-             NRC_VERSION, o->n, o->d, o->k, o->m, names_data[o->data],
+             nrc_version(), o->n, o->d, o->k, o->m, names_data[o->data],
              names_labels[o->labels], names_loss[o->loss], names_schedule[o->schedule],
              lr, o->steps, is, o->bias ? "true" : "false", o->fix_v ? "true" : "false",
              o->seed, p->step, loss, ll, qm, ts, nm, nmwb, rmin, rmax, rho, eps,
              st->n_pos, st->n_neg, polish);
     return s;
 }
+
+/* Exit 1 for a diverged run (spec/CLI.md): the drivers report divergence
+ * as NRC_ERR_USAGE (include/train/nrc_train.h), and the options they could
+ * refuse with it (n, d, k = 0) were refused by parse_args already. */
+#define EXIT_DIVERGED 1
 
 static int fail(nrc_status st, const nrc_error *err)
 {
@@ -594,6 +591,11 @@ int main(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    /* The output path before any work: a missing directory or a path that
+     * can never be written (spec/CLI.md) is refused now, not after training. */
+    st = nrc_output_check(o.out, &err);
+    if (st != NRC_OK)
+        return fail(st, &err);
     nrc_blas_set_threads(o.threads);
     pc.o = &o;
     pc.show = !o.quiet && (o.progress || isatty(2));
@@ -626,6 +628,11 @@ int main(int argc, char **argv)
     st = (span ? nrc_span_train_run_d : nrc_train_run_d)(
         &to, M.X, M.y, M.W, M.b, M.v, on_progress, &pc, &fin, &err);
     progress_end(&pc);
+    if (st == NRC_ERR_USAGE) {
+        fprintf(stderr, "train: error: %s; no model written\n", err.msg);
+        nrc_model_clear(&M);
+        return EXIT_DIVERGED;
+    }
     if (st != NRC_OK)
         goto out;
     pr.gd_wall = now_s() - pc.t0;
