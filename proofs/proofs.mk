@@ -2,7 +2,9 @@
 # files listed in proofs/FILES; fails unless every goal is proved and no
 # count fell below proofs/baseline. See proofs/README.md.
 # Variables passed through: PROOFS_ONLY, PROOFS_SMOKE, PROOFS_CACHE,
-# PROOFS_PAR, PROOFS_UPDATE_BASELINE, PROOFS_VERBOSE (proofs/run.sh).
+# PROOFS_PAR, PROOFS_PRUNE, PROOFS_UPDATE_BASELINE, PROOFS_VERBOSE (proofs/run.sh).
+# The WP cache is committed packed, one file per proved file, in
+# proofs/cache/ (proofs/cache.sh; proofs/README.md "The cache").
 .PHONY: proofs proofs-baseline
 proofs: deps-proofs
 	@sh proofs/run.sh

@@ -3,8 +3,10 @@
 #
 # For each listed file: WP with RTE guards (-wp -wp-rte, plus unsigned
 # overflow and unsigned downcast guards; signed overflow and signed downcast
-# are on by default), provers Z3 / CVC5 / CVC4 through Why3, a per-file
-# session under proofs/session/ whose cache (committed) makes reruns fast.
+# are on by default), provers Z3 / CVC5 / CVC4 through Why3, and a scratch
+# session under build/proofs/session/ unpacked from the committed cache
+# proofs/cache/NAME.wpcache (proofs/cache.sh), which makes reruns fast, and
+# packed back (pruned after a green run) when the run may update the cache.
 # Frama-C exits 0 even when goals stay unproved, so this script counts them:
 # it prints one table line per file and exits non-zero unless every goal of
 # every file is proved, no property of the file is left unknown, and no count
@@ -15,7 +17,11 @@
 #   PROOFS_SMOKE=0          skip the smoke tests (default 1: look for vacuous
 #                           contracts, unreachable code, inconsistent loops)
 #   PROOFS_CACHE=mode       WP cache mode (default update; offline replays
-#                           the committed cache without running any prover)
+#                           the committed cache without running any prover;
+#                           offline and replay never change the cache)
+#   PROOFS_PRUNE=0          keep every cache entry (default 1: a green run
+#                           with the default limits keeps only the entries it
+#                           used; see proofs/README.md)
 #   PROOFS_UPDATE_BASELINE=1  when everything is proved, rewrite
 #                           proofs/baseline with the new counts (commit it)
 #   PROOFS_PAR=n            parallel prover processes per file (default 2)
@@ -33,6 +39,35 @@ mkdir -p "$out" || exit 4
 smoke=${PROOFS_SMOKE:-1}
 cache=${PROOFS_CACHE:-update}
 par=${PROOFS_PAR:-2}
+prune=${PROOFS_PRUNE:-1}
+
+# --- The cache: packed in proofs/cache/, unpacked per run ----------------
+# WP keeps its cache in the session directory (one JSON file per goal and
+# prover). The committed form is one sorted text file per proved file
+# (proofs/cache.sh); each run unpacks it into scratch sessions under build/.
+# In the modes that write the cache (update, cleanup), Frama-C runs with
+# -wp-cache cleanup: update, and at exit delete from the session every entry
+# the run neither read nor wrote. The main run and the lemma run of a file
+# each get their own scratch copy, so that one's clean-up cannot delete the
+# other's entries; the pack is rewritten from both (pack_back below).
+case "$cache" in
+    update|cleanup) fcache=cleanup; writes=1 ;;
+    rebuild)        fcache=rebuild; writes=1 ;;
+    offline|replay|none) fcache=$cache; writes=0 ;;
+    *) echo "proofs: unknown PROOFS_CACHE=$cache (update, offline, replay, rebuild, cleanup, none)" >&2; exit 2 ;;
+esac
+# Only a run with the default limits and the smoke tests may prune: a run
+# without smoke tests does not read their entries, and one with other limits
+# may read or need other verdicts than the default run.
+standard=0
+if [ "$smoke" = 1 ] && [ "${PROOFS_TIMEOUT:-20}" = 20 ] &&
+   [ "${PROOFS_LEMMA_STEPS:-50000000}" = 50000000 ] && [ "$prune" = 1 ]; then
+    standard=1
+fi
+# A sentinel entry (no goal hashes to it) put in each scratch cache: Frama-C
+# cleans up only when the run looked up or wrote at least one entry, so a
+# sentinel still there afterwards means no entry of that copy was used.
+sentinel=00000000000000000000000000000000.json
 
 for tool in frama-c why3 z3 cvc5; do
     command -v "$tool" >/dev/null 2>&1 || {
@@ -87,7 +122,7 @@ done
 # are not themselves proved (allocation, error messages, hashing).
 common="-wp -wp-rte -warn-unsigned-overflow -warn-unsigned-downcast
  -warn-signed-overflow -warn-signed-downcast -warn-special-float none
- -wp-timeout ${PROOFS_TIMEOUT:-20} -wp-steps 3000000 -wp-par $par -wp-cache $cache
+ -wp-timeout ${PROOFS_TIMEOUT:-20} -wp-steps 3000000 -wp-par $par -wp-cache $fcache
  -wp-smoke-timeout 1"
 
 now() { date +%s.%N 2>/dev/null || date +%s; }
@@ -99,6 +134,56 @@ newbase="$out/baseline.new"
 : > "$table"
 : > "$newbase"
 printf '%-28s %6s %6s %6s %7s  %s\n' file goals proved smoke time provers > "$table"
+rm -f "$out/cachenotes.txt"
+
+# Scratch sessions of one file: $sess for the main run, $lsess for the lemma
+# run, each with the whole pack (a file without a pack starts empty) plus
+# the sentinel. Entries left in proofs/session/NAME/cache (the layout before
+# proofs/cache/, e.g. from a branch merged in) are added, and win.
+unpack_sessions() {
+    rm -rf "$sess" "$lsess" || return 1
+    for s in "$sess" "$lsess"; do
+        sh proofs/cache.sh unpack "$pack" "$s/cache" || return 1
+        if [ -d "proofs/session/$1/cache" ]; then
+            find "proofs/session/$1/cache" -maxdepth 1 -name '*.json' -exec cp -f -t "$s/cache/" {} + || return 1
+        fi
+        : > "$s/cache/$sentinel" || return 1
+    done
+}
+
+# After the run, in the modes that write the cache: a green run with the
+# default limits (standard=1) rewrites the pack with exactly the entries its
+# two runs used (each scratch copy after Frama-C's clean-up, or nothing from
+# a copy whose sentinel survived); any other run keeps the pack and adds or
+# replaces what it wrote. Offline and replay runs leave the pack alone.
+pack_back() {
+    [ "$writes" = 1 ] || return 0
+    before=$(sh proofs/cache.sh count "$pack")
+    sum=none
+    [ -f "$pack" ] && sum=$(cksum < "$pack")
+    prune_now=0
+    [ "$fcache" = cleanup ] && [ "$standard" = 1 ] && [ -z "$2" ] && prune_now=1
+    used=""
+    for s in "$sess" "$lsess"; do
+        if [ -f "$s/cache/$sentinel" ]; then
+            rm -f "$s/cache/$sentinel"
+            [ "$prune_now" = 1 ] && continue
+        fi
+        used="$used $s/cache"
+    done
+    if [ "$prune_now" = 1 ]; then
+        how=pruned
+        # shellcheck disable=SC2086
+        sh proofs/cache.sh pack "$pack" $used /dev/null || return 1
+    else
+        how=merged
+        # shellcheck disable=SC2086
+        sh proofs/cache.sh pack "$pack" $used "$pack" || return 1
+    fi
+    after=$(sh proofs/cache.sh count "$pack")
+    [ "$(cksum < "$pack")" = "$sum" ] ||
+        printf 'proofs: %s: %s -> %s entries (%s)\n' "$pack" "$before" "$after" "$how" > "$out/$1.cachenote"
+}
 
 # One FILES line: run Frama-C, write $out/NAME.row (table line), NAME.base
 # (proved count) and, when anything is wrong, NAME.fail.
@@ -106,11 +191,14 @@ prove_one() {
     file=$1
     opts=$2
     name=$(printf '%s' "$file" | sed 's|^src/||; s|[/.]|_|g')
-    rm -f "$out/$name.row" "$out/$name.base" "$out/$name.fail"
+    rm -f "$out/$name.row" "$out/$name.base" "$out/$name.fail" "$out/$name.cachenote"
     log="$out/$name.log"
     csv="$out/$name.csv"
-    sess="proofs/session/$name"
+    sess="$out/session/$name"
+    lsess="$out/session/$name.lemmas"
+    pack="proofs/cache/$name.wpcache"
     rm -f "$csv"
+    unpack_sessions "$name" || { echo "FAIL $file: cannot unpack $pack" > "$out/$name.fail"; return; }
     smokeopt=""
     [ "$smoke" = 1 ] && smokeopt="-wp-smoke-tests"
     # "+include=FILE" in a FILES line: one more contract header of the trust
@@ -191,8 +279,8 @@ prove_one() {
     # shellcheck disable=SC2086
     frama-c -wp -wp-prop=@lemma -wp-prover z3,cvc5,cvc4 -warn-special-float none \
         -wp-timeout ${PROOFS_TIMEOUT:-20} -wp-steps ${PROOFS_LEMMA_STEPS:-50000000} \
-        -wp-par $par -wp-cache $cache \
-        -wp-session "$sess" \
+        -wp-par $par -wp-cache $fcache \
+        -wp-session "$lsess" \
         -cpp-extra-args="-D_GNU_SOURCE -Iinclude/core -Iinclude/train -Iinclude/certify -Iinclude/check -Ispec/acsl/ext -Ispec/acsl -include spec/acsl/nrc_trust.h$incs" \
         $lopts "$file" > "$lemlog" 2>&1 || problems="$problems lemma run failed"
     lemmas=$(grep -c '^\[wp\] \[[^]]*\] Goal typed_\(cast_\)\{0,1\}lemma_' "$lemlog")
@@ -213,6 +301,7 @@ prove_one() {
     if [ -n "$base" ] && [ "$proved" -lt "$base" ]; then
         problems="$problems proved $proved < baseline $base"
     fi
+    pack_back "$name" "$problems" || problems="$problems cannot write $pack"
     printf '%-28s %6s %6s %6s %6ss  %s\n' "$file" "$total" "$proved" "$nsmoke" "$secs" "$byprover" > "$out/$name.row"
     printf '%s %s\n' "$file" "$proved" > "$out/$name.base"
     if [ -n "$problems" ]; then
@@ -259,6 +348,7 @@ while read -r file opts; do
     if [ -f "$out/$name.row" ]; then cat "$out/$name.row" >> "$table"
     else printf '%-28s (no result)\n' "$file" >> "$table"; fi
     [ -f "$out/$name.base" ] && cat "$out/$name.base" >> "$newbase"
+    [ -f "$out/$name.cachenote" ] && cat "$out/$name.cachenote" >> "$out/cachenotes.txt"
     if [ -f "$out/$name.fail" ] || [ ! -f "$out/$name.row" ]; then
         failed=$((failed + 1))
         [ -f "$out/$name.fail" ] && cat "$out/$name.fail" >> "$table"
@@ -277,6 +367,10 @@ if [ -z "${PROOFS_ONLY:-}" ] && [ -f proofs/baseline ]; then
 fi
 
 cat "$table"
+if [ -s "$out/cachenotes.txt" ]; then
+    cat "$out/cachenotes.txt"
+    echo "proofs: commit proofs/cache/ with the code it proves (proofs/README.md)"
+fi
 if [ "$files" -eq 0 ]; then
     echo "proofs: no file selected" >&2
     exit 1

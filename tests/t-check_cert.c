@@ -485,7 +485,7 @@ static void put_back(json_t *root, const char *path, json_t *saved)
     }
 }
 
-/* spec/CERTIFICATE.md "Certificates written from FORMATS.md alone". */
+/* spec/CERTIFICATE.md "Certificates written from spec/FORMATS.md alone". */
 static void formats_only_certificate(void)
 {
     /* every member FORMATS.md lists (formats.cert.json has no others) */

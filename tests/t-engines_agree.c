@@ -20,148 +20,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testlib.h"
-#include "nrc_alloc.h"
-#include "nrc_certify.h"
-#include "nrc_check_cert.h"
+#include "engines_compare.h"
 #include "nrc_data.h"
-#include "nrc_engine.h"
-#include "nrc_model.h"
 #include "nrc_rng.h"
-#include "nrc_sha256.h"
 #include "nrc_train.h"
 
-typedef struct {
-    nrc_certify_result C;
-    char *json;
-    size_t json_len;
-    nrc_check_report rep;
-    int ok;
-} engine_run;
+static ec_totals tot;
+/* The options of every comparison (NULL: defaults); test_min_flip reruns
+ * cases with --min-flip. */
+static const nrc_certify_options *opts;
 
-/* Serialize M (sets its SHA-256), certify with `engine`, write the
- * certificate and check it with the independent checker. */
-static void certify_with(nrc_model *M, const unsigned char *bytes, size_t len,
-                         const char *engine, engine_run *R, const char *tag)
-{
-    nrc_engine e;
-    nrc_certify_options o;
-    nrc_error err;
-    nrc_status st;
-    R->ok = 0;
-    R->json = NULL;
-    nrc_certify_result_init(&R->C);
-    nrc_certify_options_default(&o);
-    REQUIRE(nrc_engine_init(&e, engine, 1, &err) == NRC_OK, "%s: %s init: %s", tag, engine, err.msg);
-    nrc_hex(M->file_sha256, NRC_SHA256_SIZE, R->C.sha256_hex);
-    st = nrc_certify_run(M, &o, &e, &R->C, &err);
-    nrc_engine_clear(&e);
-    REQUIRE(st == NRC_OK, "%s: certify (%s): %s", tag, engine, err.msg);
-    REQUIRE(nrc_certify_to_json(&R->C, &R->json, &R->json_len, &err) == NRC_OK, "%s: json (%s): %s",
-            tag, engine, err.msg);
-    st = nrc_check_buffers((const unsigned char *)R->json, R->json_len, "cert.json", bytes, len,
-                           "model.bin", &R->rep, &err);
-    REQUIRE(st == NRC_OK && R->rep.valid, "%s: the checker rejects the %s certificate: %s", tag,
-            engine, err.msg);
-    R->ok = 1;
-}
-
-static void run_clear(engine_run *R)
-{
-    nrc_certify_result_clear(&R->C);
-    nrc_free(R->json);
-    R->json = NULL;
-}
-
-static int same_str(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Counters of the comparison, for the final sanity checks. */
-static size_t total_flips, total_kinks, total_certified, total_regime;
-
-/* Both engines on M; every verdict compared.  Returns the two arbiter
- * counts (pre-activations + N(x) + flips) through fast_arb / mpfr_arb. */
+/* Both engines on M: every verdict compared (engines_compare.h); the
+ * arbiter counts (pre-activations + N(x) + flips) through fast_arb /
+ * mpfr_arb. */
 static void compare(nrc_model *M, const char *tag, size_t *fast_arb, size_t *mpfr_arb)
 {
-    unsigned char *bytes = NULL;
-    size_t len = 0, r;
-    nrc_error err;
-    engine_run F, P;
-    const nrc_certify_result *A = &F.C, *B = &P.C;
-    memset(&F, 0, sizeof F);
-    memset(&P, 0, sizeof P);
-    REQUIRE(nrc_model_set_meta(M, "{}", 2, &err) == NRC_OK, "%s: meta", tag);
-    REQUIRE(nrc_model_serialize(M, &bytes, &len, &err) == NRC_OK, "%s: serialize: %s", tag, err.msg);
-    certify_with(M, bytes, len, "fast", &F, tag);
-    if (F.ok)
-        certify_with(M, bytes, len, "mpfr", &P, tag);
-    nrc_free(bytes);
-    if (!F.ok || !P.ok) {
-        run_clear(&F);
-        run_clear(&P);
-        return;
-    }
-    CHECK(strstr(F.json, "\"engine\": \"fast\"") && strstr(P.json, "\"engine\": \"mpfr\""),
-          "%s: certificates do not name their engine", tag);
-    CHECK(A->all_correct == B->all_correct, "%s: fit.all_correct fast %d mpfr %d", tag,
-          A->all_correct, B->all_correct);
-    CHECK(A->regime == B->regime, "%s: regime fast %d mpfr %d", tag, A->regime, B->regime);
-    CHECK(A->n_pos == B->n_pos && A->n_neg == B->n_neg, "%s: class counts", tag);
-    CHECK(A->dir_len == B->dir_len && (A->dir_idx == NULL) == (B->dir_idx == NULL) &&
-          (!A->dir_idx || memcmp(A->dir_idx, B->dir_idx, A->dir_len * sizeof(size_t)) == 0),
-          "%s: direction differs", tag);
-    CHECK(A->kkt_certified == B->kkt_certified, "%s: kkt fast %d mpfr %d (reasons %s / %s)", tag,
-          A->kkt_certified, B->kkt_certified, A->kkt_reason ? A->kkt_reason : "-",
-          B->kkt_reason ? B->kkt_reason : "-");
-    CHECK(same_str(A->kkt_reason, B->kkt_reason), "%s: kkt reason differs", tag);
-    CHECK(A->nkinks == B->nkinks &&
-          (A->nkinks == 0 || memcmp(A->kinks, B->kinks, 2 * A->nkinks * sizeof(size_t)) == 0),
-          "%s: kinks differ (fast %zu, mpfr %zu)", tag, A->nkinks, B->nkinks);
-    if (A->kkt_certified && B->kkt_certified)
-        CHECK(memcmp(A->lambda, B->lambda, A->n * sizeof(double)) == 0, "%s: lambda differs", tag);
-    CHECK(A->robust_certified == B->robust_certified, "%s: robust_reference fast %d mpfr %d", tag,
-          A->robust_certified, B->robust_certified);
-    CHECK(A->nflips == B->nflips, "%s: %zu flips fast, %zu mpfr", tag, A->nflips, B->nflips);
-    for (r = 0; r < A->nflips && r < B->nflips; r++) {
-        const nrc_flip *a = A->flips + r, *b = B->flips + r;
-        CHECK(a->set == b->set && a->index == b->index && a->sign == b->sign &&
-              a->status == b->status && same_str(a->reason, b->reason),
-              "%s: flip %zu (set %d index %zu): fast sign %d status %d (%s), mpfr sign %d status %d (%s)",
-              tag, r, a->set, a->index, a->sign, a->status, a->reason ? a->reason : "-", b->sign,
-              b->status, b->reason ? b->reason : "-");
-        total_certified += a->status == NRC_FLIP_CERTIFIED;
-    }
-    CHECK(nrc_certify_all_certified(A) == nrc_certify_all_certified(B), "%s: exit status differs", tag);
-    /* the same claims were checked in both certificates */
-    CHECK(F.rep.fit == P.rep.fit && F.rep.data == P.rep.data && F.rep.lipschitz == P.rep.lipschitz &&
-          F.rep.kkt == P.rep.kkt && F.rep.robust == P.rep.robust &&
-          F.rep.flips_train == P.rep.flips_train && F.rep.flips_test == P.rep.flips_test,
-          "%s: the checker checked different claims (flips %zu/%zu vs %zu/%zu, kkt %zu vs %zu)", tag,
-          F.rep.flips_train, F.rep.flips_test, P.rep.flips_train, P.rep.flips_test, F.rep.kkt,
-          P.rep.kkt);
-    /* tighter enclosures: never more arbiter work */
-    CHECK(B->arbiter_preact <= A->arbiter_preact && B->arbiter_N <= A->arbiter_N,
-          "%s: mpfr needed the arbiter more often (preact %zu vs %zu, N %zu vs %zu)", tag,
-          B->arbiter_preact, A->arbiter_preact, B->arbiter_N, A->arbiter_N);
-    if (getenv("NRC_TEST_VERBOSE")) {
-        size_t c = 0;
-        for (r = 0; r < A->nflips; r++)
-            c += A->flips[r].status == NRC_FLIP_CERTIFIED;
-        printf("     %s: fit %d regime %d kkt %d kinks %zu robust %d flips %zu/%zu; arbiter fast %zu+%zu+%zu mpfr %zu+%zu+%zu\n",
-               tag, A->all_correct, A->regime, A->kkt_certified, A->nkinks, A->robust_certified, c,
-               A->nflips, A->arbiter_preact, A->arbiter_N, A->arbiter_flip, B->arbiter_preact,
-               B->arbiter_N, B->arbiter_flip);
-    }
-    total_flips += A->nflips;
-    total_regime += A->regime == 1;
-    total_kinks += A->nkinks;
+    ec_compare(M, opts, tag, &tot);
     if (fast_arb)
-        *fast_arb = A->arbiter_preact + A->arbiter_N + A->arbiter_flip;
+        *fast_arb = tot.arb_fast;
     if (mpfr_arb)
-        *mpfr_arb = B->arbiter_preact + B->arbiter_N + B->arbiter_flip;
-    run_clear(&F);
-    run_clear(&P);
+        *mpfr_arb = tot.arb_mpfr;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -222,11 +100,11 @@ static void trained_case(size_t n, size_t d, size_t k, size_t m, uint32_t flags,
 
 static void test_in_regime(void)
 {
-    size_t before = total_certified, rb = total_regime;
+    size_t before = tot.certified, rb = tot.regime;
     /* eps_data ~ (n - 1) sqrt(2 d log n^2) / d: about 0.07 here */
     trained_case(3, 4000, 10, 3, 0, NRC_DATA_SPHERE, 3000, 1, "in-regime");
-    CHECK(total_certified > before, "in-regime: no flip certified at all: the comparison is vacuous");
-    CHECK(total_regime > rb, "in-regime: the model is not in the regime");
+    CHECK(tot.certified > before, "in-regime: no flip certified at all: the comparison is vacuous");
+    CHECK(tot.regime > rb, "in-regime: the model is not in the regime");
 }
 
 static void test_out_of_regime(void)
@@ -262,7 +140,7 @@ static double irnd(int r)
 static void test_exact_kinks(void)
 {
     long it, iters = 8 * tl_mult();
-    size_t before = total_kinks;
+    size_t before = tot.kinks;
     ks = tl_seed() * 2654435761u + 1;
     for (it = 0; it < iters && !tl_case_failed; it++) {
         nrc_model M;
@@ -311,7 +189,7 @@ static void test_exact_kinks(void)
         compare(&M, tag, NULL, NULL);
         nrc_model_clear(&M);
     }
-    CHECK(total_kinks > before || tl_case_failed, "kinks: no kink listed in any certificate");
+    CHECK(tot.kinks > before || tl_case_failed, "kinks: no kink listed in any certificate");
 }
 
 /* An exact KKT point: x_i = 2 e_i, w_i = e_i, v_i = y_i (every a_ij with
@@ -364,10 +242,84 @@ static void test_near_ties(void)
     nrc_model_clear(&M);
 }
 
+/* Issue 29's models (tests/fixtures/certify/make_wide_models.py writes the
+ * same ones for the command line): the fast engine's a-priori radii cannot
+ * decide or cannot represent their statistics, the exact fallback must. Both
+ * engines certify every claim, the data in the regime, and agree. */
+static void wide_case(size_t n, size_t d, const double *X, const double *y, const double *W,
+                      const double *v, const char *tag)
+{
+    nrc_model M;
+    nrc_error err;
+    nrc_certify_options o;
+    nrc_certify_result C[2];
+    const char *eng[2] = { "fast", "mpfr" };
+    int e;
+    nrc_model_init(&M);
+    REQUIRE(nrc_model_alloc(&M, n, d, n, 0, 0, &err) == NRC_OK, "alloc");
+    memcpy(M.X, X, n * d * sizeof(double));
+    memcpy(M.y, y, n * sizeof(double));
+    memcpy(M.W, W, n * d * sizeof(double));
+    memcpy(M.v, v, n * sizeof(double));
+    compare(&M, tag, NULL, NULL);
+    nrc_certify_options_default(&o);
+    for (e = 0; e < 2; e++) {
+        nrc_engine E;
+        REQUIRE(nrc_engine_init(&E, eng[e], 1, &err) == NRC_OK, "%s", err.msg);
+        nrc_certify_result_init(&C[e]);
+        CHECK(nrc_certify_run(&M, &o, &E, &C[e], &err) == NRC_OK, "%s (%s): %s", tag, eng[e], err.msg);
+        CHECK(nrc_certify_all_certified(&C[e]) && C[e].regime == 1,
+              "%s (%s): not everything certified (regime %d, kkt %d, robust %d)", tag, eng[e],
+              C[e].regime, C[e].kkt_certified, C[e].robust_certified);
+        nrc_certify_result_clear(&C[e]);
+        nrc_engine_clear(&E);
+    }
+    nrc_model_clear(&M);
+}
+
+static void test_wide_exponents(void)
+{
+    /* x1 = (2^500, 0, 0), x2 = (0, 0, 2^-300), x3 = (0, 2^400, 0): rho = 0 */
+    static const double X3[9] = { 0x1p500, 0, 0, 0, 0, 0x1p-300, 0, 0x1p400, 0 };
+    static const double W3[9] = { 0x1p-500, 0, 0, 0, 0, 0x1p300, 0, 0x1p-400, 0 };
+    static const double y3[3] = { 1, -1, 1 };
+    /* X = [[2^100, 1], [0, 16]]: rho = 16, eps_data = 1/16 */
+    static const double X2[4] = { 0x1p100, 1, 0, 16 }, W2[4] = { 0x1p-100, 0, 0, 1 };
+    static const double y2[2] = { 1, -1 }, v2[2] = { 2, -1 };
+    wide_case(3, 3, X3, y3, W3, y3, "three orthogonal points");
+    wide_case(2, 2, X2, y2, W2, v2, "2^100 and 16");
+}
+
+/* --min-flip: the same verdicts, adversarial points, strictness, U and
+ * trees for both engines, on trained models (with biases, with a fixed
+ * second layer), exact kinks, an exact KKT point, near-ties and wide
+ * exponents. */
+static void test_min_flip(void)
+{
+    nrc_certify_options o;
+    size_t p0 = tot.mf_points, b0 = tot.mf_both;
+    nrc_certify_options_default(&o);
+    o.min_flip = 1;
+    o.min_flip_name = "cert.minflip.safetensors";
+    opts = &o;
+    trained_case(3, 4000, 10, 3, 0, NRC_DATA_SPHERE, 3000, 1, "mf-in-regime");
+    trained_case(8, 300, 8, 4, NRC_FLAG_BIAS, NRC_DATA_SPHERE, 1500, 1, "mf-biases");
+    trained_case(8, 300, 8, 4, NRC_FLAG_FIXED_V, NRC_DATA_SPHERE, 1500, 1, "mf-fixed-v");
+    trained_case(30, 4, 6, 6, NRC_FLAG_BIAS, NRC_DATA_GAUSSIAN, 200, 0, "mf-biases-out");
+    test_exact_kinks();
+    test_exact_kkt();
+    test_near_ties();
+    test_wide_exponents();
+    opts = NULL;
+    printf("     min_flip: %zu points compared, %zu with both ends certified\n",
+           tot.mf_points - p0, tot.mf_both - b0);
+    CHECK(tot.mf_both - b0 > (tot.mf_points - p0) / 2, "min_flip: too few points certified");
+}
+
 static void test_sanity(void)
 {
-    CHECK(total_flips > 0, "no flip entries compared");
-    CHECK(total_certified > 0, "no certified flips compared");
+    CHECK(tot.flips > 0, "no flip entries compared");
+    CHECK(tot.certified > 0, "no certified flips compared");
 }
 
 int main(void)
@@ -379,6 +331,8 @@ int main(void)
     RUN(test_exact_kinks);
     RUN(test_exact_kkt);
     RUN(test_near_ties);
+    RUN(test_wide_exponents);
+    RUN(test_min_flip);
     RUN(test_sanity);
     return tl_exit();
 }

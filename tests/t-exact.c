@@ -10,16 +10,9 @@
 #include "nrc_alloc.h"
 #include "nrc_exact.h"
 
-static uint64_t rs;
-static uint64_t rnd64(void)
-{
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
-}
-static double unif(void) { return (double)(rnd64() >> 11) * 0x1p-53; }
-static double nasty(void)
+#include "nasty.h"
+
+static double nasty_any(void)
 {
     double s = (rnd64() & 1) ? -1.0 : 1.0;
     switch (rnd64() % 6) {
@@ -78,8 +71,8 @@ static void test_dot_and_rounding(void)
         double u[12], v[12], lo, hi;
         size_t len = rnd64() % 12, t;
         for (t = 0; t < len; t++) {
-            u[t] = nasty();
-            v[t] = nasty();
+            u[t] = nasty_any();
+            v[t] = nasty_any();
         }
         if (len >= 3 && it % 4 == 0) {   /* exact cancellation to zero */
             u[0] = 0x1p900; v[0] = 1; u[1] = -0x1p900; v[1] = 1; u[2] = 0; }
@@ -122,20 +115,20 @@ static void test_direction_and_ray(void)
     rs = tl_seed() * 3 + 5;
     for (it = 0; it < iters && tl_case_failed < 5; it++) {
         size_t n = 1 + rnd64() % 5, d = 1 + rnd64() % 6, k = 1 + rnd64() % 6, i, t, j;
-        double X[30], y[5], W[36], v[6], b[6], tt = nasty();
+        double X[30], y[5], W[36], v[6], b[6], tt = nasty_any();
         size_t idx[5], nidx = 0;
         nrc_xvec z, a, c;
         arf_t out;
         fmpq_t q, s, e, pre;
         for (i = 0; i < n; i++) {
             y[i] = (rnd64() & 1) ? 1.0 : -1.0;
-            for (t = 0; t < d; t++) X[i * d + t] = nasty();
+            for (t = 0; t < d; t++) X[i * d + t] = nasty_any();
             if (rnd64() & 1) idx[nidx++] = i;
         }
         for (j = 0; j < k; j++) {
-            for (t = 0; t < d; t++) W[j * d + t] = nasty();
-            v[j] = nasty();
-            b[j] = nasty();
+            for (t = 0; t < d; t++) W[j * d + t] = nasty_any();
+            v[j] = nasty_any();
+            b[j] = nasty_any();
         }
         REQUIRE(nrc_xvec_init(&z, d, &err) == NRC_OK && nrc_xvec_init(&a, k, &err) == NRC_OK &&
                 nrc_xvec_init(&c, k, &err) == NRC_OK, "xvec");

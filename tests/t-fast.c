@@ -10,31 +10,7 @@
 #include "nrc_exact.h"
 #include "nrc_fast.h"
 
-static uint64_t rs;
-static uint64_t rnd64(void)
-{
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
-}
-static double unif(void) { return (double)(rnd64() >> 11) * 0x1p-53; }
-
-/* A nasty double: mixes ordinary values, zeros, exact small integers,
- * subnormals, huge and tiny exponents. */
-static double nasty(int mode)
-{
-    double s = (rnd64() & 1) ? -1.0 : 1.0;
-    switch (mode % 7) {
-    case 0: return s * unif();
-    case 1: return 0.0;
-    case 2: return s * (double)(rnd64() % 5);
-    case 3: return s * ldexp(1.0 + unif(), -1074 + (int)(rnd64() % 60));
-    case 4: return s * ldexp(1.0 + unif(), 400 + (int)(rnd64() % 100));
-    case 5: return s * ldexp(1.0 + unif(), -500 - (int)(rnd64() % 100));
-    default: return s * ldexp(unif(), (int)(rnd64() % 80) - 40);
-    }
-}
+#include "nasty.h"
 
 static int contains(double lo, double hi, const arf_t x)
 {

@@ -12,6 +12,8 @@
  *   cert/false_a_*   parses, a claim false for A (exit 1); likewise false_b_*
  *   cert/inputerr_a_* well formed but does not fit model A: NRC_ERR_INPUT (3)
  *   cert/bad_*       NRC_ERR_INPUT against both models (exit 3)
+ *   {safetensors,numpy,examples}/ok_*   parsed (values may still be refused later)
+ *   {safetensors,numpy,examples}/bad_*  NRC_ERR_INPUT
  * Other names (inputs libFuzzer found, named by their SHA-1) assert only the
  * harness properties.  Run from the repository root (make check does), or
  * set NRC_FUZZ_CORPUS to the corpus directory. */
@@ -22,6 +24,9 @@
 #include "testlib.h"
 #include "fuzz/fuzz_model.c"
 #include "fuzz/fuzz_cert.c"
+#include "fuzz/fuzz_safetensors.c"
+#include "fuzz/fuzz_numpy.c"
+#include "fuzz/fuzz_examples.c"
 
 static const char *corpus_root(void)
 {
@@ -108,43 +113,6 @@ static const char *outcome_name(int o)
          : o == FUZZ_BAD_INPUT ? "invalid input" : "system error";
 }
 
-static void replay_model(void)
-{
-    char dir[4096], path[4352];
-    size_t n, i, ok = 0, bad = 0, other = 0;
-    char **names;
-    snprintf(dir, sizeof dir, "%s/model", corpus_root());
-    names = list_dir(dir, &n);
-    REQUIRE(names != NULL, "cannot read %s: %s", dir, strerror(errno));
-    for (i = 0; i < n; i++) {
-        uint8_t *buf;
-        size_t len;
-        nrc_status st;
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        fuzz_input_name = path;
-        if (read_file(path, &buf, &len) != 0) {
-            CHECK(0, "cannot read %s", path);
-            continue;
-        }
-        st = nrc_fuzz_model(buf, len);
-        if (starts(names[i], "ok_")) {
-            CHECK(st == NRC_OK, "%s: expected accepted, status %d", path, (int)st);
-            ok++;
-        } else if (starts(names[i], "bad_")) {
-            CHECK(st == NRC_ERR_INPUT, "%s: expected NRC_ERR_INPUT, status %d", path, (int)st);
-            bad++;
-        } else {
-            other++;
-        }
-        free(buf);
-        free(names[i]);
-    }
-    free(names);
-    printf("replay: model corpus: %zu files (%zu ok_, %zu bad_, %zu found by the fuzzer)\n", n, ok,
-           bad, other);
-    CHECK(ok >= 1 && bad >= 10, "model corpus too small: %zu ok_, %zu bad_", ok, bad);
-}
-
 static void replay_cert(void)
 {
     char dir[4096], path[4352];
@@ -197,9 +165,58 @@ static void replay_cert(void)
           ok, fals, bad);
 }
 
+/* A corpus of one reader: ok_* accepted, bad_* NRC_ERR_INPUT, at least
+ * min_ok and min_bad of them (the model corpus, tests/fuzz/make_corpus.py;
+ * the tensor readers', tests/fuzz/make_tensor_corpus.py). */
+static void replay_dir(const char *sub, nrc_status (*fn)(const uint8_t *, size_t), size_t min_ok,
+                       size_t min_bad)
+{
+    char dir[4096], path[4352];
+    size_t n, i, ok = 0, bad = 0, other = 0;
+    char **names;
+    snprintf(dir, sizeof dir, "%s/%s", corpus_root(), sub);
+    names = list_dir(dir, &n);
+    REQUIRE(names != NULL, "cannot read %s: %s", dir, strerror(errno));
+    for (i = 0; i < n; i++) {
+        uint8_t *buf;
+        size_t len;
+        nrc_status st;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        fuzz_input_name = path;
+        if (read_file(path, &buf, &len) != 0) {
+            CHECK(0, "cannot read %s", path);
+            continue;
+        }
+        st = fn(buf, len);
+        if (starts(names[i], "ok_")) {
+            CHECK(st == NRC_OK, "%s: expected accepted, status %d", path, (int)st);
+            ok++;
+        } else if (starts(names[i], "bad_")) {
+            CHECK(st == NRC_ERR_INPUT, "%s: expected NRC_ERR_INPUT, status %d", path, (int)st);
+            bad++;
+        } else {
+            other++;
+        }
+        free(buf);
+        free(names[i]);
+    }
+    free(names);
+    printf("replay: %s corpus: %zu files (%zu ok_, %zu bad_, %zu found by the fuzzer)\n", sub, n, ok,
+           bad, other);
+    CHECK(ok >= min_ok && bad >= min_bad, "%s corpus too small: %zu ok_, %zu bad_", sub, ok, bad);
+}
+
+static void replay_model(void) { replay_dir("model", nrc_fuzz_model, 1, 10); }
+static void replay_safetensors(void) { replay_dir("safetensors", nrc_fuzz_safetensors, 5, 20); }
+static void replay_numpy(void) { replay_dir("numpy", nrc_fuzz_numpy, 5, 20); }
+static void replay_examples(void) { replay_dir("examples", nrc_fuzz_examples, 2, 20); }
+
 int main(void)
 {
     RUN(replay_model);
     RUN(replay_cert);
+    RUN(replay_safetensors);
+    RUN(replay_numpy);
+    RUN(replay_examples);
     return tl_exit();
 }

@@ -13,78 +13,8 @@
 #include "testlib.h"
 #include "nrc_fast.h"
 #include "../src/certify/fast_reuse.h"
-
-static uint64_t rs;
-static uint64_t rnd64(void)
-{
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return rs;
-}
-static double unif(void) { return (double)(rnd64() >> 11) * 0x1p-53; }
-
-static double nasty(int mode)
-{
-    double s = (rnd64() & 1) ? -1.0 : 1.0;
-    switch (mode % 7) {
-    case 0: return s * unif();
-    case 1: return 0.0;
-    case 2: return s * (double)(rnd64() % 5);
-    case 3: return s * ldexp(1.0 + unif(), -1074 + (int)(rnd64() % 60));
-    case 4: return s * ldexp(1.0 + unif(), 400 + (int)(rnd64() % 100));
-    case 5: return s * ldexp(1.0 + unif(), -500 - (int)(rnd64() % 100));
-    default: return s * ldexp(unif(), (int)(rnd64() % 80) - 40);
-    }
-}
-
-/* exact v relu(a - t c) */
-static void term(arf_t out, double v, double a, double t, double c)
-{
-    arf_t x, y;
-    arf_init(x);
-    arf_init(y);
-    arf_set_d(x, t);
-    arf_set_d(y, c);
-    arf_mul(x, x, y, ARF_PREC_EXACT, ARF_RND_DOWN);
-    arf_set_d(y, a);
-    arf_sub(x, y, x, ARF_PREC_EXACT, ARF_RND_DOWN);
-    arf_set_d(y, v);
-    if (arf_sgn(x) > 0)
-        arf_mul(out, x, y, ARF_PREC_EXACT, ARF_RND_DOWN);
-    else
-        arf_zero(out);
-    arf_clear(x);
-    arf_clear(y);
-}
-
-/* exact min and max over the box, term by term over the 4 corners */
-static void exact_range(size_t k, const double *alo, const double *ahi, const double *clo,
-                        const double *chi, double t, const double *v, arf_t lo, arf_t hi)
-{
-    arf_t m, M, x;
-    size_t j;
-    int q;
-    arf_init(m);
-    arf_init(M);
-    arf_init(x);
-    arf_zero(lo);
-    arf_zero(hi);
-    for (j = 0; j < k; j++) {
-        for (q = 0; q < 4; q++) {
-            term(x, v[j], (q & 1) ? ahi[j] : alo[j], t, (q & 2) ? chi[j] : clo[j]);
-            if (q == 0 || arf_cmp(x, m) < 0)
-                arf_set(m, x);
-            if (q == 0 || arf_cmp(x, M) > 0)
-                arf_set(M, x);
-        }
-        arf_add(lo, lo, m, ARF_PREC_EXACT, ARF_RND_DOWN);
-        arf_add(hi, hi, M, ARF_PREC_EXACT, ARF_RND_DOWN);
-    }
-    arf_clear(m);
-    arf_clear(M);
-    arf_clear(x);
-}
+#include "exact_ray.h"
+#include "nasty.h"
 
 static void interval(int mode, int wide, double *lo, double *hi)
 {

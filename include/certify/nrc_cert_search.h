@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include "nrc_status.h"
 
-/* The breakpoint sweep of MATH.md section 6 on f(t) = p sum_j v_j
+/* The breakpoint sweep of spec/MATH.md section 6 on f(t) = p sum_j v_j
  * relu(a_j - p t c_j), t >= 0, in binary64.  Returns 1 and the first crossing
  * t* > 0 with f < 0 just after it (*tstar), and *tnext, the next breakpoint
  * after t* (+INFINITY if none); returns 0 when f never becomes negative.

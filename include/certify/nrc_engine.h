@@ -1,23 +1,27 @@
-/* The engine boundary of `certify` (DESIGN.md "Certification").
+/* The engine boundary of `certify` (spec/CERTIFY.md "The engine boundary").
  *
  * An engine encloses real numbers: every primitive below takes exact binary64
  * inputs (points) or interval inputs [lo, hi] of binary64 endpoints, and
  * returns binary64 enclosures [lo, hi] of the EXACT real result.  The claim
- * pipeline (src/certify/certify.c) only ever decides a claim from these
+ * pipeline (src/certify/claim_*.c) only ever decides a claim from these
  * enclosures; whatever an enclosure cannot decide (it straddles the
  * threshold, or an endpoint is infinite) goes to the exact arbiter
- * (include/certify/nrc_exact.h), which is shared by all engines.  So the pipeline
- * never needs to know which engine it has, and two correct engines give the
- * same verdicts (they may differ in the width of what they write).
+ * (include/certify/nrc_exact.h), which is shared by all engines.  The
+ * pipeline never asks which engine it has: what one engine does better than
+ * another (reusing a product the pipeline already computed, a cheaper sign
+ * test) is an operation of this table that every engine implements, some by
+ * the generic path below.  So two correct engines give the same verdicts
+ * (they may differ in the width of what they write; spec/CERTIFY.md "When
+ * the engines agree").
  *
- * Engines:
+ * Engines (nrc_engine_init):
  *   "fast" (default, src/certify/engine_fast.c): round-to-nearest BLAS plus
  *          an a-priori error radius evaluated upward (include/certify/nrc_fast.h).
- *   "mpfr" (src/certify/engine_mpfr.c): interval arithmetic on MPFR
- *          endpoints (MPFI or directed-rounding MPFR), the reference the
- *          fast engine is tested against.  The working precision is chosen
- *          by the engine (NRC_ENGINE_MPFR_PREC, default 128 bits); the final
- *          escalation is the exact arbiter, as for every engine.
+ *   "mpfr" (src/certify/engine_mpfr.c): vertex sums of the input box in MPFR
+ *          with directed rounding, precision raised until the binary64
+ *          enclosure is the tightest one; the reference the fast engine is
+ *          tested against.  Its starting precision is NRC_ENGINE_MPFR_PREC
+ *          (default 128 bits).
  *
  * CONTRACT common to all primitives (an implementation must satisfy it for
  * every input, including subnormals, zeros, huge and tiny exponents):
@@ -62,7 +66,7 @@ typedef struct nrc_engine_ops {
                         const double *Ahi, size_t lda, double *lo, double *hi,
                         nrc_error *err);
 
-    /* The network along a ray (MATH.md section 6): with t and v exact,
+    /* The network along a ray (spec/MATH.md section 6): with t and v exact,
      *   *lo <= sum_{j<k} v[j] * relu(a_j - t * c_j) <= *hi
      * for every a_j in [alo[j], ahi[j]] and c_j in [clo[j], chi[j]].
      * (a_j is the pre-activation <w_j, x> + b_j at the point, c_j = <w_j, z>;
@@ -72,6 +76,34 @@ typedef struct nrc_engine_ops {
                       const double *ahi, const double *clo, const double *chi,
                       double t, const double *v, double *lo, double *hi,
                       nrc_error *err);
+
+    /* Product enclosure from a midpoint the caller already has: as gemm for
+     * a point A (r, q), lda, given Cmid (r, c), ldm, which MUST be a
+     * round-to-nearest evaluation of A B^T: every entry a binary64 dot
+     * product of length q in some order, with or without FMA (nrc_dgemm's,
+     * or nrc_gram_sym_d's for A A^T).  The pipeline computes that product
+     * anyway (search values, the NNLS Gram); an engine whose enclosure is
+     * the rounded product plus an a-priori radius (fast) applies the radius
+     * to it instead of recomputing it, any other one ignores Cmid
+     * (nrc_engine_gemm_mid_generic).  Cmid may equal Clo (ldm == ldc), not
+     * Chi. */
+    nrc_status (*gemm_mid)(nrc_engine *e, size_t r, size_t c, size_t q,
+                           const double *A, size_t lda, const double *B,
+                           size_t ldb, const double *Cmid, size_t ldm,
+                           double *Clo, double *Chi, size_t ldc, nrc_error *err);
+
+    /* The flip test along a ray (spec/MATH.md section 6): with the arguments of
+     * ray and p = +1 or -1, F = sum_j v_j relu(a_j - t c_j):
+     *   *out = NRC_TRUE   when p F < 0 for every point of the input box,
+     *          NRC_FALSE  when p F >= 0 for every point of the box,
+     *          NRC_UNKNOWN otherwise (the caller asks the exact arbiter).
+     * A flip claim needs only this sign; an engine with a cheaper sign test
+     * (fast: the a-priori ray filter) uses it first, any other one encloses
+     * F with ray and compares (nrc_engine_ray_test_generic). */
+    nrc_status (*ray_test)(nrc_engine *e, size_t k, const double *alo,
+                           const double *ahi, const double *clo, const double *chi,
+                           double t, const double *v, int p, nrc_truth *out,
+                           nrc_error *err);
 
     /* Release the engine's state (may be NULL). */
     void (*clear)(nrc_engine *e);
@@ -92,11 +124,22 @@ nrc_status nrc_engine_init(nrc_engine *e, const char *name, int threads,
 /* Accepts a cleared or zero-initialised engine. */
 void nrc_engine_clear(nrc_engine *e);
 
-/* Per-engine constructors, called by nrc_engine_init. */
+/* Per-engine constructors, called by nrc_engine_init. The MPFR engine
+ * reads NRC_ENGINE_MPFR_PREC (53..8192; anything else: NRC_ERR_USAGE). */
 nrc_status nrc_engine_fast_init(nrc_engine *e, int threads, nrc_error *err);
-/* src/certify/engine_mpfr.c: implemented by the MPFR engine's author. Until
- * it lands it returns NRC_ERR_USAGE "mpfr engine not available yet". */
 nrc_status nrc_engine_mpfr_init(nrc_engine *e, int threads, nrc_error *err);
+
+/* The generic implementations of gemm_mid and ray_test by the engine's own
+ * gemm and ray (src/certify/engine.c), for engines without a better one. */
+nrc_status nrc_engine_gemm_mid_generic(nrc_engine *e, size_t r, size_t c, size_t q,
+                                       const double *A, size_t lda, const double *B,
+                                       size_t ldb, const double *Cmid, size_t ldm,
+                                       double *Clo, double *Chi, size_t ldc,
+                                       nrc_error *err);
+nrc_status nrc_engine_ray_test_generic(nrc_engine *e, size_t k, const double *alo,
+                                       const double *ahi, const double *clo,
+                                       const double *chi, double t, const double *v,
+                                       int p, nrc_truth *out, nrc_error *err);
 
 /* Convenience wrappers (same contracts). */
 static inline nrc_status nrc_engine_gemm(nrc_engine *e, size_t r, size_t c,
@@ -122,6 +165,23 @@ static inline nrc_status nrc_engine_ray(nrc_engine *e, size_t k,
                                         double *hi, nrc_error *err)
 {
     return e->ops->ray(e, k, alo, ahi, clo, chi, t, v, lo, hi, err);
+}
+static inline nrc_status nrc_engine_gemm_mid(nrc_engine *e, size_t r, size_t c,
+                                             size_t q, const double *A, size_t lda,
+                                             const double *B, size_t ldb,
+                                             const double *Cmid, size_t ldm,
+                                             double *Clo, double *Chi, size_t ldc,
+                                             nrc_error *err)
+{
+    return e->ops->gemm_mid(e, r, c, q, A, lda, B, ldb, Cmid, ldm, Clo, Chi, ldc, err);
+}
+static inline nrc_status nrc_engine_ray_test(nrc_engine *e, size_t k,
+                                             const double *alo, const double *ahi,
+                                             const double *clo, const double *chi,
+                                             double t, const double *v, int p,
+                                             nrc_truth *out, nrc_error *err)
+{
+    return e->ops->ray_test(e, k, alo, ahi, clo, chi, t, v, p, out, err);
 }
 
 #endif

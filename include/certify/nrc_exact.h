@@ -1,4 +1,4 @@
-/* The exact arbiter (DESIGN.md "Exact arbiter").
+/* The exact arbiter (spec/DESIGN.md "Exact arbiter").
  *
  * A binary64 is a dyadic rational m 2^e, so sums of products of doubles are
  * exact dyadic rationals.  The arbiter computes them exactly with Arb's arf_t
@@ -7,7 +7,7 @@
  * the engines leave undecided and is shared by every engine; its results are
  * exact, so its verdicts are TRUE or FALSE, and UNKNOWN only on failure.
  *
- * z (MATH.md section 5) is represented exactly as a vector of arf_t:
+ * z (spec/MATH.md section 5) is represented exactly as a vector of arf_t:
  * z_t = sum_{l in I} y_l X[l][t].
  */
 #ifndef NRC_EXACT_H
@@ -42,7 +42,7 @@ void nrc_exact_direction(nrc_xvec *z, size_t n, size_t d, const double *X,
 void nrc_exact_preact(arf_t a, size_t d, const double *w, const double *x,
                       const double *b);
 
-/* Exact network value along a ray, MATH.md section 6:
+/* Exact network value along a ray, spec/MATH.md section 6:
  *   out = sum_j v[j] * relu(a[j] - t * c[j])
  * with a, c exact (k entries each) and t exact. t = 0 gives N(x). */
 void nrc_exact_ray(arf_t out, size_t k, const arf_struct *a, const arf_struct *c,

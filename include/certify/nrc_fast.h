@@ -1,7 +1,7 @@
-/* The fast engine's rigorous binary64 toolkit (DESIGN.md "Fast engine").
+/* The fast engine's rigorous binary64 toolkit (spec/DESIGN.md "Fast engine").
  *
  * Everything here runs in the default round-to-nearest mode (no rounding-mode
- * switches: BLAS threads and the compiler do not honour them, NUMERICS.md)
+ * switches: BLAS threads and the compiler do not honour them, spec/NUMERICS.md)
  * and obtains directed rounding by error-free transformations (TwoSum, FMA
  * residuals) or, where those are not exact (underflow), by one nextafter
  * step, which always bounds a round-to-nearest result.
@@ -55,7 +55,7 @@ double nrc_fast_gamma(size_t q);
  * NRC_ERR_INTERNAL with a message naming the mode. */
 nrc_status nrc_fast_check_fpenv(nrc_error *err);
 
-/* Start-up self-test of an engine (DESIGN.md guard rails): a dot product whose
+/* Start-up self-test of an engine (spec/DESIGN.md guard rails): a dot product whose
  * exact value is tiny and positive but whose naive double evaluation is
  * negative must be enclosed by the engine with 0 inside (undecided), and the
  * exact arbiter must decide it positive; also a few directed-rounding

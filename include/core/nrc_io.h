@@ -27,8 +27,8 @@ nrc_status nrc_file_open_regular(const char *path, int *fd, uint64_t *size,
 nrc_status nrc_fd_read_full(int fd, const char *path, unsigned char *buf,
                             size_t len, size_t *got, nrc_error *err);
 
-/* Write len bytes to path atomically. path "-" writes to stdout instead.
- * On any failure the temporary file is removed and path is untouched. */
+/* Write len bytes to path (include/core/nrc_output.h, spec/CLI.md): a
+ * regular file atomically, a device or FIFO written through, "-" stdout. */
 nrc_status nrc_file_write_atomic(const char *path, const void *data, size_t len,
                                  nrc_error *err);
 

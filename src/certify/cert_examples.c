@@ -11,15 +11,7 @@
 #include "nrc_certify.h"
 #include "nrc_exact.h"
 #include "nrc_fast.h"
-
-static json_t *hexj(double x)
-{
-    char buf[64];
-    if (x == 0)
-        x = 0.0;
-    snprintf(buf, sizeof buf, "%a", x);
-    return json_string(buf);
-}
+#include "cert_run.h"
 
 /* Decide p N(x') < 0 for a binary64 point x'. */
 static nrc_truth flips_at(const nrc_model *M, nrc_engine *e, const double *xp, int p,
@@ -52,85 +44,112 @@ static nrc_truth flips_at(const nrc_model *M, nrc_engine *e, const double *xp, i
     return nrc_exact_sgn(val) * p < 0 ? NRC_TRUE : NRC_FALSE;
 }
 
-nrc_status nrc_certify_examples(const nrc_model *M, const nrc_certify_result *C, nrc_engine *e,
-                             char **out, size_t *len, size_t *n_ok,
-                             size_t *n_total, nrc_error *err)
-{
-    size_t d = (size_t)M->d, k = (size_t)M->k, r, t;
-    double *zmid = nrc_malloc_array(d, sizeof(double)), *xp = nrc_malloc_array(d, sizeof(double));
-    double *lo = nrc_malloc_array(k, sizeof(double)), *hi = nrc_malloc_array(k, sizeof(double));
-    json_t *root = NULL, *arr = NULL;
+/* Scratch of the examples: fl(z) and x' (d), pre-activation enclosures
+ * (k), exact z (d) and exact pre-activations (k). */
+typedef struct {
+    double *zmid, *xp, *lo, *hi;
     nrc_xvec z, ax;
-    nrc_status st = NRC_OK;
     arf_t val;
-    char *s;
-    *n_ok = *n_total = 0;
-    z.v = ax.v = NULL;
-    z.len = ax.len = 0;
-    if (!zmid || !xp || !lo || !hi || nrc_xvec_init(&z, d, err) != NRC_OK ||
-        nrc_xvec_init(&ax, k, err) != NRC_OK) {
-        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (examples)");
-        goto done;
-    }
-    arf_init(val);
-    nrc_exact_direction(&z, (size_t)M->n, d, M->X, M->y, C->dir_idx, C->dir_len);
+} ex_work;
+
+/* The example of one certified flip: x' = fl(x - p s fl(z)), certified at
+ * its exact coordinates or not (*ok). */
+static json_t *example_json(const nrc_model *M, nrc_engine *e, const nrc_flip *f, ex_work *W,
+                            int *ok, nrc_error *err)
+{
+    size_t d = (size_t)M->d, t;
+    const double *x = f->set ? M->Xt + f->index * d : M->X + f->index * d;
+    json_t *o = json_object(), *xa = json_array();
+    nrc_truth tr;
+    int bad = 0;
     for (t = 0; t < d; t++)
-        zmid[t] = arf_get_d(z.v + t, ARF_RND_NEAR);
-    root = json_object();
-    json_object_set_new(root, "format", json_string("nrc-examples"));
-    json_object_set_new(root, "version", json_integer(1));
-    json_object_set_new(root, "model_sha256", json_string(C->sha256_hex));
-    json_object_set_new(root, "semantics", json_string("exact-real-on-binary64"));
-    arr = json_array();
-    for (r = 0; r < C->nflips; r++) {
-        const nrc_flip *f = &C->flips[r];
-        const double *x = f->set ? M->Xt + f->index * d : M->X + f->index * d;
-        json_t *o, *xa;
-        nrc_truth tr;
-        if (f->status != NRC_FLIP_CERTIFIED)
+        W->xp[t] = x[t] - (f->sign * f->scale) * W->zmid[t];
+    tr = flips_at(M, e, W->xp, f->sign, W->lo, W->hi, &W->ax, W->val, err);
+    *ok = tr == NRC_TRUE;
+    nrc_json_put(o, "set", json_string(f->set ? "test" : "train"), &bad);
+    nrc_json_put(o, "index", json_integer((json_int_t)f->index), &bad);
+    nrc_json_put(o, "sign", json_integer(f->sign), &bad);
+    nrc_json_put(o, "status", json_string(*ok ? "certified" : "undecided"), &bad);
+    for (t = 0; t < d; t++)
+        nrc_json_push(xa, nrc_json_hex(W->xp[t]), &bad);
+    nrc_json_put(o, "x", xa, &bad);
+    return nrc_json_done(o, bad);
+}
+
+/* The examples document (spec/CERTIFY.md "Examples file"). */
+static json_t *examples_json(const nrc_model *M, const nrc_certify_result *C, nrc_engine *e,
+                             ex_work *W, size_t *n_ok, size_t *n_total, nrc_error *err)
+{
+    json_t *root = json_object(), *arr = json_array();
+    size_t r;
+    int bad = 0;
+    nrc_json_put(root, "format", json_string("nrc-examples"), &bad);
+    nrc_json_put(root, "version", json_integer(1), &bad);
+    nrc_json_put(root, "model_sha256", json_string(C->sha256_hex), &bad);
+    nrc_json_put(root, "semantics", json_string("exact-real-on-binary64"), &bad);
+    for (r = 0; r < C->nflips && !bad; r++) {
+        int ok;
+        if (C->flips[r].status != NRC_FLIP_CERTIFIED)
             continue;
         (*n_total)++;
-        for (t = 0; t < d; t++)
-            xp[t] = x[t] - (f->sign * f->scale) * zmid[t];
-        tr = flips_at(M, e, xp, f->sign, lo, hi, &ax, val, err);
-        o = json_object();
-        json_object_set_new(o, "set", json_string(f->set ? "test" : "train"));
-        json_object_set_new(o, "index", json_integer((json_int_t)f->index));
-        json_object_set_new(o, "sign", json_integer(f->sign));
-        json_object_set_new(o, "status", json_string(tr == NRC_TRUE ? "certified" : "undecided"));
-        xa = json_array();
-        for (t = 0; t < d; t++)
-            json_array_append_new(xa, hexj(xp[t]));
-        json_object_set_new(o, "x", xa);
-        json_array_append_new(arr, o);
-        if (tr == NRC_TRUE)
-            (*n_ok)++;
+        nrc_json_push(arr, example_json(M, e, &C->flips[r], W, &ok, err), &bad);
+        *n_ok += ok;
     }
-    json_object_set_new(root, "examples", arr);
-    s = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-    if (!s) {
-        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (examples)");
-        arf_clear(val);
-        goto done;
-    }
+    nrc_json_put(root, "examples", arr, &bad);
+    return nrc_json_done(root, bad);
+}
+
+/* The text with a final newline, NUL-terminated, from nrc_malloc. */
+static nrc_status examples_text(json_t *root, char **out, size_t *len, nrc_error *err)
+{
+    char *s = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    if (!s)
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (examples)");
     *len = strlen(s) + 1;
     *out = nrc_malloc(*len + 1);
-    if (*out) {
-        memcpy(*out, s, *len - 1);
-        (*out)[*len - 1] = '\n';
-        (*out)[*len] = '\0';
-    } else {
-        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (examples)");
+    if (!*out) {
+        free(s);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (examples)");
     }
+    memcpy(*out, s, *len - 1);
+    (*out)[*len - 1] = '\n';
+    (*out)[*len] = '\0';
     free(s);
-    arf_clear(val);
-done:
+    return NRC_OK;
+}
+
+nrc_status nrc_certify_examples(const nrc_model *M, const nrc_certify_result *C, nrc_engine *e,
+                                char **out, size_t *len, size_t *n_ok, size_t *n_total,
+                                nrc_error *err)
+{
+    size_t d = (size_t)M->d, k = (size_t)M->k, t;
+    ex_work W;
+    json_t *root = NULL;
+    void *ws;
+    const nrc_ws_entry tab[] = {
+        NRC_WS(W.zmid, d, 0), NRC_WS(W.xp, d, 0), NRC_WS(W.lo, k, 0), NRC_WS(W.hi, k, 0),
+    };
+    nrc_status st;
+    *n_ok = *n_total = 0;
+    W.z.v = W.ax.v = NULL;
+    W.z.len = W.ax.len = 0;
+    st = nrc_ws_alloc(&ws, tab, sizeof tab / sizeof tab[0], "examples", err);
+    if (st == NRC_OK && (nrc_xvec_init(&W.z, d, err) != NRC_OK ||
+                         nrc_xvec_init(&W.ax, k, err) != NRC_OK))
+        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (examples)");
+    if (st == NRC_OK) {
+        arf_init(W.val);
+        nrc_exact_direction(&W.z, (size_t)M->n, d, M->X, M->y, C->dir_idx, C->dir_len);
+        for (t = 0; t < d; t++)
+            W.zmid[t] = arf_get_d(W.z.v + t, ARF_RND_NEAR);
+        root = examples_json(M, C, e, &W, n_ok, n_total, err);
+        st = root ? examples_text(root, out, len, err)
+                  : nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (examples)");
+        arf_clear(W.val);
+    }
     json_decref(root);
-    nrc_xvec_clear(&z);
-    nrc_xvec_clear(&ax);
-    nrc_free(zmid);
-    nrc_free(xp);
-    nrc_free(lo);
-    nrc_free(hi);
+    nrc_xvec_clear(&W.z);
+    nrc_xvec_clear(&W.ax);
+    nrc_free(ws);
     return st;
 }

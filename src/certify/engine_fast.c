@@ -196,15 +196,15 @@ done:
     return st;
 }
 
-int nrc_fast_engine_is(const nrc_engine *e)
-{
-    return e != NULL && e->ops == &fast_ops;
-}
-
-nrc_status nrc_fast_enclose_mid(size_t r, size_t c, size_t q, const double *A,
-                                size_t lda, const double *B, size_t ldb,
-                                const double *Cmid, size_t ldm, double *Clo,
-                                double *Chi, size_t ldc, nrc_error *err)
+/* The pipeline never asks which engine it has (include/certify/nrc_engine.h):
+ * the fast engine's shortcuts are its operations gemm_mid (fast_enclose_mid
+ * below: the radius applied to a product the pipeline already computed) and
+ * ray_test (the ray sign filter nrc_fast_ray_sign first), at the end of this
+ * file. */
+static nrc_status fast_enclose_mid(size_t r, size_t c, size_t q, const double *A,
+                                   size_t lda, const double *B, size_t ldb,
+                                   const double *Cmid, size_t ldm, double *Clo,
+                                   double *Chi, size_t ldc, nrc_error *err)
 {
     size_t i, l;
     if (r == 0 || c == 0)
@@ -376,8 +376,42 @@ int nrc_fast_ray_sign(size_t k, const double *alo, const double *ahi, const doub
     return 0;
 }
 
+/* gemm_mid: Cmid is a round-to-nearest A B^T, so the enclosure is Cmid plus
+ * the a-priori radius, exactly the bits fast_gemm would produce for the
+ * point A (spec/CERTIFY.md "Products computed once"). */
+static nrc_status fast_gemm_mid(nrc_engine *e, size_t r, size_t c, size_t q,
+                                const double *A, size_t lda, const double *B,
+                                size_t ldb, const double *Cmid, size_t ldm,
+                                double *Clo, double *Chi, size_t ldc, nrc_error *err)
+{
+    (void)e;
+    return fast_enclose_mid(r, c, q, A, lda, B, ldb, Cmid, ldm, Clo, Chi, ldc, err);
+}
+
+/* ray_test: the ray sign filter decides most rays with plain flops
+ * (spec/CERTIFY.md "Ray sign filter"); a ray it cannot decide is enclosed
+ * with directed rounding (fast_ray) as by the generic test. */
+static nrc_status fast_ray_test(nrc_engine *e, size_t k, const double *alo,
+                                const double *ahi, const double *clo, const double *chi,
+                                double t, const double *v, int p, nrc_truth *out,
+                                nrc_error *err)
+{
+    int sg = nrc_fast_ray_sign(k, alo, ahi, clo, chi, t, v);
+    if (sg != 0) {
+        *out = sg * p < 0 ? NRC_TRUE : NRC_FALSE;
+        return NRC_OK;
+    }
+    return nrc_engine_ray_test_generic(e, k, alo, ahi, clo, chi, t, v, p, out, err);
+}
+
 static const nrc_engine_ops fast_ops = {
-    "fast", fast_gemm, fast_sumsq, fast_ray, NULL
+    .name = "fast",
+    .gemm = fast_gemm,
+    .sumsq = fast_sumsq,
+    .ray = fast_ray,
+    .gemm_mid = fast_gemm_mid,
+    .ray_test = fast_ray_test,
+    .clear = NULL
 };
 
 nrc_status nrc_fast_check_fpenv(nrc_error *err)

@@ -5,7 +5,7 @@
  * engine boundary is the range of a function that is monotone in each
  * input interval, so the exact range [xl, xh] is attained at a vertex of the
  * input box, and xl and xh are themselves sums of products of doubles
- * (MATH.md sections 1, 6):
+ * (spec/MATH.md sections 1, 6):
  *   gemm   xl = sum_t (b_t > 0 ? alo_t : ahi_t) b_t, xh symmetric;
  *   sumsq  xl = sum_t (0 if 0 in [lo_t, hi_t], else min(lo_t^2, hi_t^2)),
  *          xh = sum_t max(lo_t^2, hi_t^2);
@@ -34,6 +34,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <pthread.h>
 #include <mpfr.h>
 #include "nrc_alloc.h"
@@ -337,16 +338,69 @@ static void *gemm_thread(void *arg)
 #define MP_GEMM_THREAD_MIN 32768.0
 #define MP_THREADS_MAX 64
 
+/* How many threads a call of r x c x q terms uses: one below
+ * MP_GEMM_THREAD_MIN terms, and only where MPFR keeps its state per thread
+ * (TLS build). */
+static size_t gemm_nthreads(const nrc_engine *e, size_t r, size_t c, size_t q)
+{
+    size_t nt = 1;
+    if (e->threads > 1 && mpfr_buildopt_tls_p() &&
+        (double)r * (double)c * (double)q >= MP_GEMM_THREAD_MIN) {
+        nt = (size_t)e->threads < r ? (size_t)e->threads : r;
+        if (nt > MP_THREADS_MAX)
+            nt = MP_THREADS_MAX;
+    }
+    return nt;
+}
+
+/* Job t of nt gets rows [r t / nt, r (t + 1) / nt) and its own row pool. */
+static nrc_status gemm_jobs_init(gemm_job *job, size_t nt, const gemm_job *proto, size_t r,
+                                 nrc_error *err)
+{
+    size_t t;
+    for (t = 0; t < nt; t++) {
+        nrc_status st;
+        job[t] = *proto;
+        job[t].r0 = r * t / nt;
+        job[t].r1 = r * (t + 1) / nt;
+        st = pool_init(&job[t].pa, 2 * proto->q, err);
+        if (st != NRC_OK) {
+            while (t-- > 0)
+                pool_clear(&job[t].pa);
+            return st;
+        }
+    }
+    return NRC_OK;
+}
+
+/* Job 0 on the calling thread, the others on their own threads; a thread
+ * that cannot start runs here afterwards (same bits). */
+static void gemm_jobs_run(gemm_job *job, size_t nt)
+{
+    pthread_t tid[MP_THREADS_MAX];
+    int started[MP_THREADS_MAX];
+    size_t t;
+    for (t = 1; t < nt; t++)
+        started[t] = pthread_create(tid + t, NULL, gemm_thread, job + t) == 0;
+    gemm_rows(job);
+    for (t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            gemm_rows(job + t);
+    }
+    for (t = 0; t < nt; t++)
+        pool_clear(&job[t].pa);
+}
+
 static nrc_status mp_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
                           const double *Alo, const double *Ahi, size_t lda,
                           const double *B, size_t ldb, double *Clo, double *Chi,
                           size_t ldc, nrc_error *err)
 {
     mp_pool pb;
-    gemm_job job[MP_THREADS_MAX];
-    pthread_t tid[MP_THREADS_MAX];
-    int started[MP_THREADS_MAX];
-    size_t i, l, nt = 1, t;
+    gemm_job job[MP_THREADS_MAX], proto;
+    size_t i, l, nt = gemm_nthreads(e, r, c, q);
     nrc_status st;
     if (r == 0 || c == 0)
         return NRC_OK;
@@ -358,47 +412,21 @@ static nrc_status mp_gemm(nrc_engine *e, size_t r, size_t c, size_t q,
     }
     if (c > SIZE_MAX / q)
         return nrc_error_set(err, NRC_ERR_SYSTEM, "mpfr gemm: %zu x %zu is too large", c, q);
-    /* Threads only where MPFR keeps its state per thread (TLS build). */
-    if (e->threads > 1 && mpfr_buildopt_tls_p() &&
-        (double)r * (double)c * (double)q >= MP_GEMM_THREAD_MIN) {
-        nt = (size_t)e->threads < r ? (size_t)e->threads : r;
-        if (nt > MP_THREADS_MAX)
-            nt = MP_THREADS_MAX;
-    }
     st = pool_init(&pb, c * q, err);
     if (st != NRC_OK)
         return st;
     for (l = 0; l < c; l++)
         pool_set(&pb, l * q, B + l * ldb, q);
-    for (t = 0; t < nt; t++) {
-        gemm_job *J = job + t;
-        J->ms = state_of(e);
-        J->r0 = r * t / nt;
-        J->r1 = r * (t + 1) / nt;
-        J->c = c; J->q = q; J->lda = lda; J->ldb = ldb; J->ldc = ldc;
-        J->Alo = Alo; J->Ahi = Ahi; J->B = B; J->pb = &pb;
-        J->Clo = Clo; J->Chi = Chi;
-        st = pool_init(&J->pa, 2 * q, err);
-        if (st != NRC_OK) {
-            while (t-- > 0)
-                pool_clear(&job[t].pa);
-            pool_clear(&pb);
-            return st;
-        }
-    }
-    for (t = 1; t < nt; t++)
-        started[t] = pthread_create(tid + t, NULL, gemm_thread, job + t) == 0;
-    gemm_rows(job);
-    for (t = 1; t < nt; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            gemm_rows(job + t);   /* no thread: do it here, same bits */
-    }
-    for (t = 0; t < nt; t++)
-        pool_clear(&job[t].pa);
+    memset(&proto, 0, sizeof proto);
+    proto.ms = state_of(e);
+    proto.c = c; proto.q = q; proto.lda = lda; proto.ldb = ldb; proto.ldc = ldc;
+    proto.Alo = Alo; proto.Ahi = Ahi; proto.B = B; proto.pb = &pb;
+    proto.Clo = Clo; proto.Chi = Chi;
+    st = gemm_jobs_init(job, nt, &proto, r, err);
+    if (st == NRC_OK)
+        gemm_jobs_run(job, nt);
     pool_clear(&pb);
-    return NRC_OK;
+    return st;
 }
 
 /* ------------------------------------------------------------------------
@@ -595,11 +623,19 @@ static void mp_clear(nrc_engine *e)
     e->state = NULL;
 }
 
+/* Enclosures that are already the tightest binary64 ones gain nothing from
+ * a midpoint or a cheaper sign test: the generic operations. */
 static const nrc_engine_ops mpfr_ops = {
-    "mpfr", mp_gemm, mp_sumsq, mp_ray, mp_clear
+    .name = "mpfr",
+    .gemm = mp_gemm,
+    .sumsq = mp_sumsq,
+    .ray = mp_ray,
+    .gemm_mid = nrc_engine_gemm_mid_generic,
+    .ray_test = nrc_engine_ray_test_generic,
+    .clear = mp_clear
 };
 
-/* Start-up self-test (DESIGN.md guard rails): a dot product whose double
+/* Start-up self-test (spec/DESIGN.md guard rails): a dot product whose double
  * evaluation has the wrong sign must come out exact, a cancellation of
  * 2^2000 must leave exactly 2^-2148 (rounded to [0, 2^-1074]), and a
  * subnormal product must round outward. */

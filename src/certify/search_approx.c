@@ -1,5 +1,5 @@
 /* Untrusted binary64 search for certify (include/certify/nrc_cert_search.h):
- * the flip sweep of MATH.md section 6 and the NNLS solve of section 4.
+ * the flip sweep of spec/MATH.md section 6 and the NNLS solve of section 4.
  * Nothing here is trusted: every result is re-checked rigorously. */
 #include <float.h>
 #include <math.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include "nrc_alloc.h"
 #include "nrc_cert_search.h"
+#include "cert_ws.h"
 
 /* Breakpoints in increasing (bp, index) order, a total order on the finite
  * keys used here, popped lazily from a binary min-heap: the sweep usually
@@ -34,20 +35,26 @@ static void sift_down(size_t *h, size_t n, size_t s, const double *bp)
     }
 }
 
-int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
-                          const double *v, int p, double *tstar, double *tnext,
-                          double *work, size_t *idx)
+/* f(t) = F0 + F1 t on the current segment of the sweep. */
+typedef struct {
+    double F0, F1;
+} sweep_line;
+
+/* The segment at t = 0+ (neuron j on when a_j > 0, or a_j = 0 and its
+ * pre-activation a_j - t e_j grows) and the breakpoints t_j = a_j / e_j > 0
+ * (bp, idx: nb of them); returns nb. */
+static size_t sweep_start(size_t k, const double *a, const double *c, const double *v, int p,
+                          double *bp, double *act, size_t *idx, sweep_line *f)
 {
-    double *bp = work, *act = work + k;   /* breakpoint, active flag */
-    double F0 = 0.0, F1 = 0.0, tprev = 0.0;
-    size_t j, nb = 0, r, hn;
+    size_t j, nb = 0;
+    f->F0 = f->F1 = 0.0;
     for (j = 0; j < k; j++) {
         double e = p * c[j];              /* pre_j(t) = a_j - t e_j */
         int on = a[j] > 0 || (a[j] == 0 && e < 0);
         act[j] = on;
         if (on) {
-            F0 += p * v[j] * a[j];
-            F1 -= p * v[j] * e;
+            f->F0 += p * v[j] * a[j];
+            f->F1 -= p * v[j] * e;
         }
         bp[j] = INFINITY;
         if (e != 0) {
@@ -58,14 +65,45 @@ int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
             }
         }
     }
+    return nb;
+}
+
+/* Neuron j crosses its breakpoint: it turns off when its pre-activation
+ * decreases (e_j > 0), on when it increases. */
+static void sweep_cross(size_t j, const double *a, const double *c, const double *v, int p,
+                        double *act, sweep_line *f)
+{
+    double e = p * c[j];
+    if (act[j] != 0) {
+        if (e > 0) {
+            f->F0 -= p * v[j] * a[j];
+            f->F1 += p * v[j] * e;
+            act[j] = 0;
+        }
+    } else if (e < 0) {
+        f->F0 += p * v[j] * a[j];
+        f->F1 -= p * v[j] * e;
+        act[j] = 1;
+    }
+}
+
+int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
+                          const double *v, int p, double *tstar, double *tnext,
+                          double *work, size_t *idx)
+{
+    double *bp = work, *act = work + k;   /* breakpoint, active flag */
+    double tprev = 0.0;
+    sweep_line f;
+    size_t nb = sweep_start(k, a, c, v, p, bp, act, idx, &f), r, hn;
     for (r = nb / 2; r-- > 0;)
         sift_down(idx, nb, r, bp);
     hn = nb;
     for (r = 0; r <= nb; r++) {
         double tn = r < nb ? bp[idx[0]] : INFINITY;
+        size_t j;
         /* f on [tprev, tn] is F0 + F1 t */
-        if (F1 < 0) {
-            double root = -F0 / F1;
+        if (f.F1 < 0) {
+            double root = -f.F0 / f.F1;
             if (root < tprev)
                 root = tprev;
             if (root < tn) {
@@ -79,20 +117,7 @@ int nrc_flip_sweep_approx(size_t k, const double *a, const double *c,
         j = idx[0];
         idx[0] = idx[--hn];
         sift_down(idx, hn, 0, bp);
-        {
-            double e = p * c[j];
-            if (act[j] != 0) {         /* a_j - t e_j goes negative: e_j > 0 */
-                if (e > 0) {
-                    F0 -= p * v[j] * a[j];
-                    F1 += p * v[j] * e;
-                    act[j] = 0;
-                }
-            } else if (e < 0) {
-                F0 += p * v[j] * a[j];
-                F1 -= p * v[j] * e;
-                act[j] = 1;
-            }
-        }
+        sweep_cross(j, a, c, v, p, act, &f);
         tprev = tn;
     }
     return 0;
@@ -135,6 +160,11 @@ int nrc_flip_scales_approx(double tstar, double tnext, double s[4])
     }
     return ns;
 }
+
+/* The support polish: Cholesky solves only up to this many unknowns
+ * (the factor is n^2 doubles), at most this many rounds. */
+#define NNLS_CHOL_MAX 4096
+#define NNLS_POLISH_ROUNDS 3
 
 /* LAPACK (in OpenBLAS; single-threaded here because nrc_dgemm pins OpenBLAS
  * to one thread, so the result is deterministic). */
@@ -186,25 +216,18 @@ static double kkt_viol(size_t n, const double *K, const double *rhs,
     return scale > 0 ? worst / scale : worst;
 }
 
-nrc_status nrc_nnls_d(size_t n, const double *K, const double *rhs,
-                      double *lambda, int max_sweeps, double *kkt_violation,
-                      nrc_error *err)
+/* Projected coordinate descent (Gauss-Seidel) from lambda = 0; g = K lambda
+ * - rhs is kept up to date, so the optimality violation costs O(n) per
+ * sweep; stops once it is below 1e-10 max |rhs|. */
+static void nnls_descent_d(size_t n, const double *K, const double *rhs, double *lambda,
+                           double *g, int max_sweeps)
 {
-    double *g = nrc_calloc(n, sizeof(double)), *x = NULL, *L = NULL, *g2 = NULL, *cand = NULL;
-    size_t *P = nrc_calloc(n, sizeof(size_t));
-    size_t i, l, np;
-    int sweep, round;
-    nrc_status st = NRC_OK;
-    if (!g || !P) {
-        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (NNLS, n = %zu)", n);
-        goto done;
-    }
+    size_t i, l;
+    int sweep;
     for (i = 0; i < n; i++) {
         lambda[i] = 0.0;
         g[i] = -rhs[i];
     }
-    /* projected coordinate descent (Gauss-Seidel); g = K lambda - rhs is
-     * kept up to date, so the optimality violation costs O(n) per sweep */
     for (sweep = 0; sweep < max_sweeps; sweep++) {
         double worst = 0.0, scale = 0.0;
         for (i = 0; i < n; i++) {
@@ -231,42 +254,60 @@ nrc_status nrc_nnls_d(size_t n, const double *K, const double *rhs,
         if (worst <= 1e-10 * scale)
             break;
     }
-    /* polish: solve on the support exactly; accept when it stays feasible
-     * and improves the optimality measure.  A few rounds of support update. */
-    x = nrc_calloc(n, sizeof(double));
-    g2 = nrc_calloc(n, sizeof(double));
-    cand = nrc_calloc(n, sizeof(double));
-    L = n <= 4096 ? nrc_calloc(n * n, sizeof(double)) : NULL;
-    if (!x || !g2 || !cand) {
-        st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (NNLS, n = %zu)", n);
-        goto done;
-    }
-    *kkt_violation = kkt_viol(n, K, rhs, lambda, g);
-    for (round = 0; L && round < 3; round++) {
+}
+
+/* Scratch of the support polish: x, g2, cand (n), P (n), L (np^2 <= n^2). */
+typedef struct {
+    double *x, *g2, *cand, *L;
+    size_t *P;
+} nnls_work;
+
+/* Solve on the support exactly; accept when it stays feasible and improves
+ * the optimality measure. A few rounds of support update. */
+static void nnls_polish_d(size_t n, const double *K, const double *rhs, double *lambda,
+                          double *g, double *viol, const nnls_work *W)
+{
+    size_t i, np;
+    int round;
+    for (round = 0; round < NNLS_POLISH_ROUNDS; round++) {
         double v2;
         np = 0;
         for (i = 0; i < n; i++)
             if (lambda[i] > 0 || g[i] < 0)
-                P[np++] = i;
-        if (np == 0 || !chol_solve(n, K, P, np, rhs, L, x))
+                W->P[np++] = i;
+        if (np == 0 || !chol_solve(n, K, W->P, np, rhs, W->L, W->x))
             break;
         for (i = 0; i < n; i++)
-            cand[i] = 0.0;
+            W->cand[i] = 0.0;
         for (i = 0; i < np; i++)
-            cand[P[i]] = x[i] > 0 ? x[i] : 0.0;
-        v2 = kkt_viol(n, K, rhs, cand, g2);
-        if (!(v2 < *kkt_violation))
+            W->cand[W->P[i]] = W->x[i] > 0 ? W->x[i] : 0.0;
+        v2 = kkt_viol(n, K, rhs, W->cand, W->g2);
+        if (!(v2 < *viol))
             break;
-        memcpy(lambda, cand, n * sizeof(double));
-        memcpy(g, g2, n * sizeof(double));
-        *kkt_violation = v2;
+        memcpy(lambda, W->cand, n * sizeof(double));
+        memcpy(g, W->g2, n * sizeof(double));
+        *viol = v2;
     }
-done:
-    nrc_free(g);
-    nrc_free(g2);
-    nrc_free(x);
-    nrc_free(L);
-    nrc_free(cand);
-    nrc_free(P);
-    return st;
+}
+
+nrc_status nrc_nnls_d(size_t n, const double *K, const double *rhs,
+                      double *lambda, int max_sweeps, double *kkt_violation,
+                      nrc_error *err)
+{
+    double *g;
+    nnls_work W;
+    void *ws;
+    int polish = n <= NNLS_CHOL_MAX;
+    const nrc_ws_entry tab[] = {
+        NRC_WS(g, n, 1), NRC_WS(W.x, n, 1), NRC_WS(W.g2, n, 1), NRC_WS(W.cand, n, 1),
+        NRC_WS(W.P, n, 1), NRC_WS(W.L, polish ? n * n : 0, 0),
+    };
+    if (nrc_ws_alloc(&ws, tab, sizeof tab / sizeof tab[0], "NNLS", err) != NRC_OK)
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (NNLS, n = %zu)", n);
+    nnls_descent_d(n, K, rhs, lambda, g, max_sweeps);
+    *kkt_violation = kkt_viol(n, K, rhs, lambda, g);
+    if (polish)
+        nnls_polish_d(n, K, rhs, lambda, g, kkt_violation, &W);
+    nrc_free(ws);
+    return NRC_OK;
 }

@@ -1,5 +1,7 @@
-/* `certify --check CERT MODEL` and `certify --cite CERT` (spec/CHECK.md).
- * Program code: prints, and returns the exit code of FORMATS.md. */
+/* `certify --check CERT MODEL`, `certify --cite CERT`, `certify --bibtex`
+ * and bin/nrc-check (spec/CHECK.md, spec/CLI.md). Program code: prints, and
+ * returns the exit code of spec/CLI.md. Messages start with the program's
+ * name ("certify:" or "nrc-check:"). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,22 +11,37 @@
 #include "nrc_check.h"
 #include "nrc_check_cert.h"
 #include "nrc_check_exact.h"
+#include "nrc_check_tex.h"
+#include "nrc_cli.h"
 #include "nrc_io.h"
 #include "nrc_model.h"
 #include "nrc_sha256.h"
 
 #define CERT_MAX ((size_t)1 << 30)
 
-static void usage(FILE *out)
+static void usage(FILE *out, const char *prog)
 {
-    fprintf(out,
-            "usage: certify --check CERT MODEL   re-verify every certified claim of CERT\n"
-            "                                    exactly against MODEL (exit 0 valid,\n"
-            "                                    1 a claim is false, 3 malformed input)\n"
-            "       certify --cite CERT          print a LaTeX row, a footnote and the\n"
-            "                                    claims of CERT for a paper\n"
-            "       nrc-check CERT MODEL         the same checker as its own program\n"
-            "       nrc-check --cite CERT\n");
+    if (strcmp(prog, "nrc-check") == 0)
+        fprintf(out,
+                "usage: nrc-check CERT MODEL       re-verify every certified claim of CERT\n"
+                "                                  exactly against MODEL (also: --check CERT MODEL)\n"
+                "       nrc-check --cite CERT      a LaTeX table and the claims of CERT, for a paper\n"
+                "       nrc-check --bibtex         BibTeX entries for nrc and the paper\n"
+                "       nrc-check --help | --version\n"
+                "The independent exact checker of nrc, the same code as certify --check\n"
+                "(spec/CHECK.md). --cite output needs \\usepackage{threeparttable}.\n\n%s",
+                nrc_cli_exit_table);
+    else
+        fprintf(out,
+                "usage: certify --check CERT MODEL   re-verify every certified claim of CERT\n"
+                "                                    exactly against MODEL\n"
+                "       certify --cite CERT          a LaTeX table and the claims of CERT,\n"
+                "                                    for a paper\n"
+                "       certify --bibtex             BibTeX entries for nrc and the paper\n"
+                "       nrc-check CERT MODEL         the same checker as its own program\n"
+                "The independent exact checker (spec/CHECK.md). --cite output needs\n"
+                "\\usepackage{threeparttable}.\n\n%s",
+                nrc_cli_exit_table);
 }
 
 static double now_seconds(void)
@@ -34,7 +51,37 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int run_check(const char *cert_path, const char *model_path)
+/* After an input error: say when a file looks like the other kind (the
+ * arguments swapped, a model given to --cite, ...). */
+static void hint_kinds(const char *prog, const char *cert_path, const char *model_path)
+{
+    nrc_file_kind kc = nrc_file_sniff(cert_path);
+    nrc_file_kind km = model_path ? nrc_file_sniff(model_path) : NRC_KIND_OTHER;
+    if (kc == NRC_KIND_MODEL && km == NRC_KIND_CERT)
+        fprintf(stderr, "%s: hint: the arguments look swapped: %s is a model file and %s a "
+                "certificate; the order is CERT MODEL: %s --check %s %s\n", prog, cert_path,
+                model_path, prog, model_path, cert_path);
+    else if (kc == NRC_KIND_MODEL)
+        fprintf(stderr, "%s: hint: %s is a model file, where a certificate is expected\n", prog,
+                cert_path);
+    else if (kc == NRC_KIND_EXAMPLES)
+        fprintf(stderr, "%s: hint: %s is an examples file (--emit-examples), where a "
+                "certificate is expected\n", prog, cert_path);
+    else if (km == NRC_KIND_CERT)
+        fprintf(stderr, "%s: hint: %s is a certificate, where a model file is expected\n", prog,
+                model_path);
+}
+
+static int fail_input(const char *prog, nrc_status st, const nrc_error *err,
+                      const char *cert_path, const char *model_path)
+{
+    fprintf(stderr, "%s: error: %s\n", prog, err->msg);
+    if (st == NRC_ERR_INPUT)
+        hint_kinds(prog, cert_path, model_path);
+    return (int)st;
+}
+
+static int run_check(const char *prog, const char *cert_path, const char *model_path)
 {
     unsigned char *cb = NULL, *mb = NULL;
     size_t cl = 0, ml = 0;
@@ -59,10 +106,9 @@ static int run_check(const char *cert_path, const char *model_path)
     if (!st)
         st = nrc_file_read_all(model_path, (size_t)NRC_MODEL_FILE_MAX, &mb, &ml, &err);
     if (st) {
-        fprintf(stderr, "certify: error: %s\n", err.msg);
         nrc_free(cb);
         nrc_free(mb);
-        return (int)st;
+        return fail_input(prog, st, &err, cert_path, model_path);
     }
     st = nrc_check_buffers(cb, cl, cert_path, mb, ml, model_path, &rep, &err);
     nrc_sha256(mb, ml, sha);
@@ -70,16 +116,14 @@ static int run_check(const char *cert_path, const char *model_path)
     nrc_free(cb);
     nrc_free(mb);
     t1 = now_seconds();
-    if (st) {
-        fprintf(stderr, "certify: error: %s\n", err.msg);
-        return (int)st;
-    }
+    if (st)
+        return fail_input(prog, st, &err, cert_path, model_path);
     if (!rep.valid) {
-        fprintf(stderr, "certify: check failed: %s\n", err.msg);
-        fprintf(stderr, "certify: %s is NOT a valid certificate for %s\n", cert_path, model_path);
+        fprintf(stderr, "%s: check failed: %s\n", prog, err.msg);
+        fprintf(stderr, "%s: %s is NOT a valid certificate for %s\n", prog, cert_path, model_path);
         return 1;
     }
-    printf("certify: checking %s against %s (sha256 %s)\n", cert_path, model_path, hex);
+    printf("%s: checking %s against %s (sha256 %s)\n", prog, cert_path, model_path, hex);
     printf("  fit: %zu claims checked\n", rep.fit);
     printf("  data: %zu claims checked\n", rep.data);
     if (rep.lipschitz_present)
@@ -102,10 +146,12 @@ static int run_check(const char *cert_path, const char *model_path)
         printf("  robust_reference: %zu claim checked\n", rep.robust);
     else
         printf("  robust_reference: not-applicable (asserts nothing)\n");
-    printf("certify: certificate valid: every certified claim holds in exact arithmetic (%.3f s)\n",
-           t1 - t0);
+    printf("%s: certificate valid: every certified claim holds in exact arithmetic (%.3f s)\n",
+           prog, t1 - t0);
     return 0;
 }
+
+/* ---- --cite: numbers ---- */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -113,143 +159,272 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Decimal rendering for people; claims stay in hex. */
-static void dec(double x, char *buf, size_t size)
+/* The smallest binary64 >= a / b (a, b > 0; may be +infinity). */
+static double div_up(double a, double b)
 {
-    snprintf(buf, size, "%.4g", x);
+    return nextafter(a / b, INFINITY);
 }
 
-static int run_cite(const char *cert_path)
+/* ---- --cite: text ---- */
+
+/* What --cite reports, computed before anything is printed (so that an
+ * allocation failure prints nothing on stdout). */
+typedef struct {
+    const char *cert_path;
+    char chex[65];
+    size_t ntr, nte, ctr, cte, nr;
+    double med_up, max_up;   /* of the certified U / x_norm_lower, rounded up */
+} cite_facts;
+
+static void cite_flips(const nrc_cert *C, double *ratio, cite_facts *F)
+{
+    size_t r;
+    for (r = 0; r < C->n_flips; r++) {
+        const nrc_cflip *fl = &C->flips[r];
+        *(fl->test ? &F->nte : &F->ntr) += 1;
+        if (fl->status != NRC_CFLIP_CERTIFIED)
+            continue;
+        *(fl->test ? &F->cte : &F->ctr) += 1;
+        if (fl->x_norm_lower > 0)
+            ratio[F->nr++] = div_up(fl->U, fl->x_norm_lower);
+    }
+    if (F->nr) {
+        /* Each certified ratio is at most its rounded-up bound, so each
+         * order statistic (and the median) of the ratios is at most that of
+         * the bounds. */
+        qsort(ratio, F->nr, sizeof(double), cmp_double);
+        if (F->nr % 2) {
+            F->med_up = ratio[F->nr / 2];
+        } else {
+            double a = ratio[F->nr / 2 - 1], b = ratio[F->nr / 2];
+            F->med_up = nextafter(0.5 * a + 0.5 * b, INFINITY);
+            if (F->med_up > b)
+                F->med_up = b;
+        }
+        F->max_up = ratio[F->nr - 1];
+    }
+}
+
+/* Rotating buffers for the numbers of one printf. */
+typedef struct {
+    char s[8][64];
+    unsigned i;
+} num_bufs;
+
+static const char *num(num_bufs *b, double x, int up)
+{
+    char *p = b->s[b->i++ % 8];
+    nrc_tex_number(x, up, p, sizeof b->s[0]);
+    return p;
+}
+#define NUM(x, up) num(&nb, (x), (up))
+
+/* s in a LaTeX comment line: printable ASCII only. */
+static void comment_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?', f);
+}
+
+static void cite_table(FILE *f, const nrc_cert *C, const cite_facts *F)
+{
+    num_bufs nb = {{{0}}, 0};
+    const char *commit = nrc_commit();
+    fprintf(f, "%% nrc certificate table: certify --cite (nrc %s%s%s).\n", nrc_version(),
+            commit ? ", commit " : "", commit ? commit : "");
+    fputs("% Certificate ", f);
+    comment_text(f, F->cert_path);
+    fprintf(f, ", SHA-256 %s\n", F->chex);
+    fprintf(f, "%% Model file SHA-256 %s\n", C->sha256);
+    fputs("% Needs \\usepackage{threeparttable} (Debian texlive-latex-extra); cites\n"
+          "% nrc-tool and vardi2022gradient: `certify --bibtex` prints both entries.\n"
+          "% Several certificates in one table: copy their lines marked \"% row\".\n", f);
+    fputs("\\begin{table}[htbp]\n\\centering\n\\begin{threeparttable}\n", f);
+    fprintf(f, "\\caption{Certified non-robustness of a depth-2 ReLU network (nrc~%s~\\cite{nrc-tool}; "
+            "setting of \\cite{vardi2022gradient}). Every bound is stated by the certificate in "
+            "exact real arithmetic on the binary64 values of the model file and can be "
+            "re-checked exactly\\tnote{*}.}\n", nrc_version());
+    fprintf(f, "\\label{tab:nrc-%.8s}\n", F->chex);
+    fputs("\\small\n\\begin{tabular}{rrrrrrccc}\n\\hline\n"
+          "$n$ & $d$ & $k$ & $m$ & \\multicolumn{2}{c}{flips\\tnote{a}} & "
+          "$\\|\\delta\\|/\\|x\\|$\\tnote{b} & $\\varepsilon_{\\mathrm{rel}}$\\tnote{c} & "
+          "$r_0$\\tnote{d} \\\\\n"
+          " & & & & train & test & median / max & & \\\\\n\\hline\n", f);
+    fprintf(f, "%llu & %llu & %llu & %llu & %zu/%zu & %zu/%zu & ", (unsigned long long)C->n,
+            (unsigned long long)C->d, (unsigned long long)C->k, (unsigned long long)C->m,
+            F->ctr, F->ntr, F->cte, F->nte);
+    if (F->nr)
+        fprintf(f, "$%s$ / $%s$", NUM(F->med_up, 1), NUM(F->max_up, 1));
+    else
+        fputs("--", f);
+    fprintf(f, " & %s%s%s", C->kkt_certified ? "$" : "",
+            C->kkt_certified ? NUM(C->eps_rel_upper, 1) : "--", C->kkt_certified ? "$" : "");
+    fprintf(f, " & %s%s%s \\\\ %% row\n", C->robust_certified ? "$" : "",
+            C->robust_certified ? NUM(C->radius_lower, 0) : "--", C->robust_certified ? "$" : "");
+    fputs("\\hline\n\\end{tabular}\n\\begin{tablenotes}\n\\footnotesize\\raggedright\n", f);
+    fputs("\\item[*] Model file SHA-256 ", f);
+    nrc_tex_hash(f, C->sha256);
+    fputs("; certificate \\texttt{", f);
+    nrc_tex_path(f, F->cert_path);
+    fputs("}, SHA-256 ", f);
+    nrc_tex_hash(f, F->chex);
+    fputs(". Re-check: \\texttt{sha256sum MODEL} prints the model's hash, and "
+          "\\texttt{certify -{}-check CERT MODEL} (or \\texttt{nrc-check CERT MODEL}) exits "
+          "with status~0 when every claim holds in exact arithmetic.\n", f);
+    fputs("\\item[a] Points $x$ (training, test) at which a perturbation $\\delta = -p\\,s\\,z$ "
+          "along $z = \\sum_l y_l x_l$ is certified to flip the sign $p$ of $N(x)$, of all "
+          "points; a point not counted is undecided, not robust.\n", f);
+    fputs("\\item[b] Upper bounds on $\\|\\delta\\|/\\|x\\|$ over the certified flips: median and "
+          "maximum, rounded up.\n", f);
+    fputs("\\item[c] The parameters are an approximate KKT point of the max-margin problem: "
+          "$\\|r\\| \\le \\varepsilon_{\\mathrm{rel}} \\|\\theta\\|$ (rounded up); "
+          "--: not certified.\n", f);
+    fputs("\\item[d] A width-$n$ network with biases fits the same data and is robust to every "
+          "perturbation of norm below $r_0$ at every training point (rounded down); "
+          "--: not certified.\n", f);
+    fputs("\\end{tablenotes}\n\\end{threeparttable}\n\\end{table}\n", f);
+}
+
+static void cite_claims(FILE *f, const nrc_cert *C, const cite_facts *F)
+{
+    num_bufs nb = {{{0}}, 0};
+    fputs("\n% The claims of the certificate in words (for the text or an appendix).\n", f);
+    fputs("\\begin{itemize}\n", f);
+    fprintf(f, "\\item Model: the model file whose SHA-256 begins \\texttt{%.16s} (in full in "
+            "the notes of Table~\\ref{tab:nrc-%.8s})", C->sha256, F->chex);
+    fprintf(f, " has $n = %llu$ training points in dimension $d = %llu$, width $k = %llu$ and "
+            "$m = %llu$ test points%s%s.\n", (unsigned long long)C->n, (unsigned long long)C->d,
+            (unsigned long long)C->k, (unsigned long long)C->m,
+            C->bias ? ", hidden biases" : "", C->fixed_second_layer ? ", a fixed second layer" : "");
+    if (C->all_correct)
+        fprintf(f, "\\item Fit: the network classifies all $%llu$ training points correctly, with "
+                "minimum margin $\\min_i y_i N(x_i) \\ge %s$.\n", (unsigned long long)C->n,
+                NUM(C->min_margin[0], 0));
+    else
+        fputs("\\item Fit: not certified (the certificate does not state that every training "
+              "point is classified correctly).\n", f);
+    fprintf(f, "\\item Data: $\\varepsilon_{\\mathrm{data}} = (n-1)\\rho/R_{\\min}^2 \\le %s$ and "
+            "$\\gamma_z \\ge %s$; the data are %sin the nearly orthogonal regime.\n",
+            NUM(C->eps_data[1], 1), NUM(C->gamma_z[0], 0), C->regime ? "" : "not ");
+    if (F->nr)
+        fprintf(f, "\\item Flips: for %zu of %zu training points and %zu of %zu test points, a "
+                "perturbation along the data direction $z$ of relative norm "
+                "$\\|\\delta\\|/\\|x\\| \\le %s$ (median $\\le %s$) flips the network's "
+                "prediction.\n", F->ctr, F->ntr, F->cte, F->nte, NUM(F->max_up, 1),
+                NUM(F->med_up, 1));
+    else
+        fprintf(f, "\\item Flips: none certified (of %zu training and %zu test points).\n",
+                F->ntr, F->nte);
+    if (C->kkt_certified) {
+        fprintf(f, "\\item KKT: with the listed multipliers the parameters are an approximate "
+                "KKT point of the max-margin problem: $\\|r\\|/\\|\\theta\\| \\le %s$ and "
+                "slackness $\\le %s$", NUM(C->eps_rel_upper, 1), NUM(C->delta_upper, 1));
+        if (C->eps_rel_upper >= 1.0)
+            fputs(" (a relative residual of 1 or more says nothing: the multipliers "
+                  "$\\lambda = 0$ give exactly 1)", f);
+        fputs(".", f);
+        if (C->kink_tolerance > 0.0) {
+            int ex;
+            double fr = frexp(C->kink_tolerance, &ex);
+            /* eta exactly when a power of two, else bounded above */
+            fputs(" With kink tolerance $\\eta ", f);
+            if (fr == 0.5)
+                fprintf(f, "= 2^{%d}", ex - 1);
+            else
+                fprintf(f, "\\le %s", NUM(C->kink_tolerance, 1));
+            fputs("$: at pre-activations $|a_{ij}| \\le \\eta$ any ReLU subgradient in $[0, 1]$ "
+                  "is allowed, an $\\eta$-enlarged (Goldstein-style) subdifferential, not the "
+                  "exact Clarke KKT condition.", f);
+        }
+        fputs("\n", f);
+    } else {
+        fputs("\\item KKT: not certified.\n", f);
+    }
+    if (C->robust_certified)
+        fprintf(f, "\\item Robust reference: a width-$n$ network with biases fits the same data and "
+                "is robust at every training point to every perturbation of norm below $%s$.\n",
+                NUM(C->radius_lower, 0));
+    else
+        fputs("\\item Robust reference: not certified.\n", f);
+    fputs("\\end{itemize}\n", f);
+}
+
+static int run_cite(const char *prog, const char *cert_path)
 {
     unsigned char *cb = NULL;
-    size_t cl = 0, r, ntr = 0, nte = 0, ctr = 0, cte = 0, nr = 0;
+    size_t cl = 0;
     nrc_error err;
     nrc_status st;
     json_error_t jerr;
     json_t *root;
     nrc_cert C;
     unsigned char sha[32];
-    char chex[65], s1[64], s2[64], s3[64], s4[64];
-    double *ratio = NULL, med = 0, mx = 0;
+    double *ratio;
+    cite_facts F;
 
+    memset(&F, 0, sizeof F);
+    F.cert_path = cert_path;
     err.msg[0] = '\0';
-    if ((st = nrc_file_read_all(cert_path, CERT_MAX, &cb, &cl, &err))) {
-        fprintf(stderr, "certify: error: %s\n", err.msg);
-        return (int)st;
-    }
+    if ((st = nrc_file_read_all(cert_path, CERT_MAX, &cb, &cl, &err)))
+        return fail_input(prog, st, &err, cert_path, NULL);
     nrc_sha256(cb, cl, sha);
-    nrc_hex(sha, 32, chex);
+    nrc_hex(sha, 32, F.chex);
     root = json_loadb((const char *)cb, cl, JSON_REJECT_DUPLICATES, &jerr);
     nrc_free(cb);
     if (!root) {
-        fprintf(stderr, "certify: error: %s: line %d column %d: invalid JSON: %s\n", cert_path,
-                jerr.line, jerr.column, jerr.text);
-        return 3;
+        nrc_error_set(&err, NRC_ERR_INPUT, "%s: line %d column %d: invalid JSON: %s", cert_path,
+                      jerr.line, jerr.column, jerr.text);
+        return fail_input(prog, NRC_ERR_INPUT, &err, cert_path, NULL);
     }
     nrc_cert_init(&C);
     st = nrc_cert_parse(root, &C, &err);
     json_decref(root);
     if (st) {
-        fprintf(stderr, "certify: error: %s: %s\n", cert_path, err.msg);
+        nrc_error_prefix(&err, cert_path);
         nrc_cert_clear(&C);
-        return (int)st;
+        return fail_input(prog, st, &err, cert_path, NULL);
     }
     ratio = nrc_malloc_array(C.n_flips ? C.n_flips : 1, sizeof(double));
     if (!ratio) {
-        fprintf(stderr, "certify: error: out of memory\n");
+        fprintf(stderr, "%s: error: out of memory\n", prog);
         nrc_cert_clear(&C);
         return 4;
     }
-    for (r = 0; r < C.n_flips; r++) {
-        const nrc_cflip *f = &C.flips[r];
-        if (f->test)
-            nte++;
-        else
-            ntr++;
-        if (f->status != NRC_CFLIP_CERTIFIED)
-            continue;
-        if (f->test)
-            cte++;
-        else
-            ctr++;
-        if (f->x_norm_lower > 0)
-            ratio[nr++] = f->U / f->x_norm_lower;
-    }
-    if (nr) {
-        qsort(ratio, nr, sizeof(double), cmp_double);
-        med = nr % 2 ? ratio[nr / 2] : 0.5 * (ratio[nr / 2 - 1] + ratio[nr / 2]);
-        mx = ratio[nr - 1];
-    }
-    printf("%% nrc certificate %s\n", chex);
-    printf("%% columns: n & d & k & m & certified flips (train) & certified flips (test) & "
-           "median / max of ||delta||/||x|| (upper bounds) & KKT eps_rel (upper) & robust radius r_0 (lower) \\\\\n");
-    dec(med, s1, sizeof s1);
-    dec(mx, s2, sizeof s2);
-    if (C.kkt_certified)
-        dec(C.eps_rel_upper, s3, sizeof s3);
-    else
-        snprintf(s3, sizeof s3, "--");
-    if (C.robust_certified)
-        dec(C.radius_lower, s4, sizeof s4);
-    else
-        snprintf(s4, sizeof s4, "--");
-    printf("%llu & %llu & %llu & %llu & %zu/%zu & %zu/%zu & %s / %s & %s & %s "
-           "\\footnote{Certificate \\texttt{sha256:%s} for model file \\texttt{sha256:%s}; "
-           "every number is exact in the certificate and is re-checked in exact arithmetic by "
-           "\\texttt{certify --check CERT MODEL} (nrc %s).} \\\\\n",
-           (unsigned long long)C.n, (unsigned long long)C.d, (unsigned long long)C.k,
-           (unsigned long long)C.m, ctr, ntr, cte, nte, s1, s2, s3, s4, chex, C.sha256,
-           NRC_VERSION);
-    printf("\nClaims (exact real arithmetic on the binary64 values of the model file):\n");
-    printf("- Model: the model file with SHA-256 %s has n = %llu training points, d = %llu, "
-           "width k = %llu, m = %llu test points%s%s.\n", C.sha256, (unsigned long long)C.n,
-           (unsigned long long)C.d, (unsigned long long)C.k, (unsigned long long)C.m,
-           C.bias ? ", hidden biases" : "", C.fixed_second_layer ? ", fixed second layer" : "");
-    if (C.all_correct) {
-        dec(C.min_margin[0], s1, sizeof s1);
-        printf("- Fit: the network classifies all %llu training points correctly, with minimum margin at least %s.\n",
-               (unsigned long long)C.n, s1);
-    }
-    dec(C.eps_data[1], s1, sizeof s1);
-    dec(C.gamma_z[0], s2, sizeof s2);
-    printf("- Data: eps_data = (n-1) rho / R_min^2 <= %s and gamma_z >= %s (%s the nearly orthogonal regime).\n",
-           s1, s2, C.regime ? "in" : "not in");
-    dec(med, s1, sizeof s1);
-    dec(mx, s2, sizeof s2);
-    printf("- Flips: for %zu of %zu training points and %zu of %zu test points, a perturbation "
-           "along the data direction z of relative norm ||delta||/||x|| at most %s (median %s) "
-           "flips the network's prediction.\n", ctr, ntr, cte, nte, s2, s1);
-    if (C.kkt_certified) {
-        dec(C.eps_rel_upper, s1, sizeof s1);
-        dec(C.delta_upper, s2, sizeof s2);
-        printf("- KKT: with the listed multipliers the parameters are an approximate KKT point "
-               "of the max-margin problem: ||r|| / ||theta|| <= %s and slackness <= %s.\n", s1, s2);
-        if (C.kink_tolerance > 0.0) {
-            dec(C.kink_tolerance, s1, sizeof s1);
-            printf("  (With kink tolerance eta = %s: at pre-activations |a_ij| <= eta any ReLU "
-                   "subgradient in [0, 1] is allowed, an eta-enlarged (Goldstein-style) "
-                   "subdifferential, not the exact Clarke KKT condition.)\n", s1);
-        }
-    }
-    if (C.robust_certified) {
-        dec(C.radius_lower, s1, sizeof s1);
-        printf("- Robust reference: a width-n network with biases fits the same data and is robust "
-               "at every training point to every perturbation of norm below %s.\n", s1);
-    }
-    printf("\nRe-check (exit status 0 means every claim holds exactly):\n");
-    printf("  sha256sum MODEL   # must print %s\n", C.sha256);
-    printf("  sha256sum %s   # must print %s\n", cert_path, chex);
-    printf("  certify --check %s MODEL\n", cert_path);
+    cite_flips(&C, ratio, &F);
     nrc_free(ratio);
+    cite_table(stdout, &C, &F);
+    cite_claims(stdout, &C, &F);
     nrc_cert_clear(&C);
     return 0;
 }
 
-/* Shared by `certify --check/--cite` and bin/nrc-check: implicit_check is 1
- * for nrc-check, where two operands without --check/--cite mean --check. */
+/* --bibtex: the tool (version, commit when built from git) and the paper. */
+static int run_bibtex(void)
+{
+    const char *commit = nrc_commit();
+    printf("@misc{nrc-tool,\n"
+           "  title        = {nrc: certified non-robustness of trained depth-2 {ReLU} networks},\n"
+           "  author       = {{nrc developers}},\n"
+           "  howpublished = {Software, version %s%s%s},\n"
+           "  note         = {Certificates re-checked exactly by \\texttt{certify -{}-check}}\n"
+           "}\n\n", nrc_version(), commit ? ", commit " : "", commit ? commit : "");
+    printf("@inproceedings{vardi2022gradient,\n"
+           "  author       = {Gal Vardi and Gilad Yehudai and Ohad Shamir},\n"
+           "  title        = {Gradient Methods Provably Converge to Non-Robust Networks},\n"
+           "  booktitle    = {Advances in Neural Information Processing Systems (NeurIPS)},\n"
+           "  volume       = {35},\n"
+           "  year         = {2022}\n"
+           "}\n");
+    return 0;
+}
+
+/* Shared by `certify --check/--cite/--bibtex` and bin/nrc-check:
+ * implicit_check is 1 for nrc-check, where two operands without a mode
+ * mean --check. */
 static int check_cli(int argc, char **argv, int implicit_check)
 {
-    int a, check = 0, cite = 0;
+    const char *prog = implicit_check ? "nrc-check" : "certify";
+    int a, check = 0, cite = 0, bib = 0;
     const char *pos[3];
     int npos = 0;
     for (a = 1; a < argc; a++) {
@@ -257,15 +432,18 @@ static int check_cli(int argc, char **argv, int implicit_check)
             check = 1;
         else if (strcmp(argv[a], "--cite") == 0)
             cite = 1;
+        else if (strcmp(argv[a], "--bibtex") == 0)
+            bib = 1;
         else if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
-            usage(stdout);
+            usage(stdout, prog);
             return 0;
         } else if (strcmp(argv[a], "--version") == 0) {
-            printf("%s (nrc) %s\n", implicit_check ? "nrc-check" : "certify", NRC_VERSION);
+            char line[160];
+            fputs(nrc_version_line(prog, line, sizeof line), stdout);
             return 0;
         } else if (argv[a][0] == '-' && argv[a][1] != '\0') {
-            fprintf(stderr, "certify: error: unknown option %s with --check/--cite\n", argv[a]);
-            usage(stderr);
+            fprintf(stderr, "%s: error: unknown option %s with --check/--cite/--bibtex (try "
+                    "%s --help)\n", prog, argv[a], prog);
             return 2;
         } else if (npos < 3) {
             pos[npos++] = argv[a];
@@ -273,13 +451,25 @@ static int check_cli(int argc, char **argv, int implicit_check)
             npos++;
         }
     }
-    if (implicit_check && !check && !cite && npos == 2)
+    if (implicit_check && !check && !cite && !bib && npos == 2)
         check = 1;
-    if (check && !cite && npos == 2)
-        return run_check(pos[0], pos[1]);
-    if (cite && !check && npos == 1)
-        return run_cite(pos[0]);
-    usage(stderr);
+    if (check + cite + bib > 1) {
+        fprintf(stderr, "%s: error: --check, --cite and --bibtex exclude each other\n", prog);
+    } else if (check && npos == 2) {
+        return run_check(prog, pos[0], pos[1]);
+    } else if (cite && npos == 1) {
+        return run_cite(prog, pos[0]);
+    } else if (bib && npos == 0) {
+        return run_bibtex();
+    } else {
+        fprintf(stderr, "%s: error: %s\n", prog,
+                check ? "--check takes two files: CERT MODEL"
+                : cite ? "--cite takes one file: CERT"
+                : bib ? "--bibtex takes no file"
+                : "expected CERT MODEL, --check CERT MODEL, --cite CERT or --bibtex");
+    }
+    fprintf(stderr, "usage: %s %s | --cite CERT | --bibtex (try %s --help)\n", prog,
+            implicit_check ? "[--check] CERT MODEL" : "--check CERT MODEL", prog);
     return 2;
 }
 

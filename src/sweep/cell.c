@@ -151,8 +151,8 @@ static void failure_reason(const stage_t *s, const char *cdir, char *reason, siz
         snprintf(reason, size, "%s killed by signal %d", s->name, s->rc - 128);
     else if (!strcmp(s->name, "check") && s->rc == 1)
         snprintf(reason, size, "check: a claim of the certificate is false: %s", line);
-    else if (!strcmp(s->name, "train") && s->rc == 2)
-        snprintf(reason, size, "train exit 2 (usage error or training diverged): %s", line);
+    else if (!strcmp(s->name, "train") && s->rc == 1)
+        snprintf(reason, size, "train exit 1 (training diverged): %s", line);
     else
         snprintf(reason, size, "%s exit %d: %s", s->name, s->rc, line);
 }

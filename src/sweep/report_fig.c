@@ -1,4 +1,4 @@
-/* The report's figures (spec/SWEEP.md "Figures"): for each figure of the
+/* The report's figures (spec/SWEEP.md "Report"): for each figure of the
  * spec, a data file (NAME.dat, plus NAME.pred.dat or per-series files), a
  * gnuplot script (NAME.gp, drawing NAME.png with pngcairo and NAME.pdf with
  * pdfcairo from those files only) and its caption (NAME.caption).  Every

@@ -10,11 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "nrc_alloc.h"
+#include "nrc_cli.h"
 #include "nrc_sweep.h"
-
-#ifndef NRC_VERSION
-#define NRC_VERSION "unknown"
-#endif
 
 static void usage(FILE *f)
 {
@@ -46,10 +43,7 @@ static void usage(FILE *f)
 "  --wait             slurm: wait until the report job has finished\n"
 "  --quiet            nothing on stderr but errors\n"
 "  --help, --version\n"
-"\n"
-"Exit codes: 0 every cell certified (report: written), 1 some cell failed or\n"
-"has undecided claims (the report counts them), 2 usage, 3 invalid spec or\n"
-"sweep directory, 4 system error, 130 interrupted.\n");
+"\n%s", nrc_cli_exit_table);
 }
 
 typedef struct {
@@ -66,15 +60,15 @@ static int die(int code, const char *fmt, const char *a, const char *b)
     return code;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
+/* The shared parser (include/core/nrc_cli.h); 0 or the exit code, after
+ * a message naming opt (none when opt is NULL: the caller says it). */
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    long v;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
+    nrc_error e;
+    uint64_t v;
+    if (nrc_cli_parse_u64(opt ? opt : "", s, (uint64_t)lo, (uint64_t)hi, &v, &e) != NRC_OK)
+        return opt ? die(2, "%s (see sweep --help)%s", e.msg, "") : 2;
+    *out = (long)v;
     return 0;
 }
 
@@ -94,12 +88,12 @@ static int parse_opts(int argc, char **argv, cli *o)
         switch (c) {
         case 'o': o->out = optarg; break;
         case 'j':
-            if (parse_long(optarg, 1, 4096, &o->jobs) != 0)
-                return die(2, "option --jobs: '%s' must be an integer in 1..4096%s", optarg, "");
+            if (parse_long("--jobs", optarg, 1, 4096, &o->jobs) != 0)
+                return 2;
             break;
         case 't':
-            if (parse_long(optarg, 1, 100000, &o->tasks) != 0)
-                return die(2, "option --tasks: '%s' must be an integer in 1..100000%s", optarg, "");
+            if (parse_long("--tasks", optarg, 1, 100000, &o->tasks) != 0)
+                return 2;
             break;
         case 'r': o->retry_failed = 1; break;
         case 'p': o->progress = 1; break;
@@ -257,8 +251,8 @@ static int cmd_shard(int argc, char **argv, cli *o)
     const char *ts = argc - optind >= 3 ? argv[optind + 1] : getenv("SLURM_ARRAY_TASK_ID");
     const char *ns = argc - optind >= 3 ? argv[optind + 2] : getenv("SLURM_ARRAY_TASK_COUNT");
     int rc;
-    if ((argc - optind != 1 && argc - optind != 3) || !ts || !ns || parse_long(ts, 0, 1000000, &task) != 0 ||
-        parse_long(ns, 1, 1000000, &ntasks) != 0 || task >= ntasks)
+    if ((argc - optind != 1 && argc - optind != 3) || !ts || !ns || parse_long(NULL, ts, 0, 1000000, &task) != 0 ||
+        parse_long(NULL, ns, 1, 1000000, &ntasks) != 0 || task >= ntasks)
         return die(2, "usage: sweep shard DIR [TASK NTASKS] with 0 <= TASK < NTASKS%s%s", "", "");
     if ((rc = find_programs(o, paths)) != 0)
         return rc;
@@ -366,8 +360,11 @@ int main(int argc, char **argv)
     cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
         return usage(stdout), 0;
-    if (!strcmp(cmd, "--version"))
-        return printf("sweep (nrc) %s\n", NRC_VERSION), 0;
+    if (!strcmp(cmd, "--version")) {
+        char line[160];
+        fputs(nrc_version_line("sweep", line, sizeof line), stdout);
+        return 0;
+    }
     optind = 2;
     if ((rc = parse_opts(argc, argv, &o)) != 0)
         return rc;

@@ -2,7 +2,7 @@
  * gradient descent, write model.bin (spec/TRAINING.md, FORMATS.md).
  * Thin main: parse and validate options, call the library, own stderr and
  * the exit code.  stdout stays empty (so `-o -` can write the model there). */
-#include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -15,16 +15,14 @@
 #include <unistd.h>
 #include "nrc_alloc.h"
 #include "nrc_blas.h"
+#include "nrc_cli.h"
 #include "nrc_data.h"
+#include "nrc_output.h"
 #include "nrc_model.h"
 #include "nrc_polish.h"
 #include "nrc_rng.h"
 #include "nrc_train.h"
 #include "nrc_span.h"
-
-#ifndef NRC_VERSION
-#define NRC_VERSION "unknown"
-#endif
 
 /* Defaults (spec/TRAINING.md "Defaults" has the measurements behind them). */
 #define DEF_N 8
@@ -83,9 +81,12 @@ static void usage(FILE *f)
 "  --help, --version\n"
 "\n"
 "Progress goes to stderr when it is a terminal; a one-line summary always\n"
-"(unless --quiet).  Exit codes: 0 ok, 2 usage error or training diverged,\n"
-"4 system error (memory, I/O), 5 internal error.\n",
-            DEF_N, DEF_D, DEF_K, DEF_M, DEF_LR, DEF_STEPS, DEF_INIT_SCALE, DEF_SEED);
+"(unless --quiet). An existing output file is replaced atomically; a device\n"
+"or FIFO is written through (spec/CLI.md). Training that diverges (a\n"
+"non-finite loss or parameter: --lr too large) exits 1 and writes nothing.\n"
+"\n%s",
+            DEF_N, DEF_D, DEF_K, DEF_M, DEF_LR, DEF_STEPS, DEF_INIT_SCALE, DEF_SEED,
+            nrc_cli_exit_table);
 }
 
 static int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -100,38 +101,22 @@ static int fail_usage(const char *fmt, ...)
     return NRC_ERR_USAGE;
 }
 
-/* Unsigned decimal integer in [lo, hi]; 0 on success. */
+/* The shared parsers (include/core/nrc_cli.h); 0 on success. */
 static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi,
                      uint64_t *out)
 {
-    char *end;
-    unsigned long long v;
-    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-        return fail_usage("option %s: '%s' is not a non-negative integer", opt,
-                          s ? s : "");
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (*end != '\0')
-        return fail_usage("option %s: '%s' is not a non-negative integer", opt, s);
-    if (errno == ERANGE || v < lo || v > hi)
-        return fail_usage("option %s: %s is out of range [%" PRIu64 ", %" PRIu64 "]",
-                          opt, s, lo, hi);
-    *out = (uint64_t)v;
+    nrc_error e;
+    if (nrc_cli_parse_u64(opt, s, lo, hi, out, &e) != NRC_OK)
+        return fail_usage("%s", e.msg);
     return 0;
 }
 
-/* Finite double > 0; 0 on success. */
+/* Finite binary64 > 0 (subnormals included). */
 static int parse_pos(const char *opt, const char *s, double *out)
 {
-    char *end;
-    double v;
-    errno = 0;
-    v = s && *s ? strtod(s, &end) : NAN;
-    if (!s || !*s || *end != '\0' || errno == ERANGE)
-        return fail_usage("option %s: '%s' is not a number", opt, s ? s : "");
-    if (!isfinite(v) || !(v > 0.0))
-        return fail_usage("option %s: %s must be finite and > 0", opt, s);
-    *out = v;
+    nrc_error e;
+    if (nrc_cli_parse_real(opt, s, 0.0, DBL_MAX, NRC_REAL_ABOVE_LO, out, &e) != NRC_OK)
+        return fail_usage("%s", e.msg);
     return 0;
 }
 
@@ -228,7 +213,12 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
         case O_NOPOLISH: o->no_polish = 1; break;
         case O_POLISH_ALWAYS: o->polish_always = 1; break;
         case O_HELP: usage(stdout); *done = 1; return 0;
-        case O_VERSION: printf("train (nrc) %s\n", NRC_VERSION); *done = 1; return 0;
+        case O_VERSION: {
+            char line[160];
+            fputs(nrc_version_line("train", line, sizeof line), stdout);
+            *done = 1;
+            return 0;
+        }
         case ':':
             return fail_usage("option %s needs a value", argv[optind - 1]);
         default:
@@ -353,13 +343,18 @@ static char *build_meta(const cli_opts *o, const nrc_train_progress *p,
              "\"data\":{\"R_min_sq\":%s,\"R_max_sq\":%s,\"rho\":%s,\"eps_data\":%s,"
              "\"n_pos\":%zu,\"n_neg\":%zu},\"polish\":%s,"
              "\"note\":\"binary64 values from training; not certified\"}",
-             NRC_VERSION, o->n, o->d, o->k, o->m, names_data[o->data],
+             nrc_version(), o->n, o->d, o->k, o->m, names_data[o->data],
              names_labels[o->labels], names_loss[o->loss], names_schedule[o->schedule],
              lr, o->steps, is, o->bias ? "true" : "false", o->fix_v ? "true" : "false",
              o->seed, p->step, loss, ll, qm, ts, nm, nmwb, rmin, rmax, rho, eps,
              st->n_pos, st->n_neg, polish);
     return s;
 }
+
+/* Exit 1 for a diverged run (spec/CLI.md): the drivers report divergence
+ * as NRC_ERR_USAGE (include/train/nrc_train.h), and the options they could
+ * refuse with it (n, d, k = 0) were refused by parse_args already. */
+#define EXIT_DIVERGED 1
 
 static int fail(nrc_status st, const nrc_error *err)
 {
@@ -394,6 +389,11 @@ int main(int argc, char **argv)
     rc = parse_args(argc, argv, &o, &done);
     if (rc || done)
         return rc;
+    /* The output path before any work: a missing directory or a path that
+     * can never be written (spec/CLI.md) is refused now, not after training. */
+    st = nrc_output_check(o.out, &err);
+    if (st != NRC_OK)
+        return fail(st, &err);
     nrc_blas_set_threads(o.threads);
     pc.o = &o;
     pc.tty = !o.quiet && isatty(2);
@@ -425,6 +425,11 @@ int main(int argc, char **argv)
         &to, M.X, M.y, M.W, M.b, M.v, on_progress, &pc, &fin, &err);
     if (pc.tty)
         fputc('\n', stderr);
+    if (st == NRC_ERR_USAGE) {
+        fprintf(stderr, "train: error: %s; no model written\n", err.msg);
+        nrc_model_clear(&M);
+        return EXIT_DIVERGED;
+    }
     if (st != NRC_OK)
         goto out;
     t_gd = now_s() - pc.t0;

@@ -30,6 +30,24 @@ expect_rc bad_engine 2 "$BIN/certify" --engine slow m.bin
 expect_rc bad_threads 2 "$BIN/certify" --threads 0 m.bin
 expect_rc missing_value 2 "$BIN/certify" m.bin -o
 expect_rc two_models 2 "$BIN/certify" a.bin b.bin
+expect_rc version 0 "$BIN/certify" --version
+grep -q '^certify (nrc) [0-9]' "$T/out" && pass version_text || fail version_text "$(cat "$T/out")"
+"$BIN/certify" --help > "$T/out"
+grep -q '^  130  interrupted' "$T/out" && pass help_exit_table || fail help_exit_table "no exit table"
+# option values: the shared parser's words (spec/CLI.md)
+bad_value() { # name pattern args...
+    name=$1; pat=$2; shift 2
+    "$BIN/certify" "$@" m.bin > "$T/out" 2> "$T/err"; rc=$?
+    if [ "$rc" -eq 2 ] && grep -q -e "$pat" "$T/err"; then pass "$name"
+    else fail "$name" "exit $rc: $(head -c 300 "$T/err")"; fi
+}
+bad_value kink_tol_too_small "option --kink-tol: 1e-400 is too small" --kink-tol 1e-400
+bad_value kink_tol_out_of_range "option --kink-tol: 2 is out of range" --kink-tol 2
+bad_value kink_tol_not_a_number "option --kink-tol: 'x' is not a number" --kink-tol x
+bad_value tau_out_of_range "margin:TAU: 1e400 is out of range" --direction margin:1e400
+bad_value tau_negative "margin:TAU: -1 is too small" --direction margin:-1
+bad_value threads_text "option --threads: 'two' is not a non-negative integer" --threads two
+bad_value empty_output "option -o: empty file name" -o ''
 
 "$BIN/train" -n 6 -d 300 -k 8 -m 4 --steps 400 --seed 3 --quiet -o "$T/m.bin" 2> "$T/err" \
     || fail train "could not train a model: $(head -c 300 "$T/err")"
@@ -118,6 +136,15 @@ EOC
             && pass refuses_ftz || fail refuses_ftz "rc $rc: $(head -c 200 "$T/err")"
     fi
 fi
+
+# a certificate given where the model is expected: a hint
+"$BIN/certify" -o "$T/none4.json" "$T/m.bin.cert.json" > /dev/null 2> "$T/err"; rc=$?
+[ "$rc" -eq 3 ] && grep -q 'hint: .* looks like a certificate, not a model file; to re-check it: certify --check' "$T/err" \
+    && pass hint_certificate_as_model || fail hint_certificate_as_model "rc $rc: $(cat "$T/err")"
+# a write error names the output, not the model
+"$BIN/certify" -o "$T/nonexistent/x.json" "$T/m.bin" > /dev/null 2> "$T/err"; rc=$?
+[ "$rc" -eq 4 ] && grep -q "^certify: error: $T/nonexistent/x.json: " "$T/err" && ! grep -q "m.bin" "$T/err" \
+    && pass write_error_names_output || fail write_error_names_output "rc $rc: $(cat "$T/err")"
 
 # --check / --cite are dispatched to the checker before option parsing
 "$BIN/certify" --check "$T/nonexistent.json" "$T/m.bin" > /dev/null 2>&1; rc=$?

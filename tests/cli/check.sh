@@ -68,14 +68,42 @@ sed 's/"kink_tolerance": "0x1.0000000000000p-60"/"kink_tolerance": "-0x1p-60"/' 
     $FIX/kink.cert.json > "$tmp/eta_neg.json"
 case_ kink_eta_negative 1 'check failed: kkt.kink_tolerance' -- \
     $C --check "$tmp/eta_neg.json" $FIX/kink.model.bin
-case_ cite_kink 0 'kink tolerance eta = 8.674e-19' -- $C --cite $FIX/kink.cert.json
+case_ cite_kink 0 'kink tolerance $\\eta = 2^{-60}' -- $C --cite $FIX/kink.cert.json
 
-case_ cite 0 '\\footnote{Certificate' -- $C --cite $FIX/hand.cert.json
-case_ cite_model_sha 0 '1a9d79949fb393fab443aa2c15dc5dc42dfb73512c0bee486b2bfbdefe4450ba' -- $C --cite $FIX/hand.cert.json
+case_ cite 0 '\\begin{threeparttable}' -- $C --cite $FIX/hand.cert.json
+case_ cite_no_footnote 0 '' -- $C --cite $FIX/hand.cert.json
+grep -q 'footnote{' "$tmp/out" && { echo "FAIL cite_no_footnote_text: a footnote in the table"; fails=$((fails + 1)); }
+case_ cite_model_sha 0 '% Model file SHA-256 1a9d79949fb393fab443aa2c15dc5dc42dfb73512c0bee486b2bfbdefe4450ba' -- $C --cite $FIX/hand.cert.json
 sha=$(sha256sum $FIX/hand.cert.json | cut -d' ' -f1)
 case_ cite_cert_sha 0 "$sha" -- $C --cite $FIX/hand.cert.json
-case_ cite_command 0 "certify --check $FIX/hand.cert.json MODEL" -- $C --cite $FIX/hand.cert.json
+case_ cite_command 0 'certify -{}-check CERT MODEL' -- $C --cite $FIX/hand.cert.json
+case_ cite_row 0 '^4 & 4 & 3 & 1 & 4/4 & 0/1 & .* \\\\ % row$' -- $C --cite $FIX/hand.cert.json
+case_ bibtex 0 '@inproceedings{vardi2022gradient' -- $C --bibtex
+case_ bibtex_tool 0 'version [0-9]' -- $C --bibtex
+case_ usage_bibtex_file 2 '--bibtex takes no file' -- $C --bibtex $FIX/hand.cert.json
+# an eps_rel of 1 or more is said to say nothing (--cite does not verify;
+# the edited certificate is only parsed)
+sed 's/"eps_rel_upper": "0x1.32a47d4018760p-1"/"eps_rel_upper": "0x1.8p+0"/' $FIX/hand.cert.json > "$tmp/vac.json"
+case_ cite_vacuous_kkt 0 'le 1.5$ and slackness .*says nothing' -- $C --cite "$tmp/vac.json"
 case_ cite_malformed 3 'kkt.lambda\[3\]' -- $C --cite "$tmp/dec.json"
+
+# arguments that look swapped, or a file of the other kind: a hint by content
+case_ swapped 3 'certify: hint: the arguments look swapped: .*certify --check '"$FIX/hand.cert.json $FIX/hand.model.bin" -- \
+    $C --check $FIX/hand.model.bin $FIX/hand.cert.json
+case_ swapped_nrc_check 3 'nrc-check: hint: the arguments look swapped' -- \
+    $BIN/nrc-check $FIX/hand.model.bin $FIX/hand.cert.json
+case_ model_as_cert 3 'hint: .*hand.model.bin is a model file, where a certificate is expected' -- \
+    $C --check $FIX/hand.model.bin $FIX/kink.model.bin
+case_ cert_as_model 3 'hint: .*kink.cert.json is a certificate, where a model file is expected' -- \
+    $C --check $FIX/hand.cert.json $FIX/kink.cert.json
+case_ cite_model 3 'hint: .*hand.model.bin is a model file, where a certificate is expected' -- \
+    $C --cite $FIX/hand.model.bin
+case_ no_hint_truncated 3 'truncated' -- $C --check $FIX/hand.cert.json "$tmp/trunc.bin"
+grep -q 'hint' "$tmp/out" && { echo "FAIL no_hint_truncated_text: a hint for a truncated model"; fails=$((fails + 1)); }
+case_ nrc_check_prefix 1 '^nrc-check: check failed: flips\[1\].sign' -- \
+    $BIN/nrc-check $FIX/float.cert.json $FIX/float.model.bin
+case_ version 0 '^certify (nrc) [0-9]' -- $C --check --version
+case_ help_exit_table 0 '130  interrupted' -- $C --check --help
 
 # allocation failure at every k: exit 4 with a message, until a run completes
 for fx in hand kink; do

@@ -56,13 +56,37 @@ printf '#include "nrc_check_cert.h"\n#include "nrc_model.h"\nint nrc_probe(void)
 ${CC:-gcc} -std=c17 -D_GNU_SOURCE $inc -c "$tmp/probe.c" -o "$tmp/probe.o" > "$tmp/cc" 2>&1 &&
     pass checker_headers_ok || { fail "checker_headers_ok:"; sed 's/^/    /' "$tmp/cc" | head -3; }
 
-# 4. Same answers as certify --check, valid and invalid.
+# 3b. The interop layer (import/export, spec/IMPORT.md) sees include/core and
+# include/interop only, and its programs link no certifier library.
+inc=$(make --no-print-directory -s print-INC_interop 2>/dev/null)
+case "$inc" in *include/interop*) pass interop_include_flags ;; *) fail "interop_include_flags: got '$inc'" ;; esac
+for h in nrc_certify.h nrc_train.h nrc_check.h; do
+    printf '#include "%s"\nint nrc_probe(void);\nint nrc_probe(void) { return 0; }\n' "$h" > "$tmp/probe.c"
+    # shellcheck disable=SC2086
+    if ${CC:-gcc} -std=c17 -D_GNU_SOURCE $inc -c "$tmp/probe.c" -o "$tmp/probe.o" > "$tmp/cc" 2>&1; then
+        fail "interop_refuse_$h: an interop file including $h compiled"
+    else
+        pass "interop_refuse_$h"
+    fi
+done
+for p in import export; do
+    ldd "$BIN/$p" > "$tmp/ldd" 2>&1
+    if grep -q -E 'openblas|mpfr|mpfi|flint|gfortran' "$tmp/ldd"; then
+        fail "interop_link_$p: $p links a certifier library"
+    else
+        pass "interop_link_$p"
+    fi
+done
+
+# 4. Same answers as certify --check, valid and invalid (nrc-check's
+# messages start with "nrc-check:", certify's with "certify:").
 same() { # name, args...
     name=$1; shift
     "$BIN/certify" --check "$@" > "$tmp/a" 2>&1; ra=$?
     "$CHK" "$@" > "$tmp/b" 2>&1; rb=$?
     sed -e 's/([0-9.]* s)$//' "$tmp/a" > "$tmp/a2"
-    sed -e 's/([0-9.]* s)$//' "$tmp/b" > "$tmp/b2"
+    # the same text but for the program's name at the start of a line
+    sed -e 's/([0-9.]* s)$//' -e 's/^nrc-check:/certify:/' "$tmp/b" > "$tmp/b2"
     if [ "$ra" -ne "$rb" ]; then
         fail "$name: exit certify --check $ra, nrc-check $rb"
     elif ! cmp -s "$tmp/a2" "$tmp/b2"; then

@@ -168,14 +168,14 @@ spec "$tmp/fail.json" '{"group": "g", "train": {"seed": [1, 2, 3]}},
 bad=$(grep -l '"status": "failed"' "$tmp"/f/cells/*/result.json)
 nd=$(grep -l '"status": "done"' "$tmp"/f/cells/*/result.json | wc -l)
 if [ $rc -eq 1 ] && [ "$(echo "$bad" | grep -c .)" -eq 1 ] && [ "$nd" -eq 3 ] &&
-   grep -q '"stage": "train"' "$bad" && grep -q '"train": 2' "$bad" && grep -q 'training diverged' "$bad" &&
+   grep -q '"stage": "train"' "$bad" && grep -q '"train": 1' "$bad" && grep -q 'training diverged' "$bad" &&
    grep -q '"transient": false' "$bad" && grep -q '1 failed' "$tmp/err"; then
     pass failing_cell_recorded_others_complete
 else
     fail failing_cell_recorded_others_complete "exit $rc, failed: $bad, done $nd, stderr: $(cat "$tmp/err")"
 fi
 "$S" report "$tmp/f" > /dev/null 2> "$tmp/err"; rc=$?
-if [ $rc -eq 1 ] && grep -q '1 failed' "$tmp/err" && grep -q ',failed,train,2,,,' "$tmp/f/report/cells.csv" &&
+if [ $rc -eq 1 ] && grep -q '1 failed' "$tmp/err" && grep -q ',failed,train,1,,,' "$tmp/f/report/cells.csv" &&
    grep -q 'training diverged' "$tmp/f/report/report.md"; then
     pass report_counts_failed_cell
 else

@@ -46,7 +46,11 @@ bad lr_negative "option --lr" --lr -0.5
 bad lr_zero "option --lr" --lr 0
 bad lr_nan "option --lr" --lr nan
 bad lr_inf "option --lr" --lr inf
-bad lr_text "option --lr" --lr fast
+bad lr_text "option --lr: 'fast' is not a number" --lr fast
+bad lr_underflow "option --lr: 1e-400 is too small: it rounds to 0" --lr 1e-400
+bad lr_overflow "option --lr: 1e400 is out of range" --lr 1e400
+bad lr_inf_text "option --lr: 'inf' is not finite" --lr inf
+bad init_negative "option --init-scale: -1e-3 is too small" --init-scale -1e-3
 bad steps_negative "option --steps" --steps -1
 bad init_zero "option --init-scale" --init-scale 0
 bad threads_zero "option --threads" --threads 0
@@ -87,6 +91,23 @@ run_ok model_bias 1 --bias
 run_ok model_fixed_v 2 --fix-second-layer --loss exp
 run_ok model_bias_fixed 3 --bias --fix-second-layer --schedule constant --data gaussian --labels random
 run_ok model_loss_schedule 0 --schedule loss --lr 0.01 -m 0
+
+# Every finite positive binary64 is a valid --lr / --init-scale, subnormals
+# included (they were refused as "not a number").
+for v in "--lr 1e-320" "--init-scale 5e-324" "--lr 4.9406564584124654e-324" "--init-scale 1e100 --steps 0"; do
+    # shellcheck disable=SC2086
+    "$T" -n 4 -d 10 -k 2 -m 0 --steps 2 --no-polish --quiet $v -o "$tmp/sub.bin" 2> "$tmp/err"; rc=$?
+    if [ $rc -eq 0 ] && [ -s "$tmp/sub.bin" ]; then pass "accepts $v"
+    else fail "accepts $v" "rc=$rc: $(cat "$tmp/err")"; fi
+    rm -f "$tmp/sub.bin"
+done
+# the largest binary64 is a valid value, and ||theta||^2 overflows: diverged (1)
+"$T" -n 4 -d 10 -k 2 -m 0 --steps 0 --init-scale 1.7976931348623157e308 -o "$tmp/big.bin" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "diverged at step 0" "$tmp/err" && [ ! -e "$tmp/big.bin" ]; then
+    pass init_scale_max_diverges; else fail init_scale_max_diverges "rc=$rc: $(cat "$tmp/err")"; fi
+"$T" --help > "$tmp/out"
+grep -q '^  130  interrupted' "$tmp/out" && grep -q 'training diverged' "$tmp/out" &&
+    pass help_exit_table || fail help_exit_table "no exit table in --help"
 
 # A run that does not fit the data says so (3 steps are not enough).
 "$T" -n 12 -d 40 -k 6 -m 0 --steps 3 -o "$tmp/unfit.bin" 2> "$tmp/err"; rc=$?
@@ -132,10 +153,11 @@ if [ $rc -eq 4 ] && grep -q "isdir.bin" "$tmp/err" && [ -z "$(ls "$tmp/isdir.bin
    [ -z "$(ls "$tmp" | grep -v -e '\.bin$' -e '^out$' -e '^err$' -e '^chk$')" ]; then
     pass output_is_directory; else fail output_is_directory "rc=$rc: $(cat "$tmp/err")"; fi
 
-# Divergence (absurd constant learning rate): exit 2, message, no file.
+# Divergence (absurd constant learning rate): exit 1 (spec/CLI.md: 2 is a
+# usage error), message, no file.
 "$T" -n 6 -d 20 -k 4 --schedule constant --loss exp --lr 1e200 --steps 50 \
     -o "$tmp/div.bin" 2> "$tmp/err"; rc=$?
-if [ $rc -eq 2 ] && grep -q "diverged" "$tmp/err" && [ ! -e "$tmp/div.bin" ]; then
+if [ $rc -eq 1 ] && grep -q "diverged" "$tmp/err" && [ ! -e "$tmp/div.bin" ]; then
     pass divergence_reported; else fail divergence_reported "rc=$rc: $(cat "$tmp/err")"; fi
 
 exit $failed

@@ -1,5 +1,6 @@
 # Fuzzing (included from GNUmakefile).  See spec/HOSTILE.md.
-#   make fuzz [FUZZ_SECONDS=60]   run each libFuzzer harness for FUZZ_SECONDS
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_READERS="model cert safetensors numpy examples"]
+#                                 run each libFuzzer harness for FUZZ_SECONDS
 #                                 (clang -fsanitize=fuzzer,address,undefined),
 #                                 seeded with the committed corpus; new inputs
 #                                 go to build/fuzz/corpus-<reader>/, crashes to
@@ -19,8 +20,11 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS  := -std=c17 $(WARN) $(NUMERIC) -D_GNU_SOURCE -DNRC_VERSION='"$(VERSION)"' \
                 $(INC_ALL)
 # The readers under test and what they need: src/core (model reader, I/O,
-# SHA-256) and src/check (certificate parser, exact claim checks).
-FUZZ_OBJ     := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(SRC_core) $(SRC_check))
+# SHA-256), src/check (certificate parser, exact claim checks) and
+# src/interop (safetensors, .npy, .npz through libzip).
+FUZZ_OBJ     := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(SRC_core) $(SRC_check) $(SRC_interop))
+# The readers: make fuzz runs each in turn (FUZZ_READERS=numpy: only that one).
+FUZZ_READERS ?= model cert safetensors numpy examples
 # Longest input tried (bytes): models of a few neurons, certificates for them.
 FUZZ_MAXLEN  := 16384
 
@@ -30,19 +34,20 @@ $(FUZZ_DIR)/obj/%.o: src/%.c $(HEADERS) GNUmakefile tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJ)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/fuzz/fuzz_tensor.h $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -DNRC_FUZZ_LIBFUZZER -Itests/fuzz \
 	    $< $(FUZZ_OBJ) $(LDLIBS) -o $@
 
 # The replay test includes the harness sources.
-$(BUILD)/tests/t-fuzz_replay: tests/fuzz/fuzz_model.c tests/fuzz/fuzz_cert.c tests/fuzz/fuzz_common.h
+$(BUILD)/tests/t-fuzz_replay: tests/fuzz/fuzz_model.c tests/fuzz/fuzz_cert.c tests/fuzz/fuzz_common.h \
+    tests/fuzz/fuzz_safetensors.c tests/fuzz/fuzz_numpy.c tests/fuzz/fuzz_examples.c tests/fuzz/fuzz_tensor.h
 
 .PHONY: fuzz fuzz-build fuzz-merge
-fuzz-build: $(FUZZ_DIR)/fuzz_model $(FUZZ_DIR)/fuzz_cert
+fuzz-build: $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_READERS))
 
 fuzz: fuzz-build
-	@for r in model cert; do \
+	@for r in $(FUZZ_READERS); do \
 	    mkdir -p $(FUZZ_DIR)/corpus-$$r; \
 	    echo "fuzz: $$r reader for $(FUZZ_SECONDS) s"; \
 	    $(FUZZ_DIR)/fuzz_$$r -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN) \
@@ -52,7 +57,7 @@ fuzz: fuzz-build
 	done
 
 fuzz-merge: fuzz-build
-	@for r in model cert; do \
+	@for r in $(FUZZ_READERS); do \
 	    mkdir -p $(FUZZ_DIR)/corpus-$$r; \
 	    $(FUZZ_DIR)/fuzz_$$r -merge=1 -max_len=$(FUZZ_MAXLEN) \
 	        tests/fuzz/corpus/$$r $(FUZZ_DIR)/corpus-$$r || exit 1; \

@@ -132,7 +132,7 @@ static void fuzz_oracle_a(const uint8_t *data, size_t size)
 
     /* lipschitz: u_j >= 0, u_j^2 >= ||w_j||^2 = 1, |v_0| u_0 + |v_1| u_1 <= L. */
     /* (lipschitz is optional, spec/CERTIFICATE.md "Certificates written
-     * from FORMATS.md alone"; without it no dist_lower is accepted) */
+     * from spec/FORMATS.md alone"; without it no dist_lower is accepted) */
     if (C.has_lipschitz) {
         FUZZ_ASSERT(C.neuron_norm_upper[0] >= 1.0 && C.neuron_norm_upper[1] >= 1.0,
                     "oracle A: lipschitz.neuron_norm_upper below ||w_j|| = 1");
