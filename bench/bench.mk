@@ -4,6 +4,7 @@
 #   bench/torch_step.py   the same step in PyTorch float64 (Debian python3-torch)
 #   bench/certify_time.c  certify (fast, mpfr) vs one plain forward+gradient pass
 #   bench/exact_gemm.c    the checker's exact X W^T: digit kernels vs pairs vs dgemm
+#   bench/polish.sh       the KKT polish against gradient descent (make bench-polish)
 #   bench/sweep.sh        bin/sweep's wall time against its cells' (1 and 2 jobs)
 #   bench/regime.sh       the paper's regime shapes (d >> n^2): CPU time and peak
 #                         memory of train, certify, nrc-check against the file
@@ -28,6 +29,10 @@ bench-sweep: $(PROGRAMS)
 
 bench-train: $(BENCH_STEP)
 	OPENBLAS_NUM_THREADS=1 $(BENCH_STEP)
+
+.PHONY: bench-polish
+bench-polish: $(PROGRAMS)
+	@BIN=$(BIN) sh bench/polish.sh
 
 bench: $(PROGRAMS) $(BENCH_STEP) $(BENCH_CERTIFY) $(BENCH_LIMIT) $(BENCH_EXACT)
 	@BUILD=$(BUILD) BIN=$(BIN) sh bench/run.sh

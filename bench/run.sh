@@ -34,7 +34,7 @@ MPFR_CUBES="100 200 400"
 [ "${BENCH_MPFR_1000:-1}" = 1 ] && MPFR_CUBES="$MPFR_CUBES 1000"
 # Models: 100 GD steps from init scale 0.01 fit every shape here (all
 # training margins > 0, so certify also runs its KKT phase); without the KKT
-# polish (spec/POLISH.md), which costs far more than GD at these sizes.
+# polish (spec/POLISH.md), measured on its own by bench/polish.sh below.
 STEPS=100
 INIT=0.01
 if [ "${BENCH_QUICK:-0}" = 1 ]; then   # smoke test of this script: tiny shapes
@@ -234,6 +234,18 @@ END {
 function js(x) { return x == "" ? "null" : sprintf("%.4g", x) }
 ' "$OUT/train.csv" "$OUT/torch.csv" "$OUT/certify.csv" "$OUT/programs.csv" "$OUT/exact.csv" "$OUT/regime.csv" > "$OUT/bench.md"
 [ -s "$OUT/regime.md" ] && { echo; cat "$OUT/regime.md"; } >> "$OUT/bench.md"
+# ---- the KKT polish against gradient descent (bench/polish.sh) ----------
+note "KKT polish table (bench/polish.sh)"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    BENCH_POLISH_SHAPES=${BENCH_POLISH_SHAPES:-"8 50000 16  50 1000 100  100 100 100"}
+    export BENCH_POLISH_SHAPES
+fi
+if BIN=$BIN sh bench/polish.sh > /dev/null; then
+    printf '\n' >> "$OUT/bench.md"
+    cat "$OUT/polish.md" >> "$OUT/bench.md"
+else
+    echo "bench: the polish table failed" >&2
+fi
 # ---- the sweep's overhead (bench/sweep.sh, also `make bench-sweep`) ----------
 note "sweep overhead, 1 and 2 jobs"
 if BIN="$BIN" sh bench/sweep.sh > /dev/null; then

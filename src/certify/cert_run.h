@@ -80,6 +80,13 @@ void nrc_gram_sym_d(size_t r, size_t q, const double *A, size_t lda, double *C, 
  * NRC_ERR_SYSTEM on memory failure only. */
 nrc_status nrc_kkt_lambda_d(const nrc_cert_run *R, double *lambda, double *kg, nrc_error *err);
 
+/* How many listed pairs (R->kink) need an NNLS unknown (kkt_search.c):
+ * every listed pair except those of exactly zero neurons (w_j = 0 and b_j
+ * = 0). Such a neuron's pairs are all exact kinks whose columns only feed
+ * that neuron's decoupled residual block, where g = 0 is optimal; they are
+ * still listed, with g = 0. Returns SIZE_MAX on memory failure. */
+size_t nrc_kkt_kink_unknowns(const nrc_cert_run *R);
+
 /* ------------------------------------------------------------ exact fallback
  * (cert_refine.c) The tightest binary64 enclosure [RD(x), RU(x)] of an
  * exact value; the exact extreme of items whose enclosures are known,
