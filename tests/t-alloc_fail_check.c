@@ -19,7 +19,7 @@
  * seed corpus (tests/fuzz/corpus/), a certificate for each of the fuzz
  * harness's models A and B (B: biases, fixed second layer, a kink), and a
  * certificate with min_flip claims and its companion file, written by
- * $BIN/certify --min-flip for a trained fixture (tests/fixtures/minflip).
+ * $BIN/certify --min-flip for a small model from $BIN/train.
  * Allocations made by jansson and GMP do not go through nrc_malloc and are
  * not injected here (GMP aborts on exhaustion by design). */
 #include <fcntl.h>
@@ -214,8 +214,8 @@ static void check_min_flip(void)
     snprintf(model, sizeof model, "%s/m.bin", dir);
     snprintf(cert, sizeof cert, "%s/m.json", dir);
     snprintf(cmd, sizeof cmd,
-             "cp tests/fixtures/minflip/ddn_gd.bin %s && %s/certify --quiet --min-flip --points "
-             "test -o %s %s", model, bin, cert, model);
+             "%s/train -n 4 -d 30 -k 4 -m 2 --steps 300 --seed 1 --quiet -o %s && "
+             "%s/certify --quiet --min-flip -o %s %s", bin, model, bin, cert, model);
     rc = system(cmd);
     if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) <= 1 && access(cert, R_OK) == 0) {
         char *argv[] = {"certify", "--check", cert, model, NULL};
