@@ -71,6 +71,7 @@ void nrc_check_eval_net(nrc_cdy *out, const nrc_cdy *a, const double *v, size_t 
     requires \valid(R + (0 .. rows - 1)) && \valid_read(X + (0 .. rows * d - 1));
     requires err == \null || \valid(err);
     requires \separated(R + (0 .. rows - 1), err);
+    requires err == \null || \separated(err, K + (0 .. nk - 1));
     requires \separated(R + (0 .. rows - 1), K + (0 .. nk - 1));
     requires nrc_rows_valid(K, nk);
     requires nrc_rows_len(K, nk, d);
