@@ -565,6 +565,69 @@ static void formats_only_certificate(void)
     unload(&f);
 }
 
+/* Issue 29 (spec/CHECK.md step 1): every cross-member consistency rule
+ * holds whatever the statuses say. With the KKT claims "not-applicable"
+ * (nothing asserted about them), a kkt.variant that contradicts the
+ * model's flag bit 1 or model.fixed_second_layer is still an inconsistent
+ * certificate: exit 3 naming kkt.variant (accepted with exit 0 before). */
+static void cross_member_rules_whatever_the_status(void)
+{
+    static const char *const names[] = {"hand", "fixed"};
+    size_t t;
+    for (t = 0; t < 2; t++) {
+        fixture f;
+        const int fixed = t == 1;   /* hand: flag bit 1 clear; fixed: set */
+        const char *right = fixed ? "fixed-second-layer" : "full";
+        const char *wrong = fixed ? "full" : "fixed-second-layer";
+        char what[96];
+        REQUIRE(load(names[t], &f), "cannot load fixture %s", names[t]);
+        json_object_set_new(at(f.cert, "kkt"), "status", json_string("not-applicable"));
+        /* consistent: nothing asserted, valid */
+        json_object_set_new(at(f.cert, "kkt"), "variant", json_string(right));
+        snprintf(what, sizeof what, "%s: not-applicable, variant %s", names[t], right);
+        expect_valid(&f, what);
+        /* against the flag and model.fixed_second_layer (the parser's rule) */
+        json_object_set_new(at(f.cert, "kkt"), "variant", json_string(wrong));
+        snprintf(what, sizeof what, "%s: not-applicable, variant %s", names[t], wrong);
+        expect_malformed(&f, what, "kkt.variant");
+        expect_malformed(&f, what, "does not match model.fixed_second_layer");
+        /* against the flag alone (fixed_second_layer absent: the model
+         * section's rule, message naming flag bit 1) */
+        json_object_del(at(f.cert, "model"), "fixed_second_layer");
+        snprintf(what, sizeof what, "%s: not-applicable, no fixed_second_layer, variant %s",
+                 names[t], wrong);
+        expect_malformed(&f, what, "kkt.variant");
+        expect_malformed(&f, what, "flag bit 1");
+        /* model.fixed_second_layer against the flag, variant absent */
+        json_object_del(at(f.cert, "kkt"), "variant");
+        json_object_set_new(at(f.cert, "model"), "fixed_second_layer", json_boolean(!fixed));
+        snprintf(what, sizeof what, "%s: not-applicable, fixed_second_layer %d", names[t], !fixed);
+        expect_malformed(&f, what, "fixed_second_layer do not match the model file");
+        /* the same three with the KKT claims asserted (status absent) */
+        json_object_del(at(f.cert, "kkt"), "status");
+        snprintf(what, sizeof what, "%s: asserted, fixed_second_layer %d", names[t], !fixed);
+        expect_malformed(&f, what, "fixed_second_layer do not match the model file");
+        json_object_set_new(at(f.cert, "model"), "fixed_second_layer", json_boolean(fixed));
+        json_object_set_new(at(f.cert, "kkt"), "variant", json_string(wrong));
+        snprintf(what, sizeof what, "%s: asserted, variant %s", names[t], wrong);
+        expect_malformed(&f, what, "does not match model.fixed_second_layer");
+        json_object_del(at(f.cert, "model"), "fixed_second_layer");
+        expect_malformed(&f, what, "flag bit 1");
+        unload(&f);
+    }
+    {
+        /* dist_lower without lipschitz on a flip that is not certified (its
+         * claim is not asserted, the rule still holds) */
+        fixture f;
+        REQUIRE(load("formats", &f), "cannot load fixture");
+        json_object_set_new(at(f.cert, "flips[0]"), "status", json_string("undecided"));
+        expect_valid(&f, "formats, flips[0] undecided");
+        json_object_set_new(at(f.cert, "flips[0]"), "dist_lower", json_null());
+        expect_malformed(&f, "dist_lower null without lipschitz, undecided", "flips[0].dist_lower");
+        unload(&f);
+    }
+}
+
 /* spec/CERTIFICATE.md kkt: kink_tolerance eta. kink.cert.json lists (3, 2)
  * (a_32 = 0 exactly), (3, 3) (a_33 = 2^-60 exactly) and (3, 4) (a_34 =
  * -2^-61 exactly) with eta = 2^-60. */
@@ -665,5 +728,6 @@ int main(void)
     RUN(tamper_suite_kink);
     RUN(formats_only_certificate);
     RUN(kink_tolerance);
+    RUN(cross_member_rules_whatever_the_status);
     return tl_exit();
 }

@@ -2667,7 +2667,7 @@ static nrc_status check_model(ctx_t *c, const unsigned char *sha)
     }
     /* kkt.variant absent: the model's flag bit 1 decides it */
     c->kkt_fixed = C->kkt_variant_given ? C->kkt_fixed : fixed;
-    if (C->kkt_certified && C->kkt_variant_given && C->kkt_fixed != fixed) {
+    if (C->kkt_variant_given && C->kkt_fixed != fixed) {   /* whatever kkt.status */
         c->rep->valid = 0;
         return nrc_error_set(c->err, NRC_ERR_INPUT,
                              "kkt.variant: \"%s\" does not match the model's flag bit 1 (fixed second layer %s)",
