@@ -4,9 +4,8 @@
  *
  *   run:   OPENBLAS_NUM_THREADS=1 build/bench/certify_time MODEL [engine...]
  *
- * The plain pass is what one training step of the logistic loss costs:
- * A = X W^T (+ b), R = relu(A), N = R v, r_i = y_i l'(q_i),
- * G_W = (S o (r v^T))^T X, G_v = R^T r; two n*k*d GEMMs (nrc_dgemm).
+ * The plain pass (bench/plain_pass.h) is what one training step of the
+ * logistic loss costs: two n*k*d GEMMs and the loops between them.
  * Totals are process CPU seconds (plain: minimum of 3); the phases are the
  * wall seconds nrc_certify_run records (C.seconds): forward = margins and
  * fit, data = data statistics (Gram rho, z) and the Lipschitz bounds,
@@ -28,47 +27,14 @@
 #include "nrc_certify.h"
 #include "nrc_engine.h"
 #include "nrc_model.h"
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double plain_pass(const nrc_model *M, double *A, double *Gm, double *GW, double *r)
-{
-    size_t n = M->n, d = M->d, k = M->k, i, j;
-    double t0 = cpu_s(), sink = 0;
-    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, k, d, 1.0, M->X, d, M->W, d, 0.0, A, k);
-    for (i = 0; i < n; i++) {
-        double N = 0, q;
-        for (j = 0; j < k; j++) {
-            double a = A[i * k + j] + (M->b ? M->b[j] : 0.0);
-            A[i * k + j] = a > 0 ? a : 0.0;
-            N += M->v[j] * A[i * k + j];
-        }
-        q = M->y[i] * N;
-        r[i] = -M->y[i] / (1.0 + exp(q));          /* y_i l'(q_i), logistic */
-        for (j = 0; j < k; j++)
-            Gm[i * k + j] = A[i * k + j] > 0 ? r[i] * M->v[j] : 0.0;
-    }
-    nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, d, n, 1.0, Gm, k, M->X, d, 0.0, GW, d);
-    for (j = 0; j < k; j++) {
-        double gv = 0;
-        for (i = 0; i < n; i++)
-            gv += r[i] * A[i * k + j];
-        sink += gv;
-    }
-    return cpu_s() - t0 + 0.0 * sink;
-}
+#include "plain_pass.h"
 
 int main(int argc, char **argv)
 {
     nrc_model M;
     nrc_error err;
-    double *A, *Gm, *GW, *r, tp[3], plain;
-    int e, rep;
+    double tp[3], plain;
+    int e;
     const char *engines_def[2] = { "fast", "mpfr" };
     const char **engines = engines_def;
     int neng = 2;
@@ -94,15 +60,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "certify_time: %s\n", err.msg);
         return 3;
     }
-    A = nrc_malloc_array(M.n * M.k, sizeof(double));
-    Gm = nrc_malloc_array(M.n * M.k, sizeof(double));
-    GW = nrc_malloc_array(M.k * M.d, sizeof(double));
-    r = nrc_malloc_array(M.n, sizeof(double));
-    if (!A || !Gm || !GW || !r)
+    plain = bench_plain_best3(&M, tp);
+    if (plain < 0)
         return 4;
-    for (rep = 0; rep < 3; rep++)
-        tp[rep] = plain_pass(&M, A, Gm, GW, r);
-    plain = tp[0] < tp[1] ? (tp[0] < tp[2] ? tp[0] : tp[2]) : (tp[1] < tp[2] ? tp[1] : tp[2]);
     printf("engine,n,d,k,m,plain_s,certify_s,ratio,forward_s,data_s,flips_s,kkt_s,"
            "other_s,flips_certified,flips\n");
     for (e = 0; e < neng; e++) {
@@ -117,13 +77,13 @@ int main(int argc, char **argv)
         }
         nrc_certify_options_default(&o);
         nrc_certify_result_init(&C);
-        t0 = cpu_s();
+        t0 = bench_cpu_s();
         if (nrc_certify_run(&M, &o, &E, &C, &err) != NRC_OK) {
             fprintf(stderr, "certify_time: engine %s: error %s\n", engines[e], err.msg);
             nrc_engine_clear(&E);
             continue;
         }
-        t1 = cpu_s();
+        t1 = bench_cpu_s();
         for (i = 0; i < C.nflips; i++)
             c += C.flips[i].status == NRC_FLIP_CERTIFIED;
         printf("%s,%llu,%llu,%llu,%llu,%.5f,%.5f,%.3f,%.5f,%.5f,%.5f,%.5f,%.5f,%zu,%zu\n",
@@ -136,10 +96,6 @@ int main(int argc, char **argv)
         nrc_certify_result_clear(&C);
         nrc_engine_clear(&E);
     }
-    nrc_free(A);
-    nrc_free(Gm);
-    nrc_free(GW);
-    nrc_free(r);
     nrc_model_clear(&M);
     return 0;
 }

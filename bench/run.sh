@@ -17,7 +17,7 @@ TIME=/usr/bin/time
 export OPENBLAS_NUM_THREADS=1
 CORETYPE=${OPENBLAS_CORETYPE:-(unset)}
 mkdir -p "$OUT/models"
-rm -f "$OUT"/*.csv "$OUT"/models/*
+rm -f "$OUT"/*.csv "$OUT"/*.md "$OUT"/models/*
 T0=$(date +%s)
 note() { printf 'bench: %s (%ss)\n' "$*" "$(( $(date +%s) - T0 ))" >&2; }
 [ -x "$TIME" ] || { echo "bench: $TIME (GNU time) is needed for CPU time and peak memory" >&2; exit 2; }
@@ -29,17 +29,18 @@ note() { printf 'bench: %s (%ss)\n' "$*" "$(( $(date +%s) - T0 ))" >&2; }
 TRAIN="250 250 250  500 500 500  1000 1000 1000  2000 2000 2000  100 4000 1000  50 2000 1000"
 SCALE="200 800 200  100 800 200  400 800 200  200 400 200  200 1600 200  200 800 100  200 800 400"
 CUBES="100 200 400 1000"
+EXACT_CUBE=1000
 MPFR_CUBES="100 200 400"
 [ "${BENCH_MPFR_1000:-1}" = 1 ] && MPFR_CUBES="$MPFR_CUBES 1000"
 # Models: 100 GD steps from init scale 0.01 fit every shape here (all
 # training margins > 0, so certify also runs its KKT phase); without the KKT
-# polish (spec/POLISH.md), which costs far more than GD at these sizes.
+# polish (spec/POLISH.md), measured on its own by bench/polish.sh below.
 STEPS=100
 INIT=0.01
 if [ "${BENCH_QUICK:-0}" = 1 ]; then   # smoke test of this script: tiny shapes
     TRAIN="250 250 250  100 400 100  50 2000 1000"
     SCALE="100 400 100  50 400 100  200 400 100  100 200 100  100 800 100  100 400 50  100 400 200"
-    CUBES="100 200"; MPFR_CUBES="100"; STEPS=20
+    CUBES="100 200"; MPFR_CUBES="100"; STEPS=20; EXACT_CUBE=200
 fi
 
 # ---- training: step vs GEMMs vs span (C), and PyTorch -------------------
@@ -82,6 +83,11 @@ model() {   # model NAME N D K ENGINES...
     run "$_name" "$_n" "$_d" "$_k" certify "$BIN/certify" --quiet -o "$_f.cert.json" "$_f"
     run "$_name" "$_n" "$_d" "$_k" check "$BIN/certify" --check "$_f.cert.json" "$_f" ||
         { echo "bench: certify --check $_name exited non-zero" >&2; cat "$OUT/stderr.txt" >&2; }
+    # the checker's exact products X W^T (bench/exact_gemm.c) on the largest cube
+    if [ "$_name" = "cube$EXACT_CUBE" ]; then
+        "$BUILD/bench/exact_gemm" "$_f" > "$OUT/exact.csv" ||
+            { echo "bench: exact_gemm $_name failed (or the two exact products differ)" >&2; }
+    fi
 }
 for c in $CUBES; do
     note "model cube$c: train, certify, check"
@@ -97,8 +103,13 @@ while [ $# -ge 3 ]; do
 done
 rm -f "$OUT/time.txt" "$OUT/stderr.txt" "$OUT"/models/*.bin "$OUT"/models/*.json
 
+# ---- the regime shapes (bench/regime.sh, also `make bench-regime`) ------------
+note "regime shapes: train, certify, nrc-check against the file and the limit"
+BUILD="$BUILD" BIN="$BIN" sh bench/regime.sh > /dev/null || echo "bench: bench/regime.sh failed" >&2
+
 # ---- tables, fits, summary ------------------------------------------------
 note "tables"
+touch "$OUT/exact.csv" "$OUT/regime.csv"   # empty when their step failed
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 awk -F, -v torch="$TORCH" -v coretype="$CORETYPE" -v load="$LOAD" -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
     -v summary="bench/summary.json" -v elapsed="$(( $(date +%s) - T0 ))" '
@@ -120,6 +131,9 @@ file == "train.csv"    { K = key($1, $2, $3); st[K] = $6; gm[K] = $8; ob[K] = $1
 file == "torch.csv"    { to[key($1, $2, $3)] = $6 }
 file == "certify.csv"  { K = key($3, $4, $5); if ($2 == "fast") { pl[K] = $7; fa[K] = $8; far[K] = $9; ph[K] = $10 "," $11 "," $12 "," $13 "," $14; fl[K] = $15 "/" $16; cm[K] = $1 } else if ($2 == "mpfr") mp[K] = $8 }
 file == "programs.csv" { K = key($2, $3, $4); pc[K, $5] = $6; pm[K, $5] = $8; pe[K, $5] = $9 }
+file == "exact.csv"    { ex_shape = $1 "x" $2 "x" $3; ex_g = $4; ex_p = $5; ex_d = $6; ex_ns = $7; ex_pg = $8; ex_gd = $9; ex_ok = $10 }
+file == "regime.csv"   { K = key($1, $2, $3); if (!(K in rg)) { rg[K] = 1; rg_order[++nrg] = K; rg_m[K] = $4 }
+                         rg_file[K] = $5; rg_lim[K] = $9; rg_cpu[K, $10] = $11; rg_mem[K, $10] = $13 * 1024 }
 END {
     print "# make bench (" date ")\n"
     print "OPENBLAS_NUM_THREADS=1 on both sides of every comparison; OPENBLAS_CORETYPE=" coretype "; load average at the end " load "; wall time of the whole run " elapsed " s. Times are process CPU time (minimum over repetitions); ratios are measured side by side in one run.\n"
@@ -172,6 +186,13 @@ END {
         }
         print line " |"
     }
+    if (ex_shape != "") {
+        print "\n## The checker's exact products: X W^T at " ex_shape " (bench/exact_gemm.c)\n"
+        print "Digit kernels (nrc_cfix_gemm) against the pair-by-pair kernels the claim checks call (nrc_cfix_dot) and against the binary64 product (nrc_dgemm); CPU seconds, one thread.\n"
+        print "| digit kernels s | ns per term | pair by pair s | pairs / digits | binary64 s | digits / binary64 | same values |"
+        print "|---|---|---|---|---|---|---|"
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", r(ex_g), r(ex_ns), r(ex_p), r(ex_pg), r(ex_d), r(ex_gd), ex_ok
+    }
     print "\n## Peak memory (MB, maximum resident set) and CPU seconds of each program\n"
     print "| model n, d, k | train | certify | certify --check | train s | certify s | check s |"
     print "|---|---|---|---|---|---|---|"
@@ -196,11 +217,35 @@ END {
     printf "  \"certify_vs_forward\": %s,\n", js(far[K]) > summary
     printf "  \"fast_vs_mpfr\": %s,\n  \"fast_vs_mpfr_how\": \"%s\",\n", js(fvm), how > summary
     printf "  \"check_vs_certify\": %s,\n", js(ratio(pc[K, "check"], pc[K, "certify"])) > summary
-    printf "  \"peak_mb\": {\"train\": %.1f, \"certify\": %.1f, \"check\": %.1f}\n}\n", pm[K, "train"] / 1024, pm[K, "certify"] / 1024, pm[K, "check"] / 1024 > summary
+    printf "  \"exact_xwt\": {\"shape\": \"%s\", \"digits_s\": %s, \"pairs_vs_digits\": %s, \"digits_vs_binary64\": %s},\n", ex_shape, js(ex_g), js(ex_pg), js(ex_gd) > summary
+    printf "  \"peak_mb\": {\"train\": %.1f, \"certify\": %.1f, \"check\": %.1f},\n", pm[K, "train"] / 1024, pm[K, "certify"] / 1024, pm[K, "check"] / 1024 > summary
+    # the regime shapes (bench/regime.sh): check is bin/nrc-check there
+    printf "  \"regime\": [" > summary
+    for (i = 1; i <= nrg; i++) {
+        R = rg_order[i]; split(R, sh, "x")
+        printf "%s\n    {\"n\": %s, \"d\": %s, \"k\": %s, \"m\": %s, \"file_mb\": %.1f, \"limit_s\": %s,\n     \"certify_vs_limit\": %s, \"check_vs_limit\": %s, \"check_vs_certify\": %s,\n     \"peak_over_file\": {\"train\": %s, \"certify\": %s, \"check\": %s}}", i > 1 ? "," : "",
+            sh[1], sh[2], sh[3], rg_m[R], rg_file[R] / 1e6, js(rg_lim[R]), js(ratio(rg_cpu[R, "certify"], rg_lim[R])),
+            js(ratio(rg_cpu[R, "check"], rg_lim[R])), js(ratio(rg_cpu[R, "check"], rg_cpu[R, "certify"])),
+            js(ratio(rg_mem[R, "train"], rg_file[R])), js(ratio(rg_mem[R, "certify"], rg_file[R])), js(ratio(rg_mem[R, "check"], rg_file[R])) > summary
+    }
+    printf "\n  ]\n}\n" > summary
     print "\nbench/summary.json: fast_vs_mpfr at 1000^3 " how "."
 }
 function js(x) { return x == "" ? "null" : sprintf("%.4g", x) }
-' "$OUT/train.csv" "$OUT/torch.csv" "$OUT/certify.csv" "$OUT/programs.csv" > "$OUT/bench.md"
+' "$OUT/train.csv" "$OUT/torch.csv" "$OUT/certify.csv" "$OUT/programs.csv" "$OUT/exact.csv" "$OUT/regime.csv" > "$OUT/bench.md"
+[ -s "$OUT/regime.md" ] && { echo; cat "$OUT/regime.md"; } >> "$OUT/bench.md"
+# ---- the KKT polish against gradient descent (bench/polish.sh) ----------
+note "KKT polish table (bench/polish.sh)"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    BENCH_POLISH_SHAPES=${BENCH_POLISH_SHAPES:-"8 50000 16  50 1000 100  100 100 100"}
+    export BENCH_POLISH_SHAPES
+fi
+if BIN=$BIN sh bench/polish.sh > /dev/null; then
+    printf '\n' >> "$OUT/bench.md"
+    cat "$OUT/polish.md" >> "$OUT/bench.md"
+else
+    echo "bench: the polish table failed" >&2
+fi
 # ---- the sweep's overhead (bench/sweep.sh, also `make bench-sweep`) ----------
 note "sweep overhead, 1 and 2 jobs"
 if BIN="$BIN" sh bench/sweep.sh > /dev/null; then

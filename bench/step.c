@@ -107,8 +107,8 @@ static int bench_shape(size_t n, size_t d, size_t k, int threads)
         nrc_train_forward_d(n, d, k, X, y, W, NULL, v, A, R, N, q);
         nrc_train_loss_d(NRC_LOSS_LOGISTIC, 2, n, y, q, r, &li);
         nrc_train_gradient_d(n, d, k, X, A, R, v, r, M, gW, NULL, gv);
-        nrc_train_update_d(d, k, 1e-9, gW, NULL, gv, W, NULL, v);
-        sink += nrc_train_sqnorm_d(d, k, W, NULL, v);
+        sink += nrc_train_update_sqnorm_d(d, k, 1e-9, gW, NULL, gv, W, NULL, v);
+        sink += nrc_train_sqnorm_d(0, k, NULL, NULL, v);
         t_step[rep] = cpu_s() - t0;
 
         t0 = cpu_s();

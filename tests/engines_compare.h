@@ -6,7 +6,8 @@
  * both reach the same outcome: the same status (and message) when the model
  * is refused, else identical verdicts (fit.all_correct, regime, class
  * counts, direction, kkt status, reason, kinks and lambda, robust_reference,
- * and per point the flip set, index, sign, status and reason, the exit
+ * and per point the flip set, index, sign, status and reason, with
+ * --min-flip each point's min_flip verdicts, U, strictness and tree, the exit
  * code), both certificates naming their engine and accepted by the
  * independent checker (nrc_check_buffers) with the same claims checked. */
 #ifndef NRC_TESTS_ENGINES_COMPARE_H
@@ -34,6 +35,7 @@ typedef struct {
 /* Totals over every comparison of a program. */
 typedef struct {
     size_t models, refused, flips, certified, kinks, regime, kkt, robust, refined;
+    size_t mf_points, mf_both;   /* min_flip points, both ends certified */
     size_t arb_fast, arb_mpfr;   /* arbiter calls of the last comparison */
 } ec_totals;
 
@@ -112,6 +114,24 @@ static int ec_verdicts(const nrc_certify_result *A, const nrc_certify_result *B,
                 tag, r, a->set, a->index, a->sign, a->status, a->reason ? a->reason : "-", b->sign,
                 b->status, b->reason ? b->reason : "-");
     }
+    /* min_flip: the search reads engine-independent values and claim U is
+     * decided exactly where an enclosure leaves it open, so the same
+     * verdicts, points, strictness, U and trees; D (and rho) may differ by
+     * the enclosures' width */
+    EC_SAME(A->nmf == B->nmf && A->mf_rows == B->mf_rows && A->mf_tokens == B->mf_tokens &&
+            A->mf_leaves == B->mf_leaves, "%s: min_flip sizes differ", tag);
+    for (r = 0; r < A->nmf && r < B->nmf; r++) {
+        const nrc_mf_entry *a = A->mf + r, *b = B->mf + r;
+        EC_SAME(a->sign == b->sign && a->upper_ok == b->upper_ok && a->lower_ok == b->lower_ok &&
+                a->strict == b->strict && (!a->upper_ok || (a->U == b->U && a->row == b->row)) &&
+                (!a->lower_ok || (a->tok0 == b->tok0 && a->ntok == b->ntok &&
+                                  a->leaf0 == b->leaf0 && a->nleaves == b->nleaves)) &&
+                ec_same_str(a->upper_reason, b->upper_reason) &&
+                ec_same_str(a->lower_reason, b->lower_reason),
+                "%s: min_flip point %zu: fast upper %d (U %a strict %d) lower %d (D %a), mpfr upper %d (U %a strict %d) lower %d (D %a)",
+                tag, r, a->upper_ok, a->U, a->strict, a->lower_ok, a->D, b->upper_ok, b->U,
+                b->strict, b->lower_ok, b->D);
+    }
     EC_SAME(nrc_certify_all_certified(A) == nrc_certify_all_certified(B), "%s: exit status differs", tag);
 #undef EC_SAME
     return bad;
@@ -162,6 +182,9 @@ static int ec_compare(nrc_model *M, const nrc_certify_options *o, const char *ta
         }
         for (r = 0; r < F.C.nflips; r++)
             T->certified += F.C.flips[r].status == NRC_FLIP_CERTIFIED;
+        for (r = 0; r < F.C.nmf; r++)
+            T->mf_both += F.C.mf[r].upper_ok && F.C.mf[r].lower_ok;
+        T->mf_points += F.C.nmf;
         T->flips += F.C.nflips;
         T->kinks += F.C.nkinks;
         T->regime += F.C.regime == 1;

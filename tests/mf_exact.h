@@ -13,6 +13,7 @@
 #ifndef NRC_MF_EXACT_H
 #define NRC_MF_EXACT_H
 #include <gmp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -361,6 +362,32 @@ static inline int mfx_leaf_holds(const mfx_net *N, const double *u, double D, co
     mpq_clear(C);
     mpq_clear(gg);
     return ok;
+}
+
+/* The split signs of every leaf of a preorder token sequence (spec/MINFLIP.md
+ * 3.1: j >= 0 splits neuron j, first child a_j >= 0; -1 a leaf), leaf t's
+ * into S + t k (room for every leaf: at most ntok); returns the leaf count.
+ * For well-formed trees only (the checker and the certifier test (T)). */
+static inline size_t mfx_leaf_signs(const int32_t *tree, size_t ntok, size_t k, signed char *S)
+{
+    signed char *s = calloc(k ? k : 1, 1);
+    size_t *stack = malloc((k + 1) * sizeof(size_t)), depth = 0, nl = 0, t;
+    for (t = 0; t < ntok; t++) {
+        if (tree[t] >= 0) {
+            stack[depth++] = (size_t)tree[t];
+            s[tree[t]] = 1;
+            continue;
+        }
+        memcpy(S + nl * k, s, k);
+        nl++;
+        while (depth > 0 && s[stack[depth - 1]] < 0)
+            s[stack[--depth]] = 0;
+        if (depth > 0)
+            s[stack[depth - 1]] = -1;
+    }
+    free(s);
+    free(stack);
+    return nl;
 }
 
 /* The sign of sum_j c_j relu(<w_j, x'> + b_j) for a binary64 x', exactly. */

@@ -18,6 +18,7 @@
 #include "nrc_exact.h"
 
 #include "nasty.h"
+#include "mf_verify.h"
 
 static double gauss(void)
 {
@@ -873,40 +874,146 @@ static void test_nnls(void)
     }
 }
 
+/* ------------------------------------------------------------ min_flip */
+/* --min-flip on models of every kind: the certificate's min_flip member and
+ * its companion file re-verified exactly from their bytes (mf_verify.h);
+ * the fast and mpfr engines reach the same min_flip verdicts with the same
+ * adversarial points, strictness, U and trees (the search reads only
+ * engine-independent values; claim U is decided exactly where an enclosure
+ * leaves it open); U <= U_paper (1 + 2^-20) where both are certified. */
+static void mf_case(size_t n, size_t d, size_t k, size_t m, uint32_t flags, int kind,
+                    const char *tag, mfv_counts *tot)
+{
+    nrc_model M;
+    nrc_certify_result C[2];
+    nrc_certify_options o;
+    nrc_error err;
+    const char *eng[2] = { "fast", "mpfr" };
+    size_t r;
+    int e, ne = 2;
+    nrc_certify_options_default(&o);
+    o.min_flip = 1;
+    o.min_flip_name = "m.minflip.safetensors";
+    REQUIRE(make_model(&M, n, d, k, m, flags, kind), "%s: model", tag);
+    for (e = 0; e < 2; e++) {
+        char *json = NULL;
+        size_t len;
+        mfv_counts cnt;
+        int ok = run_engine(&M, eng[e], &C[e], &o);
+        if (ok < 0 && e == 1) {
+            ne = 1;
+            break;
+        }
+        REQUIRE(ok == 1, "%s: certify --min-flip (%s)", tag, eng[e]);
+        REQUIRE(nrc_certify_to_json(&C[e], &json, &len, &err) == NRC_OK, "%s: json", tag);
+        mfv_verify(&M, json, C[e].mf_data, C[e].mf_len, tag, &cnt);
+        nrc_free(json);
+        if (e == 0) {
+            tot->points += cnt.points;
+            tot->upper += cnt.upper;
+            tot->strict += cnt.strict;
+            tot->lower += cnt.lower;
+            tot->leaves += cnt.leaves;
+            if (cnt.worst_ud > tot->worst_ud)
+                tot->worst_ud = cnt.worst_ud;
+        }
+        for (r = 0; r < C[e].nmf; r++) {
+            const nrc_mf_entry *E = &C[e].mf[r];
+            CHECK(E->sign == C[e].flips[r].sign && E->set == C[e].flips[r].set &&
+                  E->index == C[e].flips[r].index, "%s: min_flip entry %zu is not flip entry %zu",
+                  tag, r, r);
+            if (E->upper_ok && !isnan(E->U_paper))
+                CHECK(E->U <= E->U_paper * (1 + 0x1p-20), "%s: point %zu: U = %.17g > U_paper = %.17g",
+                      tag, r, E->U, E->U_paper);
+        }
+    }
+    for (r = 0; ne == 2 && r < C[0].nmf && r < C[1].nmf; r++) {
+        const nrc_mf_entry *a = &C[0].mf[r], *b = &C[1].mf[r];
+        CHECK(a->upper_ok == b->upper_ok && a->lower_ok == b->lower_ok && a->strict == b->strict &&
+              (!a->upper_ok || (a->U == b->U && a->row == b->row)) &&
+              (!a->lower_ok || (a->ntok == b->ntok && a->nleaves == b->nleaves)),
+              "%s: min_flip point %zu: fast upper %d (U %a, strict %d) lower %d, mpfr upper %d (U %a, strict %d) lower %d",
+              tag, r, a->upper_ok, a->U, a->strict, a->lower_ok, b->upper_ok, b->U, b->strict,
+              b->lower_ok);
+    }
+    if (ne == 2) {
+        CHECK(C[0].mf_rows == C[1].mf_rows && C[0].mf_tokens == C[1].mf_tokens &&
+              C[0].mf_leaves == C[1].mf_leaves, "%s: companion sizes differ between engines", tag);
+        nrc_certify_result_clear(&C[1]);
+    }
+    nrc_certify_result_clear(&C[0]);
+    nrc_model_clear(&M);
+}
+
+static void test_min_flip(void)
+{
+    mfv_counts tot;
+    long it, iters = tl_mult();
+    memset(&tot, 0, sizeof tot);
+    rs = tl_seed() * 37 + 11;
+    for (it = 0; it < iters && !tl_case_failed; it++) {
+        mf_case(6, 300, 6, 4, 0, MK_TRAINED, "mf-in-regime", &tot);
+        mf_case(12, 4, 5, 4, 0, MK_RANDOM, "mf-random", &tot);
+        mf_case(6, 200, 6, 3, NRC_FLAG_BIAS, MK_TRAINED, "mf-biases", &tot);
+        mf_case(10, 4, 5, 3, NRC_FLAG_BIAS, MK_RANDOM, "mf-biases-random", &tot);
+        mf_case(6, 200, 6, 3, NRC_FLAG_FIXED_V, MK_TRAINED, "mf-fixed-v", &tot);
+        mf_case(6, 4, 5, 4, 0, MK_KINKS, "mf-kinks", &tot);
+        mf_case(6, 4, 5, 4, NRC_FLAG_BIAS, MK_KINKS, "mf-kinks-bias", &tot);
+    }
+    printf("     min_flip: %zu points, %zu upper (%zu strict), %zu lower (%zu leaves), worst U/D %.5f\n",
+           tot.points, tot.upper, tot.strict, tot.lower, tot.leaves, tot.worst_ud);
+    CHECK(tot.upper > tot.points / 2 && tot.lower > tot.points / 2,
+          "min_flip: too few claims certified for the test to mean anything");
+}
+
 /* Fault injection: the k-th allocation and every later one fail, for every
  * k: the run returns NRC_ERR_SYSTEM (or completes when k is past the last
  * allocation) and never crashes; the result can always be cleared. */
+/* The allocation failure loop of one option set. */
+static void alloc_failures(const nrc_model *M, nrc_engine *e, const nrc_certify_options *o,
+                           const char *tag)
+{
+    nrc_error err;
+    unsigned long k, total;
+    nrc_alloc_fail_at(0);
+    {
+        nrc_certify_result C;
+        unsigned long before = nrc_alloc_count();
+        nrc_certify_result_init(&C);
+        REQUIRE(nrc_certify_run(M, o, e, &C, &err) == NRC_OK, "%s: clean run", tag);
+        total = nrc_alloc_count() - before;
+        nrc_certify_result_clear(&C);
+    }
+    if (getenv("NRC_TEST_VERBOSE"))
+        printf("     %s: %lu allocations\n", tag, total);
+    for (k = 1; k <= total + 1; k++) {
+        nrc_certify_result C;
+        nrc_status st;
+        nrc_certify_result_init(&C);
+        nrc_alloc_fail_at(k);
+        st = nrc_certify_run(M, o, e, &C, &err);
+        nrc_alloc_fail_at(0);
+        CHECK(st == NRC_ERR_SYSTEM || (st == NRC_OK && k > total),
+              "%s: allocation %lu of %lu failing gave status %d", tag, k, total, (int)st);
+        nrc_certify_result_clear(&C);
+    }
+}
+
 static void test_alloc_failures(void)
 {
     nrc_model M;
     nrc_engine e;
     nrc_error err;
     nrc_certify_options o;
-    unsigned long k, total;
     rs = tl_seed() * 29 + 3;
     REQUIRE(make_model(&M, 5, 30, 4, 2, NRC_FLAG_BIAS, MK_TRAINED), "model");
     REQUIRE(nrc_engine_init(&e, "fast", 1, &err) == NRC_OK, "engine");
     nrc_certify_options_default(&o);
-    nrc_alloc_fail_at(0);
-    {
-        nrc_certify_result C;
-        unsigned long before = nrc_alloc_count();
-        nrc_certify_result_init(&C);
-        REQUIRE(nrc_certify_run(&M, &o, &e, &C, &err) == NRC_OK, "clean run");
-        total = nrc_alloc_count() - before;
-        nrc_certify_result_clear(&C);
-    }
-    for (k = 1; k <= total + 1; k++) {
-        nrc_certify_result C;
-        nrc_status st;
-        nrc_certify_result_init(&C);
-        nrc_alloc_fail_at(k);
-        st = nrc_certify_run(&M, &o, &e, &C, &err);
-        nrc_alloc_fail_at(0);
-        CHECK(st == NRC_ERR_SYSTEM || (st == NRC_OK && k > total),
-              "allocation %lu of %lu failing gave status %d", k, total, (int)st);
-        nrc_certify_result_clear(&C);
-    }
+    alloc_failures(&M, &e, &o, "default");
+    o.min_flip = 1;
+    o.min_flip_name = "m.minflip.safetensors";
+    o.points = NRC_POINTS_TEST;     /* 2 points: every allocation of min_flip, fewer runs */
+    alloc_failures(&M, &e, &o, "min-flip");
     nrc_engine_clear(&e);
     nrc_model_clear(&M);
 }
@@ -925,6 +1032,7 @@ int main(void)
     RUN(test_near_kink);
     RUN(test_options);
     RUN(test_nnls);
+    RUN(test_min_flip);
     RUN(test_alloc_failures);
     return tl_exit();
 }

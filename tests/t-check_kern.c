@@ -19,11 +19,23 @@
 #define nrc_cfix_fill_d port_fill_d
 #define nrc_cfix_dot_acc port_dot_acc
 #define nrc_cfix_dot_acc_ref port_dot_acc_ref
+#define nrc_cfix_bits port_cfix_bits
+#define nrc_cdig_row port_cdig_row
+#define nrc_cdig_panel port_cdig_panel
+#define nrc_cdig_mk3 port_cdig_mk3
+#define nrc_cdig_mk4 port_cdig_mk4
+#define nrc_cdig_fold port_cdig_fold
 #include "../src/check/check_kern.c"
 #undef nrc_cfix_scan_d
 #undef nrc_cfix_fill_d
 #undef nrc_cfix_dot_acc
 #undef nrc_cfix_dot_acc_ref
+#undef nrc_cfix_bits
+#undef nrc_cdig_row
+#undef nrc_cdig_panel
+#undef nrc_cdig_mk3
+#undef nrc_cdig_mk4
+#undef nrc_cdig_fold
 
 /* The library's kernels (include/check/nrc_check_kernels.h, already included above
  * under the renamed prototypes). */
@@ -34,6 +46,8 @@ void nrc_cfix_dot_acc(const nrc_cfix *a, const nrc_cfix *b, uint64_t *pos, uint6
                       size_t acc_limbs);
 void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b, uint64_t *pos, uint64_t *neg,
                           size_t acc_limbs);
+void nrc_cdig_mk3(size_t len, const int32_t *a, const int32_t *p, int64_t *acc);
+void nrc_cdig_mk4(size_t len, const int32_t *a, const int32_t *p, int64_t *acc);
 
 static uint64_t rng_state;
 static uint64_t rnd(void) { return tl_splitmix64(&rng_state); }
@@ -381,11 +395,72 @@ static void scan_fill_match_reference(void)
     }
 }
 
+/* ---- digit micro-kernels ------------------------------------------------ */
+
+__extension__ typedef __int128 t_i128;
+
+/* A digit: mostly the extremes +-(2^26 - 1), 0, +-1, else random. */
+static int32_t rnd_digit(void)
+{
+    const int32_t top = (1 << 26) - 1;
+    switch (rnd() % 6) {
+    case 0: return top;
+    case 1: return -top;
+    case 2: return 0;
+    case 3: return rnd() & 1 ? 1 : -1;
+    default: return (int32_t)(rnd() % (2u * (uint32_t)top + 1)) - top;
+    }
+}
+
+/* The micro-kernels (the vectorized clones the CPU picks and the portable
+ * build) against a plain __int128 sum of every digit product, at the
+ * chunk's full length with all-extreme digits (the int64 bound is tight:
+ * 512 * 4 * (2^26 - 1)^2 = 2^63 - 2^38 + 2^11) and at random lengths. */
+static void digit_microkernels(void)
+{
+    static int32_t a[NRC_CDIG_CHUNK * 4], p[NRC_CDIG_CHUNK * 4 * NRC_CDIG_NR];
+    int64_t acc1[7 * NRC_CDIG_NR], acc2[7 * NRC_CDIG_NR];
+    long it, iters = 200 * tl_mult();
+    rng_state = tl_seed() + 31;
+    for (it = 0; it < iters; it++) {
+        size_t D = 3 + (size_t)(it & 1), len = it < 8 ? NRC_CDIG_CHUNK : (size_t)(rnd() % (NRC_CDIG_CHUNK + 1));
+        size_t t, u, c, q;
+        int ext = it < 8;   /* all digits +-(2^26 - 1), one sign per position */
+        for (t = 0; t < len * D; t++)
+            a[t] = ext ? (it & 2 ? -((1 << 26) - 1) : (1 << 26) - 1) : rnd_digit();
+        for (t = 0; t < len * D * NRC_CDIG_NR; t++)
+            p[t] = ext ? (1 << 26) - 1 : rnd_digit();
+        if (D == 3) {
+            nrc_cdig_mk3(len, a, p, acc1);
+            port_cdig_mk3(len, a, p, acc2);
+        } else {
+            nrc_cdig_mk4(len, a, p, acc1);
+            port_cdig_mk4(len, a, p, acc2);
+        }
+        for (c = 0; c < NRC_CDIG_NR; c++)
+            for (q = 0; q < 2 * D - 1; q++) {
+                t_i128 want = 0;
+                for (t = 0; t < len; t++)
+                    for (u = 0; u < D; u++)
+                        if (q >= u && q - u < D)
+                            want += (t_i128)a[t * D + u] *
+                                    p[(t * D + (q - u)) * NRC_CDIG_NR + c];
+                if (acc1[q * NRC_CDIG_NR + c] != want || acc2[q * NRC_CDIG_NR + c] != want) {
+                    CHECK(0, "iteration %ld: D %zu len %zu column %zu position %zu: %lld %lld",
+                          it, D, len, c, q, (long long)acc1[q * NRC_CDIG_NR + c],
+                          (long long)acc2[q * NRC_CDIG_NR + c]);
+                    return;
+                }
+            }
+    }
+}
+
 int main(void)
 {
     RUN(portable_mul64_and_adc);
     RUN(dot_kernels_adversarial);
     RUN(dot_carry_ripples_through_every_limb);
     RUN(scan_fill_match_reference);
+    RUN(digit_microkernels);
     return tl_exit();
 }

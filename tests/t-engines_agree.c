@@ -26,13 +26,16 @@
 #include "nrc_train.h"
 
 static ec_totals tot;
+/* The options of every comparison (NULL: defaults); test_min_flip reruns
+ * cases with --min-flip. */
+static const nrc_certify_options *opts;
 
 /* Both engines on M: every verdict compared (engines_compare.h); the
  * arbiter counts (pre-activations + N(x) + flips) through fast_arb /
  * mpfr_arb. */
 static void compare(nrc_model *M, const char *tag, size_t *fast_arb, size_t *mpfr_arb)
 {
-    ec_compare(M, NULL, tag, &tot);
+    ec_compare(M, opts, tag, &tot);
     if (fast_arb)
         *fast_arb = tot.arb_fast;
     if (mpfr_arb)
@@ -287,6 +290,32 @@ static void test_wide_exponents(void)
     wide_case(2, 2, X2, y2, W2, v2, "2^100 and 16");
 }
 
+/* --min-flip: the same verdicts, adversarial points, strictness, U and
+ * trees for both engines, on trained models (with biases, with a fixed
+ * second layer), exact kinks, an exact KKT point, near-ties and wide
+ * exponents. */
+static void test_min_flip(void)
+{
+    nrc_certify_options o;
+    size_t p0 = tot.mf_points, b0 = tot.mf_both;
+    nrc_certify_options_default(&o);
+    o.min_flip = 1;
+    o.min_flip_name = "cert.minflip.safetensors";
+    opts = &o;
+    trained_case(3, 4000, 10, 3, 0, NRC_DATA_SPHERE, 3000, 1, "mf-in-regime");
+    trained_case(8, 300, 8, 4, NRC_FLAG_BIAS, NRC_DATA_SPHERE, 1500, 1, "mf-biases");
+    trained_case(8, 300, 8, 4, NRC_FLAG_FIXED_V, NRC_DATA_SPHERE, 1500, 1, "mf-fixed-v");
+    trained_case(30, 4, 6, 6, NRC_FLAG_BIAS, NRC_DATA_GAUSSIAN, 200, 0, "mf-biases-out");
+    test_exact_kinks();
+    test_exact_kkt();
+    test_near_ties();
+    test_wide_exponents();
+    opts = NULL;
+    printf("     min_flip: %zu points compared, %zu with both ends certified\n",
+           tot.mf_points - p0, tot.mf_both - b0);
+    CHECK(tot.mf_both - b0 > (tot.mf_points - p0) / 2, "min_flip: too few points certified");
+}
+
 static void test_sanity(void)
 {
     CHECK(tot.flips > 0, "no flip entries compared");
@@ -303,6 +332,7 @@ int main(void)
     RUN(test_exact_kkt);
     RUN(test_near_ties);
     RUN(test_wide_exponents);
+    RUN(test_min_flip);
     RUN(test_sanity);
     return tl_exit();
 }

@@ -140,30 +140,6 @@ static nrc_status chk_lower(chk_t *C, const net_t *N, const double *u, double D,
                               &C->S, C->sp, C->sn, SL, v, &err);
 }
 
-/* The split signs of every leaf, from the preorder tokens (the test's own
- * walk): leaf t's signs in S[t * k ..]. Returns the number of leaves. */
-static size_t leaf_signs(const int32_t *tree, size_t ntok, size_t k, signed char *S)
-{
-    signed char *s = calloc(k, 1);
-    size_t *stack = malloc((k + 1) * sizeof(size_t)), depth = 0, nl = 0, t;
-    for (t = 0; t < ntok; t++) {
-        if (tree[t] >= 0) {
-            stack[depth++] = (size_t)tree[t];
-            s[tree[t]] = 1;
-            continue;
-        }
-        memcpy(S + nl * k, s, k);
-        nl++;
-        while (depth > 0 && s[stack[depth - 1]] < 0)
-            s[stack[--depth]] = 0;
-        if (depth > 0)
-            s[stack[depth - 1]] = -1;
-    }
-    free(s);
-    free(stack);
-    return nl;
-}
-
 /* Largest binary64 <= the exact min over the leaf's points of
  * c relu(t) - beta t (exact interval at radius D, split sj). */
 static double tight_rho(const mfx_net *X, size_t j, double u, double D, int sj, double beta)
@@ -331,7 +307,7 @@ static void one_point(net_t *N, const char *tag, int with_brute)
     }
     if (r.lower_ok) {
         signed char *S = malloc(r.nleaves * N->k);
-        size_t nl = leaf_signs(r.tree, r.ntok, N->k, S), L;
+        size_t nl = mfx_leaf_signs(r.tree, r.ntok, N->k, S), L;
         ST.lower++;
         CHECK(nl == r.nleaves, "%s: %zu leaves in the tree, %zu rows", tag, nl, r.nleaves);
         for (L = 0; L < r.nleaves && L < nl; L++)
@@ -414,7 +390,7 @@ static void one_point(net_t *N, const char *tag, int with_brute)
             /* D at the checker's boundary, then one ulp up */
             {
                 double lo = r.D, hi = r.U > r.D ? 2 * r.U : 2 * r.D + 1;
-                int it;
+                int it, hi_failed = 0;   /* hi was seen to fail (not only the start) */
                 for (it = 0; it < 200 && nextafter(lo, INFINITY) < hi; it++) {
                     double mid = lo + (hi - lo) / 2;
                     if (mid <= lo)
@@ -424,12 +400,14 @@ static void one_point(net_t *N, const char *tag, int with_brute)
                     chk_lower(&C, N, mm.u, mid, r.tree, r.ntok, r.beta, r.rho, r.nleaves, &vd);
                     if (vd.what == NRC_MF_HOLDS)
                         lo = mid;
-                    else
+                    else {
                         hi = mid;
+                        hi_failed = 1;
+                    }
                 }
                 chk_lower(&C, N, mm.u, lo, r.tree, r.ntok, r.beta, r.rho, r.nleaves, &vd);
                 CHECK(vd.what == NRC_MF_HOLDS, "%s: D at the boundary rejected", tag);
-                if (nextafter(lo, INFINITY) == hi) {
+                if (hi_failed && nextafter(lo, INFINITY) == hi) {
                     int ref = 1;
                     chk_lower(&C, N, mm.u, hi, r.tree, r.ntok, r.beta, r.rho, r.nleaves, &vd);
                     for (L = 0; L < nl; L++)

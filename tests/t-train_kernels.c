@@ -303,6 +303,88 @@ static void train_sqnorm_order(void)
     }
 }
 
+/* The kernels before the loops were split and the norm fused into the
+ * update (one loop per row with the select inside; update, then a second
+ * pass for the norm), kept here to show that the new ones give the same
+ * bits: the models a given mode writes do not change. */
+static void old_gradient_terms(size_t n, size_t k, const double *A, const double *R,
+                               const double *v, const double *r, double *M,
+                               double *gb, double *gv)
+{
+    if (gv)
+        for (size_t j = 0; j < k; j++)
+            gv[j] = 0.0;
+    if (gb)
+        for (size_t j = 0; j < k; j++)
+            gb[j] = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k; j++) {
+            double mij = A[i * k + j] > 0.0 ? r[i] * v[j] : 0.0;
+            M[i * k + j] = mij;
+            if (gv)
+                gv[j] += R[i * k + j] * r[i];
+            if (gb)
+                gb[j] += mij;
+        }
+}
+
+static void train_split_kernels_same_bits(void)
+{
+    uint64_t st = tl_seed() ^ 0x5157;
+    long iters = 40 * tl_mult();
+    for (long it = 0; it < iters; it++) {
+        size_t n = 1 + tl_splitmix64(&st) % 23, k = 1 + tl_splitmix64(&st) % 29;
+        size_t d = tl_splitmix64(&st) % 17;
+        int with_b = (int)(it & 1), with_v = (int)((it >> 1) & 1);
+        double *A = nrc_malloc_array(n * k, sizeof(double)), *R = nrc_malloc_array(n * k, sizeof(double));
+        double *M1 = nrc_malloc_array(n * k, sizeof(double)), *M2 = nrc_malloc_array(n * k, sizeof(double));
+        double *v = nrc_malloc_array(k, sizeof(double)), *r = nrc_malloc_array(n, sizeof(double));
+        double gb1[29], gb2[29], gv1[29], gv2[29], b1[29], b2[29], v1[29], v2[29];
+        double *W1 = nrc_malloc_array(k * d + 1, sizeof(double)), *W2 = nrc_malloc_array(k * d + 1, sizeof(double));
+        double *gW = nrc_malloc_array(k * d + 1, sizeof(double)), norm1, norm2;
+        REQUIRE(A && R && M1 && M2 && v && r && W1 && W2 && gW, "allocation");
+        for (size_t t = 0; t < n * k; t++) {
+            /* random signs, exact zeros of both signs, and a NaN now and then */
+            uint64_t u = tl_splitmix64(&st);
+            A[t] = u % 11 == 0 ? 0.0 : u % 11 == 1 ? -0.0 : u % 97 == 2 ? NAN :
+                   ((double)(u >> 11) / 9007199254740992.0 - 0.5) * 3.0;
+            R[t] = A[t] > 0.0 ? A[t] : 0.0;
+        }
+        for (size_t j = 0; j < k; j++) {
+            v[j] = ((double)(tl_splitmix64(&st) >> 11) / 9007199254740992.0 - 0.5) * 2.0;
+            b1[j] = b2[j] = v[j] * 0.25;
+            v1[j] = v2[j] = v[j];
+        }
+        for (size_t i = 0; i < n; i++)
+            r[i] = ((double)(tl_splitmix64(&st) >> 11) / 9007199254740992.0 - 0.5) / 7.0;
+        old_gradient_terms(n, k, A, R, v, r, M1, with_b ? gb1 : NULL, with_v ? gv1 : NULL);
+        nrc_train_gradient_terms_d(n, k, A, R, v, r, M2, with_b ? gb2 : NULL, with_v ? gv2 : NULL);
+        CHECK(memcmp(M1, M2, n * k * sizeof(double)) == 0 &&
+              (!with_b || memcmp(gb1, gb2, k * sizeof(double)) == 0) &&
+              (!with_v || memcmp(gv1, gv2, k * sizeof(double)) == 0),
+              "gradient terms differ from the one-loop kernel: n=%zu k=%zu b=%d v=%d",
+              n, k, with_b, with_v);
+        /* update + norm in one pass = update, then nrc_train_sqnorm_d */
+        for (size_t t = 0; t < k * d; t++) {
+            W1[t] = W2[t] = ((double)(tl_splitmix64(&st) >> 11) / 9007199254740992.0 - 0.5) *
+                            (t % 3 ? 1.0 : 1e-9);
+            gW[t] = ((double)(tl_splitmix64(&st) >> 11) / 9007199254740992.0 - 0.5) * 1e3;
+        }
+        nrc_train_update_d(d, k, 0.0625, gW, with_b ? gb1 : NULL, with_v ? gv1 : NULL, W1,
+                           with_b ? b1 : NULL, v1);
+        norm1 = nrc_train_sqnorm_d(d, k, W1, with_b ? b1 : NULL, NULL);
+        norm2 = nrc_train_update_sqnorm_d(d, k, 0.0625, gW, with_b ? gb2 : NULL,
+                                          with_v ? gv2 : NULL, W2, with_b ? b2 : NULL, v2);
+        CHECK(memcmp(&norm1, &norm2, sizeof norm1) == 0 &&
+              memcmp(W1, W2, k * d * sizeof(double)) == 0 &&
+              memcmp(b1, b2, k * sizeof(double)) == 0 && memcmp(v1, v2, k * sizeof(double)) == 0,
+              "update + norm differs from update then sqnorm: k=%zu d=%zu (%.17g vs %.17g)",
+              k, d, norm1, norm2);
+        nrc_free(A); nrc_free(R); nrc_free(M1); nrc_free(M2); nrc_free(v); nrc_free(r);
+        nrc_free(W1); nrc_free(W2); nrc_free(gW);
+    }
+}
+
 int main(void)
 {
     RUN(train_gradient_finite_differences);
@@ -311,5 +393,6 @@ int main(void)
     RUN(train_loss_schedules);
     RUN(train_update_and_norm);
     RUN(train_sqnorm_order);
+    RUN(train_split_kernels_same_bits);
     return tl_exit();
 }

@@ -23,6 +23,13 @@ typedef struct {
     double kink_tol;     /* --kink-tol: near-kink candidates |a_ij| <= kink_tol
                           * ||(w_j, b_j)|| ||(x_i, [1])|| (binary64 search
                           * values); default 2^-40, 0 = exact zeros only */
+    int min_flip;        /* --min-flip: the min_flip claims of every point of
+                          * `points` (spec/CERTIFICATE.md "min_flip") */
+    const char *min_flip_name;  /* the companion file's name as the
+                          * certificate states it (UTF-8, no directory) */
+    /* progress of long steps (min_flip), or NULL: done of total points */
+    void (*progress)(void *ctx, const char *step, size_t done, size_t total);
+    void *progress_ctx;
 } nrc_certify_options;
 
 void nrc_certify_options_default(nrc_certify_options *o);
@@ -46,6 +53,28 @@ typedef struct {
     int used_arbiter;     /* the flip at s needed the exact arbiter */
 } nrc_flip;
 
+/* One point of the min_flip claims (spec/CERTIFICATE.md "min_flip"), in
+ * the order of the flip entries. Claim U: x_adv row `row` of the companion
+ * file with p N(x_adv) <= 0 (< 0 when strict) and ||x_adv - x|| <= U.
+ * Claim D: p N > 0 on the open ball of radius D, by the split tree of
+ * tokens [tok0, tok0 + ntok) and the leaf rows [leaf0, leaf0 + nleaves) of
+ * the companion file. */
+typedef struct {
+    int set;              /* 0 train, 1 test */
+    size_t index;
+    int sign;             /* p: +1, -1, or 0 when N(x) = 0 exactly */
+    int upper_ok, strict;
+    double U;
+    size_t row;
+    int lower_ok;
+    double D;
+    size_t tok0, ntok, leaf0, nleaves;
+    const char *upper_reason, *lower_reason;   /* static, when not certified */
+    /* informative (summary, never in the certificate's claims) */
+    double U_paper;       /* the flip entry's certified U, NAN when none */
+    size_t nodes;         /* branch and bound nodes solved */
+} nrc_mf_entry;
+
 /* Exact fallback (spec/CERTIFY.md "When the engines agree"): which written
  * quantities were decided on the exact value's tightest binary64
  * enclosure because the engine's enclosure left a verdict open. */
@@ -57,11 +86,12 @@ enum {
     NRC_REFINED_RHO = 1u << 4,        /* rho, and eps_data from it */
     NRC_REFINED_GAMMA = 1u << 5,      /* gamma_z */
     NRC_REFINED_KKT = 1u << 6,        /* the KKT bounds */
-    NRC_REFINED_COUNT = 7
+    NRC_REFINED_MINFLIP = 1u << 7,    /* min_flip: a_j(x) of claim D */
+    NRC_REFINED_COUNT = 8
 };
 
 enum { NRC_PHASE_FORWARD, NRC_PHASE_DATA, NRC_PHASE_FLIPS, NRC_PHASE_KKT,
-       NRC_PHASE_OTHER, NRC_PHASE_COUNT };
+       NRC_PHASE_OTHER, NRC_PHASE_MINFLIP, NRC_PHASE_COUNT };
 
 /* What the model's metadata says about its training (train's "result" and
  * "polish" members, spec/TRAINING.md): binary64 values from training,
@@ -111,6 +141,14 @@ typedef struct {
     double kink_tolerance;       /* eta: |a_ij| <= eta at every listed pair
                                   * (0 when only exact zeros are listed) */
     double eps_rel_upper, eps_upper, delta_upper, balance_defect_upper;
+    /* min_flip (only with opt.min_flip): one entry per flip entry, and the
+     * companion file's image (safetensors) and SHA-256 */
+    nrc_mf_entry *mf;
+    size_t nmf;
+    unsigned char *mf_data;
+    size_t mf_len;
+    char mf_sha256_hex[65];
+    size_t mf_rows, mf_tokens, mf_leaves;   /* tensor sizes in the companion */
     /* robust reference */
     int robust_certified;
     double robust_radius;
@@ -140,7 +178,8 @@ nrc_status nrc_certify_run(const nrc_model *M, const nrc_certify_options *o,
                            nrc_engine *e, nrc_certify_result *C, nrc_error *err);
 
 /* 1 iff every requested claim is certified: fit.all_correct, every flip,
- * kkt and robust_reference (the exit-0 condition). */
+ * kkt and robust_reference, and with min_flip both claims of every point
+ * (the exit-0 condition). */
 int nrc_certify_all_certified(const nrc_certify_result *C);
 
 /* The certificate JSON (spec/CERTIFICATE.md), byte-reproducible; *out is

@@ -236,15 +236,22 @@ double nrc_mf_dist2_up(size_t d, const double *x, const double *xp);
 struct nrc_engine;
 struct nrc_model;
 
-/* What every point of a model shares: G's enclosure (engine gemm of W with
- * itself) as nrc_mf_gram_prepare's Gm, Gb; the search's Gram matrix Gs;
- * and the certified norm bounds u. */
+/* What every point of a model shares: G's enclosure (the engine's gemm_mid
+ * of W with itself from the midpoint fl(W W^T)) as nrc_mf_gram_prepare's
+ * Gm, Gb; the search's Gram matrix Gs and norms us; and the certified norm
+ * bounds u. The search's inputs (Gs, us) are binary64 values computed the
+ * same way for every engine and thread count, so every engine searches the
+ * same tree and the same adversarial points. */
 typedef struct {
     size_t k, d;
     const double *W, *b, *v;     /* the model's (b NULL without biases) */
-    double *u;                   /* (k) u_j >= 0, u_j^2 >= ||w_j||^2 */
+    double *u;                   /* (k) u_j >= 0, u_j^2 >= ||w_j||^2 (the
+                                  * rigorous decisions) */
+    double *us;                  /* (k) the search's norms: sqrt(Gs_jj)
+                                  * (1 + 2^-40) before the null neurons are
+                                  * cleared */
     double *Gm, *Gb;             /* (k, k) for the rigorous decisions */
-    double *Gs;                  /* (k, k) for the search: Gm with the rows
+    double *Gs;                  /* (k, k) for the search: fl(W W^T) with the rows
                                   * and columns of numerically null neurons
                                   * (||w_j||^2 < 2^-600 max_l ||w_l||^2) set
                                   * to 0, so that rounding in them cannot
@@ -274,6 +281,8 @@ typedef struct {
     double U;               /* claim U's bound */
     double *xadv;           /* (d) its binary64 point */
     int lower_ok;           /* claim D certified */
+    int lower_exact;        /* ... on the tightest enclosures of the exact
+                             * a_j(x): the engine's did not decide */
     double D;
     int32_t *tree;          /* claim D's tree, beta, rho (spec/MINFLIP.md 3) */
     size_t ntok;
@@ -288,11 +297,31 @@ typedef struct {
 void nrc_mf_point_init(nrc_mf_point *r);
 void nrc_mf_point_clear(nrc_mf_point *r);
 
-/* Both claims for the point x (d) with sign p. paper_e (k, may be NULL):
- * the paper's perturbation per unit scale in pre-activation space,
- * -p <w_j, z>, and paper_s its certified scale, whose activation pattern
- * starts the region walk. NRC_OK when the run completed (the claims may
- * still be uncertified); NRC_ERR_SYSTEM on memory. */
+/* One point as the certify pipeline has it: the search reads only a (the
+ * binary64 search pre-activations, the same for every engine), the
+ * rigorous decisions only the enclosures [alo, ahi] of the exact a_j(x). */
+typedef struct {
+    const double *x;          /* (d) the point */
+    int p;                    /* its sign, +1 or -1 (p N(x) > 0 is re-decided) */
+    const double *a;          /* (k) binary64 a_j(x) for the search */
+    const double *alo, *ahi;  /* (k) enclosures of the exact a_j(x) */
+    const double *paper_e;    /* (k) or NULL: the paper's perturbation per
+                               * unit scale in pre-activation space, -p <w_j, z> */
+    double paper_s;           /* its scale (> 0), whose activation pattern
+                               * starts the region walk */
+} nrc_mf_input;
+
+/* Both claims for one point: the search, then the rigorous decisions (claim
+ * U's sign exactly where the enclosures leave it open, so its verdict,
+ * point and strictness do not depend on the engine). NRC_OK when the run
+ * completed (the claims may still be uncertified); NRC_ERR_SYSTEM on
+ * memory, an engine's status otherwise. */
+nrc_status nrc_mf_point_decide(const nrc_mf_model *mm, struct nrc_engine *e,
+                               const nrc_mf_input *in, const nrc_mf_options *o,
+                               nrc_mf_point *r, nrc_error *err);
+
+/* The same for the point x (d) with sign p alone: its pre-activations
+ * enclosed by the engine (gemm), their midpoints as the search's a. */
 nrc_status nrc_mf_point_run(const nrc_mf_model *mm, struct nrc_engine *e,
                             const double *x, int p, const double *paper_e,
                             double paper_s, const nrc_mf_options *o,

@@ -56,23 +56,62 @@ nrc_status nrc_polish_measure_d(size_t n, size_t d, size_t k, int fix_v,
  * polished network the way certify does by default */
 #define NRC_POLISH_KINK_TOL 0x1p-40
 #define NRC_POLISH_K_MAX 2000
+/* certify's NNLS takes at most this many near-kinks (spec/CERTIFY.md step
+ * 7): the keep rule reads a network with more as certify will */
+#define NRC_POLISH_CERTIFY_KINKS 4096
 
 typedef enum {
     NRC_POLISH_CONVERGED = 0,     /* eps_rel and delta at rounding level */
-    NRC_POLISH_NOT_CONVERGED = 1, /* budget exhausted; see reason */
-    NRC_POLISH_DEGENERATE = 2,    /* pattern cannot be made consistent, or a
-                                     point lost every active neuron */
-    NRC_POLISH_SKIPPED = 3        /* the GD network does not fit the data */
+    NRC_POLISH_NOT_CONVERGED = 1, /* budget or iteration cap reached, or the
+                                     iteration stalled above the tolerance;
+                                     see reason */
+    NRC_POLISH_DEGENERATE = 2,    /* the GD pattern gives no feasible start
+                                     (a point has no live neuron of its
+                                     own class) */
+    NRC_POLISH_SKIPPED = 3        /* the GD network does not fit the data,
+                                     or n, k above the limits */
 } nrc_polish_outcome;
+
+/* What the polish reports while it runs (spec/POLISH.md "Progress"). */
+typedef struct {
+    const char *stage;    /* "relaxed", "newton", "measure" */
+    int round;            /* own-class pattern round, from 1 */
+    uint64_t newton_steps;
+    double gnorm;         /* max_j |1 - ||u_j||^2| / 2 over live neurons */
+    double psi;           /* ||theta||^2 / 2 of the iterate (min margin 1) */
+    size_t live, kinks, face;
+    double work, work_max;   /* work units spent, budget */
+} nrc_polish_progress;
+
+/* Called between Newton steps; a nonzero return stops the polish (outcome
+ * not-converged, reason "interrupted"). */
+typedef int (*nrc_polish_progress_fn)(const nrc_polish_progress *p, void *ctx);
 
 typedef struct {
     int fix_v;            /* second layer fixed: only (W, b) move */
-    int max_rounds;       /* pattern rounds (default 40) */
-    int max_newton;       /* Newton iterations per round (default 60) */
+    int max_rounds;       /* own-class pattern rounds (default 40) */
+    int max_newton;       /* Newton steps over all rounds (default 400) */
     double tol;           /* target eps_rel and delta (default 1e-12) */
     int always_adopt;     /* write the polished network whenever one was
                              produced and fits every point (tests,
                              comparisons); default 0 */
+    double work_max;      /* work budget in work units (about one flop
+                             each, spec/POLISH.md "Budget"); deterministic.
+                             Default 0: no limit */
+    double time_max;      /* wall-clock budget in seconds; 0 (default):
+                             none */
+    double cpu_max;       /* budget in CPU seconds of this process spent by
+                             the polish; 0 (default): none.  Both time
+                             budgets are checked between Newton steps and
+                             between face changes of the inner QP; one that
+                             cuts in makes the result depend on the machine
+                             and its load (spec/POLISH.md "Budget") */
+    int relaxed_start;    /* 1 (default): first minimize with every pair's
+                             pattern fixed (no kinks), which is cheap and
+                             lets most dead neurons die before the exact
+                             problem; 0: start with the exact problem */
+    nrc_polish_progress_fn progress;
+    void *progress_ctx;
 } nrc_polish_opts;
 
 /* Defaults above. */
@@ -80,7 +119,7 @@ void nrc_polish_opts_default(nrc_polish_opts *o);
 
 typedef struct {
     nrc_polish_outcome outcome;
-    char reason[160];          /* why it stopped, for people */
+    char reason[200];          /* why it stopped, for people */
     int adopted;               /* 1: W, b, v now hold the polished network */
     nrc_polish_kkt before;     /* the GD network */
     nrc_polish_kkt after;      /* the polished network (adopted or not)
@@ -93,19 +132,30 @@ typedef struct {
                                   (0, 1) at its kinks */
     size_t kinks;              /* pairs held at a_ij = 0 with g in (0, 1) */
     double direction_move;     /* || theta_p/||theta_p|| - theta_gd/||theta_gd|| || */
-    uint64_t rounds;           /* pattern rounds */
-    uint64_t newton_steps;     /* Newton iterations over all rounds */
-    uint64_t pattern_changes;  /* (i, j) entries of G flipped, in total */
+    uint64_t rounds;           /* own-class pattern rounds */
+    uint64_t newton_steps;     /* accepted Newton steps over all rounds */
+    uint64_t pattern_changes;  /* own-class pairs switched, in total */
     size_t live, dead;         /* neurons with v_j != 0 / v_j = 0 after */
+    /* cost (spec/POLISH.md "Cost"): deterministic counts */
+    uint64_t evals;            /* solves of the inner QP */
+    uint64_t qp_iterations;    /* face changes and solves inside them */
+    uint64_t factorizations;   /* Cholesky factorizations from scratch */
+    size_t max_qp_size;        /* largest face (multipliers + kinks) */
+    double work;               /* work units spent */
+    double work_max;           /* the budget (0: none) */
+    char stopped_by[16];       /* "", "work-budget", "clock-budget",
+                                  "interrupted", "newton-cap", "round-cap",
+                                  "stall" */
 } nrc_polish_result;
 
 /* Polishes (W, b, v) in place (b NULL without biases).  The polished
  * network is adopted (written into W, b, v; res->adopted = 1) only when it
  * fits every point, its measured eps_rel is below the GD one and its
  * normalized margin is at least the GD one (to 1e-12 relative); otherwise
- * the GD weights are left untouched.  Deterministic: fixed-order loops and
- * nrc_dgemm only.  NRC_ERR_SYSTEM on memory failure (weights untouched);
- * every mathematical failure is an outcome, not an error. */
+ * the GD weights are left untouched.  Deterministic unless a time budget
+ * cuts in: fixed-order loops, nrc_dgemm and single-threaded LAPACK.
+ * NRC_ERR_SYSTEM on memory failure (weights untouched); every
+ * mathematical failure is an outcome, not an error. */
 nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
                             size_t k, const double *X, const double *y,
                             double *W, double *b, double *v,
@@ -137,13 +187,5 @@ const char *nrc_polish_outcome_name(nrc_polish_outcome o);
 nrc_status nrc_polish_qp_d(size_t n, const double *H, const double *c,
                            double *x, int warm, int *converged,
                            nrc_error *err);
-
-/* Cholesky factor L (p,p) lower, row-major, of H[P,P] (H is (n,n)).
- * Returns 0 when a pivot is not positive relative to its diagonal entry
- * (numerically singular). */
-int nrc_polish_chol_d(size_t n, const double *H, const size_t *P, size_t p,
-                      double *L);
-/* Solves L L^T x = b in place (b (p) := x). */
-void nrc_polish_chol_solve_d(size_t p, const double *L, double *bx);
 
 #endif

@@ -130,6 +130,34 @@ void nrc_train_loss_ref_d(nrc_loss_kind loss, int normalized, size_t n,
                           const double *y, const double *q, double *r,
                           nrc_train_loss_info *info);
 
+/* The loops of nrc_train_gradient_d without its GEMM (shared with the span
+ * driver): gv (k) = R^T r (skipped when gv is NULL), Mbuf (n,k) :=
+ * S o (r v^T), gb (k) = colsum Mbuf (skipped when gb is NULL). */
+/*@ requires n * k <= SIZE_MAX;
+    requires \valid_read(r + (0 .. n - 1));
+    requires \valid_read(A + (0 .. n * k - 1)) && \valid_read(R + (0 .. n * k - 1));
+    requires \valid_read(v + (0 .. k - 1));
+    requires gb == \null || \valid(gb + (0 .. k - 1));
+    requires gv == \null || \valid(gv + (0 .. k - 1));
+    requires gb != \null ==> \separated(gb + (0 .. k - 1),
+                        A + (0 .. n * k - 1), R + (0 .. n * k - 1), v + (0 .. k - 1),
+                        r + (0 .. n - 1));
+    requires gv != \null ==> \separated(gv + (0 .. k - 1),
+                        A + (0 .. n * k - 1), R + (0 .. n * k - 1), v + (0 .. k - 1),
+                        r + (0 .. n - 1));
+    requires gb != \null && gv != \null ==> \separated(gb + (0 .. k - 1), gv + (0 .. k - 1));
+    requires \valid(Mbuf + (0 .. n * k - 1));
+    requires \separated(Mbuf + (0 .. n * k - 1),
+                        A + (0 .. n * k - 1), R + (0 .. n * k - 1), v + (0 .. k - 1),
+                        r + (0 .. n - 1));
+    requires gb != \null ==> \separated(gb + (0 .. k - 1), Mbuf + (0 .. n * k - 1));
+    requires gv != \null ==> \separated(gv + (0 .. k - 1), Mbuf + (0 .. n * k - 1));
+    assigns Mbuf[0 .. n * k - 1], gb[0 .. k - 1], gv[0 .. k - 1];
+*/
+void nrc_train_gradient_terms_d(size_t n, size_t k, const double *A, const double *R,
+                                const double *v, const double *r, double *Mbuf,
+                                double *gb, double *gv);
+
 /* Gradient of sum_i (weight) from the forward buffers and r (n):
  * gv (k) = R^T r (skipped when gv is NULL: fixed second layer),
  * Mbuf (n,k) := S o (r v^T), gW (k,d) = Mbuf^T X, gb (k) = colsum Mbuf
@@ -204,6 +232,28 @@ void nrc_train_update_d(size_t d, size_t k, double eta, const double *gW,
                         const double *gb, const double *gv, double *W,
                         double *b, double *v);
 
+/* nrc_train_update_d, returning ||W||^2 + ||b||^2 of the updated weights
+ * (b left out when NULL): bit for bit nrc_train_sqnorm_d(d, k, W, b, NULL)
+ * afterwards, summed in the update's pass over W. */
+/*@ requires k * d <= SIZE_MAX;
+    requires \valid(W + (0 .. k * d - 1)) && \valid_read(gW + (0 .. k * d - 1));
+    requires \separated(W + (0 .. k * d - 1), gW + (0 .. k * d - 1));
+    requires b != \null ==> \valid(b + (0 .. k - 1)) &&
+        \separated(b + (0 .. k - 1), W + (0 .. k * d - 1));
+    requires b != \null && gb != \null ==>
+        \valid_read(gb + (0 .. k - 1)) &&
+        \separated(b + (0 .. k - 1), gb + (0 .. k - 1), W + (0 .. k * d - 1));
+    requires v != \null && gv != \null ==>
+        \valid(v + (0 .. k - 1)) && \valid_read(gv + (0 .. k - 1)) &&
+        \separated(v + (0 .. k - 1), gv + (0 .. k - 1), W + (0 .. k * d - 1));
+    requires b != \null && gb != \null && v != \null && gv != \null ==>
+        \separated(b + (0 .. k - 1), v + (0 .. k - 1));
+    assigns W[0 .. k * d - 1], b[0 .. k - 1], v[0 .. k - 1];
+*/
+double nrc_train_update_sqnorm_d(size_t d, size_t k, double eta, const double *gW,
+                                 const double *gb, const double *gv, double *W,
+                                 double *b, double *v);
+
 /* ||W||^2 + ||b||^2 + ||v||^2 (b and v may be NULL: left out). */
 /*@ requires k * d <= SIZE_MAX;
     requires W == \null || \valid_read(W + (0 .. k * d - 1));
@@ -261,11 +311,13 @@ nrc_status nrc_train_run_d(const nrc_train_opts *o, const double *X,
 /* Forward pass and loss at (W, b, v), filling the progress record p (loss,
  * log loss, q_min, ||theta||^2, normalized margins) and the loss weights r;
  * A, R (n, k), N, q, r (n) are caller buffers. Shared by the direct and the
- * span drivers so both describe the stored weights the same way. */
+ * span drivers so both describe the stored weights the same way. wb_sq,
+ * when not NULL, is nrc_train_sqnorm_d(d, k, W, b, NULL) already known
+ * (nrc_train_update_sqnorm_d's result): not summed again. */
 void nrc_train_eval_d(const nrc_train_opts *o, const double *X, const double *y,
                       const double *W, const double *b, const double *v,
                       double *A, double *R, double *N, double *q, double *r,
-                      uint64_t step, nrc_train_progress *p);
+                      uint64_t step, const double *wb_sq, nrc_train_progress *p);
 
 /* 1 when every x[t], t < len, is finite. */
 int nrc_train_finite_d(size_t len, const double *x);

@@ -153,7 +153,8 @@ nrc_status nrc_certify_to_json(const nrc_certify_result *C, char **out, size_t *
     int bad = 0;
     nrc_status st;
     for (i = 0; i < nrc_cert_nmembers && !bad; i++)
-        nrc_json_put(root, nrc_cert_members[i].member, nrc_cert_members[i].emit(C), &bad);
+        if (!nrc_cert_members[i].present || nrc_cert_members[i].present(C))
+            nrc_json_put(root, nrc_cert_members[i].member, nrc_cert_members[i].emit(C), &bad);
     if (bad) {
         json_decref(root);
         return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (certificate)");

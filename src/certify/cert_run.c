@@ -16,6 +16,10 @@ void nrc_certify_options_default(nrc_certify_options *o)
     o->tau = 0.0;
     o->tau_text = NULL;
     o->kink_tol = 0x1p-40;
+    o->min_flip = 0;
+    o->min_flip_name = NULL;
+    o->progress = NULL;
+    o->progress_ctx = NULL;
 }
 
 void nrc_certify_result_init(nrc_certify_result *C)
@@ -31,6 +35,8 @@ void nrc_certify_result_clear(nrc_certify_result *C)
     nrc_free(C->lambda);
     nrc_free(C->kinks);
     nrc_free(C->kink_g);
+    nrc_free(C->mf);
+    nrc_free(C->mf_data);
     memset(C, 0, sizeof *C);
 }
 
@@ -41,6 +47,9 @@ int nrc_certify_all_certified(const nrc_certify_result *C)
         return 0;
     for (r = 0; r < C->nflips; r++)
         if (C->flips[r].status != NRC_FLIP_CERTIFIED)
+            return 0;
+    for (r = 0; r < C->nmf; r++)
+        if (!C->mf[r].upper_ok || !C->mf[r].lower_ok)
             return 0;
     return 1;
 }

@@ -80,6 +80,13 @@ void nrc_gram_sym_d(size_t r, size_t q, const double *A, size_t lda, double *C, 
  * NRC_ERR_SYSTEM on memory failure only. */
 nrc_status nrc_kkt_lambda_d(const nrc_cert_run *R, double *lambda, double *kg, nrc_error *err);
 
+/* How many listed pairs (R->kink) need an NNLS unknown (kkt_search.c):
+ * every listed pair except those of exactly zero neurons (w_j = 0 and b_j
+ * = 0). Such a neuron's pairs are all exact kinks whose columns only feed
+ * that neuron's decoupled residual block, where g = 0 is optimal; they are
+ * still listed, with g = 0. Returns SIZE_MAX on memory failure. */
+size_t nrc_kkt_kink_unknowns(const nrc_cert_run *R);
+
 /* ------------------------------------------------------------ exact fallback
  * (cert_refine.c) The tightest binary64 enclosure [RD(x), RU(x)] of an
  * exact value; the exact extreme of items whose enclosures are known,
@@ -139,6 +146,9 @@ nrc_status nrc_claim_lipschitz_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_claim_flips_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_claim_kkt_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_claim_robust_decide(nrc_cert_run *R, nrc_error *err);
+/* min_flip (claim_minflip.c): nothing unless C->opt.min_flip; then every
+ * point's claims, the companion file's image and its SHA-256 in R->C. */
+nrc_status nrc_claim_minflip_decide(nrc_cert_run *R, nrc_error *err);
 nrc_status nrc_cert_theory_compute(nrc_cert_run *R, nrc_error *err);
 /* The training record of the model's metadata into R->C->train (informative;
  * never fails: absent or foreign metadata gives no record). */
@@ -160,6 +170,9 @@ json_t *nrc_claim_lipschitz_json(const nrc_certify_result *C);
 json_t *nrc_claim_flips_json(const nrc_certify_result *C);
 json_t *nrc_claim_kkt_json(const nrc_certify_result *C);
 json_t *nrc_claim_robust_json(const nrc_certify_result *C);
+json_t *nrc_claim_minflip_json(const nrc_certify_result *C);
+/* Whether the min_flip member is written (--min-flip). */
+int nrc_claim_minflip_present(const nrc_certify_result *C);
 json_t *nrc_cert_theory_json(const nrc_certify_result *C);
 json_t *nrc_cert_summary_json(const nrc_certify_result *C);
 
@@ -187,6 +200,9 @@ typedef struct {
 typedef struct {
     const char *member;
     json_t *(*emit)(const nrc_certify_result *C);
+    /* NULL: always written; else written only when it returns non-zero (a
+     * member an option asks for) */
+    int (*present)(const nrc_certify_result *C);
 } nrc_cert_member;
 
 extern const nrc_cert_step nrc_cert_steps[];

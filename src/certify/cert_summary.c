@@ -20,7 +20,14 @@ static int cmp_d(const void *a, const void *b)
 typedef struct {
     size_t certified, total;
     double med_rel, max_rel, med_ratio;
+    /* min_flip (only with --min-flip): points with both ends certified,
+     * each claim's count, medians of U/D, U/U_paper, D/U_paper, max U/D */
+    size_t mf_both, mf_upper, mf_lower;
+    double mf_ud, mf_ud_max, mf_uu, mf_du;
 } set_stats;
+
+/* The median of v (c > 0 values, sorted in place), NAN when c = 0. */
+static double median_of(double *v, size_t c);
 
 /* tmp, tmp2: nflips + 1 scratch each. */
 static set_stats stats_for(const nrc_certify_result *C, int set, double *tmp, double *tmp2)
@@ -50,16 +57,63 @@ static set_stats stats_for(const nrc_certify_result *C, int set, double *tmp, do
     return s;
 }
 
+static double median_of(double *v, size_t c)
+{
+    if (!c)
+        return NAN;
+    qsort(v, c, sizeof(double), cmp_d);
+    return c % 2 ? v[c / 2] : 0.5 * v[c / 2 - 1] + 0.5 * v[c / 2];
+}
+
+/* The min_flip statistics of one set (binary64, informative); tmp, tmp2:
+ * nmf + 1 scratch each. */
+static void mf_stats_for(const nrc_certify_result *C, int set, set_stats *s, double *tmp,
+                         double *tmp2)
+{
+    size_t r, c = 0, c2 = 0;
+    s->mf_ud_max = 0;
+    for (r = 0; r < C->nmf; r++) {
+        const nrc_mf_entry *E = &C->mf[r];
+        if (E->set != set)
+            continue;
+        s->mf_upper += E->upper_ok;
+        s->mf_lower += E->lower_ok;
+        if (E->upper_ok && E->lower_ok && E->D > 0) {
+            s->mf_both++;
+            tmp[c++] = E->U / E->D;
+            if (E->U / E->D > s->mf_ud_max)
+                s->mf_ud_max = E->U / E->D;
+        }
+    }
+    s->mf_ud = median_of(tmp, c);
+    for (r = 0; r < C->nmf; r++) {
+        const nrc_mf_entry *E = &C->mf[r];
+        if (E->set == set && E->upper_ok && E->U_paper > 0)
+            tmp2[c2++] = E->U / E->U_paper;
+    }
+    s->mf_uu = median_of(tmp2, c2);
+    c2 = 0;
+    for (r = 0; r < C->nmf; r++) {
+        const nrc_mf_entry *E = &C->mf[r];
+        if (E->set == set && E->lower_ok && E->U_paper > 0)
+            tmp2[c2++] = E->D / E->U_paper;
+    }
+    s->mf_du = median_of(tmp2, c2);
+}
+
 /* Both sets' statistics; 0 when memory runs out. */
 static int stats_both(const nrc_certify_result *C, set_stats st[2])
 {
     double *tmp, *tmp2;
     void *ws;
-    const nrc_ws_entry tab[] = { NRC_WS(tmp, C->nflips + 1, 0), NRC_WS(tmp2, C->nflips + 1, 0) };
+    size_t cnt = (C->nflips > C->nmf ? C->nflips : C->nmf) + 1;
+    const nrc_ws_entry tab[] = { NRC_WS(tmp, cnt, 0), NRC_WS(tmp2, cnt, 0) };
     if (nrc_ws_alloc(&ws, tab, sizeof tab / sizeof tab[0], "summary", NULL) != NRC_OK)
         return 0;
     st[0] = stats_for(C, 0, tmp, tmp2);
     st[1] = stats_for(C, 1, tmp, tmp2);
+    mf_stats_for(C, 0, &st[0], tmp, tmp2);
+    mf_stats_for(C, 1, &st[1], tmp, tmp2);
     nrc_free(ws);
     return 1;
 }
@@ -77,6 +131,13 @@ json_t *nrc_cert_summary_json(const nrc_certify_result *C)
         nrc_json_put(e, "median_delta_over_x", nrc_json_num(st[j].med_rel), &bad);
         nrc_json_put(e, "max_delta_over_x", nrc_json_num(st[j].max_rel), &bad);
         nrc_json_put(e, "median_radius_ratio", nrc_json_num(st[j].med_ratio), &bad);
+        if (C->opt.min_flip) {
+            nrc_json_put(e, "min_flip_both_certified", json_integer((json_int_t)st[j].mf_both), &bad);
+            nrc_json_put(e, "median_U_over_D", nrc_json_num(st[j].mf_ud), &bad);
+            nrc_json_put(e, "max_U_over_D", nrc_json_num(st[j].mf_both ? st[j].mf_ud_max : NAN), &bad);
+            nrc_json_put(e, "median_U_over_U_paper", nrc_json_num(st[j].mf_uu), &bad);
+            nrc_json_put(e, "median_D_over_U_paper", nrc_json_num(st[j].mf_du), &bad);
+        }
         nrc_json_put(o, j ? "test" : "train", e, &bad);
     }
     return nrc_json_done(o, bad);
@@ -268,6 +329,59 @@ static void summary_flips(sbuf *b, const nrc_certify_result *C, const set_stats 
                   C->th_bound_median, C->th_bound_max);
 }
 
+/* One line per set: how many points have both ends certified, how tight
+ * the sandwich is (U/D), and how the worst case compares with the paper's
+ * direction (U/U_paper, D/U_paper: U_paper is the flip entry's certified
+ * bound along -p z); then the reasons of what is not certified. */
+static void summary_minflip(sbuf *b, const nrc_certify_result *C, const set_stats st[2])
+{
+    size_t j, r;
+    if (!C->opt.min_flip)
+        return;
+    for (j = 0; j < 2; j++) {
+        size_t tot = 0, nzero = 0, nup = 0, nlow = 0;
+        const char *wu = NULL, *wl = NULL;
+        for (r = 0; r < C->nmf; r++) {
+            const nrc_mf_entry *E = &C->mf[r];
+            if (E->set != (int)j)
+                continue;
+            tot++;
+            if (E->sign == 0) {
+                nzero++;
+                continue;
+            }
+            if (!E->upper_ok) {
+                nup++;
+                wu = E->upper_reason;
+            }
+            if (!E->lower_ok) {
+                nlow++;
+                wl = E->lower_reason;
+            }
+        }
+        if (!tot)
+            continue;
+        sb_printf(b, "min-flip  %-5s %zu/%zu both ends certified (D <= dist(x) <= U, any direction)",
+                  j ? "test" : "train", st[j].mf_both, tot);
+        if (st[j].mf_both)
+            sb_printf(b, "; U/D median %.4f, max %.4f", st[j].mf_ud, st[j].mf_ud_max);
+        if (!isnan(st[j].mf_uu))
+            sb_printf(b, "; U/U_paper median %.4f", st[j].mf_uu);
+        if (!isnan(st[j].mf_du))
+            sb_printf(b, "; D/U_paper median %.4f", st[j].mf_du);
+        sb_printf(b, "\n");
+        if (nzero)
+            sb_printf(b, "          %zu %s point%s with N(x) = 0 exactly: no min-flip claims\n", nzero,
+                      j ? "test" : "training", nzero == 1 ? "" : "s");
+        if (nup)
+            sb_printf(b, "          %zu %s point%s without an upper bound U (e.g. %s)\n", nup,
+                      j ? "test" : "training", nup == 1 ? "" : "s", wu ? wu : "?");
+        if (nlow)
+            sb_printf(b, "          %zu %s point%s without a lower bound D (e.g. %s)\n", nlow,
+                      j ? "test" : "training", nlow == 1 ? "" : "s", wl ? wl : "?");
+    }
+}
+
 /* A certified KKT bound that says (almost) nothing: eps_rel = 1 holds for
  * every network (lambda = 0 gives r = theta). */
 static int kkt_vacuous(const nrc_certify_result *C)
@@ -314,10 +428,14 @@ static void summary_time(sbuf *b, const nrc_certify_result *C)
     size_t j;
     for (j = 0; j < NRC_PHASE_COUNT; j++)
         tot += C->seconds[j];
-    sb_printf(b, "time      %.3fs: forward %.3f, data %.3f, flips %.3f, kkt %.3f, other %.3f; exact arbiter: %zu pre-activations, %zu N(x), %zu flips\n",
+    sb_printf(b, "time      %.3fs: forward %.3f, data %.3f, flips %.3f, kkt %.3f, other %.3f",
               tot, C->seconds[NRC_PHASE_FORWARD], C->seconds[NRC_PHASE_DATA],
-              C->seconds[NRC_PHASE_FLIPS], C->seconds[NRC_PHASE_KKT], C->seconds[NRC_PHASE_OTHER],
-              C->arbiter_preact, C->arbiter_N, C->arbiter_flip);
+              C->seconds[NRC_PHASE_FLIPS], C->seconds[NRC_PHASE_KKT], C->seconds[NRC_PHASE_OTHER]);
+    if (C->opt.min_flip)
+        sb_printf(b, ", min-flip %.3f (%.3f per point)", C->seconds[NRC_PHASE_MINFLIP],
+                  C->nmf ? C->seconds[NRC_PHASE_MINFLIP] / (double)C->nmf : 0.0);
+    sb_printf(b, "; exact arbiter: %zu pre-activations, %zu N(x), %zu flips\n", C->arbiter_preact,
+              C->arbiter_N, C->arbiter_flip);
 }
 
 /* Which quantities were decided on exact values because the engine's
@@ -326,7 +444,7 @@ static void summary_refined(sbuf *b, const nrc_certify_result *C)
 {
     static const char *names[NRC_REFINED_COUNT] = {
         "||theta||^2", "min margin", "R_min^2", "R_max^2", "rho and eps_data", "gamma_z",
-        "the KKT bounds"
+        "the KKT bounds", "the pre-activations of min-flip lower bounds"
     };
     const char *sep = "";
     int i;
@@ -365,22 +483,28 @@ static void kkt_qualifiers(char *buf, size_t cap, const nrc_certify_result *C)
 static void summary_verdict(sbuf *b, const nrc_certify_result *C, const set_stats st[2])
 {
     size_t r, nund = 0, nnone = 0;
-    char kq[256];
+    char kq[256], mq[160] = "";
     kkt_qualifiers(kq, sizeof kq, C);
     for (r = 0; r < C->nflips; r++) {
         nund += C->flips[r].status == NRC_FLIP_UNDECIDED;
         nnone += C->flips[r].status == NRC_FLIP_NONE;
     }
-    if (nrc_certify_all_certified(C))
-        sb_printf(b, "verdict   CERTIFIED in exact arithmetic on the stored doubles: every listed point flips within its delta bound, the fit, the KKT residual bounds%s and the robust reference; the theory numbers are predictions, not certificates.\n",
-                  kq);
-    else
-        sb_printf(b, "verdict   PARTLY certified: %zu of %zu flips certified (%zu undecided, %zu with no flip found%s)%s%s%s%s; every number stated as certified holds exactly, the rest asserts nothing.\n",
-                  st[0].certified + st[1].certified, C->nflips, nund, nnone,
-                  nund + nnone ? ": reasons under flips" : "",
-                  C->all_correct ? "" : ", fit not all correct",
-                  !C->kkt_certified ? ", KKT not certified" : kq[0] ? ", KKT bounds certified" : "",
-                  kq, C->robust_certified ? "" : ", no robust reference");
+    if (nrc_certify_all_certified(C)) {
+        if (C->opt.min_flip)
+            snprintf(mq, sizeof mq, ", its minimal adversarial distance in [D, U] in any direction");
+        sb_printf(b, "verdict   CERTIFIED in exact arithmetic on the stored doubles: every listed point flips within its delta bound%s, the fit, the KKT residual bounds%s and the robust reference; the theory numbers are predictions, not certificates.\n",
+                  mq, kq);
+        return;
+    }
+    if (C->opt.min_flip)
+        snprintf(mq, sizeof mq, ", min-flip both ends at %zu of %zu points (see min-flip)",
+                 st[0].mf_both + st[1].mf_both, C->nmf);
+    sb_printf(b, "verdict   PARTLY certified: %zu of %zu flips certified (%zu undecided, %zu with no flip found%s)%s%s%s%s%s; every number stated as certified holds exactly, the rest asserts nothing.\n",
+              st[0].certified + st[1].certified, C->nflips, nund, nnone,
+              nund + nnone ? ": reasons under flips" : "", mq,
+              C->all_correct ? "" : ", fit not all correct",
+              !C->kkt_certified ? ", KKT not certified" : kq[0] ? ", KKT bounds certified" : "",
+              kq, C->robust_certified ? "" : ", no robust reference");
 }
 
 nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_name, char **out,
@@ -400,6 +524,7 @@ nrc_status nrc_certify_summary(const nrc_certify_result *C, const char *model_na
     summary_training(&b, C);
     summary_data_fit(&b, C);
     summary_flips(&b, C, st, xmed);
+    summary_minflip(&b, C, st);
     summary_robust_kkt(&b, C, st);
     summary_time(&b, C);
     summary_refined(&b, C);

@@ -13,6 +13,9 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
 #include "nrc_alloc.h"
 #include "nrc_blas.h"
 #include "nrc_certify.h"
@@ -50,15 +53,36 @@ static void usage(FILE *f)
 "                        2^-40; 0 = exact zeros only)\n"
 "  --emit-examples FILE  write binary64 adversarial points, each certified at\n"
 "                        its exact coordinates (format in spec/CERTIFY.md)\n"
+"  --min-flip            also certify, per point, both ends of its minimal\n"
+"                        adversarial distance in any direction: a point x' with\n"
+"                        p N(x') <= 0 and ||x' - x|| <= U, and p N > 0 on the\n"
+"                        ball of radius D (spec/CERTIFICATE.md \"min_flip\");\n"
+"                        seconds per point at k <= 1000, exact to 1%% at k <= 32\n"
+"  --min-flip-data FILE  the companion file of --min-flip (the adversarial points\n"
+"                        and the lower bounds' leaf data, safetensors; the\n"
+"                        certificate names it by file name and SHA-256); default:\n"
+"                        the certificate's path without .json plus\n"
+"                        .minflip.safetensors (MODEL.minflip.safetensors with -o -)\n"
 "  --threads N           worker threads, 1 to 256 (results are identical for any N)\n"
 "  --quiet               print nothing but errors\n"
 "  --help, --version\n"
 "\n"
-"Outputs: an existing file is replaced atomically (both files written in\n"
-"full before either is renamed into place); a device or FIFO is written\n"
+"Outputs: an existing file is replaced atomically (all files written in\n"
+"full before any is renamed into place); a device or FIFO is written\n"
 "through; two outputs, or an output and MODEL, naming the same file are a\n"
 "usage error (spec/CLI.md).\n"
 "\n%s", nrc_cli_exit_table);
+}
+
+/* Progress of a long step on a terminal (stderr), erased when it ends. */
+static void progress_tty(void *ctx, const char *step, size_t done, size_t total)
+{
+    (void)ctx;
+    if (done < total)
+        fprintf(stderr, "\rcertify: %s: %zu/%zu points", step, done, total);
+    else
+        fprintf(stderr, "\r\033[K");
+    fflush(stderr);
 }
 
 static int die(int code, const char *msg)
@@ -70,8 +94,9 @@ static int die(int code, const char *msg)
 /* Everything the command line decides. */
 typedef struct {
     nrc_certify_options opt;
-    const char *model_path, *out_path, *ex_path, *engine;
+    const char *model_path, *out_path, *ex_path, *mf_path, *engine;
     char *out_buf;        /* the default MODEL.cert.json, owned */
+    char *mf_buf;         /* the default companion path, owned */
     int threads, quiet;
 } certify_cli;
 
@@ -87,7 +112,7 @@ typedef struct {
 
 static const char *const value_options[] = {
     "-o", "--points", "--direction", "--engine", "--emit-examples", "--threads",
-    "--kink-tol", NULL};
+    "--kink-tol", "--min-flip-data", NULL};
 
 static int takes_value(const char *a)
 {
@@ -111,6 +136,13 @@ static int parse_value(certify_cli *c, const char *a, const char *v)
         if (!*v)
             return die(2, "option --emit-examples: empty file name (try --help)");
         c->ex_path = v;
+    } else if (strcmp(a, "--min-flip-data") == 0) {
+        if (!*v)
+            return die(2, "option --min-flip-data: empty file name (try --help)");
+        if (strcmp(v, "-") == 0)
+            return die(2, "option --min-flip-data: '-' (stdout) is not allowed: the certificate "
+                          "names the companion file");
+        c->mf_path = v;
     } else if (strcmp(a, "--points") == 0) {
         if (strcmp(v, "train") == 0) c->opt.points = NRC_POINTS_TRAIN;
         else if (strcmp(v, "test") == 0) c->opt.points = NRC_POINTS_TEST;
@@ -173,6 +205,8 @@ static int parse_options(int argc, char **argv, certify_cli *c, int *done)
             return 0;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             c->quiet = 1;
+        } else if (strcmp(a, "--min-flip") == 0) {
+            c->opt.min_flip = 1;
         } else if (takes_value(a)) {
             if (i + 1 >= argc) {
                 snprintf(msg, sizeof msg, "option %s needs a value (try --help)", a);
@@ -193,6 +227,56 @@ static int parse_options(int argc, char **argv, certify_cli *c, int *done)
     }
     if (!c->model_path)
         return die(2, "no model file given (usage: certify [options] MODEL; try --help)");
+    if (c->mf_path && !c->opt.min_flip)
+        return die(2, "option --min-flip-data needs --min-flip");
+    return 0;
+}
+
+/* The default companion path: the certificate's path without a final
+ * ".json", plus ".minflip.safetensors"; MODEL's path plus the suffix when
+ * the certificate is not a regular file path (stdout, a device, a FIFO).
+ * 0 or the exit code. */
+static int companion_default(certify_cli *c)
+{
+    static const char suffix[] = ".minflip.safetensors";
+    const char *base = c->out_path;
+    size_t bl;
+    struct stat sb;
+    if (strcmp(base, "-") == 0 || (stat(base, &sb) == 0 && !S_ISREG(sb.st_mode)))
+        base = c->model_path;
+    bl = strlen(base);
+    if (base == c->out_path && bl > 5 && strcmp(base + bl - 5, ".json") == 0)
+        bl -= 5;
+    c->mf_buf = nrc_malloc(bl + sizeof suffix);
+    if (!c->mf_buf)
+        return die(4, "out of memory");
+    memcpy(c->mf_buf, base, bl);
+    memcpy(c->mf_buf + bl, suffix, sizeof suffix);
+    c->mf_path = c->mf_buf;
+    return 0;
+}
+
+/* The companion's name as the certificate states it: the last component
+ * of its path, which must be valid UTF-8 (a JSON string). 0 or the exit
+ * code. */
+static int companion_name(certify_cli *c)
+{
+    const char *slash = strrchr(c->mf_path, '/');
+    const char *name = slash ? slash + 1 : c->mf_path;
+    json_t *probe;
+    char msg[NRC_ERROR_MSG_MAX];
+    if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        snprintf(msg, sizeof msg, "min-flip companion %s: not a file name", c->mf_path);
+        return die(2, msg);
+    }
+    probe = json_string(name);
+    if (!probe) {
+        snprintf(msg, sizeof msg, "min-flip companion %s: its file name is not valid UTF-8 "
+                 "(the certificate names it; choose another with --min-flip-data)", c->mf_path);
+        return die(2, msg);
+    }
+    json_decref(probe);
+    c->opt.min_flip_name = name;
     return 0;
 }
 
@@ -200,10 +284,11 @@ static int parse_options(int argc, char **argv, certify_cli *c, int *done)
  * other and from the model (exit 2), and writable (exit 4). */
 static int check_paths(certify_cli *c)
 {
-    nrc_path_arg outs[2], in;
+    nrc_path_arg outs[3], in;
     size_t n_out = 0;
     nrc_error err;
     nrc_status st;
+    int rc;
     if (!c->out_path) {
         size_t pl = strlen(c->model_path);
         c->out_buf = nrc_malloc(pl + 11);
@@ -219,6 +304,15 @@ static int check_paths(certify_cli *c)
         outs[n_out].what = "--emit-examples";
         outs[n_out++].path = c->ex_path;
     }
+    if (c->opt.min_flip) {
+        if (!c->mf_path && (rc = companion_default(c)) != 0)
+            return rc;
+        if ((rc = companion_name(c)) != 0)
+            return rc;
+        outs[n_out].what = c->mf_buf ? "the min-flip companion (default CERT.minflip.safetensors)"
+                                     : "--min-flip-data";
+        outs[n_out++].path = c->mf_path;
+    }
     in.what = "MODEL";
     in.path = c->model_path;
     st = nrc_paths_distinct(outs, n_out, &in, 1, &err);
@@ -226,6 +320,8 @@ static int check_paths(certify_cli *c)
         st = nrc_output_check(c->out_path, &err);
     if (st == NRC_OK && c->ex_path)
         st = nrc_output_check(c->ex_path, &err);
+    if (st == NRC_OK && c->mf_path)
+        st = nrc_output_check(c->mf_path, &err);
     return st == NRC_OK ? 0 : die((int)st, err.msg);
 }
 
@@ -277,14 +373,20 @@ static int certify_model(const certify_cli *c, certify_run *R)
     return 0;
 }
 
-/* Certificate and examples together: both complete or neither replaced
- * (nrc_files_write_atomic). Errors name the output. */
+/* Certificate, examples and the min-flip companion together: all complete
+ * or none replaced (nrc_files_write_atomic). Errors name the output. */
 static int write_outputs(const certify_cli *c, const certify_run *R)
 {
-    nrc_output o[2];
+    nrc_output o[3];
     size_t n = 0;
     nrc_error err;
     nrc_status st;
+    if (c->opt.min_flip) {      /* renamed first: a new certificate never
+                                 * appears before its companion */
+        o[n].path = c->mf_path;
+        o[n].data = R->C.mf_data;
+        o[n++].len = R->C.mf_len;
+    }
     o[n].path = c->out_path;
     o[n].data = R->text;
     o[n++].len = R->len;
@@ -311,6 +413,9 @@ static int print_summary(const certify_cli *c, const certify_run *R)
     if (c->ex_path)
         fprintf(f, "examples  %zu of %zu binary64 adversarial points certified at their exact "
                 "coordinates -> %s\n", R->ex_ok, R->ex_total, c->ex_path);
+    if (c->opt.min_flip)
+        fprintf(f, "wrote     %s (min-flip companion: %zu adversarial points, %zu leaves)\n",
+                c->mf_path, R->C.mf_rows, R->C.mf_leaves);
     if (strcmp(c->out_path, "-") != 0)
         fprintf(f, "wrote     %s\n", c->out_path);
     return 0;
@@ -350,7 +455,12 @@ int main(int argc, char **argv)
         rc = check_paths(&c);
     if (rc != 0 || done) {
         nrc_free(c.out_buf);
+        nrc_free(c.mf_buf);
         return rc;
+    }
+    if (!c.quiet && isatty(STDERR_FILENO)) {
+        c.opt.progress = progress_tty;
+        c.opt.progress_ctx = NULL;
     }
 #if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
     /* certify allocates and frees many n x n / n x k work arrays: keep freed
@@ -374,5 +484,6 @@ int main(int argc, char **argv)
         rc = nrc_certify_all_certified(&R.C) && (!c.ex_path || R.ex_ok == R.ex_total) ? 0 : 1;
     run_clear(&R);
     nrc_free(c.out_buf);
+    nrc_free(c.mf_buf);
     return rc;
 }

@@ -7,6 +7,7 @@
  *   max_j | ||w_j||^2 + b_j^2 - v_j^2 | <= balance ||theta||^2.
  * The near-kink pairs (--kink-tol) and their tolerance eta are chosen here
  * too: the choice is untrusted, eta is exact. */
+#include <stdint.h>
 #include <math.h>
 #include "nrc_alloc.h"
 #include "nrc_fast.h"
@@ -101,6 +102,12 @@ static nrc_status select_near_kinks(nrc_cert_run *R, nrc_error *err)
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++)
             nc += near_kink_d(R, i, j, wn, xn);
+    /* the NNLS's extra unknowns: exact zeros of dead neurons take none */
+    nz = nc > 0 ? nrc_kkt_kink_unknowns(R) : 0;
+    if (nz == SIZE_MAX) {
+        nrc_free(ws);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (near-kink selection)");
+    }
     if (nc > 0 && nz + nc <= KKT_MAX_KINK_UNKNOWNS)
         C->kink_tolerance = near_kink_mark(R, wn, xn);
     nrc_free(ws);

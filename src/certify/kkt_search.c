@@ -3,6 +3,7 @@
  * kinks, in plain binary64 (names end in _d). Nothing here is trusted: the
  * KKT bounds are computed rigorously from whatever lambda and g come out
  * (claim_kkt.c), so a poor solve gives a weak bound, never a false one. */
+#include <stdint.h>
 #include <math.h>
 #include "nrc_alloc.h"
 #include "nrc_cert_search.h"
@@ -131,22 +132,58 @@ typedef struct {
     size_t *ki, *kj;
 } kkt_nnls;
 
-/* The listed pairs (i, j) ascending, as NNLS unknowns (none when there are
- * more than KKT_MAX_KINK_UNKNOWNS: kinks then keep g = 0). */
-static size_t kkt_count_kinks(const nrc_cert_run *R)
+/* dead[j] = 1 when neuron j is exactly zero (w_j = 0 and b_j = 0).
+ * NULL on memory failure. */
+static unsigned char *kkt_dead_neurons(const nrc_cert_run *R)
+{
+    const double *W = R->M->W;
+    size_t k = R->k, d = R->d, j, t;
+    unsigned char *dead = nrc_calloc(k ? k : 1, 1);
+    if (!dead)
+        return NULL;
+    for (j = 0; j < k; j++) {
+        int zero = !R->b || R->b[j] == 0;
+        for (t = 0; t < d && zero; t++)
+            zero = W[j * d + t] == 0;
+        dead[j] = (unsigned char)zero;
+    }
+    return dead;
+}
+
+static size_t kkt_count_live_kinks(const nrc_cert_run *R, const unsigned char *dead)
 {
     size_t i, nk = 0;
     for (i = 0; i < R->n * R->k; i++)
-        nk += R->kink[i] != 0;
+        nk += R->kink[i] != 0 && !dead[i % R->k];
+    return nk;
+}
+
+size_t nrc_kkt_kink_unknowns(const nrc_cert_run *R)
+{
+    unsigned char *dead = kkt_dead_neurons(R);
+    size_t nk;
+    if (!dead)
+        return SIZE_MAX;
+    nk = kkt_count_live_kinks(R, dead);
+    nrc_free(dead);
+    return nk;
+}
+
+/* The listed pairs (i, j) ascending that need an unknown (not of a dead
+ * neuron), as NNLS unknowns (none when there are more than
+ * KKT_MAX_KINK_UNKNOWNS: kinks then keep g = 0). */
+static size_t kkt_count_kinks(const nrc_cert_run *R, const unsigned char *dead)
+{
+    size_t nk = kkt_count_live_kinks(R, dead);
     return nk > KKT_MAX_KINK_UNKNOWNS ? 0 : nk;
 }
 
-static void kkt_list_kinks(const nrc_cert_run *R, kkt_nnls *S)
+static void kkt_list_kinks(const nrc_cert_run *R, const unsigned char *dead, kkt_nnls *S)
 {
     size_t i, j, c = 0;
     for (i = 0; i < R->n && S->nk; i++)
         for (j = 0; j < R->k; j++)
-            if (R->kink[i * R->k + j]) {
+            if (R->kink[i * R->k + j] && !dead[j]) {
                 S->ki[c] = i;
                 S->kj[c] = j;
                 c++;
@@ -242,7 +279,10 @@ nrc_status nrc_kkt_lambda_d(const nrc_cert_run *R, double *lambda, double *kg, n
     void *ws;
     kkt_nnls S;
     nrc_status st;
-    S.nk = kkt_count_kinks(R);
+    unsigned char *dead = kkt_dead_neurons(R);
+    if (!dead)
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (KKT Gram)");
+    S.nk = kkt_count_kinks(R, dead);
     S.ne = n + S.nk;
     {
         const nrc_ws_entry tab[] = {
@@ -252,9 +292,12 @@ nrc_status nrc_kkt_lambda_d(const nrc_cert_run *R, double *lambda, double *kg, n
         };
         st = nrc_ws_alloc(&ws, tab, sizeof tab / sizeof tab[0], "KKT Gram", err);
     }
-    if (st != NRC_OK)
+    if (st != NRC_OK) {
+        nrc_free(dead);
         return st;
-    kkt_list_kinks(R, &S);
+    }
+    kkt_list_kinks(R, dead, &S);
+    nrc_free(dead);
     kkt_lambda_block_d(R, &S, Sv, Rl, T);
     kkt_kink_block_d(R, &S);
     st = nrc_nnls_d(S.ne, S.K, S.rhs, S.lam, NNLS_SWEEPS, &viol, err);

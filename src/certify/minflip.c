@@ -13,6 +13,7 @@
 #include "nrc_fast.h"
 #include "nrc_minflip.h"
 #include "nrc_model.h"
+#include "cert_run.h"
 
 nrc_status nrc_mf_model_init(nrc_mf_model *mm, const nrc_model *M,
                              const double *u, nrc_engine *e, nrc_error *err)
@@ -21,38 +22,41 @@ nrc_status nrc_mf_model_init(nrc_mf_model *mm, const nrc_model *M,
     double *Glo = nrc_malloc_array(k * k, sizeof(double));
     double *Ghi = nrc_malloc_array(k * k, sizeof(double));
     nrc_status st = NRC_OK;
-    size_t j;
+    double gmax = 0;
+    size_t j, l;
     memset(mm, 0, sizeof *mm);
     mm->k = k;
     mm->d = d;
     mm->W = M->W;
-    mm->b = M->b;
+    mm->b = (M->flags & NRC_FLAG_BIAS) ? M->b : NULL;
     mm->v = M->v;
     mm->u = nrc_malloc_array(k, sizeof(double));
+    mm->us = nrc_malloc_array(k, sizeof(double));
     mm->Gm = nrc_malloc_array(k * k, sizeof(double));
     mm->Gb = nrc_malloc_array(k * k, sizeof(double));
     mm->Gs = nrc_malloc_array(k * k, sizeof(double));
-    if (!Glo || !Ghi || !mm->u || !mm->Gm || !mm->Gb || !mm->Gs) {
+    if (!Glo || !Ghi || !mm->u || !mm->us || !mm->Gm || !mm->Gb || !mm->Gs) {
         st = nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (Gram matrix, k = %zu)", k);
         goto done;
     }
-    if ((st = nrc_engine_gemm(e, k, k, d, M->W, NULL, d, M->W, d, Glo, Ghi, k, err)))
+    /* the search's Gram matrix: fl(W W^T), the same bits for every engine
+     * and thread count; the engine encloses G from it (gemm_mid) */
+    nrc_gram_sym_d(k, d, M->W, d, mm->Gs, k);
+    if ((st = nrc_engine_gemm_mid(e, k, k, d, M->W, d, M->W, d, mm->Gs, k, Glo, Ghi, k, err)))
         goto done;
     nrc_mf_gram_prepare(k, Glo, Ghi, mm->Gm, mm->Gb);
-    for (j = 0; j < k; j++)
+    for (j = 0; j < k; j++) {
         mm->u[j] = u ? u[j] : nrc_fast_sqrt_up(Ghi[j * k + j]);
-    memcpy(mm->Gs, mm->Gm, k * k * sizeof(double));
-    {
-        double gmax = 0;
-        size_t l;
-        for (j = 0; j < k; j++)
-            if (mm->Gs[j * k + j] > gmax)
-                gmax = mm->Gs[j * k + j];
-        for (j = 0; j < k; j++)
-            if (!(mm->Gs[j * k + j] > 0x1p-600 * gmax))
-                for (l = 0; l < k; l++)
-                    mm->Gs[j * k + l] = mm->Gs[l * k + j] = 0;
+        /* slightly above the binary64 norm: the search's intervals are
+         * those of the rigorous decision up to rounding */
+        mm->us[j] = sqrt(mm->Gs[j * k + j] > 0 ? mm->Gs[j * k + j] : 0) * (1 + 0x1p-40);
+        if (mm->Gs[j * k + j] > gmax)
+            gmax = mm->Gs[j * k + j];
     }
+    for (j = 0; j < k; j++)
+        if (!(mm->Gs[j * k + j] > 0x1p-600 * gmax))
+            for (l = 0; l < k; l++)
+                mm->Gs[j * k + l] = mm->Gs[l * k + j] = 0;
 done:
     nrc_free(Glo);
     nrc_free(Ghi);
@@ -64,6 +68,7 @@ done:
 void nrc_mf_model_clear(nrc_mf_model *mm)
 {
     nrc_free(mm->u);
+    nrc_free(mm->us);
     nrc_free(mm->Gm);
     nrc_free(mm->Gb);
     nrc_free(mm->Gs);
@@ -106,6 +111,46 @@ static nrc_status preact(const nrc_mf_model *mm, nrc_engine *e, const double *x,
     return NRC_OK;
 }
 
+/* The exact sign of p N(x') = sum_j c_j relu(a_j(x')) at a binary64 point
+ * (the arbiter: exact pre-activations, exact sum); 2 when memory runs out
+ * (then nothing is decided). */
+static int exact_sign(const nrc_mf_model *mm, const double *x, const double *c)
+{
+    nrc_xvec a;
+    arf_t s;
+    int sg;
+    size_t j;
+    if (nrc_xvec_init(&a, mm->k, NULL))
+        return 2;
+    for (j = 0; j < mm->k; j++)
+        nrc_exact_preact(a.v + j, mm->d, mm->W + j * mm->d, x, mm->b ? mm->b + j : NULL);
+    arf_init(s);
+    nrc_exact_ray(s, mm->k, a.v, a.v, 0.0, c);   /* sum_j c_j relu(a_j) */
+    sg = nrc_exact_sgn(s);
+    arf_clear(s);
+    nrc_xvec_clear(&a);
+    return sg;
+}
+
+/* The tightest binary64 enclosures [RD(a_j), RU(a_j)] of the exact
+ * pre-activations a_j(x) (the arbiter); NRC_ERR_SYSTEM on memory. */
+static nrc_status tight_preacts(const nrc_mf_model *mm, const double *x, double *lo, double *hi,
+                                nrc_error *err)
+{
+    nrc_xvec a;
+    size_t j;
+    nrc_status st = nrc_xvec_init(&a, mm->k, err);
+    if (st)
+        return st;
+    for (j = 0; j < mm->k; j++) {
+        nrc_exact_preact(a.v + j, mm->d, mm->W + j * mm->d, x, mm->b ? mm->b + j : NULL);
+        lo[j] = nrc_exact_get_lo(a.v + j);
+        hi[j] = nrc_exact_get_hi(a.v + j);
+    }
+    nrc_xvec_clear(&a);
+    return NRC_OK;
+}
+
 /* p N(x) > 0: from the enclosures, else exactly (the arbiter). */
 static int sign_certified(const nrc_mf_model *mm, const double *x, const double *c,
                           const double *alo, const double *ahi)
@@ -116,23 +161,26 @@ static int sign_certified(const nrc_mf_model *mm, const double *x, const double 
         double a = c[j] >= 0 ? alo[j] : ahi[j];
         f = fi_add_down(f, fi_mul_down(c[j], a > 0 ? a : 0));
     }
-    if (f > 0)
-        return 1;
-    {
-        nrc_xvec a;
-        arf_t s;
-        int sg;
-        if (nrc_xvec_init(&a, mm->k, NULL))
-            return 0;
-        for (j = 0; j < mm->k; j++)
-            nrc_exact_preact(a.v + j, mm->d, mm->W + j * mm->d, x, mm->b ? mm->b + j : NULL);
-        arf_init(s);
-        nrc_exact_ray(s, mm->k, a.v, a.v, 0.0, c);   /* sum_j c_j relu(a_j) */
-        sg = nrc_exact_sgn(s);
-        arf_clear(s);
-        nrc_xvec_clear(&a);
-        return sg > 0;
-    }
+    return f > 0 || exact_sign(mm, x, c) == 1;
+}
+
+/* Claim U's sign part at the binary64 point xp: p N(xp) <= 0 (TRUE, with
+ * *strict = 1 when < 0) from the enclosures [lo, hi] of a_j(xp), and what
+ * they leave open (a sign, or the strictness of a tie) exactly, so that
+ * the verdict and `strict` are those of the exact value whatever the
+ * engine. */
+static nrc_truth adv_decide(const nrc_mf_model *mm, const double *xp, const double *c,
+                            const double *lo, const double *hi, int *strict)
+{
+    nrc_truth tr = nrc_mf_adv_decide(mm->k, c, lo, hi, strict);
+    int sg;
+    if (tr == NRC_TRUE && *strict)
+        return NRC_TRUE;
+    sg = exact_sign(mm, xp, c);
+    if (sg == 2)
+        return tr;                 /* memory: the enclosure's verdict stands */
+    *strict = sg < 0;
+    return sg <= 0 ? NRC_TRUE : NRC_FALSE;
 }
 
 /* Claim U: x' = x + (1 + eps) W^T y for growing eps until p N(x') <= 0 is
@@ -153,12 +201,12 @@ static nrc_status certify_upper(const nrc_mf_model *mm, nrc_engine *e, const dou
     }
     nrc_dgemv(NRC_BLAS_T, d, mm->k, 1.0, mm->W, d, y, 0.0, dz);
     for (attempt = 0; attempt < 7; attempt++, eps = eps > 0 ? 16 * eps : 0x1p-30) {
+        int strict = 0;
         for (t = 0; t < d; t++)
             r->xadv[t] = x[t] + (1 + eps) * dz[t];
         if ((st = preact(mm, e, r->xadv, lo, hi, err)))
             goto done;
-        int strict = 0;
-        if (nrc_mf_adv_decide(mm->k, c, lo, hi, &strict) == NRC_TRUE) {
+        if (adv_decide(mm, r->xadv, c, lo, hi, &strict) == NRC_TRUE) {
             double U = nrc_fast_sqrt_up(nrc_mf_dist2_up(d, x, r->xadv));
             if (isfinite(U)) {
                 r->upper_ok = 1;
@@ -240,14 +288,14 @@ static double walk_keep(const nrc_mf_problem *P, const signed char *sg, double *
     return d2;
 }
 
-nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double *x,
-                            int p, const double *paper_e, double paper_s,
-                            const nrc_mf_options *o, nrc_mf_point *r, nrc_error *err)
+nrc_status nrc_mf_point_decide(const nrc_mf_model *mm, nrc_engine *e, const nrc_mf_input *in,
+                               const nrc_mf_options *o, nrc_mf_point *r, nrc_error *err)
 {
     const size_t k = mm->k;
-    double *buf = nrc_malloc_array(9 * k, sizeof(double));
+    const double *x = in->x, *alo = in->alo, *ahi = in->ahi, *paper_e = in->paper_e;
+    double *buf = nrc_malloc_array(7 * k, sizeof(double));
     signed char *sg = nrc_malloc(k);
-    double *c, *alo, *ahi, *amid, *ybest, *ytry, *work;
+    double *c, *amid, *ybest, *ytry, *work;
     double best = INFINITY;
     nrc_mf_problem P;
     nrc_mf_bnb_result b;
@@ -260,31 +308,27 @@ nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double 
         goto done;
     }
     c = buf;
-    alo = buf + k;
-    ahi = buf + 2 * k;
-    amid = buf + 3 * k;
-    ybest = buf + 4 * k;
-    ytry = buf + 5 * k;
-    work = buf + 6 * k;          /* 3 k */
+    amid = buf + k;
+    ybest = buf + 2 * k;
+    ytry = buf + 3 * k;
+    work = buf + 4 * k;          /* 3 k */
     for (j = 0; j < k; j++)
-        c[j] = p < 0 ? -mm->v[j] : mm->v[j];
-    if ((st = preact(mm, e, x, alo, ahi, err)))
-        goto done;
+        c[j] = in->p < 0 ? -mm->v[j] : mm->v[j];
     if (!sign_certified(mm, x, c, alo, ahi))
         goto done;
     r->sign_ok = 1;
     for (j = 0; j < k; j++)
-        amid[j] = isfinite(alo[j]) && isfinite(ahi[j]) ? 0.5 * alo[j] + 0.5 * ahi[j] : 0;
+        amid[j] = isfinite(in->a[j]) ? in->a[j] : 0;
     P.k = k;
     P.G = mm->Gs;
     P.a = amid;
     P.c = c;
-    P.u = mm->u;
+    P.u = mm->us;
     /* upper-bound starts: the paper's pattern, then DeepFool; each walked */
-    if (paper_e && paper_s > 0) {
+    if (paper_e && in->paper_s > 0) {
         double d2;
         for (j = 0; j < k; j++)
-            ytry[j] = paper_s * paper_e[j];        /* e at the paper's point */
+            ytry[j] = in->paper_s * paper_e[j];    /* e at the paper's point */
         for (j = 0; j < k; j++)
             sg[j] = amid[j] + ytry[j] > 0 || (amid[j] + ytry[j] == 0 && paper_e[j] > 0) ? 1 : -1;
         d2 = walk_keep(&P, sg, ytry, ybest, &best, err, &st);
@@ -314,6 +358,16 @@ nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double 
     r->U_search = best;
     if ((st = certify_lower(mm, c, alo, ahi, &b, r, err)))
         goto done;
+    if (!r->lower_ok && b.D > 0) {
+        /* the engine's enclosures of a_j(x) too wide for every radius tried
+         * (a near-tie of the sign): again on the exact values' tightest
+         * enclosures, as the pipeline's exact fallback does */
+        double *tlo = work, *thi = work + k;
+        if ((st = tight_preacts(mm, x, tlo, thi, err)) ||
+            (st = certify_lower(mm, c, tlo, thi, &b, r, err)))
+            goto done;
+        r->lower_exact = r->lower_ok;
+    }
     if (isfinite(best)) {
         /* first a settled point (margins against rounding), then pushes */
         double d2 = nrc_mf_settle_approx(&P, ybest, 0x1p-30, ytry, err, &st);
@@ -328,5 +382,36 @@ done:
     nrc_mf_bnb_result_clear(&b);
     nrc_free(buf);
     nrc_free(sg);
+    return st;
+}
+
+nrc_status nrc_mf_point_run(const nrc_mf_model *mm, nrc_engine *e, const double *x,
+                            int p, const double *paper_e, double paper_s,
+                            const nrc_mf_options *o, nrc_mf_point *r, nrc_error *err)
+{
+    const size_t k = mm->k;
+    double *buf = nrc_malloc_array(3 * k, sizeof(double));
+    nrc_mf_input in;
+    nrc_status st;
+    size_t j;
+    if (!buf) {
+        nrc_mf_point_clear(r);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (minimal flip, k = %zu)", k);
+    }
+    in.x = x;
+    in.p = p;
+    in.alo = buf;
+    in.ahi = buf + k;
+    in.a = buf + 2 * k;
+    in.paper_e = paper_e;
+    in.paper_s = paper_s;
+    st = preact(mm, e, x, buf, buf + k, err);
+    for (j = 0; j < k && !st; j++)
+        buf[2 * k + j] = isfinite(buf[j]) && isfinite(buf[k + j]) ? 0.5 * buf[j] + 0.5 * buf[k + j] : 0;
+    if (!st)
+        st = nrc_mf_point_decide(mm, e, &in, o, r, err);
+    else
+        nrc_mf_point_clear(r);
+    nrc_free(buf);
     return st;
 }

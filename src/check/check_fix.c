@@ -6,6 +6,7 @@
 #include <string.h>
 #include "nrc_alloc.h"
 #include "nrc_check_exact.h"
+#include "nrc_check_gemm.h"
 
 #if defined(__SIZEOF_INT128__) && !defined(__FRAMAC__) && !defined(NRC_CHECK_PORTABLE)
 #define NRC_CFIX_HAVE_DIGITS 1
@@ -258,4 +259,152 @@ void nrc_cfix_get(nrc_cdy *r, const nrc_cfix *f, size_t t)
     if (f->neg[t])
         mpz_neg(r->m, r->m);
     r->e = f->e;
+}
+
+/* ---- exact matrix products (nrc_cfix_gemm) ------------------------------
+ * Blocks of GEMM_MB rows of A by GEMM_NP panels of NRC_CDIG_NR vectors of
+ * B; within a block the terms go by chunks of NRC_CDIG_CHUNK: the chunk's
+ * digits of the block's rows and panels are cut (nrc_cdig_row,
+ * nrc_cdig_panel), each (row, panel) pair runs the micro-kernel and its
+ * position sums are folded into the pair's accumulators. So the digits are
+ * cut (na / GEMM_MB) + (nb / (GEMM_NP NRC_CDIG_NR)) times per term instead
+ * of once per product, and the buffers stay a few MB for any length. */
+#define GEMM_MB 128
+#define GEMM_NP 32
+
+typedef struct {
+    int32_t *rows, *panels;
+    uint64_t *pos, *neg;
+    int64_t acc[(2 * NRC_CDIG_MAXD - 1) * NRC_CDIG_NR];
+} gemm_ws;
+
+static void gemm_ws_free(gemm_ws *w)
+{
+    nrc_free(w->rows);
+    nrc_free(w->panels);
+    nrc_free(w->pos);
+    nrc_free(w->neg);
+}
+
+/* Pair by pair (entries wider than the digit kernels take). */
+static nrc_status gemm_pairs(nrc_cdy *C, size_t ldc, const nrc_cfix *A, size_t na,
+                             const nrc_cfix *B, size_t nb, nrc_error *err)
+{
+    size_t la = 1, lb = 1, i, j;
+    uint64_t *sp, *sn;
+    for (i = 0; i < na; i++)
+        la = A[i].limbs > la ? A[i].limbs : la;
+    for (j = 0; j < nb; j++)
+        lb = B[j].limbs > lb ? B[j].limbs : lb;
+    sp = nrc_malloc_array(la + lb + 1, sizeof(uint64_t));
+    sn = nrc_malloc_array(la + lb + 1, sizeof(uint64_t));
+    if (!sp || !sn) {
+        nrc_free(sp);
+        nrc_free(sn);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (exact products)");
+    }
+    for (i = 0; i < na; i++)
+        for (j = 0; j < nb; j++)
+            nrc_cfix_dot(&C[i * ldc + j], &A[i], &B[j], sp, sn);
+    nrc_free(sp);
+    nrc_free(sn);
+    return NRC_OK;
+}
+
+/* r = pos - neg (NRC_CDIG_ACC_LIMBS limbs each) at exponent e. */
+static void gemm_store(nrc_cdy *r, const uint64_t *pos, const uint64_t *neg, long e, mpz_t tmp)
+{
+    size_t u;
+    int any = 0;
+    mpz_import(r->m, NRC_CDIG_ACC_LIMBS, -1, sizeof(uint64_t), 0, 0, pos);
+    for (u = 0; u < NRC_CDIG_ACC_LIMBS; u++)
+        any |= neg[u] != 0;
+    if (any) {
+        mpz_import(tmp, NRC_CDIG_ACC_LIMBS, -1, sizeof(uint64_t), 0, 0, neg);
+        mpz_sub(r->m, r->m, tmp);
+    }
+    r->e = e;
+}
+
+/* One block: rows i0 .. i0 + mb - 1 of A, vectors j0 .. j0 + nbb - 1 of B. */
+static void gemm_block(gemm_ws *w, nrc_cdy *C, size_t ldc, const nrc_cfix *A, size_t i0,
+                       size_t mb, const nrc_cfix *B, size_t j0, size_t nbb, size_t len,
+                       size_t K, mpz_t tmp)
+{
+    const size_t np = (nbb + NRC_CDIG_NR - 1) / NRC_CDIG_NR, L = NRC_CDIG_ACC_LIMBS;
+    const size_t P = 2 * K - 1, pstride = NRC_CDIG_CHUNK * K * NRC_CDIG_NR;
+    size_t t0, i, q, j;
+    memset(w->pos, 0, mb * np * NRC_CDIG_NR * L * sizeof(uint64_t));
+    memset(w->neg, 0, mb * np * NRC_CDIG_NR * L * sizeof(uint64_t));
+    for (t0 = 0; t0 < len; t0 += NRC_CDIG_CHUNK) {
+        const size_t tl = len - t0 < NRC_CDIG_CHUNK ? len - t0 : NRC_CDIG_CHUNK;
+        for (i = 0; i < mb; i++)
+            nrc_cdig_row(&A[i0 + i], t0, tl, K, w->rows + i * NRC_CDIG_CHUNK * K);
+        for (q = 0; q < np; q++) {
+            size_t first = q * NRC_CDIG_NR, cnt = nbb - first;
+            nrc_cdig_panel(&B[j0 + first], cnt < NRC_CDIG_NR ? cnt : NRC_CDIG_NR, t0, tl, K,
+                           w->panels + q * pstride);
+        }
+        for (q = 0; q < np; q++) {
+            const int32_t *pan = w->panels + q * pstride;
+            size_t first = q * NRC_CDIG_NR, cnt = nbb - first;
+            if (cnt > NRC_CDIG_NR)
+                cnt = NRC_CDIG_NR;
+            for (i = 0; i < mb; i++) {
+                const int32_t *row = w->rows + i * NRC_CDIG_CHUNK * K;
+                size_t o = (i * np + q) * NRC_CDIG_NR * L;
+                if (K == 3)
+                    nrc_cdig_mk3(tl, row, pan, w->acc);
+                else
+                    nrc_cdig_mk4(tl, row, pan, w->acc);
+                nrc_cdig_fold(w->acc, P, cnt, w->pos + o, w->neg + o);
+            }
+        }
+    }
+    for (i = 0; i < mb; i++)
+        for (j = 0; j < nbb; j++) {
+            size_t o = (i * np * NRC_CDIG_NR + j) * L;
+            gemm_store(&C[(i0 + i) * ldc + j0 + j], w->pos + o, w->neg + o,
+                       A[i0 + i].e + B[j0 + j].e, tmp);
+        }
+}
+
+nrc_status nrc_cfix_gemm(nrc_cdy *C, size_t ldc, const nrc_cfix *A, size_t na,
+                         const nrc_cfix *B, size_t nb, nrc_error *err)
+{
+    size_t bits = 0, len, K, mbm, nbm, i0, j0, i;
+    gemm_ws w = {0};
+    mpz_t tmp;
+    if (na == 0 || nb == 0)
+        return NRC_OK;
+    len = A[0].len;
+    for (i = 0; i < na + nb; i++) {
+        const nrc_cfix *f = i < na ? &A[i] : &B[i - na];
+        size_t b = f->limbs <= 2 ? nrc_cfix_bits(f) : SIZE_MAX;   /* wider: pair by pair */
+        bits = b > bits ? b : bits;
+    }
+    if (bits > NRC_CDIG_BITS * NRC_CDIG_MAXD)
+        return gemm_pairs(C, ldc, A, na, B, nb, err);
+    K = bits <= 3 * NRC_CDIG_BITS ? 3 : 4;
+    mbm = na < GEMM_MB ? na : GEMM_MB;
+    nbm = (nb < GEMM_NP * NRC_CDIG_NR ? nb : GEMM_NP * NRC_CDIG_NR);
+    nbm = (nbm + NRC_CDIG_NR - 1) / NRC_CDIG_NR;   /* panels */
+    w.rows = nrc_malloc_array(mbm * NRC_CDIG_CHUNK * K, sizeof(int32_t));
+    w.panels = nrc_malloc_array(nbm * NRC_CDIG_CHUNK * K * NRC_CDIG_NR, sizeof(int32_t));
+    w.pos = nrc_malloc_array(mbm * nbm * NRC_CDIG_NR * NRC_CDIG_ACC_LIMBS, sizeof(uint64_t));
+    w.neg = nrc_malloc_array(mbm * nbm * NRC_CDIG_NR * NRC_CDIG_ACC_LIMBS, sizeof(uint64_t));
+    if (!w.rows || !w.panels || !w.pos || !w.neg) {
+        gemm_ws_free(&w);
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory (exact products)");
+    }
+    mpz_init(tmp);
+    for (i0 = 0; i0 < na; i0 += GEMM_MB)
+        for (j0 = 0; j0 < nb; j0 += GEMM_NP * NRC_CDIG_NR) {
+            size_t mb = na - i0 < GEMM_MB ? na - i0 : GEMM_MB;
+            size_t nbb = nb - j0 < GEMM_NP * NRC_CDIG_NR ? nb - j0 : GEMM_NP * NRC_CDIG_NR;
+            gemm_block(&w, C, ldc, A, i0, mb, B, j0, nbb, len, K, tmp);
+        }
+    mpz_clear(tmp);
+    gemm_ws_free(&w);
+    return NRC_OK;
 }

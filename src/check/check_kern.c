@@ -582,3 +582,415 @@ void nrc_cfix_dot_acc_ref(const nrc_cfix *a, const nrc_cfix *b,
         }
     }
 }
+
+/* ---- exact matrix products: signed base-2^26 digits ---------------------
+ * (include/check/nrc_check_digits.h, included here so that the lines above
+ * are those of the file before this section: their proofs' cache entries
+ * stay valid). Why digits of 26 bits and not the
+ * 64-bit limbs above: a 64 x 64 -> 128-bit product is one scalar multiply
+ * per limb pair, while 26-bit digits multiply in 64-bit vector lanes
+ * (vpmuldq: four or eight products per instruction) and their products sum
+ * without carries for NRC_CDIG_CHUNK terms. The micro-kernels are plain C
+ * loops over the NRC_CDIG_NR = 8 columns of a panel, which GCC vectorizes;
+ * on x86-64 they are compiled for AVX-512, AVX2 and the baseline, the CPU
+ * picking one at load time (target_clones). Under Frama-C and with
+ * NRC_CHECK_PORTABLE the attribute is left out: the same C code. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__FRAMAC__) && !defined(NRC_CHECK_PORTABLE) && !defined(NRC_CHECK_NO_CLONES)
+#define NRC_KERN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NRC_KERN_CLONES
+#endif
+
+#include "nrc_check_digits.h"
+
+#define TWO12 UINT64_C(4096)
+#define TWO14 UINT64_C(16384)
+#define TWO26 UINT64_C(67108864)
+
+size_t nrc_cfix_bits(const nrc_cfix *f)
+{
+    size_t best = 0, len = f->len, limbs = f->limbs, t, u;
+    const uint64_t *mag = f->mag;
+    /*@ assert limbs <= 64; */
+    /*@ loop invariant 0 <= t <= len && best <= 64 * limbs;
+        loop assigns t, u, best;
+        loop variant len - t;
+    */
+    for (t = 0; t < len; t++) {
+        const uint64_t *row = row_ptr(mag, len, limbs, t);
+        /* the highest nonzero limb of entry t, from the top */
+        /*@ loop invariant 0 <= u <= limbs;
+            loop assigns u;
+            loop variant u;
+        */
+        for (u = limbs; u > 0 && row[u - 1] == 0; u--)
+            ;
+        if (u > 0) {
+            const size_t top = u - 1;
+            const size_t b = 64 * top + (size_t)bitlen64(row[top]);
+            /*@ assert top < limbs && b <= 64 * limbs; */
+            if (b > best)
+                best = b;
+        }
+    }
+    return best;
+}
+
+/* The four 26-bit digits of the magnitude m0 + m1 2^64 (bits 0 .. 103; the
+ * constant shifts 26, 52, 78 in terms of the two limbs), each below 2^26. */
+/*@ requires \valid(d + (0 .. 3));
+    assigns d[0 .. 3];
+    ensures \forall integer u; 0 <= u < 4 ==> 0 <= d[u] < 67108864;
+*/
+static inline void digits4(uint64_t m0, uint64_t m1, uint64_t *d)
+{
+    d[0] = m0 % TWO26;
+    d[1] = m0 / TWO26 % TWO26;
+    /* bits 52 .. 63 of m0 (12 bits) and 0 .. 13 of m1 (14 bits) */
+    d[2] = m0 / (TWO26 * TWO26) + m1 % TWO14 * TWO12;
+    d[3] = m1 / TWO14 % TWO26;
+}
+
+/* The four digits of entry t of f, with its sign (each below 2^26 in
+ * magnitude). */
+/*@ requires nrc_cfix_valid(f) && f->limbs <= 2 && t < f->len;
+    requires \valid(s + (0 .. 3)) && \separated(s + (0 .. 3), f,
+        f->mag + (0 .. f->len * f->limbs - 1), f->neg + (0 .. f->len - 1));
+    assigns s[0 .. 3];
+    ensures nrc_cdig_all(s, 4);
+*/
+static inline void cdig_entry(const nrc_cfix *f, size_t t, int32_t *s)
+{
+    uint64_t d[4];
+    const uint64_t *row = row_ptr(f->mag, f->len, f->limbs, t);
+    const int sg = f->neg[t] != 0;
+    size_t u;
+    digits4(row[0], f->limbs > 1 ? row[1] : 0, d);
+    /*@ loop invariant 0 <= u <= 4 && nrc_cdig_all(s, u);
+        loop assigns u, s[0 .. 3];
+        loop variant 4 - u;
+    */
+    for (u = 0; u < 4; u++)
+        s[u] = sg ? -(int32_t)d[u] : (int32_t)d[u];
+}
+
+void nrc_cdig_row(const nrc_cfix *f, size_t t0, size_t len, size_t D, int32_t *row)
+{
+    size_t t, u;
+    int32_t s[4];
+    /*@ assert src: nrc_cfix_valid((nrc_cfix *)&f[0]) && f[0].limbs <= 2 && t0 + len <= f[0].len; */
+    /*@ assert same: &f[0] == f; */
+    /*@ loop invariant 0 <= t <= len;
+        loop invariant nrc_cdig_all(row, t * D);
+        loop assigns t, u, s[0 .. 3], row[0 .. len * D - 1];
+        loop variant len - t;
+    */
+    for (t = 0; t < len; t++) {
+        const size_t o = t * D;
+        /*@ ghost kern_row_end(t, len, D); */
+        /*@ assert t0 + t < f->len; */
+        cdig_entry(f, t0 + t, s);
+        /*@ loop invariant 0 <= u <= D;
+            loop invariant nrc_cdig_all(row, o + u);
+            loop assigns u, row[o .. o + D - 1];
+            loop variant D - u;
+        */
+        for (u = 0; u < D; u++)
+            row[o + u] = s[u];
+    }
+}
+
+/* Digits of entry t of the columns b[0 .. nb - 1] into s[c][u], zeros for
+ * the columns c >= nb. */
+/*@ requires nb <= NRC_CDIG_NR && nrc_cdig_src((nrc_cfix *)b, nb, 0, t + 1);
+    requires \valid(s + (0 .. NRC_CDIG_NR - 1));
+    requires \forall integer c; 0 <= c < nb ==>
+        \separated(s + (0 .. NRC_CDIG_NR - 1), &b[c],
+                   b[c].mag + (0 .. b[c].len * b[c].limbs - 1), b[c].neg + (0 .. b[c].len - 1));
+    assigns s[0 .. NRC_CDIG_NR - 1][0 .. 3];
+    ensures \forall integer c, u; 0 <= c < NRC_CDIG_NR && 0 <= u < 4 ==> nrc_cdig_ok(s[c][u]);
+*/
+static void cdig_columns(const nrc_cfix *b, size_t nb, size_t t, int32_t (*s)[4])
+{
+    size_t c;
+    /*@ loop invariant 0 <= c <= NRC_CDIG_NR;
+        loop invariant \forall integer c1, u; 0 <= c1 < c && 0 <= u < 4 ==> nrc_cdig_ok(s[c1][u]);
+        loop assigns c, s[0 .. NRC_CDIG_NR - 1][0 .. 3];
+        loop variant NRC_CDIG_NR - c;
+    */
+    for (c = 0; c < NRC_CDIG_NR; c++) {
+        if (c < nb) {
+            /*@ assert nrc_cfix_valid((nrc_cfix *)&b[c]) && b[c].limbs <= 2 && t < b[c].len; */
+            cdig_entry(&b[c], t, s[c]);
+        } else {
+            s[c][0] = s[c][1] = s[c][2] = s[c][3] = 0;
+        }
+    }
+}
+
+void nrc_cdig_panel(const nrc_cfix *b, size_t nb, size_t t0, size_t len, size_t D,
+                    int32_t *panel)
+{
+    size_t t, u, c;
+    const size_t W = NRC_CDIG_NR;
+    int32_t s[NRC_CDIG_NR][4];
+    /*@ loop invariant 0 <= t <= len;
+        loop invariant nrc_cdig_all(panel, t * D * W);
+        loop assigns t, u, c, s[0 .. NRC_CDIG_NR - 1][0 .. 3], panel[0 .. len * D * W - 1];
+        loop variant len - t;
+    */
+    for (t = 0; t < len; t++) {
+        const size_t o = t * D * W;
+        /*@ ghost kern_row_end(t, len, D * W); */
+        /*@ assert nrc_cdig_src((nrc_cfix *)b, nb, 0, t0 + t + 1); */
+        cdig_columns(b, nb, t0 + t, s);
+        /*@ loop invariant 0 <= u <= D;
+            loop invariant nrc_cdig_all(panel, o + u * W);
+            loop assigns u, c, panel[o .. o + D * W - 1];
+            loop variant D - u;
+        */
+        for (u = 0; u < D; u++) {
+            const size_t ou = o + u * W;
+            /*@ loop invariant 0 <= c <= W;
+                loop invariant nrc_cdig_all(panel, ou + c);
+                loop assigns c, panel[ou .. ou + W - 1];
+                loop variant W - c;
+            */
+            for (c = 0; c < W; c++)
+                panel[ou + c] = s[c][u];
+        }
+    }
+}
+
+/* (2^26 - 1)^2: the largest product of two digits */
+#define CDIG_M INT64_C(4503599493152769)
+
+/* x y for two digits, |x y| <= (2^26 - 1)^2: the one nonlinear fact of the
+ * micro-kernels, proved here in a context of its own (by the signs of x
+ * and y and the monotony of the product) so that their goals are linear. */
+/*@ requires nrc_cdig_ok(x) && nrc_cdig_ok(y);
+    assigns \nothing;
+    ensures \result == x * y;
+    ensures -CDIG_M <= \result <= CDIG_M;
+*/
+static inline int64_t cdig_mul(int64_t x, int64_t y)
+{
+    /*@ assert x >= 0 && y >= 0 ==> x * y <= 67108863 * y <= 67108863 * 67108863; */
+    /*@ assert x >= 0 && y < 0 ==> x * y >= 67108863 * y >= -67108863 * 67108863; */
+    /*@ assert x < 0 && y >= 0 ==> x * y >= -67108863 * y >= -67108863 * 67108863; */
+    /*@ assert x < 0 && y < 0 ==> x * y <= -67108863 * y <= 67108863 * 67108863; */
+    return x * y;
+}
+
+NRC_KERN_CLONES
+void nrc_cdig_mk3(size_t len, const int32_t *a, const int32_t *p, int64_t *acc)
+{
+    int64_t c0[NRC_CDIG_NR], c1[NRC_CDIG_NR], c2[NRC_CDIG_NR], c3[NRC_CDIG_NR],
+        c4[NRC_CDIG_NR];
+    size_t t;
+    int j;
+    /*@ loop invariant 0 <= j <= NRC_CDIG_NR;
+        loop invariant \forall integer q; 0 <= q < j ==>
+            c0[q] == 0 && c1[q] == 0 && c2[q] == 0 && c3[q] == 0 && c4[q] == 0;
+        loop assigns j, c0[0 .. NRC_CDIG_NR - 1], c1[0 .. NRC_CDIG_NR - 1],
+                     c2[0 .. NRC_CDIG_NR - 1], c3[0 .. NRC_CDIG_NR - 1],
+                     c4[0 .. NRC_CDIG_NR - 1];
+        loop variant NRC_CDIG_NR - j;
+    */
+    for (j = 0; j < NRC_CDIG_NR; j++)
+        c0[j] = c1[j] = c2[j] = c3[j] = c4[j] = 0;
+    /* |c_q[j]| <= 3 t (2^26 - 1)^2 after t terms (at most three digit
+     * products per position and term): below 2^63 for t <= 512 */
+    /*@ loop invariant 0 <= t <= len;
+        loop invariant \forall integer q; 0 <= q < NRC_CDIG_NR ==>
+            -3 * t * CDIG_M <= c0[q] <= 3 * t * CDIG_M &&
+            -3 * t * CDIG_M <= c1[q] <= 3 * t * CDIG_M &&
+            -3 * t * CDIG_M <= c2[q] <= 3 * t * CDIG_M &&
+            -3 * t * CDIG_M <= c3[q] <= 3 * t * CDIG_M &&
+            -3 * t * CDIG_M <= c4[q] <= 3 * t * CDIG_M;
+        loop assigns t, j, c0[0 .. NRC_CDIG_NR - 1], c1[0 .. NRC_CDIG_NR - 1],
+                     c2[0 .. NRC_CDIG_NR - 1], c3[0 .. NRC_CDIG_NR - 1],
+                     c4[0 .. NRC_CDIG_NR - 1];
+        loop variant len - t;
+    */
+    for (t = 0; t < len; t++) {
+        const int32_t *b = p + 3 * NRC_CDIG_NR * t;
+        const int64_t x0 = a[3 * t], x1 = a[3 * t + 1], x2 = a[3 * t + 2];
+        /*@ assert nrc_cdig_ok(x0) && nrc_cdig_ok(x1) && nrc_cdig_ok(x2); */
+        /*@ loop invariant 0 <= j <= NRC_CDIG_NR;
+            loop invariant \forall integer q; 0 <= q < j ==>
+                -3 * (t + 1) * CDIG_M <= c0[q] <= 3 * (t + 1) * CDIG_M &&
+                -3 * (t + 1) * CDIG_M <= c1[q] <= 3 * (t + 1) * CDIG_M &&
+                -3 * (t + 1) * CDIG_M <= c2[q] <= 3 * (t + 1) * CDIG_M &&
+                -3 * (t + 1) * CDIG_M <= c3[q] <= 3 * (t + 1) * CDIG_M &&
+                -3 * (t + 1) * CDIG_M <= c4[q] <= 3 * (t + 1) * CDIG_M;
+            loop invariant \forall integer q; j <= q < NRC_CDIG_NR ==>
+                -3 * t * CDIG_M <= c0[q] <= 3 * t * CDIG_M &&
+                -3 * t * CDIG_M <= c1[q] <= 3 * t * CDIG_M &&
+                -3 * t * CDIG_M <= c2[q] <= 3 * t * CDIG_M &&
+                -3 * t * CDIG_M <= c3[q] <= 3 * t * CDIG_M &&
+                -3 * t * CDIG_M <= c4[q] <= 3 * t * CDIG_M;
+            loop assigns j, c0[0 .. NRC_CDIG_NR - 1], c1[0 .. NRC_CDIG_NR - 1],
+                         c2[0 .. NRC_CDIG_NR - 1], c3[0 .. NRC_CDIG_NR - 1],
+                         c4[0 .. NRC_CDIG_NR - 1];
+            loop variant NRC_CDIG_NR - j;
+        */
+        for (j = 0; j < NRC_CDIG_NR; j++) {
+            const int64_t y0 = b[j], y1 = b[NRC_CDIG_NR + j], y2 = b[2 * NRC_CDIG_NR + j];
+            /*@ assert nrc_cdig_ok(y0) && nrc_cdig_ok(y1) && nrc_cdig_ok(y2); */
+            c0[j] += cdig_mul(x0, y0);
+            c1[j] += cdig_mul(x0, y1) + cdig_mul(x1, y0);
+            c2[j] += cdig_mul(x0, y2) + cdig_mul(x1, y1) + cdig_mul(x2, y0);
+            c3[j] += cdig_mul(x1, y2) + cdig_mul(x2, y1);
+            c4[j] += cdig_mul(x2, y2);
+        }
+    }
+    /*@ loop invariant 0 <= j <= NRC_CDIG_NR;
+        loop invariant \forall integer i; 0 <= i < 5 * NRC_CDIG_NR && i % NRC_CDIG_NR < j ==>
+            -9223372036854775807 <= acc[i];
+        loop assigns j, acc[0 .. 5 * NRC_CDIG_NR - 1];
+        loop variant NRC_CDIG_NR - j;
+    */
+    for (j = 0; j < NRC_CDIG_NR; j++) {
+        acc[j] = c0[j];
+        acc[NRC_CDIG_NR + j] = c1[j];
+        acc[2 * NRC_CDIG_NR + j] = c2[j];
+        acc[3 * NRC_CDIG_NR + j] = c3[j];
+        acc[4 * NRC_CDIG_NR + j] = c4[j];
+    }
+}
+
+NRC_KERN_CLONES
+void nrc_cdig_mk4(size_t len, const int32_t *a, const int32_t *p, int64_t *acc)
+{
+    int64_t c0[NRC_CDIG_NR], c1[NRC_CDIG_NR], c2[NRC_CDIG_NR], c3[NRC_CDIG_NR],
+        c4[NRC_CDIG_NR], c5[NRC_CDIG_NR], c6[NRC_CDIG_NR];
+    size_t t;
+    int j;
+    /*@ loop invariant 0 <= j <= NRC_CDIG_NR;
+        loop invariant \forall integer q; 0 <= q < j ==>
+            c0[q] == 0 && c1[q] == 0 && c2[q] == 0 && c3[q] == 0 && c4[q] == 0 &&
+            c5[q] == 0 && c6[q] == 0;
+        loop assigns j, c0[0 .. NRC_CDIG_NR - 1], c1[0 .. NRC_CDIG_NR - 1],
+                     c2[0 .. NRC_CDIG_NR - 1], c3[0 .. NRC_CDIG_NR - 1],
+                     c4[0 .. NRC_CDIG_NR - 1], c5[0 .. NRC_CDIG_NR - 1],
+                     c6[0 .. NRC_CDIG_NR - 1];
+        loop variant NRC_CDIG_NR - j;
+    */
+    for (j = 0; j < NRC_CDIG_NR; j++)
+        c0[j] = c1[j] = c2[j] = c3[j] = c4[j] = c5[j] = c6[j] = 0;
+    /* |c_q[j]| <= 4 t (2^26 - 1)^2 after t terms (at most four digit
+     * products per position and term): below 2^63 for t <= 512 */
+    /*@ loop invariant 0 <= t <= len;
+        loop invariant \forall integer q; 0 <= q < NRC_CDIG_NR ==>
+            -4 * t * CDIG_M <= c0[q] <= 4 * t * CDIG_M &&
+            -4 * t * CDIG_M <= c1[q] <= 4 * t * CDIG_M &&
+            -4 * t * CDIG_M <= c2[q] <= 4 * t * CDIG_M &&
+            -4 * t * CDIG_M <= c3[q] <= 4 * t * CDIG_M &&
+            -4 * t * CDIG_M <= c4[q] <= 4 * t * CDIG_M &&
+            -4 * t * CDIG_M <= c5[q] <= 4 * t * CDIG_M &&
+            -4 * t * CDIG_M <= c6[q] <= 4 * t * CDIG_M;
+        loop assigns t, j, c0[0 .. NRC_CDIG_NR - 1], c1[0 .. NRC_CDIG_NR - 1],
+                     c2[0 .. NRC_CDIG_NR - 1], c3[0 .. NRC_CDIG_NR - 1],
+                     c4[0 .. NRC_CDIG_NR - 1], c5[0 .. NRC_CDIG_NR - 1],
+                     c6[0 .. NRC_CDIG_NR - 1];
+        loop variant len - t;
+    */
+    for (t = 0; t < len; t++) {
+        const int32_t *b = p + 4 * NRC_CDIG_NR * t;
+        const int64_t x0 = a[4 * t], x1 = a[4 * t + 1], x2 = a[4 * t + 2], x3 = a[4 * t + 3];
+        /*@ assert nrc_cdig_ok(x0) && nrc_cdig_ok(x1) && nrc_cdig_ok(x2) && nrc_cdig_ok(x3); */
+        /*@ loop invariant 0 <= j <= NRC_CDIG_NR;
+            loop invariant \forall integer q; 0 <= q < j ==>
+                -4 * (t + 1) * CDIG_M <= c0[q] <= 4 * (t + 1) * CDIG_M &&
+                -4 * (t + 1) * CDIG_M <= c1[q] <= 4 * (t + 1) * CDIG_M &&
+                -4 * (t + 1) * CDIG_M <= c2[q] <= 4 * (t + 1) * CDIG_M &&
+                -4 * (t + 1) * CDIG_M <= c3[q] <= 4 * (t + 1) * CDIG_M &&
+                -4 * (t + 1) * CDIG_M <= c4[q] <= 4 * (t + 1) * CDIG_M &&
+                -4 * (t + 1) * CDIG_M <= c5[q] <= 4 * (t + 1) * CDIG_M &&
+                -4 * (t + 1) * CDIG_M <= c6[q] <= 4 * (t + 1) * CDIG_M;
+            loop invariant \forall integer q; j <= q < NRC_CDIG_NR ==>
+                -4 * t * CDIG_M <= c0[q] <= 4 * t * CDIG_M &&
+                -4 * t * CDIG_M <= c1[q] <= 4 * t * CDIG_M &&
+                -4 * t * CDIG_M <= c2[q] <= 4 * t * CDIG_M &&
+                -4 * t * CDIG_M <= c3[q] <= 4 * t * CDIG_M &&
+                -4 * t * CDIG_M <= c4[q] <= 4 * t * CDIG_M &&
+                -4 * t * CDIG_M <= c5[q] <= 4 * t * CDIG_M &&
+                -4 * t * CDIG_M <= c6[q] <= 4 * t * CDIG_M;
+            loop assigns j, c0[0 .. NRC_CDIG_NR - 1], c1[0 .. NRC_CDIG_NR - 1],
+                         c2[0 .. NRC_CDIG_NR - 1], c3[0 .. NRC_CDIG_NR - 1],
+                         c4[0 .. NRC_CDIG_NR - 1], c5[0 .. NRC_CDIG_NR - 1],
+                         c6[0 .. NRC_CDIG_NR - 1];
+            loop variant NRC_CDIG_NR - j;
+        */
+        for (j = 0; j < NRC_CDIG_NR; j++) {
+            const int64_t y0 = b[j], y1 = b[NRC_CDIG_NR + j], y2 = b[2 * NRC_CDIG_NR + j],
+                          y3 = b[3 * NRC_CDIG_NR + j];
+            /*@ assert nrc_cdig_ok(y0) && nrc_cdig_ok(y1) && nrc_cdig_ok(y2) && nrc_cdig_ok(y3); */
+            c0[j] += cdig_mul(x0, y0);
+            c1[j] += cdig_mul(x0, y1) + cdig_mul(x1, y0);
+            c2[j] += cdig_mul(x0, y2) + cdig_mul(x1, y1) + cdig_mul(x2, y0);
+            c3[j] += cdig_mul(x0, y3) + cdig_mul(x1, y2) + cdig_mul(x2, y1) + cdig_mul(x3, y0);
+            c4[j] += cdig_mul(x1, y3) + cdig_mul(x2, y2) + cdig_mul(x3, y1);
+            c5[j] += cdig_mul(x2, y3) + cdig_mul(x3, y2);
+            c6[j] += cdig_mul(x3, y3);
+        }
+    }
+    /*@ loop invariant 0 <= j <= NRC_CDIG_NR;
+        loop invariant \forall integer i; 0 <= i < 7 * NRC_CDIG_NR && i % NRC_CDIG_NR < j ==>
+            -9223372036854775807 <= acc[i];
+        loop assigns j, acc[0 .. 7 * NRC_CDIG_NR - 1];
+        loop variant NRC_CDIG_NR - j;
+    */
+    for (j = 0; j < NRC_CDIG_NR; j++) {
+        acc[j] = c0[j];
+        acc[NRC_CDIG_NR + j] = c1[j];
+        acc[2 * NRC_CDIG_NR + j] = c2[j];
+        acc[3 * NRC_CDIG_NR + j] = c3[j];
+        acc[4 * NRC_CDIG_NR + j] = c4[j];
+        acc[5 * NRC_CDIG_NR + j] = c5[j];
+        acc[6 * NRC_CDIG_NR + j] = c6[j];
+    }
+}
+
+/* Position q's sum S into an accumulator at bit 26 q: |S| 2^(26 q % 64) as
+ * two limbs (mul64) added at limb 26 q / 64 <= 2 (q <= 6), the carry
+ * propagated. The sums stay far below the accumulators' 320 bits: at most
+ * 2^63 2^156 per chunk, 2^22 chunks for d <= 2^31. */
+/*@ requires q <= 6 && \valid(acc + (0 .. NRC_CDIG_ACC_LIMBS - 1));
+    assigns acc[0 .. NRC_CDIG_ACC_LIMBS - 1];
+*/
+static void cdig_add_at(uint64_t *acc, uint64_t mag, size_t q)
+{
+    const size_t sh = NRC_CDIG_BITS * q, w = sh / 64;
+    uint64_t hi, lo;
+    mul64(mag, pow2_64(sh % 64), &hi, &lo);
+    /*@ assert w <= 2; */
+    acc_add2(acc + w, NRC_CDIG_ACC_LIMBS - w, lo, hi);
+}
+
+void nrc_cdig_fold(const int64_t *acc, size_t P, size_t nc, uint64_t *pos, uint64_t *neg)
+{
+    size_t c, q;
+    /*@ loop invariant 0 <= c <= nc;
+        loop assigns c, q, pos[0 .. nc * NRC_CDIG_ACC_LIMBS - 1],
+                     neg[0 .. nc * NRC_CDIG_ACC_LIMBS - 1];
+        loop variant nc - c;
+    */
+    for (c = 0; c < nc; c++) {
+        uint64_t *const cp = pos + c * NRC_CDIG_ACC_LIMBS, *const cn = neg + c * NRC_CDIG_ACC_LIMBS;
+        /*@ assert c * NRC_CDIG_ACC_LIMBS + NRC_CDIG_ACC_LIMBS <= nc * NRC_CDIG_ACC_LIMBS; */
+        /*@ loop invariant 0 <= q <= P;
+            loop assigns q, cp[0 .. NRC_CDIG_ACC_LIMBS - 1], cn[0 .. NRC_CDIG_ACC_LIMBS - 1];
+            loop variant P - q;
+        */
+        for (q = 0; q < P; q++) {
+            const int64_t v = acc[q * NRC_CDIG_NR + c];
+            if (v > 0)
+                cdig_add_at(cp, (uint64_t)v, q);
+            else if (v < 0)
+                cdig_add_at(cn, (uint64_t)-v, q);
+        }
+    }
+}

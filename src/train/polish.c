@@ -1,44 +1,43 @@
-/* KKT polishing after gradient descent (include/train/nrc_polish.h,
- * spec/POLISH.md, MATH.md section 4).  Search level: untrusted binary64.
+/* KKT polishing after gradient descent: the driver (include/train/
+ * nrc_polish.h, spec/POLISH.md, MATH.md section 4).  Search level:
+ * untrusted binary64.
  *
- * Why the reduced variables.  For a fixed activation pattern G and fixed
- * v, q_i is linear in (W, b) and
- *   min 1/2 ||(W, b)||^2  s.t.  q_i >= 1
- * is a convex QP whose dual is max_{lambda >= 0} 1^T lambda - 1/2 lambda^T
- * H(s) lambda with H(s) = Kt o (G diag(s) G^T), s = v^2, Kt_il = y_i y_l
- * (<x_i, x_l> + [bias]); the primal solution is w_j = v_j u_j, u_j = sum_i
- * lambda_i y_i g_ij (x_i, 1) (MATH.md section 4's w-stationarity, exact by
- * construction).  Phi(s), the optimal value, is a maximum of functions
- * affine in s, hence convex, with dPhi/ds_j = -B_j / 2, B_j = ||u_j||^2
- * (Danskin).  Adding the second layer's 1/2 sum_j s_j, the whole of (P) on a
- * fixed pattern is the convex problem min_{s >= 0} Psi(s) = Phi(s) + 1/2
- * sum s, whose optimality conditions B_j = 1 (s_j > 0; balancedness and the
- * v-equation) and B_j <= 1 (s_j = 0; a dead neuron) are the rest of the KKT
- * system.  Its Hessian is E^T H_AA^{-1} E (E_aj = g_aj (Kt (g_j o
- * lambda))_a over the support A of lambda), k x k: we take projected
- * Newton steps (Bertsekas 1982) with a tiny Levenberg-Marquardt shift for
- * the directions along which neurons are interchangeable.  Every step costs
- * O(n^2 k + n^3 + k^3) and never touches the k(d+1) x n matrix of the h_i;
- * the O(nkd) work (materializing W and re-reading the pattern) happens once
- * per pattern round, like one GD step. */
+ * (P) min 1/2 ||theta||^2 s.t. q_i >= 1 is solved locally around the GD
+ * network in the reduced variables s = v^2 (k) and the multipliers of the
+ * inner QP (polish_inner.c): with v fixed, min 1/2 ||(W, b)||^2 s.t. q_i >=
+ * 1 is convex once the own-class ReLUs (y_i sigma_j > 0) follow a pattern,
+ * the opposite-class ones staying exact; its optimal value Q(s) plus 1/2
+ * sum s is convex in s and minimized by a damped projected Newton
+ * (polish_newton.c).  Rounds then switch the own-class pairs whose
+ * pre-activation disagrees with the pattern (which keeps the network
+ * feasible with the same norm, so ||theta|| decreases from round to round)
+ * until none does.  Optionally a relaxed phase first fixes every pair's
+ * pattern (a cheap n x n QP, no kinks) to let the neurons that die do so
+ * before the exact problem.  W lives in the span of the data throughout
+ * (w_j = v_j sum_i C_ij x~_i): the O(nkd) work is materializing W once at
+ * the end and the measurements. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "nrc_alloc.h"
 #include "nrc_blas.h"
-#include "nrc_polish.h"
+#include "nrc_polish_impl.h"
 #include "nrc_train.h"
-
-#define EPS_D 0x1p-52
 
 void nrc_polish_opts_default(nrc_polish_opts *o)
 {
+    memset(o, 0, sizeof *o);
     o->fix_v = 0;
     o->max_rounds = 40;
-    o->max_newton = 60;
+    o->max_newton = 400;
     o->tol = 1e-12;
     o->always_adopt = 0;
+    o->work_max = 0.0;
+    o->time_max = 0.0;
+    o->cpu_max = 0.0;
+    o->relaxed_start = 1;
 }
 
 const char *nrc_polish_outcome_name(nrc_polish_outcome o)
@@ -52,361 +51,256 @@ const char *nrc_polish_outcome_name(nrc_polish_outcome o)
     return "unknown";
 }
 
-/* Working state of one polish run.
- *
- * Kinks.  A pair (i, j) whose pre-activation wants to cross zero in both
- * pattern states (off: the optimum has a_ij > 0; on: a_ij < 0) sits at a
- * kink of the exact KKT point, a_ij = 0 with a Clarke subgradient g_ij in
- * (0, 1).  Such pairs enter a working set of sign constraints
- * tau_p v_j <w_j, (x_i, 1)> >= 0, tau_p = sign(v_j) (+1 on, -1 off), scaled
- * by v_j so that the dual Gram stays affine in s.  Their multipliers mu_p
- * join lambda in the dual vector z = (lambda (n), mu (nw)); the coefficient
- * of (x_i, 1) in u_j becomes C_ij = lambda_i y_i g_ij + tau_p mu_p, i.e.
- * g_ij = [on] + tau_p mu_p y_i / lambda_i, a legitimate Clarke subgradient
- * exactly when it lies in [0, 1]; otherwise the pair changes state. */
-typedef struct {
-    size_t n, d, k;
-    int full, bias, max_newton;
-    const double *X, *y;
-    double *K;         /* (n,n) <x_i,x_l> + [bias] */
-    double *Kt;        /* (n,n) y_i y_l K_il */
-    unsigned char *G;  /* (n,k) pattern (nominal state of each pair) */
-    double *sig;       /* (k) sign of v_j (+1 / -1) */
-    double *s;         /* (k) v_j^2 */
-    size_t nw, wmax;   /* working sign constraints: count, capacity */
-    size_t *wi, *wj;   /* their pairs */
-    double *wtau;      /* their signs tau_p */
-    size_t *wmap;      /* (n,k) 1 + index in the working set, 0 if none */
-    double *z;         /* (n + wmax) dual vector (lambda, mu) */
-    double *H;         /* (m,m), m = n + nw */
-    double *cc;        /* (n,k) c_ij = <u_j, (x_i, 1)> */
-    double *B;         /* (k) ||u_j||^2 */
-    double psi;        /* Psi(s) */
-    /* scratch */
-    double *rhs, *C, *s2, *z2, *cc2, *B2, *H2, *grad, *ds, *Hs, *Lk, *E, *Ln;
-    size_t *idx, *fidx;
-    unsigned char *bound;
-    nrc_error *err;
-} pol_ctx;
+/* ---- budget and progress ---- */
 
-/* C (n,k) = lambda_i y_i g_ij + sum of the working tau_p mu_p */
-static void pol_coef(const pol_ctx *c, const double *z, double *C)
+static double pol_clock(clockid_t id)
 {
-    size_t n = c->n, k = c->k, i, j, p;
-    for (i = 0; i < n; i++)
-        for (j = 0; j < k; j++)
-            C[i * k + j] = c->G[i * k + j] ? z[i] * c->y[i] : 0.0;
-    for (p = 0; p < c->nw; p++)
-        C[c->wi[p] * k + c->wj[p]] += c->wtau[p] * z[n + p];
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* A dead neuron (s_j = 0) leaves the multipliers of its sign constraints
- * undetermined (their rows of H vanish).  The one-sided derivative of Psi in
- * s_j is then (1 - min_mu ||u_j||^2) / 2 (Danskin: the best multipliers for
- * a neuron about to revive), so B_j is replaced by that minimum, a small
- * QP over the neuron's own sign constraints.  Returns 1, or -1 on memory. */
-static int pol_dead_b(pol_ctx *c, const double *s, const double *cc, double *B)
+int pol_spend(pol_ctx *c, double units)
 {
-    size_t n = c->n, k = c->k, j, p, q, np;
-    for (j = 0; j < k; j++) {
-        double *Hj, *cj, *mu, b;
-        size_t *rows;
-        int conv, ok, oom;
-        if (s[j] > 0)
-            continue;
-        for (np = 0, p = 0; p < c->nw; p++)
-            np += c->wj[p] == j;
-        if (np == 0)
-            continue;
-        Hj = nrc_malloc_array(np * np, sizeof(double));
-        cj = nrc_malloc_array(np, sizeof(double));
-        mu = nrc_calloc(np, sizeof(double));
-        rows = nrc_malloc_array(np, sizeof(size_t));
-        ok = Hj && cj && mu && rows;
-        oom = !ok;
-        if (ok) {
-            for (np = 0, p = 0; p < c->nw; p++)
-                if (c->wj[p] == j)
-                    rows[np++] = p;
-            for (p = 0; p < np; p++) {
-                size_t ip = c->wi[rows[p]];
-                cj[p] = -c->wtau[rows[p]] * cc[ip * k + j];
-                for (q = 0; q < np; q++)
-                    Hj[p * np + q] = c->wtau[rows[p]] * c->wtau[rows[q]] *
-                                     c->K[ip * n + c->wi[rows[q]]];
-            }
-            ok = nrc_polish_qp_d(np, Hj, cj, mu, 0, &conv, c->err) == NRC_OK;
-        }
-        if (ok) {
-            /* ||u0 + sum tau mu x||^2 = B0 - 2 mu.c + mu^T Hj mu */
-            b = B[j];
-            for (p = 0; p < np; p++) {
-                double hm = 0.0;
-                for (q = 0; q < np; q++)
-                    hm += Hj[p * np + q] * mu[q];
-                b += mu[p] * (hm - 2.0 * cj[p]);
-            }
-            B[j] = b;
-        }
-        nrc_free(Hj);
-        nrc_free(cj);
-        nrc_free(mu);
-        nrc_free(rows);
-        if (!ok) {
-            if (oom)
-                nrc_error_set(c->err, NRC_ERR_SYSTEM,
-                              "out of memory for the polish (dead neuron %zu)", j);
-            return -1;
-        }
+    c->work += units;
+    if (!c->stop && c->work_max > 0 && c->work > c->work_max)
+        c->stop = 1;
+    return c->stop != 0;
+}
+
+void pol_report(pol_ctx *c, const char *stage)
+{
+    size_t r, kinks = 0;
+    for (r = 0; r < c->p; r++)
+        kinks += c->fv[r] >= c->n;
+    if (kinks > c->max_kinks)
+        c->max_kinks = kinks;
+    c->prog.stage = stage;
+    c->prog.newton_steps = c->newton_steps;
+    c->prog.live = c->nl;
+    c->prog.kinks = kinks;
+    c->prog.face = c->p;
+    c->prog.work = c->work;
+    c->prog.work_max = c->work_max;
+    if (c->opts->progress && c->opts->progress(&c->prog, c->opts->progress_ctx) && !c->stop)
+        c->stop = 3;
+    /* the time budgets (spec/POLISH.md "Budget") */
+    if (!c->stop && c->time_max > 0 && pol_clock(CLOCK_MONOTONIC) - c->t0 > c->time_max)
+        c->stop = 2;
+    if (!c->stop && c->cpu_max > 0 &&
+        pol_clock(CLOCK_PROCESS_CPUTIME_ID) - c->c0 > c->cpu_max)
+        c->stop = 4;
+}
+
+/* ---- the context ---- */
+
+void pol_ctx_free(pol_ctx *c)
+{
+    /* the three per-neuron arrays are allocated one after the other (zeroed):
+     * any of them may be missing when an allocation failed */
+    for (size_t j = 0; j < c->k; j++) {
+        if (c->Lk)
+            nrc_free(c->Lk[j]);
+        if (c->Vt)
+            nrc_free(c->Vt[j]);
+        if (c->kp)
+            nrc_free(c->kp[j]);
     }
-    return 1;
+    nrc_free(c->K); nrc_free(c->xn); nrc_free(c->sig); nrc_free(c->s);
+    nrc_free(c->ps); nrc_free(c->lam); nrc_free(c->kv); nrc_free(c->fv);
+    nrc_free(c->fpos); nrc_free(c->z); nrc_free(c->zs); nrc_free(c->blocked);
+    nrc_free(c->km); nrc_free(c->kc); nrc_free(c->kp); nrc_free(c->Lk); nrc_free(c->Vt);
+    nrc_free(c->kdirty); nrc_free(c->kver); nrc_free(c->kpos); nrc_free(c->slist);
+    nrc_free(c->spos); nrc_free(c->LS); nrc_free(c->LS2); nrc_free(c->h); nrc_free(c->h2);
+    nrc_free(c->sv); nrc_free(c->lv); nrc_free(c->TST); nrc_free(c->live);
+    nrc_free(c->Cl); nrc_free(c->cl); nrc_free(c->q); nrc_free(c->B); nrc_free(c->T);
 }
 
-/* H(s), the dual QP for z (warm from z), c, B and Psi at s.
- * Returns 1 when feasible (every point has a live active neuron), 0 if not,
- * -1 on a system error (err set). */
-static int pol_eval(pol_ctx *c, const double *s, double *z, double *H,
-                    double *cc, double *B, double *psi)
+int pol_ctx_alloc(pol_ctx *c)
 {
-    size_t n = c->n, k = c->k, m = n + c->nw, i, l, j, p, q;
-    int conv;
-    double sum;
+    size_t n = c->n, k = c->k, nk = n * k, t;
+    size_t kc = nk < NRC_POLISH_KINK_CAP ? nk : NRC_POLISH_KINK_CAP;
+    if ((double)kc > NRC_POLISH_KINK_MEM / (double)n)
+        kc = (size_t)(NRC_POLISH_KINK_MEM / (double)n);
+    c->kink_cap = kc;
+    c->cap_max = n + kc;
+    c->K = nrc_malloc_array(n * n, sizeof(double));
+    c->xn = nrc_malloc_array(n, sizeof(double));
+    c->sig = nrc_malloc_array(k, sizeof(double));
+    c->s = nrc_malloc_array(k, sizeof(double));
+    c->ps = nrc_calloc(nk, 1);
+    c->lam = nrc_calloc(n, sizeof(double));
+    c->kv = nrc_calloc(nk, sizeof(double));
+    c->fv = nrc_malloc_array(c->cap_max, sizeof(size_t));
+    c->fpos = nrc_malloc_array(n + nk, sizeof(int32_t));
+    c->z = nrc_malloc_array(c->cap_max, sizeof(double));
+    c->zs = nrc_malloc_array(c->cap_max, sizeof(double));
+    c->blocked = nrc_calloc(n + nk, 1);
+    c->km = nrc_calloc(k, sizeof(size_t));
+    c->kc = nrc_calloc(k, sizeof(size_t));
+    c->kp = nrc_calloc(k, sizeof(size_t *));
+    c->Lk = nrc_calloc(k, sizeof(double *));
+    c->Vt = nrc_calloc(k, sizeof(double *));
+    c->kdirty = nrc_calloc(k, 1);
+    c->kver = nrc_calloc(k, sizeof(uint32_t));
+    c->kpos = nrc_malloc_array(nk, sizeof(int32_t));
+    c->slist = nrc_malloc_array(n, sizeof(size_t));
+    c->spos = nrc_malloc_array(n, sizeof(int32_t));
+    c->LS = nrc_malloc_array(n * n, sizeof(double));
+    c->LS2 = nrc_malloc_array(n * n, sizeof(double));
+    c->h = nrc_malloc_array(n + 1, sizeof(double));
+    c->h2 = nrc_malloc_array(n + 1, sizeof(double));
+    c->sv = nrc_malloc_array(n + 1, sizeof(double));
+    c->lv = nrc_malloc_array(n + 1, sizeof(double));
+    c->TST = nrc_malloc_array(n * n, sizeof(double));
+    c->live = nrc_malloc_array(k, sizeof(size_t));
+    c->Cl = nrc_malloc_array(nk, sizeof(double));
+    c->cl = nrc_malloc_array(nk, sizeof(double));
+    c->T = nrc_malloc_array(nk, sizeof(double));
+    c->q = nrc_malloc_array(n, sizeof(double));
+    c->B = nrc_calloc(k, sizeof(double));
+    if (c->fpos)
+        for (t = 0; t < n + nk; t++)
+            c->fpos[t] = -1;
+    if (c->kpos)
+        for (t = 0; t < nk; t++)
+            c->kpos[t] = -1;
+    if (c->spos)
+        for (t = 0; t < n; t++)
+            c->spos[t] = -1;
+    return c->K && c->xn && c->sig && c->s && c->ps && c->lam && c->kv && c->fv &&
+           c->fpos && c->z && c->zs && c->blocked && c->km && c->kc && c->kp && c->Lk &&
+           c->Vt && c->kdirty && c->kver && c->kpos && c->slist && c->spos && c->LS &&
+           c->LS2 && c->h && c->h2 && c->sv && c->lv && c->TST && c->live && c->Cl &&
+           c->cl && c->T && c->q && c->B;
+}
+
+/* K = X X^T + [bias], the norms ||x~_i|| and the GD pre-activations A. */
+static void pol_setup_kernel(pol_ctx *c, const double *W, const double *b, const double *v,
+                             double *A, double *Rb, double *Nb, double *q)
+{
+    size_t n = c->n, d = c->d, k = c->k, i, l;
+    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, d, 1.0, c->X, d, c->X, d, 0.0, c->K, n);
     for (i = 0; i < n; i++) {
-        for (l = 0; l <= i; l++) {
-            double a = 0.0;
-            for (j = 0; j < k; j++)
-                if (c->G[i * k + j] && c->G[l * k + j])
-                    a += s[j];
-            H[i * m + l] = H[l * m + i] = c->Kt[i * n + l] * a;
-        }
-        if (!(H[i * m + i] > 0))
-            return 0;
-        for (p = 0; p < c->nw; p++) {
-            size_t j0 = c->wj[p], i0 = c->wi[p];
-            double a = c->G[i * k + j0] ?
-                c->y[i] * c->wtau[p] * c->K[i * n + i0] * s[j0] : 0.0;
-            H[i * m + n + p] = H[(n + p) * m + i] = a;
-        }
+        for (l = 0; l < n; l++)
+            c->K[i * n + l] += c->bias ? 1.0 : 0.0;
+        c->xn[i] = sqrt(c->K[i * n + i]);
     }
-    for (p = 0; p < c->nw; p++)
-        for (q = 0; q <= p; q++) {
-            double a = c->wj[p] == c->wj[q] ? s[c->wj[p]] * c->wtau[p] * c->wtau[q] *
-                       c->K[c->wi[p] * n + c->wi[q]] : 0.0;
-            H[(n + p) * m + n + q] = H[(n + q) * m + n + p] = a;
+    nrc_train_forward_d(n, d, k, c->X, c->y, W, b, v, A, Rb, Nb, q);
+    (void)pol_spend(c, 2.0 * (double)n * (double)d * (double)(n + k));
+}
+
+/* The start: s = v^2 / q_min (v^2 with the second layer fixed: (W, b) /
+ * q_min has min margin 1), the signs of v and the GD pattern. */
+static void pol_setup_start(pol_ctx *c, const double *v, double q_min, const double *A)
+{
+    size_t j, i;
+    for (j = 0; j < c->k; j++) {
+        c->sig[j] = v[j] < 0 ? -1.0 : 1.0;
+        c->s[j] = c->full ? v[j] * v[j] / q_min : v[j] * v[j];
+    }
+    for (i = 0; i < c->n * c->k; i++)
+        c->ps[i] = A[i] > 0 ? PS_ON : PS_OFF;
+}
+
+/* Own-class pairs whose pre-activation disagrees with the pattern switch
+ * (spec/POLISH.md "Rounds").  Returns how many. */
+static uint64_t pol_own_flips(pol_ctx *c)
+{
+    size_t n = c->n, k = c->k, nl = c->nl, i, a;
+    uint64_t flips = 0;
+    for (i = 0; i < n; i++)
+        for (a = 0; a < nl; a++) {
+            size_t j = c->live[a];
+            double sa = c->sig[j] * c->cl[i * nl + a];
+            double tol = 1e-13 * sqrt(c->B[j]) * c->xn[i];
+            unsigned char st = c->ps[i * k + j];
+            if (!(c->y[i] * c->sig[j] > 0))
+                continue;
+            if (st == PS_ON && sa < -tol) {
+                pol_state_set(c, i, j, PS_OFF);
+                flips++;
+            } else if (st == PS_OFF && sa > tol) {
+                pol_state_set(c, i, j, PS_ON);
+                flips++;
+            }
         }
-    if (nrc_polish_qp_d(m, H, c->rhs, z, 1, &conv, c->err) != NRC_OK)
+    return flips;
+}
+
+/* stopped_by for a return value 2, 3 or 4 of pol_newton_run */
+static const char *pol_stop_name(const pol_ctx *c, int r)
+{
+    if (r == 3)
+        return "newton-cap";
+    if (r == 4)
+        return "kink-cap";
+    return c->stop == 1 ? "work-budget" : c->stop == 2 ? "clock-budget"
+         : c->stop == 3 ? "interrupted" : c->stop == 4 ? "cpu-budget" : "qp-cap";
+}
+
+/* How a phase ended (r from pol_newton_run): 1 go on, 0 stop here (res or
+ * *infeasible says why), -1 memory. */
+static int pol_phase_end(const pol_ctx *c, int r, int first, nrc_polish_result *res,
+                         int *infeasible)
+{
+    if (r < 0)
         return -1;
-    pol_coef(c, z, c->C);
-    for (i = 0; i < n; i++)
-        for (j = 0; j < k; j++) {
-            double a = 0.0;
-            for (l = 0; l < n; l++)
-                a += c->K[i * n + l] * c->C[l * k + j];
-            cc[i * k + j] = a;
-        }
-    sum = 0.0;
-    for (j = 0; j < k; j++) {
-        double a = 0.0;
-        for (i = 0; i < n; i++)
-            a += c->C[i * k + j] * cc[i * k + j];
-        B[j] = a;
-        if (c->full)
-            sum += s[j];
+    if (r == 0) {
+        *infeasible = first;
+        return 0;
     }
-    for (i = 0; i < n; i++)
-        sum += z[i];
-    *psi = 0.5 * sum;
-    return pol_dead_b(c, s, cc, B);
-}
-
-/* max_j of the projected gradient of Psi: grad_j = (1 - B_j) / 2, a bound
- * coordinate (s_j = 0) counts only when the gradient points inwards. */
-static double pol_gnorm(size_t k, const double *s, const double *B, double *grad,
-                        int full)
-{
-    double g = 0.0;
-    for (size_t j = 0; j < k; j++) {
-        double gj = 0.5 * (1.0 - B[j]);
-        if (grad)
-            grad[j] = gj;
-        if (!full)
-            continue;
-        if (s[j] > 0 || gj < 0)
-            g = fabs(gj) > g ? fabs(gj) : g;
-    }
-    return g;
-}
-
-/* Projected Newton on Psi(s), s >= 0, at the current pattern.
- * Returns 1 (done: converged or stalled at rounding), 0 (the pattern is
- * infeasible at the starting s), -1 (system error). */
-static int pol_newton(pol_ctx *c, uint64_t *steps)
-{
-    size_t n = c->n, k = c->k, i, j, a, b2, p, f;
-    size_t m = n + c->nw;
-    int r = pol_eval(c, c->s, c->z, c->H, c->cc, c->B, &c->psi), stall = 0;
-    if (r <= 0)
-        return r;
-    for (int it = 0; it < c->max_newton; it++) {
-        double gnorm = pol_gnorm(k, c->s, c->B, c->grad, 1), mu = 0.0, alpha, hmax;
-        int accepted = 0, tries;
-        if (gnorm <= 1e-15)
-            break;
-        /* epsilon-active set (Bertsekas 1982): coordinates within eps of
-         * the bound whose gradient pushes outwards are sent to 0 directly,
-         * so that the projected Newton direction stays a descent direction */
-        {
-            double smax = 0.0, w = 0.0, eps_s;
-            for (j = 0; j < k; j++) {
-                double pj = c->s[j] - c->grad[j];
-                pj = c->s[j] - (pj > 0 ? pj : 0.0);
-                w = fabs(pj) > w ? fabs(pj) : w;
-                smax = c->s[j] > smax ? c->s[j] : smax;
-            }
-            eps_s = w < 1e-3 * smax ? w : 1e-3 * smax;
-            f = 0;
-            for (j = 0; j < k; j++) {
-                c->bound[j] = c->s[j] <= eps_s && c->grad[j] > 0;
-                if (!c->bound[j])
-                    c->fidx[f++] = j;
-            }
-        }
-        p = 0;
-        for (i = 0; i < m; i++)
-            if (c->z[i] > 0)
-                c->idx[p++] = i;
-        if (p == 0 || !nrc_polish_chol_d(m, c->H, c->idx, p, c->Ln))
-            break;
-        /* Z = L^{-1} E (p, f), E_rj = (D_j z)_r over the support: margin row
-         * i: g_ij y_i c_ij; sign row p: [j = j_p] tau_p c_{i_p j} */
-        for (b2 = 0; b2 < f; b2++) {
-            j = c->fidx[b2];
-            for (a = 0; a < p; a++) {
-                size_t ia = c->idx[a];
-                double e;
-                if (ia < n)
-                    e = c->G[ia * k + j] ? c->y[ia] * c->cc[ia * k + j] : 0.0;
-                else
-                    e = c->wj[ia - n] == j ?
-                        c->wtau[ia - n] * c->cc[c->wi[ia - n] * k + j] : 0.0;
-                for (size_t q = 0; q < a; q++)
-                    e -= c->Ln[a * p + q] * c->E[q * k + b2];
-                c->E[a * k + b2] = e / c->Ln[a * p + a];
-            }
-        }
-        for (a = 0; a < f; a++)
-            for (b2 = 0; b2 <= a; b2++) {
-                double h = 0.0;
-                for (size_t q = 0; q < p; q++)
-                    h += c->E[q * k + a] * c->E[q * k + b2];
-                c->Hs[a * f + b2] = c->Hs[b2 * f + a] = h;
-            }
-        for (a = 0; a < f; a++)
-            mu = c->Hs[a * f + a] > mu ? c->Hs[a * f + a] : mu;
-        hmax = mu + 1e-300;
-        mu = 1e-13 * mu + 1e-300;
-        /* (Hs_FF + mu I) ds = -grad_F; raise mu while numerically singular */
-        for (tries = 0; tries < 8; tries++) {
-            for (a = 0; a < f; a++)
-                c->idx[a] = a;    /* identity index for the f x f factor */
-            for (a = 0; a < f; a++)
-                c->Hs[a * f + a] += mu;
-            if (nrc_polish_chol_d(f, c->Hs, c->idx, f, c->Lk))
-                break;
-            for (a = 0; a < f; a++)
-                c->Hs[a * f + a] -= mu;
-            mu *= 100.0;
-        }
-        if (tries == 8)
-            break;
-        for (a = 0; a < f; a++)
-            c->ds[a] = -c->grad[c->fidx[a]];
-        nrc_polish_chol_solve_d(f, c->Lk, c->ds);
-        /* projected backtracking line search on Psi along the Newton
-         * direction, then (where Psi is not smooth enough for Newton: many
-         * kinks make the dual degenerate) along the scaled gradient */
-        for (int mode = 0; mode < 2 && !accepted; mode++) {
-            if (mode == 1)
-                for (a = 0; a < f; a++)
-                    c->ds[a] = -c->grad[c->fidx[a]] / hmax;
-            for (alpha = 1.0, tries = 0; tries < 50; tries++, alpha *= 0.5) {
-                double psi2, dec = 0.0, g2;
-                for (j = 0; j < k; j++) {
-                    double t = c->s[j] - alpha * c->s[j];
-                    c->s2[j] = c->bound[j] ? (t > 0 ? t : 0.0) : c->s[j];
-                }
-                for (a = 0; a < f; a++) {
-                    double t = c->s[c->fidx[a]] + alpha * c->ds[a];
-                    c->s2[c->fidx[a]] = t > 0 ? t : 0.0;
-                }
-                memcpy(c->z2, c->z, m * sizeof(double));
-                r = pol_eval(c, c->s2, c->z2, c->H2, c->cc2, c->B2, &psi2);
-                if (r < 0)
-                    return -1;
-                if (r == 0)
-                    continue;
-                for (j = 0; j < k; j++)
-                    dec += c->grad[j] * (c->s2[j] - c->s[j]);
-                g2 = pol_gnorm(k, c->s2, c->B2, NULL, 1);
-                if (psi2 <= c->psi + 1e-4 * dec ||
-                    (psi2 <= c->psi + 16.0 * EPS_D * fabs(c->psi) && g2 < gnorm)) {
-                    accepted = 1;
-                    stall = (g2 < 0.5 * gnorm || gnorm > 1e-9) ? 0 : stall + 1;
-                    memcpy(c->s, c->s2, k * sizeof(double));
-                    memcpy(c->z, c->z2, m * sizeof(double));
-                    memcpy(c->H, c->H2, m * m * sizeof(double));
-                    memcpy(c->cc, c->cc2, n * k * sizeof(double));
-                    memcpy(c->B, c->B2, k * sizeof(double));
-                    c->psi = psi2;
-                    break;
-                }
-            }
-        }
-        if (!accepted)
-            break;
-        (*steps)++;
-        if (stall >= 3)   /* no real progress left: rounding level */
-            break;
+    if (r >= 2) {
+        snprintf(res->stopped_by, sizeof res->stopped_by, "%s", pol_stop_name(c, r));
+        return 0;
     }
     return 1;
 }
 
-/* A pattern change can leave a point whose only active neurons died in an
- * earlier round (a neuron of the other class had been serving it through
- * the linearization).  Such points get their dead same-class active
- * neurons back, at the largest live s, and Newton takes it from there. */
-static void pol_revive(pol_ctx *c)
+/* The relaxed phase (optional) and the rounds.  Returns NRC_OK or
+ * NRC_ERR_SYSTEM; *infeasible when the start has no feasible point,
+ * *settled when the own-class pattern stopped changing. */
+static nrc_status pol_solve(pol_ctx *c, const nrc_polish_opts *o, nrc_polish_result *res,
+                            int *infeasible, int *settled)
 {
-    size_t n = c->n, k = c->k, i, j;
-    double smax = 0.0;
-    for (j = 0; j < k; j++)
-        smax = c->s[j] > smax ? c->s[j] : smax;
-    if (!(smax > 0))
-        return;
-    for (i = 0; i < n; i++) {
-        int served = 0;
-        for (j = 0; j < k && !served; j++)
-            served = c->G[i * k + j] && c->s[j] > 0 && c->y[i] * c->sig[j] > 0;
-        if (served)
-            continue;
-        for (j = 0; j < k; j++)
-            if (c->G[i * k + j] && !(c->s[j] > 0) && c->y[i] * c->sig[j] > 0)
-                c->s[j] = smax;
+    int e;
+    *infeasible = *settled = 0;
+    if (c->relaxed) {
+        c->prog.round = 0;
+        e = pol_phase_end(c, pol_newton_run(c), 1, res, infeasible);
+        c->relaxed = 0;
+        if (e <= 0)
+            return e < 0 ? NRC_ERR_SYSTEM : NRC_OK;
     }
+    for (int round = 1; round <= o->max_rounds; round++) {
+        uint64_t flips;
+        res->rounds = (uint64_t)round;
+        c->prog.round = round;
+        e = pol_phase_end(c, pol_newton_run(c), round == 1, res, infeasible);
+        if (e <= 0)
+            return e < 0 ? NRC_ERR_SYSTEM : NRC_OK;
+        flips = pol_own_flips(c);
+        if (flips == 0) {
+            *settled = 1;
+            return NRC_OK;
+        }
+        res->pattern_changes += flips;
+    }
+    snprintf(res->stopped_by, sizeof res->stopped_by, "round-cap");
+    return NRC_OK;
 }
 
-/* W' = M^T X, b'_j = sum_i M_ij with M_ij = lambda_i y_i g_ij v'_j, and
- * v'_j = sign_j sqrt(s_j) (v0 unchanged with the second layer fixed). */
+/* W' = M^T X, b'_j = sum_i M_ij with M_ij = C_ij v'_j, and v'_j = sigma_j
+ * sqrt(s_j) (v unchanged with the second layer fixed). */
 static void pol_materialize(pol_ctx *c, const double *v0, double *Wp, double *bp,
                             double *vp, double *M)
 {
     size_t n = c->n, k = c->k, i, j;
     for (j = 0; j < k; j++)
         vp[j] = c->full ? c->sig[j] * sqrt(c->s[j]) : v0[j];
-    pol_coef(c, c->z, c->C);
     for (i = 0; i < n; i++)
         for (j = 0; j < k; j++)
-            M[i * k + j] = c->C[i * k + j] * vp[j];
+            M[i * k + j] = c->s[j] > 0 ? pol_pair_coef(c, i, j) * vp[j] : 0.0;
     nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, c->d, n, 1.0, M, k, c->X, c->d, 0.0, Wp, c->d);
     if (bp)
         for (j = 0; j < k; j++) {
@@ -415,6 +309,65 @@ static void pol_materialize(pol_ctx *c, const double *v0, double *Wp, double *bp
                 a += M[i * k + j];
             bp[j] = a;
         }
+}
+
+/* The Clarke subgradients: g_ij = C_ij / (y_i lambda_i) at kinks, 1[a_ij >
+ * 0] elsewhere; returns the number of kinks with g in (0, 1). */
+static size_t pol_clarke_g(const pol_ctx *c, const double *A, double *gk)
+{
+    size_t n = c->n, k = c->k, i, nk = 0;
+    for (i = 0; i < n * k; i++) {
+        unsigned char st = c->ps[i];
+        double lam = c->lam[i / k], g;
+        gk[i] = A[i] > 0;
+        if ((st != PS_KNU && st != PS_KRHO) || !(lam > 0) || !(c->s[i % k] > 0))
+            continue;
+        g = st == PS_KNU ? c->kv[i] / lam : (lam - c->kv[i]) / lam;
+        g = g < 0 ? 0.0 : g > 1 ? 1.0 : g;
+        gk[i] = g;
+        nk += g > 0 && g < 1;
+    }
+    return nk;
+}
+
+/* certify's default reading (spec/CERTIFY.md, --kink-tol 2^-40, step
+ * "kkt"): pairs with |a_ij| <= 2^-40 ||(w_j, b_j)|| ||(x_i, [1])|| are
+ * near-kinks with a free g (certify's NNLS chooses it; the polish's Clarke
+ * g stands in), every other pair g = 1[a_ij > 0] -- unless the near-kinks
+ * and the exact zeros of live neurons exceed certify's 4096 NNLS unknowns:
+ * then no near-kink is listed, and beyond 4096 exact zeros those keep g =
+ * 0.  Returns the number of pairs read with a free g. */
+static size_t pol_certify_g(const pol_ctx *c, const double *A, const double *Wp,
+                            const double *bp, const double *gk, double *M)
+{
+    size_t n = c->n, d = c->d, k = c->k, i, j, near = 0, zl = 0, nc = 0;
+    int list_near, list_zero;
+    for (j = 0; j < k; j++) {
+        double wn = bp ? bp[j] * bp[j] : 0.0;
+        for (size_t t = 0; t < d; t++)
+            wn += Wp[j * d + t] * Wp[j * d + t];
+        for (i = 0; i < n; i++) {
+            double a = A[i * k + j];
+            /* M holds the class of each pair for the pass below: 2 a
+             * near-kink candidate, 1 an exact zero of a live neuron */
+            M[i * k + j] = a == 0 ? (wn > 0 ? 1.0 : 0.0)
+                         : fabs(a) <= NRC_POLISH_KINK_TOL * sqrt(wn) * c->xn[i] ? 2.0 : 0.0;
+            zl += M[i * k + j] == 1.0;
+            nc += M[i * k + j] == 2.0;
+        }
+    }
+    list_near = nc > 0 && zl + nc <= NRC_POLISH_CERTIFY_KINKS;
+    list_zero = zl <= NRC_POLISH_CERTIFY_KINKS;
+    for (i = 0; i < n * k; i++) {
+        double cls = M[i];
+        if ((cls == 2.0 && list_near) || (cls == 1.0 && list_zero) || A[i] == 0) {
+            M[i] = cls == 1.0 && !list_zero ? 0.0 : gk[i];
+            near += cls != 0.0 || A[i] == 0;
+        } else {
+            M[i] = A[i] > 0;
+        }
+    }
+    return near;
 }
 
 /* || a/||a|| - b/||b|| || over (W, b, v) (over (W, b) with fixed v). */
@@ -447,60 +400,217 @@ static double pol_direction_move(size_t d, size_t k, int full, const double *W1,
     return sqrt(s);
 }
 
-static void pol_free(pol_ctx *c)
+/* outcome and reason from how the solve ended and what was measured */
+static void pol_outcome(const pol_ctx *c, const nrc_polish_opts *o, int infeasible,
+                        int settled, nrc_polish_result *res)
 {
-    nrc_free(c->K); nrc_free(c->Kt); nrc_free(c->G); nrc_free(c->sig);
-    nrc_free(c->s); nrc_free(c->wi); nrc_free(c->wj); nrc_free(c->wtau);
-    nrc_free(c->wmap); nrc_free(c->z); nrc_free(c->H); nrc_free(c->cc);
-    nrc_free(c->B); nrc_free(c->rhs); nrc_free(c->C); nrc_free(c->s2);
-    nrc_free(c->z2); nrc_free(c->cc2); nrc_free(c->B2); nrc_free(c->H2);
-    nrc_free(c->grad); nrc_free(c->ds); nrc_free(c->Hs); nrc_free(c->Lk);
-    nrc_free(c->E); nrc_free(c->Ln); nrc_free(c->idx); nrc_free(c->fidx);
-    nrc_free(c->bound);
+    if (infeasible) {
+        res->outcome = NRC_POLISH_DEGENERATE;
+        snprintf(res->reason, sizeof res->reason,
+                 "the GD pattern leaves a point without a live neuron of its class");
+    } else if (res->clarke.eps_rel <= o->tol && res->clarke.delta <= o->tol) {
+        res->outcome = NRC_POLISH_CONVERGED;
+        snprintf(res->reason, sizeof res->reason,
+                 "KKT to eps_rel %.3g with %zu kinks (g in (0,1)); as certify reads it by "
+                 "default (free g at %zu near-kinks), eps_rel %.3g",
+                 res->clarke.eps_rel, res->kinks, res->near_kinks, res->after.eps_rel);
+    } else if (strcmp(res->stopped_by, "kink-cap") == 0) {
+        res->outcome = NRC_POLISH_NOT_CONVERGED;
+        snprintf(res->reason, sizeof res->reason,
+                 "stopped after %" PRIu64 " rounds and %" PRIu64 " Newton steps: the KKT "
+                 "point near this network needs more than %zu kinks (certify lists at most "
+                 "%d near-kinks); eps_rel %.3g",
+                 res->rounds, res->newton_steps, c->kink_cap, NRC_POLISH_CERTIFY_KINKS,
+                 res->clarke.eps_rel);
+    } else if (res->stopped_by[0]) {
+        res->outcome = NRC_POLISH_NOT_CONVERGED;
+        snprintf(res->reason, sizeof res->reason,
+                 "stopped by the %s after %" PRIu64 " rounds and %" PRIu64
+                 " Newton steps (work %.3g of %.3g): eps_rel %.3g, delta %.3g above %.3g",
+                 strcmp(res->stopped_by, "work-budget") == 0 ? "work budget"
+                 : strcmp(res->stopped_by, "clock-budget") == 0 ? "wall-clock budget"
+                 : strcmp(res->stopped_by, "cpu-budget") == 0 ? "CPU budget"
+                 : strcmp(res->stopped_by, "interrupted") == 0 ? "caller (interrupted)"
+                 : strcmp(res->stopped_by, "newton-cap") == 0 ? "Newton step cap"
+                 : strcmp(res->stopped_by, "qp-cap") == 0 ? "QP iteration cap"
+                 : "round cap",
+                 res->rounds, res->newton_steps, c->work, c->work_max, res->clarke.eps_rel,
+                 res->clarke.delta, o->tol);
+    } else {
+        res->outcome = NRC_POLISH_NOT_CONVERGED;
+        snprintf(res->reason, sizeof res->reason,
+                 "stalled%s after %" PRIu64 " Newton steps: eps_rel %.3g, delta %.3g above %.3g",
+                 settled ? "" : " (pattern not settled)", res->newton_steps,
+                 res->clarke.eps_rel, res->clarke.delta, o->tol);
+        snprintf(res->stopped_by, sizeof res->stopped_by, "stall");
+    }
 }
 
-static int pol_alloc(pol_ctx *c)
+static void pol_count_live(size_t d, size_t k, int full, const double *Wp, const double *vp,
+                           nrc_polish_result *res)
 {
-    size_t n = c->n, k = c->k, m, mm;
-    /* working sign constraints: a few per point suffice in practice */
-    c->wmax = n * k < 8 * n + 256 ? n * k : 8 * n + 256;
-    if (n + c->wmax > 6144)   /* three (m, m) matrices: at most ~0.9 GB */
-        c->wmax = n < 5888 ? 6144 - n : 256;
-    m = n + c->wmax;
-    mm = m > k ? m : k;
-    c->K = nrc_malloc_array(n * n, sizeof(double));
-    c->Kt = nrc_malloc_array(n * n, sizeof(double));
-    c->G = nrc_calloc(n * k, 1);
-    c->sig = nrc_malloc_array(k, sizeof(double));
-    c->s = nrc_malloc_array(k, sizeof(double));
-    c->wi = nrc_malloc_array(c->wmax, sizeof(size_t));
-    c->wj = nrc_malloc_array(c->wmax, sizeof(size_t));
-    c->wtau = nrc_malloc_array(c->wmax, sizeof(double));
-    c->wmap = nrc_calloc(n * k, sizeof(size_t));
-    c->z = nrc_calloc(m, sizeof(double));
-    c->H = nrc_malloc_array(m * m, sizeof(double));
-    c->cc = nrc_malloc_array(n * k, sizeof(double));
-    c->B = nrc_malloc_array(k, sizeof(double));
-    c->rhs = nrc_calloc(m, sizeof(double));
-    c->C = nrc_malloc_array(n * k, sizeof(double));
-    c->s2 = nrc_malloc_array(k, sizeof(double));
-    c->z2 = nrc_calloc(m, sizeof(double));
-    c->cc2 = nrc_malloc_array(n * k, sizeof(double));
-    c->B2 = nrc_malloc_array(k, sizeof(double));
-    c->H2 = nrc_malloc_array(m * m, sizeof(double));
-    c->grad = nrc_malloc_array(k, sizeof(double));
-    c->ds = nrc_malloc_array(k, sizeof(double));
-    c->Hs = nrc_malloc_array(k * k, sizeof(double));
-    c->Lk = nrc_malloc_array(k * k, sizeof(double));
-    c->E = nrc_malloc_array(m * k, sizeof(double));
-    c->Ln = nrc_malloc_array(m * m, sizeof(double));
-    c->idx = nrc_malloc_array(mm, sizeof(size_t));
-    c->fidx = nrc_malloc_array(k, sizeof(size_t));
-    c->bound = nrc_calloc(k, 1);
-    return c->K && c->Kt && c->G && c->sig && c->s && c->wi && c->wj && c->wtau &&
-           c->wmap && c->z && c->H && c->cc && c->B && c->rhs && c->C && c->s2 &&
-           c->z2 && c->cc2 && c->B2 && c->H2 && c->grad && c->ds && c->Hs &&
-           c->Lk && c->E && c->Ln && c->idx && c->fidx && c->bound;
+    for (size_t j = 0; j < k; j++) {
+        int live = full ? vp[j] != 0 : 0;
+        if (!full)
+            for (size_t t = 0; t < d && !live; t++)
+                live = Wp[j * d + t] != 0;
+        if (live)
+            res->live++;
+        else
+            res->dead++;
+    }
+}
+
+/* The network certify will see as better replaces the GD one (spec/POLISH.md
+ * "Adoption"). */
+static void pol_adopt(const nrc_polish_opts *o, size_t d, size_t k, double *W, double *b,
+                      double *v, const double *Wp, const double *bp, const double *vp,
+                      nrc_polish_result *res)
+{
+    if (!(res->after.q_min > 0))
+        return;
+    if (!o->always_adopt &&
+        !(res->after.eps_rel < res->before.eps_rel &&
+          res->after.norm_margin >= res->before.norm_margin * (1.0 - 1e-12)))
+        return;
+    memcpy(W, Wp, k * d * sizeof(double));
+    if (b)
+        memcpy(b, bp, k * sizeof(double));
+    memcpy(v, vp, k * sizeof(double));
+    res->adopted = 1;
+}
+
+/* Work buffers of one run besides the context. */
+typedef struct {
+    double *Wp, *bp, *vp, *A, *Rb, *M, *Nb, *q, *gk;
+} pol_bufs;
+
+static void pol_bufs_free(pol_bufs *w)
+{
+    nrc_free(w->Wp); nrc_free(w->bp); nrc_free(w->vp); nrc_free(w->A); nrc_free(w->Rb);
+    nrc_free(w->M); nrc_free(w->Nb); nrc_free(w->q); nrc_free(w->gk);
+}
+
+static int pol_bufs_alloc(pol_bufs *w, size_t n, size_t d, size_t k, int bias)
+{
+    memset(w, 0, sizeof *w);
+    w->Wp = nrc_malloc_array(k * d, sizeof(double));
+    w->bp = bias ? nrc_malloc_array(k, sizeof(double)) : NULL;
+    w->vp = nrc_malloc_array(k, sizeof(double));
+    w->A = nrc_malloc_array(n * k, sizeof(double));
+    w->Rb = nrc_malloc_array(n * k, sizeof(double));
+    w->M = nrc_malloc_array(n * k, sizeof(double));
+    w->Nb = nrc_malloc_array(n, sizeof(double));
+    w->q = nrc_malloc_array(n, sizeof(double));
+    w->gk = nrc_malloc_array(n * k, sizeof(double));
+    return w->Wp && (!bias || w->bp) && w->vp && w->A && w->Rb && w->M && w->Nb && w->q &&
+           w->gk;
+}
+
+/* Nothing to polish (sizes or fit): the reason, outcome skipped. */
+static int pol_skip(size_t n, size_t k, nrc_polish_result *res)
+{
+    if (n > NRC_POLISH_N_MAX || k > NRC_POLISH_K_MAX) {
+        /* the dense n x n duals and the k x k Newton system would not fit
+         * the memory and time of one training run */
+        res->outcome = NRC_POLISH_SKIPPED;
+        snprintf(res->reason, sizeof res->reason,
+                 "n = %zu or k = %zu above the polish limits (n <= %d, k <= %d)", n, k,
+                 NRC_POLISH_N_MAX, NRC_POLISH_K_MAX);
+        return 1;
+    }
+    if (!(res->before.q_min > 0)) {
+        res->outcome = NRC_POLISH_SKIPPED;
+        snprintf(res->reason, sizeof res->reason,
+                 "the network does not fit the data (min margin %.3g)", res->before.q_min);
+        return 1;
+    }
+    return 0;
+}
+
+/* Materializes the polished network and measures it both ways. */
+static nrc_status pol_finish(pol_ctx *c, const nrc_polish_opts *o, const double *v,
+                             pol_bufs *w, nrc_polish_result *res, nrc_error *err)
+{
+    size_t n = c->n, d = c->d, k = c->k;
+    nrc_status st;
+    c->prog.stage = "measure";
+    pol_materialize(c, v, w->Wp, w->bp, w->vp, w->M);
+    nrc_train_forward_d(n, d, k, c->X, c->y, w->Wp, w->bp, w->vp, w->A, w->Rb, w->Nb, w->q);
+    res->kinks = pol_clarke_g(c, w->A, w->gk);
+    res->near_kinks = pol_certify_g(c, w->A, w->Wp, w->bp, w->gk, w->M);
+    st = pol_measure(n, d, k, o->fix_v, c->X, c->y, w->Wp, w->bp, w->vp, w->M, c->K, w->A,
+                     &res->after, NULL, err);
+    /* the two readings differ only where a kink's |a_ij| is above the
+     * near-kink tolerance (rare) */
+    if (st == NRC_OK && memcmp(w->M, w->gk, n * k * sizeof(double)) == 0)
+        res->clarke = res->after;
+    else if (st == NRC_OK)
+        st = pol_measure(n, d, k, o->fix_v, c->X, c->y, w->Wp, w->bp, w->vp, w->gk, c->K,
+                         w->A, &res->clarke, NULL, err);
+    return st;
+}
+
+static void pol_stats(const pol_ctx *c, nrc_polish_result *res)
+{
+    res->newton_steps = c->newton_steps;
+    res->evals = c->evals;
+    res->qp_iterations = c->qp_iters;
+    res->factorizations = c->factorizations;
+    res->max_qp_size = c->max_face;
+    res->work = c->work;
+    res->work_max = c->work_max;
+}
+
+/* The context for one run: sizes, data, options and the budgets' clocks. */
+static void pol_ctx_init(pol_ctx *c, const nrc_polish_opts *o, size_t n, size_t d,
+                         size_t k, const double *X, const double *y, int bias,
+                         nrc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->n = n; c->d = d; c->k = k;
+    c->full = !o->fix_v;
+    c->bias = bias;
+    c->X = X; c->y = y;
+    c->err = err;
+    c->opts = o;
+    c->work_max = o->work_max;
+    c->time_max = o->time_max;
+    c->cpu_max = o->cpu_max;
+    c->t0 = pol_clock(CLOCK_MONOTONIC);
+    c->c0 = pol_clock(CLOCK_PROCESS_CPUTIME_ID);
+    c->relaxed = o->relaxed_start != 0;
+}
+
+/* Sizes above the limits: the GD network is measured, nothing else. */
+static nrc_status pol_run_too_large(const nrc_polish_opts *o, size_t n, size_t d, size_t k,
+                                    const double *X, const double *y, const double *W,
+                                    const double *b, const double *v,
+                                    nrc_polish_result *res, nrc_error *err)
+{
+    nrc_status st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, W, b, v, NULL,
+                                         &res->before, NULL, err);
+    res->after = res->clarke = res->before;
+    if (st == NRC_OK)
+        (void)pol_skip(n, k, res);
+    return st;
+}
+
+/* After the solve: measure, decide, and write the polished network over
+ * the GD one if it is adopted. */
+static nrc_status pol_conclude(pol_ctx *c, const nrc_polish_opts *o, int settled,
+                               double *W, double *b, double *v, pol_bufs *w,
+                               nrc_polish_result *res, nrc_error *err)
+{
+    size_t d = c->d, k = c->k;
+    nrc_status st = pol_finish(c, o, v, w, res, err);
+    if (st != NRC_OK)
+        return st;
+    pol_outcome(c, o, 0, settled, res);
+    res->direction_move = pol_direction_move(d, k, c->full, W, b, v, w->Wp, w->bp, w->vp);
+    pol_count_live(d, k, c->full, w->Wp, w->vp, res);
+    pol_adopt(o, d, k, W, b, v, w->Wp, w->bp, w->vp, res);
+    return NRC_OK;
 }
 
 nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
@@ -509,262 +619,45 @@ nrc_status nrc_polish_run_d(const nrc_polish_opts *o, size_t n, size_t d,
                             nrc_polish_result *res, nrc_error *err)
 {
     pol_ctx c;
-    double *Wp = NULL, *bp = NULL, *vp = NULL, *A = NULL, *Rb = NULL, *Nb = NULL;
-    double *q = NULL, *M = NULL, *gk = NULL;
-    size_t i, j;
-    int consistent = 0, infeasible = 0, full_ws = 0, r;
+    pol_bufs w;
+    int infeasible = 0, settled = 0;
     nrc_status st = NRC_OK;
 
     memset(res, 0, sizeof *res);
-    memset(&c, 0, sizeof c);
-    c.n = n; c.d = d; c.k = k;
-    c.full = !o->fix_v;
-    c.bias = b != NULL;
-    c.max_newton = o->max_newton;
-    c.X = X; c.y = y;
-    c.err = err;
+    memset(&w, 0, sizeof w);
     if (n == 0 || d == 0 || k == 0 || n > SIZE_MAX / (n > k ? n : k) || k > SIZE_MAX / d)
         return nrc_error_set(err, NRC_ERR_USAGE, "polish: bad sizes n=%zu d=%zu k=%zu",
                              n, d, k);
-    Wp = nrc_malloc_array(k * d, sizeof(double));
-    bp = b ? nrc_malloc_array(k, sizeof(double)) : NULL;
-    vp = nrc_malloc_array(k, sizeof(double));
-    A = nrc_malloc_array(n * k, sizeof(double));
-    Rb = nrc_malloc_array(n * k, sizeof(double));
-    M = nrc_malloc_array(n * k, sizeof(double));
-    Nb = nrc_malloc_array(n, sizeof(double));
-    q = nrc_malloc_array(n, sizeof(double));
-    gk = nrc_malloc_array(n * k, sizeof(double));
-    if (!pol_alloc(&c) || !gk || !Wp || (b && !bp) || !vp || !A || !Rb || !M || !Nb || !q) {
+    /* LAPACK below runs in this thread: make sure OpenBLAS is pinned to one
+     * thread (nrc_blas does it once), so results never depend on threads */
+    nrc_blas_set_threads(nrc_blas_threads());
+    if (n > NRC_POLISH_N_MAX || k > NRC_POLISH_K_MAX)
+        return pol_run_too_large(o, n, d, k, X, y, W, b, v, res, err);
+    pol_ctx_init(&c, o, n, d, k, X, y, b != NULL, err);
+    if (!pol_ctx_alloc(&c) || !pol_bufs_alloc(&w, n, d, k, b != NULL)) {
         st = nrc_error_set(err, NRC_ERR_SYSTEM,
                            "out of memory for the polish (n=%zu, d=%zu, k=%zu)", n, d, k);
         goto done;
     }
-    st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, W, b, v, NULL, &res->before,
-                              c.z, err);
+    pol_setup_kernel(&c, W, b, v, w.A, w.Rb, w.Nb, w.q);
+    st = pol_measure(n, d, k, o->fix_v, X, y, W, b, v, NULL, c.K, w.A, &res->before, NULL, err);
     if (st != NRC_OK)
         goto done;
     res->after = res->clarke = res->before;
-    if (n > NRC_POLISH_N_MAX || k > NRC_POLISH_K_MAX) {
-        /* the dense n x n duals and the k x k Newton system would not fit
-         * the budget (memory and time) of one training run */
-        res->outcome = NRC_POLISH_SKIPPED;
-        snprintf(res->reason, sizeof res->reason,
-                 "n = %zu or k = %zu above the polish limits (n <= %d, k <= %d)", n, k,
-                 NRC_POLISH_N_MAX, NRC_POLISH_K_MAX);
+    if (pol_skip(n, k, res))
         goto done;
-    }
-    if (!(res->before.q_min > 0)) {
-        res->outcome = NRC_POLISH_SKIPPED;
-        snprintf(res->reason, sizeof res->reason,
-                 "the network does not fit the data (min margin %.3g)", res->before.q_min);
-        goto done;
-    }
-    /* K = X X^T + [bias], Kt = y y^T o K */
-    nrc_dgemm(NRC_BLAS_N, NRC_BLAS_T, n, n, d, 1.0, X, d, X, d, 0.0, c.K, n);
-    for (i = 0; i < n; i++) {
-        c.rhs[i] = 1.0;
-        for (size_t l = 0; l < n; l++) {
-            c.K[i * n + l] += b ? 1.0 : 0.0;
-            c.Kt[i * n + l] = y[i] * y[l] * c.K[i * n + l];
-        }
-    }
-    /* start: theta / sqrt(q_min) (full) or (W, b) / q_min (fixed v): only the
-     * pattern, the signs and s = v^2 matter; lambda warm-starts from NNLS */
-    nrc_train_forward_d(n, d, k, X, y, W, b, v, A, Rb, Nb, q);
-    for (j = 0; j < k; j++) {
-        c.sig[j] = v[j] < 0 ? -1.0 : 1.0;
-        c.s[j] = c.full ? v[j] * v[j] / res->before.q_min : v[j] * v[j];
-    }
-    for (i = 0; i < n * k; i++)
-        c.G[i] = A[i] > 0;
-    for (int round = 1; round <= o->max_rounds; round++) {
-        uint64_t flips = 0;
-        size_t p;
-        res->rounds = (uint64_t)round;
-        if (c.full)
-            pol_revive(&c);
-        if (c.full)
-            r = pol_newton(&c, &res->newton_steps);
-        else
-            r = pol_eval(&c, c.s, c.z, c.H, c.cc, c.B, &c.psi);
-        if (r < 0) {
-            st = NRC_ERR_SYSTEM;
-            goto done;
-        }
-        if (r == 0) {
-            infeasible = 1;
-            break;
-        }
-        pol_materialize(&c, v, Wp, bp, vp, M);
-        nrc_train_forward_d(n, d, k, X, y, Wp, bp, vp, A, Rb, Nb, q);
-        /* working sign constraints: is each active one a Clarke kink? */
-        for (p = 0; p < c.nw; p++) {
-            size_t ip = c.wi[p], jp = c.wj[p];
-            double mu = c.z[n + p], lam = c.z[ip], g;
-            if (!(mu > 0))
-                continue;
-            g = lam > 0 ? c.G[ip * k + jp] + c.wtau[p] * mu * y[ip] / lam :
-                c.wtau[p] * mu * y[ip] * INFINITY;
-            if (g > 1.0 - 1e-9) {
-                /* even g = 1 keeps a_ij > 0: the pair is plainly on */
-                c.G[ip * k + jp] = 1;
-                c.wmap[ip * k + jp] = 0;
-                c.wi[p] = c.wi[c.nw - 1];
-                c.wj[p] = c.wj[c.nw - 1];
-                c.wtau[p] = c.wtau[c.nw - 1];
-                c.z[n + p] = c.z[n + c.nw - 1];
-                c.nw--;
-                if (p < c.nw)
-                    c.wmap[c.wi[p] * k + c.wj[p]] = p + 1;
-                p--;
-                flips++;
-            }
-        }
-        for (j = 0; j < k; j++) {
-            if (c.full && !(c.s[j] > 0))
-                continue;   /* dead: w_j = 0, every a_ij = 0, g is free */
-            for (i = 0; i < n; i++) {
-                unsigned char g = A[i * k + j] > 0;
-                if (c.wmap[i * k + j] || g == c.G[i * k + j])
-                    continue;
-                /* on but a_ij <= 0, or off with a_ij > 0 for a neuron of
-                 * the point's own class (y_i v_j > 0): switching cannot
-                 * oscillate (the own term moves a_ij further the same way) */
-                if (c.G[i * k + j] || y[i] * c.sig[j] > 0) {
-                    c.G[i * k + j] = g;
-                    flips++;
-                    continue;
-                }
-                /* off, a_ij > 0, opposite class: turning it on would push
-                 * a_ij down again; hold it at a_ij <= 0 (a kink if the
-                 * constraint binds, with g = mu_p / lambda_i) */
-                if (c.nw == c.wmax) {
-                    full_ws = 1;
-                    break;
-                }
-                /* hold the pair at its state by a sign constraint */
-                c.wi[c.nw] = i;
-                c.wj[c.nw] = j;
-                c.wtau[c.nw] = -c.sig[j];
-                c.z[n + c.nw] = 0.0;
-                c.nw++;
-                c.wmap[i * k + j] = c.nw;
-                flips++;
-            }
-        }
-        if (full_ws)
-            break;
-        if (flips == 0) {
-            consistent = 1;
-            break;
-        }
-        res->pattern_changes += flips;
-    }
-    if (infeasible || full_ws) {
-        res->outcome = NRC_POLISH_DEGENERATE;
-        if (infeasible)
-            snprintf(res->reason, sizeof res->reason,
-                     "after %" PRIu64 " pattern changes a point has no active neuron left",
-                     res->pattern_changes);
-        else
-            snprintf(res->reason, sizeof res->reason,
-                     "more than %zu pre-activations want to cross zero", c.wmax);
-        goto done;
-    }
-    /* the Clarke subgradients: g_ij at kinks from the multipliers */
-    for (i = 0; i < n * k; i++)
-        gk[i] = A[i] > 0;
-    res->kinks = 0;
-    for (size_t p = 0; p < c.nw; p++) {
-        size_t ip = c.wi[p], jp = c.wj[p];
-        double mu = c.z[n + p], lam = c.z[ip];
-        if (mu > 0 && lam > 0) {
-            double g = c.G[ip * k + jp] + c.wtau[p] * mu * y[ip] / lam;
-            gk[ip * k + jp] = g < 0 ? 0.0 : g > 1 ? 1.0 : g;
-            res->kinks++;
-        } else {
-            gk[ip * k + jp] = c.G[ip * k + jp];
-        }
-    }
-    /* certify's default reading (spec/CERTIFY.md, --kink-tol 2^-40): pairs
-     * with |a_ij| <= 2^-40 ||(w_j, b_j)|| ||(x_i, [1])|| get a free g in
-     * [0, 1] (certify's NNLS chooses it; here the polish's own Clarke g
-     * stands in), every other pair g = 1[a_ij > 0]. */
-    nrc_train_forward_d(n, d, k, X, y, Wp, bp, vp, A, Rb, Nb, q);
-    res->near_kinks = 0;
-    for (i = 0; i < n; i++) {
-        double xn = b ? 1.0 : 0.0;
-        for (size_t t = 0; t < d; t++)
-            xn += X[i * d + t] * X[i * d + t];
-        xn = sqrt(xn);
-        for (j = 0; j < k; j++) {
-            double wn = bp ? bp[j] * bp[j] : 0.0;
-            for (size_t t = 0; t < d; t++)
-                wn += Wp[j * d + t] * Wp[j * d + t];
-            wn = sqrt(wn);
-            if (fabs(A[i * k + j]) <= NRC_POLISH_KINK_TOL * wn * xn) {
-                M[i * k + j] = gk[i * k + j];
-                res->near_kinks++;
-            } else {
-                M[i * k + j] = A[i * k + j] > 0;
-            }
-        }
-    }
-    st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, Wp, bp, vp, M, &res->after,
-                              NULL, err);
-    if (st == NRC_OK)
-        st = nrc_polish_measure_d(n, d, k, o->fix_v, X, y, Wp, bp, vp, gk, &res->clarke,
-                                  NULL, err);
+    pol_setup_start(&c, v, res->before.q_min, w.A);
+    st = pol_solve(&c, o, res, &infeasible, &settled);
     if (st != NRC_OK)
         goto done;
-    if (!consistent) {
-        res->outcome = NRC_POLISH_DEGENERATE;
-        snprintf(res->reason, sizeof res->reason,
-                 "the activation pattern did not settle in %d rounds (%" PRIu64
-                 " changes)", o->max_rounds, res->pattern_changes);
-    } else if (res->clarke.eps_rel <= o->tol && res->clarke.delta <= o->tol) {
-        res->outcome = NRC_POLISH_CONVERGED;
-        if (res->kinks)
-            snprintf(res->reason, sizeof res->reason,
-                     "KKT to eps_rel %.3g with %zu kinks (g in (0,1)); as certify reads "
-                     "it by default (free g at %zu near-kinks), eps_rel %.3g",
-                     res->clarke.eps_rel, res->kinks, res->near_kinks, res->after.eps_rel);
-        else
-            snprintf(res->reason, sizeof res->reason,
-                     "eps_rel %.3g and delta %.3g at most %.3g", res->after.eps_rel,
-                     res->after.delta, o->tol);
-    } else {
-        res->outcome = NRC_POLISH_NOT_CONVERGED;
-        snprintf(res->reason, sizeof res->reason,
-                 "eps_rel %.3g, delta %.3g above %.3g after %" PRIu64 " Newton steps",
-                 res->clarke.eps_rel, res->clarke.delta, o->tol, res->newton_steps);
-    }
-    res->direction_move = pol_direction_move(d, k, c.full, W, b, v, Wp, bp, vp);
-    for (j = 0; j < k; j++) {
-        int live = c.full ? vp[j] != 0 : 0;
-        if (!c.full)
-            for (size_t t = 0; t < d && !live; t++)
-                live = Wp[j * d + t] != 0;
-        if (live)
-            res->live++;
-        else
-            res->dead++;
-    }
-    if (res->after.q_min > 0 &&
-        (o->always_adopt ||
-         (res->after.eps_rel < res->before.eps_rel &&
-          res->after.norm_margin >= res->before.norm_margin * (1.0 - 1e-12)))) {
-        memcpy(W, Wp, k * d * sizeof(double));
-        if (b)
-            memcpy(b, bp, k * sizeof(double));
-        memcpy(v, vp, k * sizeof(double));
-        res->adopted = 1;
-    }
+    pol_stats(&c, res);
+    if (infeasible)
+        pol_outcome(&c, o, 1, 0, res);
+    else
+        st = pol_conclude(&c, o, settled, W, b, v, &w, res, err);
 done:
-    pol_free(&c);
-    nrc_free(Wp); nrc_free(bp); nrc_free(vp); nrc_free(A); nrc_free(Rb);
-    nrc_free(M); nrc_free(Nb); nrc_free(q); nrc_free(gk);
+    pol_ctx_free(&c);
+    pol_bufs_free(&w);
     return st;
 }
 
@@ -797,7 +690,7 @@ static size_t pol_json_kkt(char *buf, size_t cap, const nrc_polish_kkt *m)
 
 size_t nrc_polish_meta_json(const nrc_polish_result *res, char *buf, size_t cap)
 {
-    char before[512], after[512], clarke[512], mv[32];
+    char before[512], after[512], clarke[512], mv[32], wk[32], wm[32];
     int len;
     size_t i;
     if (!pol_json_kkt(before, sizeof before, &res->before) ||
@@ -805,16 +698,22 @@ size_t nrc_polish_meta_json(const nrc_polish_result *res, char *buf, size_t cap)
         !pol_json_kkt(clarke, sizeof clarke, &res->clarke))
         return 0;
     pol_json_num(mv, sizeof mv, res->direction_move);
+    pol_json_num(wk, sizeof wk, res->work);
+    pol_json_num(wm, sizeof wm, res->work_max);
     len = snprintf(buf, cap,
                    "{\"outcome\":\"%s\",\"reason\":\"%s\",\"adopted\":%s,"
                    "\"rounds\":%" PRIu64 ",\"newton_steps\":%" PRIu64
                    ",\"pattern_changes\":%" PRIu64 ",\"kinks\":%zu,\"live_neurons\":%zu,"
                    "\"dead_neurons\":%zu,\"direction_move\":%s,"
+                   "\"cost\":{\"qp_solves\":%" PRIu64 ",\"qp_iterations\":%" PRIu64
+                   ",\"factorizations\":%" PRIu64 ",\"max_qp_size\":%zu,\"work\":%s,"
+                   "\"work_budget\":%s,\"stopped_by\":\"%s\"},"
                    "\"gd\":%s,\"polished\":%s,\"polished_clarke\":%s}",
                    nrc_polish_outcome_name(res->outcome), res->reason,
                    res->adopted ? "true" : "false", res->rounds, res->newton_steps,
-                   res->pattern_changes, res->kinks, res->live, res->dead, mv, before,
-                   after, clarke);
+                   res->pattern_changes, res->kinks, res->live, res->dead, mv,
+                   res->evals, res->qp_iterations, res->factorizations, res->max_qp_size,
+                   wk, wm, res->stopped_by, before, after, clarke);
     if (len <= 0 || (size_t)len >= cap)
         return 0;
     /* the reason is ours and plain ASCII, but never let a quote through */

@@ -169,21 +169,8 @@ nrc_status nrc_span_train_run_d(const nrc_train_opts *o, const double *X,
         if (stop)
             break;
         /* gradient: the loops of nrc_train_gradient_d without its GEMM */
-        if (!o->fix_v)
-            for (size_t j = 0; j < k; j++)
-                w.gv[j] = 0.0;
-        if (bb)
-            for (size_t j = 0; j < k; j++)
-                w.gb[j] = 0.0;
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < k; j++) {
-                double mij = w.A[i * k + j] > 0.0 ? w.r[i] * v[j] : 0.0;
-                w.M[i * k + j] = mij;
-                if (!o->fix_v)
-                    w.gv[j] += w.R[i * k + j] * w.r[i];
-                if (bb)
-                    w.gb[j] += mij;
-            }
+        nrc_train_gradient_terms_d(n, k, w.A, w.R, v, w.r, w.M, bb ? w.gb : NULL,
+                                   o->fix_v ? NULL : w.gv);
         /* W -= eta M^T X  <=>  C (k,n) -= eta M^T, i.e. Ct -= eta M */
         for (size_t t = 0; t < n * k; t++)
             w.Ct[t] = w.Ct[t] - o->lr * w.M[t];
@@ -194,7 +181,7 @@ nrc_status nrc_span_train_run_d(const nrc_train_opts *o, const double *X,
     nrc_dgemm(NRC_BLAS_T, NRC_BLAS_N, k, d, n, 1.0, w.Ct, k, X, d, 1.0, W, d);
     /* Direct evaluation on the materialized W, exactly as the direct driver's
      * (so *final describes the stored weights). */
-    nrc_train_eval_d(o, X, y, W, bb, v, w.A, w.R, w.N, w.q, w.r, s, &p);
+    nrc_train_eval_d(o, X, y, W, bb, v, w.A, w.R, w.N, w.q, w.r, s, NULL, &p);
     if (!isfinite(p.log_loss) || !isfinite(p.theta_sq) || !nrc_train_finite_d(n, w.r) ||
         !nrc_train_finite_d(k * d, W)) {
         span_work_free(&w);

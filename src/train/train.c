@@ -63,7 +63,7 @@ static nrc_status train_work_alloc(train_work *w, size_t n, size_t d, size_t k,
 void nrc_train_eval_d(const nrc_train_opts *o, const double *X, const double *y,
                       const double *W, const double *b, const double *v,
                       double *A, double *R, double *N, double *q, double *r,
-                      uint64_t step, nrc_train_progress *p)
+                      uint64_t step, const double *wb_sq_known, nrc_train_progress *p)
 {
     nrc_train_loss_info li;
     double wb_sq;
@@ -71,7 +71,7 @@ void nrc_train_eval_d(const nrc_train_opts *o, const double *X, const double *y,
     nrc_train_loss_d(o->loss, o->schedule == NRC_SCHEDULE_CONSTANT ? 0 :
                      o->schedule == NRC_SCHEDULE_NORMALIZED ? 2 : 1, o->n, y,
                      q, r, &li);
-    wb_sq = nrc_train_sqnorm_d(o->d, o->k, W, b, NULL);
+    wb_sq = wb_sq_known ? *wb_sq_known : nrc_train_sqnorm_d(o->d, o->k, W, b, NULL);
     p->step = step;
     p->loss = li.loss;
     p->log_loss = li.log_loss;
@@ -98,6 +98,7 @@ nrc_status nrc_train_run_d(const nrc_train_opts *o, const double *X,
     nrc_train_progress p;
     nrc_status st;
     double *bb = o->bias ? b : NULL;
+    double wb_sq = 0.0;
 
     if (o->n == 0 || o->d == 0 || o->k == 0)
         return nrc_error_set(err, NRC_ERR_USAGE, "n, d and k must be at least 1");
@@ -105,7 +106,9 @@ nrc_status nrc_train_run_d(const nrc_train_opts *o, const double *X,
     if (st != NRC_OK)
         return st;
     for (uint64_t s = 0;; s++) {
-        nrc_train_eval_d(o, X, y, W, bb, v, w.A, w.R, w.N, w.q, w.r, s, &p);
+        /* from step 1 on, ||(W, b)||^2 comes from the update's pass */
+        nrc_train_eval_d(o, X, y, W, bb, v, w.A, w.R, w.N, w.q, w.r, s,
+                         s > 0 ? &wb_sq : NULL, &p);
         if (!isfinite(p.log_loss) || !isfinite(p.theta_sq) ||
             !nrc_train_finite_d(o->n, w.r)) {
             train_work_free(&w);
@@ -120,8 +123,8 @@ nrc_status nrc_train_run_d(const nrc_train_opts *o, const double *X,
          * theta - eta grad L / L; constant: theta - eta grad L. */
         nrc_train_gradient_d(o->n, o->d, o->k, X, w.A, w.R, v, w.r, w.M, w.gW,
                              bb ? w.gb : NULL, o->fix_v ? NULL : w.gv);
-        nrc_train_update_d(o->d, o->k, o->lr, w.gW, bb ? w.gb : NULL,
-                           o->fix_v ? NULL : w.gv, W, bb, v);
+        wb_sq = nrc_train_update_sqnorm_d(o->d, o->k, o->lr, w.gW, bb ? w.gb : NULL,
+                                          o->fix_v ? NULL : w.gv, W, bb, v);
     }
     train_work_free(&w);
     *final = p;

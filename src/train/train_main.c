@@ -35,6 +35,17 @@
 #define DEF_SEED 1
 #define SEED_MAX ((uint64_t)1 << 53)   /* exact in every JSON reader */
 #define THREADS_MAX 256
+/* The polish's default work budget (spec/POLISH.md "Budget"): this many
+ * times gradient descent's flops, and at least DEF_POLISH_WORK_MIN units
+ * (about a second), so that short GD runs still get polished. */
+#define DEF_POLISH_WORK 1.25
+/* ... and, unless --polish-budget is given, at most this many times GD's
+ * CPU seconds (at least DEF_POLISH_CPU_MIN): the net for shapes where GD's
+ * large GEMMs run much faster per flop than the polish's smaller steps */
+#define DEF_POLISH_CPU 2.5
+#define DEF_POLISH_CPU_MIN 1.0
+#define DEF_POLISH_WORK_MIN 2e9
+#define DEF_POLISH_STEPS 400
 
 typedef struct {
     uint64_t n, d, k, m, steps, seed;
@@ -45,7 +56,11 @@ typedef struct {
     double lr, init_scale;
     int bias, fix_v, threads, quiet;
     const char *out;
-    int no_polish, polish_always;
+    int no_polish, polish_always, progress;
+    double polish_budget, polish_work;   /* seconds (0: none), x GD work */
+    uint64_t polish_steps;
+    int polish_work_set;                 /* --polish-work given */
+    int polish_budget_set;               /* --polish-budget given */
 } cli_opts;
 
 static void usage(FILE *f)
@@ -73,20 +88,33 @@ static void usage(FILE *f)
 "                      (spec/POLISH.md; on by default)\n"
 "  --polish-always     write the polished network even when certify would\n"
 "                      read it as less KKT than the GD one (kinks)\n"
+"  --polish-work X     work budget of the polish, X times the flops of the\n"
+"                      gradient descent run (default %g, and at least about a\n"
+"                      second's worth; 0 = none); counted, not timed, so the\n"
+"                      output stays reproducible\n"
+"  --polish-budget S   stop the polish after S seconds (wall clock); 0 = no\n"
+"                      time budget.  Default: %g times the CPU seconds of\n"
+"                      gradient descent (CPU time).  A time budget that cuts\n"
+"                      in makes the model written depend on the machine and\n"
+"                      its load (the metadata says so: stopped_by)\n"
+"  --polish-steps N    at most N Newton steps (default %d)\n"
 "  --seed S            random seed, 0..2^53 (default %d)\n"
 "  --threads T         threads for the matrix products (default 1);\n"
 "                      the output does not depend on it\n"
 "  -o FILE             output model (default model.bin; - for stdout)\n"
+"  --progress          progress on stderr even when it is not a terminal\n"
 "  --quiet             no progress and no summary on stderr\n"
 "  --help, --version\n"
 "\n"
-"Progress goes to stderr when it is a terminal; a one-line summary always\n"
-"(unless --quiet). An existing output file is replaced atomically; a device\n"
-"or FIFO is written through (spec/CLI.md). Training that diverges (a\n"
-"non-finite loss or parameter: --lr too large) exits 1 and writes nothing.\n"
+"Progress goes to stderr when it is a terminal (or with --progress); a\n"
+"one-line summary always (unless --quiet). An existing output file is\n"
+"replaced atomically; a device or FIFO is written through (spec/CLI.md).\n"
+"Training that diverges (a non-finite loss or parameter: --lr too large)\n"
+"exits 1 and writes nothing; Ctrl-C stops gradient descent or the polish\n"
+"at its next step, exits 130 and writes nothing.\n"
 "\n%s",
-            DEF_N, DEF_D, DEF_K, DEF_M, DEF_LR, DEF_STEPS, DEF_INIT_SCALE, DEF_SEED,
-            nrc_cli_exit_table);
+            DEF_N, DEF_D, DEF_K, DEF_M, DEF_LR, DEF_STEPS, DEF_INIT_SCALE, DEF_POLISH_WORK,
+            DEF_POLISH_CPU, DEF_POLISH_STEPS, DEF_SEED, nrc_cli_exit_table);
 }
 
 static int fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -111,13 +139,25 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi,
     return 0;
 }
 
-/* Finite binary64 > 0 (subnormals included). */
-static int parse_pos(const char *opt, const char *s, double *out)
+/* Finite binary64 > 0 (>= 0 when zero_ok; subnormals included); 0 on
+ * success. */
+static int parse_real(const char *opt, const char *s, int zero_ok, double *out)
 {
     nrc_error e;
-    if (nrc_cli_parse_real(opt, s, 0.0, DBL_MAX, NRC_REAL_ABOVE_LO, out, &e) != NRC_OK)
+    if (nrc_cli_parse_real(opt, s, 0.0, DBL_MAX, zero_ok ? 0 : NRC_REAL_ABOVE_LO, out, &e)
+        != NRC_OK)
         return fail_usage("%s", e.msg);
     return 0;
+}
+
+static int parse_pos(const char *opt, const char *s, double *out)
+{
+    return parse_real(opt, s, 0, out);
+}
+
+static int parse_nonneg(const char *opt, const char *s, double *out)
+{
+    return parse_real(opt, s, 1, out);
 }
 
 static int parse_choice(const char *opt, const char *s, const char *a,
@@ -136,7 +176,8 @@ static int parse_choice(const char *opt, const char *s, const char *a,
 
 enum { O_DATA = 256, O_LABELS, O_LOSS, O_SCHEDULE, O_LR, O_STEPS, O_INIT,
        O_BIAS, O_FIX, O_SEED, O_THREADS, O_QUIET, O_HELP, O_VERSION,
-       O_NOPOLISH, O_POLISH_ALWAYS };
+       O_NOPOLISH, O_POLISH_ALWAYS, O_POLISH_WORK, O_POLISH_BUDGET, O_POLISH_STEPS,
+       O_PROGRESS };
 
 static int parse_args(int argc, char **argv, cli_opts *o, int *done)
 {
@@ -156,6 +197,10 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
         {"quiet", no_argument, 0, O_QUIET},
         {"no-polish", no_argument, 0, O_NOPOLISH},
         {"polish-always", no_argument, 0, O_POLISH_ALWAYS},
+        {"polish-work", required_argument, 0, O_POLISH_WORK},
+        {"polish-budget", required_argument, 0, O_POLISH_BUDGET},
+        {"polish-steps", required_argument, 0, O_POLISH_STEPS},
+        {"progress", no_argument, 0, O_PROGRESS},
         {"help", no_argument, 0, O_HELP},
         {"version", no_argument, 0, O_VERSION},
         {0, 0, 0, 0}};
@@ -212,6 +257,18 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
         case O_QUIET: o->quiet = 1; break;
         case O_NOPOLISH: o->no_polish = 1; break;
         case O_POLISH_ALWAYS: o->polish_always = 1; break;
+        case O_POLISH_WORK:
+            rc = parse_nonneg("--polish-work", optarg, &o->polish_work);
+            o->polish_work_set = 1;
+            break;
+        case O_POLISH_BUDGET:
+            rc = parse_nonneg("--polish-budget", optarg, &o->polish_budget);
+            o->polish_budget_set = 1;
+            break;
+        case O_POLISH_STEPS:
+            rc = parse_u64("--polish-steps", optarg, 1, 1000000, &o->polish_steps);
+            break;
+        case O_PROGRESS: o->progress = 1; break;
         case O_HELP: usage(stdout); *done = 1; return 0;
         case O_VERSION: {
             char line[160];
@@ -254,12 +311,25 @@ static int parse_args(int argc, char **argv, cli_opts *o, int *done)
     return 0;
 }
 
-/* ---- progress ---- */
+/* ---- progress and Ctrl-C ---- */
+
+/* Set by SIGINT; the training and polish callbacks stop their loops, and
+ * main exits 130 without writing (spec/TRAINING.md "Command line", exit codes). */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 typedef struct {
     const cli_opts *o;
-    int tty;
-    double t0, last;   /* start of training, last refresh */
+    int show;          /* a terminal, or --progress */
+    double t0, last;   /* start of the stage, last refresh */
+    int shown;         /* a progress line is on the screen */
+    nrc_polish_progress polish_last;   /* the polish's last report */
+    int polish_seen;
 } progress_ctx;
 
 static double now_s(void)
@@ -269,11 +339,26 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Ends a progress line (before anything else goes to stderr). */
+static void progress_end(progress_ctx *c)
+{
+    if (c->shown)
+        fputc('\n', stderr);
+    c->shown = 0;
+}
+
 static int on_progress(const nrc_train_progress *p, void *vctx)
 {
     progress_ctx *c = vctx;
     double t = now_s();
-    if (c->tty && (t - c->last >= 0.2 || p->step == c->o->steps)) {
+    if (c->show && (t - c->last >= 0.2 || p->step == c->o->steps)) {
         double el = t - c->t0;
         double rate = el > 0 ? (double)p->step / el : 0.0;
         double eta = rate > 0 ? (double)(c->o->steps - p->step) / rate : 0.0;
@@ -284,13 +369,43 @@ static int on_progress(const nrc_train_progress *p, void *vctx)
         else
             snprintf(loss, sizeof loss, "e^%.6g", p->log_loss);
         fprintf(stderr,
-                "\rstep %" PRIu64 "/%" PRIu64 "  loss %s  min margin %.5g  "
-                "normalized margin %.6g  %.0f steps/s  ETA %.0f s   ",
-                p->step, c->o->steps, loss, p->q_min, p->norm_margin, rate, eta);
+                "\rgradient descent: step %" PRIu64 "/%" PRIu64 "  loss %s  min margin %.5g  "
+                "normalized margin %.6g  %.0f steps/s  %.1f s  ETA %.0f s   ",
+                p->step, c->o->steps, loss, p->q_min, p->norm_margin, rate, el, eta);
         fflush(stderr);
         c->last = t;
+        c->shown = 1;
     }
-    return 0;
+    return interrupted != 0;
+}
+
+static void show_polish(progress_ctx *c, const nrc_polish_progress *p, double t)
+{
+    char budget[48] = "";
+    if (p->work_max > 0)
+        snprintf(budget, sizeof budget, ", %.0f%% of the work budget",
+                 100.0 * p->work / p->work_max);
+    fprintf(stderr,
+            "\rKKT polish: %s, round %d, Newton step %" PRIu64 ": residual %.3g, %zu live "
+            "neurons, %zu kinks, QP size %zu%s, %.1f s   ",
+            p->stage, p->round, p->newton_steps, p->gnorm, p->live, p->kinks, p->face, budget,
+            t - c->t0);
+    fflush(stderr);
+    c->last = t;
+    c->shown = 1;
+}
+
+/* The polish's report (between Newton steps and inside long QP solves):
+ * shown about every 0.2 s, and its last state once more at the end. */
+static int on_polish(const nrc_polish_progress *p, void *vctx)
+{
+    progress_ctx *c = vctx;
+    double t = now_s();
+    c->polish_last = *p;
+    c->polish_seen = 1;
+    if (c->show && t - c->last >= 0.2)
+        show_polish(c, p, t);
+    return interrupted != 0;
 }
 
 /* ---- metadata ---- */
@@ -362,25 +477,107 @@ static int fail(nrc_status st, const nrc_error *err)
     return (int)st;
 }
 
+/* ---- the polish stage ---- */
+
+typedef struct {
+    nrc_polish_result res;
+    double wall, cpu;          /* the polish's seconds */
+    double gd_wall, gd_cpu;    /* gradient descent's */
+    double gd_work;            /* gradient descent's flops */
+} polish_run;
+
+/* Runs the KKT polish (spec/POLISH.md) under the budget of the options;
+ * adopted weights replace the GD ones and *fin is recomputed so that the
+ * metadata's "result" describes them.  Writes the metadata object. */
+static nrc_status run_polish(const cli_opts *o, const nrc_train_opts *to, nrc_model *M,
+                             progress_ctx *pc, polish_run *pr, nrc_train_progress *fin,
+                             char *pjs, size_t cap, nrc_error *err)
+{
+    nrc_polish_opts po;
+    double t0 = now_s(), c0 = cpu_s(), mult = o->polish_work;
+    nrc_status st;
+    nrc_polish_opts_default(&po);
+    po.fix_v = o->fix_v;
+    po.always_adopt = o->polish_always;
+    po.max_newton = (int)o->polish_steps;
+    po.work_max = mult > 0 ? mult * pr->gd_work : 0.0;
+    if (!o->polish_work_set && po.work_max < DEF_POLISH_WORK_MIN)
+        po.work_max = DEF_POLISH_WORK_MIN;   /* the default never starves small runs */
+    if (o->polish_budget_set)
+        po.time_max = o->polish_budget;   /* 0: no time budget at all */
+    else
+        po.cpu_max = DEF_POLISH_CPU * pr->gd_cpu > DEF_POLISH_CPU_MIN
+                         ? DEF_POLISH_CPU * pr->gd_cpu : DEF_POLISH_CPU_MIN;
+    po.progress = on_polish;
+    po.progress_ctx = pc;
+    pc->t0 = pc->last = t0;
+    st = nrc_polish_run_d(&po, o->n, o->d, o->k, M->X, M->y, M->W, M->b, M->v, &pr->res, err);
+    if (pc->show && pc->polish_seen)
+        show_polish(pc, &pc->polish_last, now_s());
+    progress_end(pc);
+    if (st == NRC_OK && pr->res.adopted)
+        st = nrc_polish_progress_d(to, M->X, M->y, M->W, M->b, M->v, fin, err);
+    if (st != NRC_OK)
+        return st;
+    pr->wall = now_s() - t0;
+    pr->cpu = cpu_s() - c0;
+    if (!nrc_polish_meta_json(&pr->res, pjs, cap))
+        return nrc_error_set(err, NRC_ERR_INTERNAL, "polish metadata exceeds %zu bytes", cap);
+    return NRC_OK;
+}
+
+/* The polish's line of the summary, and a note when it cost more than 3x
+ * gradient descent (spec/POLISH.md "Summary line"). */
+static void print_polish(const polish_run *pr)
+{
+    const nrc_polish_result *r = &pr->res;
+    double ratio = pr->gd_cpu > 0 ? pr->cpu / pr->gd_cpu : 0.0;
+    if (r->outcome == NRC_POLISH_SKIPPED) {
+        fprintf(stderr, "train: polish skipped: %s\n", r->reason);
+        return;
+    }
+    fprintf(stderr,
+            "train: polish %s, %s: eps_rel %.3g -> %.3g (%.3g as certify reads it; %zu "
+            "kinks), normalized margin %.6g -> %.6g, direction moved %.3g, %" PRIu64
+            " pattern changes; %" PRIu64 " rounds, %" PRIu64 " Newton steps, %" PRIu64
+            " QP solves, QP size %zu, work %.3g%s; polish %.2f s (CPU %.2f s), gradient "
+            "descent %.2f s (CPU %.2f s) (%s)\n",
+            nrc_polish_outcome_name(r->outcome),
+            r->adopted ? "adopted" : "not adopted, GD network written", r->before.eps_rel,
+            r->clarke.eps_rel, r->after.eps_rel, r->kinks, r->before.norm_margin,
+            r->clarke.norm_margin, r->direction_move, r->pattern_changes, r->rounds,
+            r->newton_steps, r->evals, r->max_qp_size, r->work,
+            r->work_max > 0 ? " (budget)" : "", pr->wall, pr->cpu, pr->gd_wall, pr->gd_cpu,
+            r->reason);
+    if (ratio > 3.0)
+        fprintf(stderr,
+                "train: note: the polish took %.1fx the CPU time of gradient descent: %s "
+                "(QP size up to %zu, %" PRIu64 " factorizations; --polish-work and "
+                "--polish-budget bound it, --no-polish skips it)\n",
+                ratio,
+                r->stopped_by[0] ? "it ran until its budget" : "its work estimate was low",
+                r->max_qp_size, r->factorizations);
+}
+
 int main(int argc, char **argv)
 {
     cli_opts o = {DEF_N, DEF_D, DEF_K, DEF_M, DEF_STEPS, DEF_SEED,
                   NRC_DATA_SPHERE, NRC_LABELS_BALANCED, NRC_LOSS_LOGISTIC,
                   NRC_SCHEDULE_NORMALIZED, DEF_LR, DEF_INIT_SCALE,
-                  0, 0, 1, 0, "model.bin", 0, 0};
+                  0, 0, 1, 0, "model.bin", 0, 0, 0, 0.0, DEF_POLISH_WORK, DEF_POLISH_STEPS, 0, 0};
     nrc_model M;
     nrc_error err = {{0}};
     nrc_status st;
     nrc_data_stats ds;
     nrc_train_opts to;
     nrc_train_progress fin;
-    progress_ctx pc;
+    progress_ctx pc = {0};
+    polish_run pr;
     char *meta, pjs[4096] = "{\"outcome\":\"off\"}";
-    nrc_polish_result pres;
-    double t_gd, t_pol = 0.0;
-    int done, rc;
+    int done, rc, span;
     uint32_t flags;
-    double t_start;
+    double t_start, c_start;
+    struct sigaction sa;
 
     /* A file-size limit (ulimit -f) must make write() fail with EFBIG, which
      * the writer handles (exit 4, temporary file removed), instead of a
@@ -389,6 +586,11 @@ int main(int argc, char **argv)
     rc = parse_args(argc, argv, &o, &done);
     if (rc || done)
         return rc;
+    /* Ctrl-C: the loops stop at their next step, nothing is written */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
     /* The output path before any work: a missing directory or a path that
      * can never be written (spec/CLI.md) is refused now, not after training. */
     st = nrc_output_check(o.out, &err);
@@ -396,8 +598,9 @@ int main(int argc, char **argv)
         return fail(st, &err);
     nrc_blas_set_threads(o.threads);
     pc.o = &o;
-    pc.tty = !o.quiet && isatty(2);
+    pc.show = !o.quiet && (o.progress || isatty(2));
     t_start = now_s();
+    memset(&pr, 0, sizeof pr);
 
     flags = (o.bias ? NRC_FLAG_BIAS : 0u) | (o.fix_v ? NRC_FLAG_FIXED_V : 0u);
     nrc_model_init(&M);
@@ -418,13 +621,13 @@ int main(int argc, char **argv)
     to.loss = o.loss; to.schedule = o.schedule;
     to.lr = o.lr; to.steps = o.steps;
     pc.t0 = pc.last = now_s();   /* steps/s and ETA count training only */
+    c_start = cpu_s();
     /* Span mode (spec/TRAINING.md) when it does fewer flops: chosen from the
      * shapes and steps only, so the bytes never depend on --threads. */
-    st = (nrc_span_preferred(to.n, to.d, to.k, to.steps) ? nrc_span_train_run_d
-                                                          : nrc_train_run_d)(
+    span = nrc_span_preferred(to.n, to.d, to.k, to.steps);
+    st = (span ? nrc_span_train_run_d : nrc_train_run_d)(
         &to, M.X, M.y, M.W, M.b, M.v, on_progress, &pc, &fin, &err);
-    if (pc.tty)
-        fputc('\n', stderr);
+    progress_end(&pc);
     if (st == NRC_ERR_USAGE) {
         fprintf(stderr, "train: error: %s; no model written\n", err.msg);
         nrc_model_clear(&M);
@@ -432,26 +635,19 @@ int main(int argc, char **argv)
     }
     if (st != NRC_OK)
         goto out;
-    t_gd = now_s() - pc.t0;
-    if (!o.no_polish) {
-        /* KKT polish (spec/POLISH.md); adopted weights replace the GD ones
-         * and "result" is recomputed so that it describes them */
-        nrc_polish_opts po;
-        double t0 = now_s();
-        nrc_polish_opts_default(&po);
-        po.fix_v = o.fix_v;
-        po.always_adopt = o.polish_always;
-        st = nrc_polish_run_d(&po, o.n, o.d, o.k, M.X, M.y, M.W, M.b, M.v, &pres, &err);
-        if (st == NRC_OK && pres.adopted)
-            st = nrc_polish_progress_d(&to, M.X, M.y, M.W, M.b, M.v, &fin, &err);
+    pr.gd_wall = now_s() - pc.t0;
+    pr.gd_cpu = cpu_s() - c_start;
+    pr.gd_work = (span ? nrc_span_flops_span : nrc_span_flops_direct)(to.n, to.d, to.k,
+                                                                      to.steps);
+    if (!o.no_polish && !interrupted) {
+        st = run_polish(&o, &to, &M, &pc, &pr, &fin, pjs, sizeof pjs, &err);
         if (st != NRC_OK)
             goto out;
-        t_pol = now_s() - t0;
-        if (!nrc_polish_meta_json(&pres, pjs, sizeof pjs)) {
-            st = nrc_error_set(&err, NRC_ERR_INTERNAL, "polish metadata exceeds %zu bytes",
-                               sizeof pjs);
-            goto out;
-        }
+    }
+    if (interrupted) {
+        fputs("train: interrupted; nothing written\n", stderr);
+        nrc_model_clear(&M);
+        return 130;
     }
     meta = build_meta(&o, &fin, &ds, pjs);
     if (!meta) {
@@ -475,19 +671,8 @@ int main(int argc, char **argv)
                 ds.eps_data <= 0.1 ? " (nearly orthogonal)"
                                    : " (outside the nearly-orthogonal regime)",
                 now_s() - t_start, o.out);
-        if (!o.no_polish && pres.outcome == NRC_POLISH_SKIPPED)
-            fprintf(stderr, "train: polish skipped: %s\n", pres.reason);
-        else if (!o.no_polish)
-            fprintf(stderr,
-                    "train: polish %s, %s: eps_rel %.3g -> %.3g (%.3g as certify reads "
-                    "it; %zu kinks), normalized margin %.6g -> %.6g, direction moved "
-                    "%.3g, %" PRIu64 " pattern changes; polish %.2f s, gradient descent "
-                    "%.2f s (%s)\n",
-                    nrc_polish_outcome_name(pres.outcome),
-                    pres.adopted ? "adopted" : "not adopted, GD network written",
-                    pres.before.eps_rel, pres.clarke.eps_rel, pres.after.eps_rel,
-                    pres.kinks, pres.before.norm_margin, pres.clarke.norm_margin,
-                    pres.direction_move, pres.pattern_changes, t_pol, t_gd, pres.reason);
+        if (!o.no_polish)
+            print_polish(&pr);
         if (!(fin.q_min > 0.0))
             fprintf(stderr,
                     "train: warning: the training data are not all fitted (min margin "
@@ -496,6 +681,8 @@ int main(int argc, char **argv)
     }
 out:
     nrc_model_clear(&M);
+    if (interrupted && st == NRC_OK)
+        return 130;
     if (st != NRC_OK)
         return fail(st, &err);
     return 0;

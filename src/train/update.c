@@ -68,3 +68,49 @@ double nrc_train_sqnorm_d(size_t d, size_t k, const double *W, const double *b,
         s += update_sumsq(k, v);
     return s;
 }
+
+/* The step of nrc_train_update_d with ||W||^2 + ||b||^2 of the new weights
+ * summed in the same pass over W: each new W[t] is squared while it is in
+ * a register instead of in a second pass over the k d weights (the
+ * driver's next evaluation needs the norm). The sum is update_sumsq's, in
+ * the same order (four interleaved partial sums by t mod 4 over blocks of
+ * four, the tail into the first, (s0 + s1) + (s2 + s3)), so the result is
+ * nrc_train_sqnorm_d(d, k, W, b, NULL) of the new weights, bit for bit. */
+double nrc_train_update_sqnorm_d(size_t d, size_t k, double eta, const double *gW,
+                                 const double *gb, const double *gv, double *W,
+                                 double *b, double *v)
+{
+    const size_t len = k * d;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s;
+    size_t t = 0;
+    /*@ loop invariant 0 <= t <= len;
+        loop assigns t, s0, s1, s2, s3, W[0 .. len - 1];
+        loop variant len - t;
+    */
+    for (; len - t >= 4; t += 4) {
+        double w0 = W[t] - eta * gW[t], w1 = W[t + 1] - eta * gW[t + 1];
+        double w2 = W[t + 2] - eta * gW[t + 2], w3 = W[t + 3] - eta * gW[t + 3];
+        W[t] = w0;
+        W[t + 1] = w1;
+        W[t + 2] = w2;
+        W[t + 3] = w3;
+        s0 += w0 * w0;
+        s1 += w1 * w1;
+        s2 += w2 * w2;
+        s3 += w3 * w3;
+    }
+    /*@ loop invariant 0 <= t <= len;
+        loop assigns t, s0, W[0 .. len - 1];
+        loop variant len - t;
+    */
+    for (; t < len; t++) {
+        double w = W[t] - eta * gW[t];
+        W[t] = w;
+        s0 += w * w;
+    }
+    s = (s0 + s1) + (s2 + s3);
+    nrc_train_update_d(0, k, eta, NULL, gb, gv, NULL, b, v);
+    if (b)
+        s += update_sumsq(k, b);
+    return s;
+}

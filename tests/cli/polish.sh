@@ -26,8 +26,8 @@ else fail help_mentions_no_polish "$(cat "$tmp/out")"; fi
 "$T" $FIT -o "$tmp/p.bin" 2> "$tmp/err"; rc=$?
 m=$(meta "$tmp/p.bin")
 if [ $rc -eq 0 ] && grep -q '^train: polish converged, ' "$tmp/err" &&
-   grep -q 'eps_rel .* -> .*normalized margin .* -> .*direction moved .*polish .* s, gradient descent .* s' "$tmp/err" &&
-   echo "$m" | grep -q '"polish":{"outcome":"converged","reason":"[^"]*","adopted":\(true\|false\),"rounds":[0-9]*,"newton_steps":[0-9]*,"pattern_changes":[0-9]*,"kinks":[0-9]*,"live_neurons":[0-9]*,"dead_neurons":[0-9]*,"direction_move":[-0-9.e]*,"gd":{.*},"polished":{.*},"polished_clarke":{.*}}'; then
+   grep -q 'eps_rel .* -> .*normalized margin .* -> .*direction moved .*rounds, .* Newton steps, .* QP solves, QP size .*; polish .* s (CPU .* s), gradient descent .* s (CPU .* s)' "$tmp/err" &&
+   echo "$m" | grep -q '"polish":{"outcome":"converged","reason":"[^"]*","adopted":\(true\|false\),"rounds":[0-9]*,"newton_steps":[0-9]*,"pattern_changes":[0-9]*,"kinks":[0-9]*,"live_neurons":[0-9]*,"dead_neurons":[0-9]*,"direction_move":[-0-9.e]*,"cost":{"qp_solves":[0-9]*,"qp_iterations":[0-9]*,"factorizations":[0-9]*,"max_qp_size":[0-9]*,"work":[-0-9.e+]*,"work_budget":[-0-9.e+]*,"stopped_by":"[a-z-]*"},"gd":{.*},"polished":{.*},"polished_clarke":{.*}}'; then
     pass polish_default_recorded
 else
     fail polish_default_recorded "rc=$rc, stderr: $(cat "$tmp/err"), meta: $m"
@@ -146,6 +146,89 @@ if [ -x "$BIN/certify" ]; then
     else
         fail demo_kink_tol_0_exact_zeros_only "eta '$eta' check=$crc eps_rel_upper '$hx'"
     fi
+fi
+
+# Budgets (spec/POLISH.md "Budget"): a tiny work budget, a tiny time budget
+# and a Newton cap stop the polish on a shape that needs more; the outcome,
+# the reason and the metadata say where it stopped, train exits 0, and the
+# model written is the better of the two networks (here the GD one or a
+# better polished one: never a worse one).
+OUT="-n 20 -d 400 -k 20 -m 0 --steps 300 --init-scale 1e-2"
+for case in "work-budget:--polish-work 1e-9:work budget" \
+            "clock-budget:--polish-budget 1e-9:wall-clock budget" \
+            "newton-cap:--polish-steps 1:Newton step cap"; do
+    want=${case%%:*}; rest=${case#*:}; opt=${rest%%:*}; words=${rest#*:}
+    "$T" $OUT $opt -o "$tmp/b.bin" 2> "$tmp/err"; rc=$?
+    mb=$(meta "$tmp/b.bin")
+    if [ $rc -eq 0 ] && grep -q "^train: polish not-converged, .*stopped by the $words" "$tmp/err" &&
+       echo "$mb" | grep -q '"polish":{"outcome":"not-converged",' &&
+       echo "$mb" | grep -q "\"stopped_by\":\"$want\"" &&
+       "$CHECKER" "$tmp/b.bin" 0 > "$tmp/chk" 2>&1; then
+        pass "polish_stops_at_$want"
+    else
+        fail "polish_stops_at_$want" "rc=$rc, stderr: $(cat "$tmp/err"), $(grep FAIL "$tmp/chk")"
+    fi
+done
+# the work budget is counted, not timed: the same bytes twice
+"$T" $OUT --polish-work 1e-9 --quiet -o "$tmp/b1.bin" && "$T" $OUT --polish-work 1e-9 --quiet -o "$tmp/b2.bin"
+if cmp -s "$tmp/b1.bin" "$tmp/b2.bin"; then pass polish_work_budget_same_bytes
+else fail polish_work_budget_same_bytes "two runs under the same work budget differ"; fi
+
+# A shape out of the regime with kinks: the same bytes with --threads 1 / 2
+# and OPENBLAS_NUM_THREADS 1 / 2 (the polish's LAPACK runs single-threaded).
+OPENBLAS_NUM_THREADS=1 "$T" $OUT --quiet -o "$tmp/t1.bin" &&
+    OPENBLAS_NUM_THREADS=2 "$T" $OUT --quiet --threads 2 -o "$tmp/t2.bin" &&
+    OPENBLAS_NUM_THREADS=2 "$T" $OUT --quiet --threads 1 -o "$tmp/t3.bin"
+if cmp -s "$tmp/t1.bin" "$tmp/t2.bin" && cmp -s "$tmp/t1.bin" "$tmp/t3.bin" &&
+   meta "$tmp/t1.bin" | grep -q '"outcome":"converged"'; then
+    pass polish_same_bytes_across_threads
+else
+    fail polish_same_bytes_across_threads "$(meta "$tmp/t1.bin" | grep -o '"polish":{"outcome":"[^"]*"')"
+fi
+
+# Small versions of bench/polish.sh's shapes (n = d = k; the regime; wide k;
+# long d; n > k): the polish converges, certify certifies kkt.eps_rel_upper
+# <= 1e-8 with its default kink tolerance, and the checker accepts.
+if [ -x "$BIN/certify" ]; then
+    for shape in "24 24 24" "8 3000 16" "10 400 40" "20 2000 40" "60 120 12"; do
+        set -- $shape
+        nm="s$1x$2x$3"
+        "$T" -n "$1" -d "$2" -k "$3" -m 4 -o "$tmp/$nm.bin" 2> "$tmp/err"; rc=$?
+        "$BIN/certify" --quiet -o "$tmp/$nm.cert" "$tmp/$nm.bin" 2>> "$tmp/err"
+        "$BIN/certify" --check "$tmp/$nm.cert" "$tmp/$nm.bin" > "$tmp/chk" 2>&1; crc=$?
+        hx=$(tr ',' '\n' < "$tmp/$nm.cert" | grep '"eps_rel_upper"' | sed 's/.*"\(0x[^"]*\)".*/\1/')
+        ce=$(printf '%.17g' "$hx" 2> /dev/null)
+        if [ $rc -eq 0 ] && [ $crc -eq 0 ] && meta "$tmp/$nm.bin" | grep -q '"outcome":"converged","reason":"[^"]*","adopted":true' &&
+           awk -v c="$ce" 'BEGIN { exit !(c > 0 && c <= 1e-8) }'; then
+            pass "polished_${nm}_certifies_1e-8"
+        else
+            fail "polished_${nm}_certifies_1e-8" "rc=$rc check=$crc eps_rel_upper '$hx': $(grep 'polish' "$tmp/err") $(tail -2 "$tmp/chk")"
+        fi
+    done
+fi
+
+# Progress: --progress shows both stages on a pipe; without it, nothing but
+# the summary.
+"$T" $OUT --progress -o "$tmp/g.bin" 2> "$tmp/err"
+if grep -q 'gradient descent: step 300/300' "$tmp/err" && grep -q 'KKT polish: ' "$tmp/err"; then
+    pass progress_on_request
+else
+    fail progress_on_request "$(tr '\r' '\n' < "$tmp/err" | head -5)"
+fi
+"$T" $OUT -o "$tmp/g.bin" 2> "$tmp/err"
+if ! grep -q 'gradient descent: step\|KKT polish: ' "$tmp/err" && [ "$(wc -l < "$tmp/err")" -eq 2 ]; then
+    pass no_progress_on_a_pipe
+else
+    fail no_progress_on_a_pipe "$(cat "$tmp/err")"
+fi
+
+# Ctrl-C: exit 130, nothing written (no model, no temporary file).
+mkdir "$tmp/int"
+timeout --preserve-status -s INT 0.5 "$T" -n 300 -d 300 -k 300 -m 0 -o "$tmp/int/m.bin" 2> "$tmp/err"; rc=$?
+if [ $rc -eq 130 ] && [ -z "$(ls -A "$tmp/int")" ] && grep -q 'interrupted' "$tmp/err"; then
+    pass ctrl_c_exits_130_writes_nothing
+else
+    fail ctrl_c_exits_130_writes_nothing "rc=$rc, files: $(ls -A "$tmp/int"), stderr: $(cat "$tmp/err")"
 fi
 
 # A network that does not fit is not polished, and says why.

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Golden outputs of `certify`: the certificate, the examples file, the exit
-# code, stdout (the summary, with the seconds of its "time" line masked) and
+# Golden outputs of `certify`: the certificate, the examples file, the
+# min-flip companion (--min-flip), the exit code, stdout (the summary, with the seconds of its "time" line masked) and
 # stderr of every case in tests/golden/cases, byte for byte; and every
 # certificate written must pass `certify --check` (in both modes).
 #
@@ -98,6 +98,11 @@ run_case() {
             echo "FAIL golden_${name}_check: --check rejects the certificate: $(head -c 300 "$T/w/check")"
             check_fails=$((check_fails + 1))
         fi
+    fi
+    # the min-flip companion (--min-flip; its default name beside the
+    # certificate), byte for byte like the certificate that names it
+    if [ -f "$T/w/$name.cert.minflip.safetensors" ]; then
+        cp "$T/w/$name.cert.minflip.safetensors" "$T/got/$name.minflip.safetensors"
     fi
     if [ -n "$ex" ] && [ -f "$T/w/$ex" ]; then
         if [ $demo -eq 1 ]; then
