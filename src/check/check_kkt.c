@@ -318,6 +318,7 @@ static void kkt_rterms(nrc_cdy *wk, const nrc_cdy *S,
     assigns w.coef[0 .. N.n - 1], w.support[0 .. N.n - 1], *cf, w.S[0 .. N.d - 1],
             w.sp[0 .. sl - 1], w.sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1],
             wk[0 .. 3];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM || \result == NRC_ERR_INTERNAL;
 */
 static nrc_status kkt_loop(nrc_cdy *wk, nrc_cfix *cf, nrc_cert_view V, nrc_cnet N,
                            nrc_check_ws w, size_t sl, nrc_error *err)
