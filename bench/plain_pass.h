@@ -9,6 +9,7 @@
 #define NRC_BENCH_PLAIN_PASS_H
 #include <math.h>
 #include <time.h>
+#include "nrc_alloc.h"
 #include "nrc_blas.h"
 #include "nrc_model.h"
 
@@ -44,6 +45,29 @@ static inline double bench_plain_pass(const nrc_model *M, double *A, double *Gm,
         sink += gv;
     }
     return bench_cpu_s() - t0 + 0.0 * sink;
+}
+
+/* The best (least CPU time) of three plain passes on M, with buffers of
+ * its own; -1 when they cannot be allocated. tp (3) gets each pass's time. */
+static inline double bench_plain_best3(const nrc_model *M, double tp[3])
+{
+    double *A = nrc_malloc_array(M->n * M->k, sizeof(double));
+    double *Gm = nrc_malloc_array(M->n * M->k, sizeof(double));
+    double *GW = nrc_malloc_array(M->k * M->d, sizeof(double));
+    double *r = nrc_malloc_array(M->n, sizeof(double));
+    double best = -1.0;
+    if (A && Gm && GW && r) {
+        for (int rep = 0; rep < 3; rep++) {
+            tp[rep] = bench_plain_pass(M, A, Gm, GW, r);
+            if (best < 0 || tp[rep] < best)
+                best = tp[rep];
+        }
+    }
+    nrc_free(A);
+    nrc_free(Gm);
+    nrc_free(GW);
+    nrc_free(r);
+    return best;
 }
 
 #endif

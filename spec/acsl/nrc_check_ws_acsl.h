@@ -161,4 +161,19 @@
   static void nrc_check_row_end(size_t i, size_t n, size_t d) { }
 */
 
+/* A lemma function: the product of two sizes within NRC_MODEL_DIM_MAX
+ * (2^31) fits a size_t (at most 2^62), e.g. m k for the test points'
+ * pre-activations, which no size predicate states. */
+/*@ ghost
+  /@ requires a <= NRC_MODEL_DIM_MAX && b <= NRC_MODEL_DIM_MAX;
+     assigns \nothing;
+     ensures a * b <= SIZE_MAX;
+  @/
+  static void nrc_check_dims_product(size_t a, size_t b)
+  {
+      /@ assert a * b <= NRC_MODEL_DIM_MAX * b; @/
+      /@ assert NRC_MODEL_DIM_MAX * b <= NRC_MODEL_DIM_MAX * NRC_MODEL_DIM_MAX; @/
+  }
+*/
+
 #endif

@@ -71,6 +71,7 @@ void nrc_check_eval_net(nrc_cdy *out, const nrc_cdy *a, const double *v, size_t 
     requires \valid(R + (0 .. rows - 1)) && \valid_read(X + (0 .. rows * d - 1));
     requires err == \null || \valid(err);
     requires \separated(R + (0 .. rows - 1), err);
+    requires err == \null || \separated(err, K + (0 .. nk - 1));
     requires \separated(R + (0 .. rows - 1), K + (0 .. nk - 1));
     requires nrc_rows_valid(K, nk);
     requires nrc_rows_len(K, nk, d);
@@ -279,10 +280,48 @@ static nrc_status param_norms(nrc_cdy *ww, nrc_cdy *T_wb, nrc_cdy *T_full, const
     return st;
 }
 
+/* a[j] = a_j(x) for every neuron j < k and *xx = <x, x>, for the row
+ * x[0 .. d - 1] made exact in the caller's *xt for the purpose and
+ * released. No postcondition on the rows Wr: the caller carries them by
+ * this frame (assigns) alone, one call per iteration as in pre_rows; the
+ * same facts as postconditions here, across the body's three calls and
+ * its join, timed out at 60 s. */
+/*@ requires 1 <= k <= NRC_MODEL_DIM_MAX && 1 <= d && 1 <= sl <= NRC_CHECK_ACC_LIMBS;
+    requires err == \null || \valid(err);
+    requires \valid_read(x + (0 .. d - 1));
+    requires \valid(a + (0 .. k - 1)) && \valid(xx);
+    requires \valid(sp + (0 .. sl - 1)) && \valid(sn + (0 .. sl - 1));
+    requires \separated(sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires nrc_rows_valid((nrc_cfix *)Wr, k);
+    requires nrc_rows_len((nrc_cfix *)Wr, k, d);
+    requires b == \null || \valid_read(b + (0 .. k - 1));
+    requires \separated(a + (0 .. k - 1), xx, Wr + (0 .. k - 1), sp + (0 .. sl - 1),
+                        sn + (0 .. sl - 1));
+    requires \separated(xx, sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires \valid(xt) && \separated(xt, a + (0 .. k - 1), xx, Wr + (0 .. k - 1),
+                                      sp + (0 .. sl - 1), sn + (0 .. sl - 1));
+    requires err == \null || \separated(err, xt, Wr + (0 .. k - 1));
+    assigns *xt, a[0 .. k - 1], *xx, sp[0 .. sl - 1], sn[0 .. sl - 1],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM || \result == NRC_ERR_INTERNAL;
+*/
+static nrc_status test_row(nrc_cdy *a, nrc_cdy *xx, nrc_cfix *xt, const double *x, size_t d,
+                           const nrc_cfix *Wr, size_t k, const double *b, uint64_t *sp,
+                           uint64_t *sn, size_t sl, nrc_error *err)
+{
+    nrc_status st;
+    nrc_cfix_init(xt);
+    if (!(st = nrc_cfix_set_d(xt, x, d, 1, err)) &&
+        !(st = nrc_check_neuron_dots(a, Wr, k, xt, b, sp, sn, sl, err)))
+        st = nrc_check_dot(xx, xt, xt, sp, sn, sl, err);
+    nrc_cfix_clear(xt);
+    return st;
+}
+
 /* w.At[i k + j] = a_j(xt_i) and w.xxt[i] = <xt_i, xt_i> for the test point
- * i of every certified flip (the row xt_i made exact for the purpose and
- * released): the flips then need no row. NRC_ERR_INTERNAL (never expected:
- * the parser checks it) for an index out of range. */
+ * i of every certified flip (test_row): the flips then need no row.
+ * NRC_ERR_INTERNAL (never expected: the parser checks it) for an index out
+ * of range. */
 /*@ requires nrc_cnet_ok(N) && nrc_cert_view_ok(V, N.n, N.k);
     requires nrc_ws_ok(w, N.n, N.d, N.k, N.m);
     requires err == \null || \valid(err);
@@ -324,12 +363,15 @@ static nrc_status test_rows(nrc_cert_view V, nrc_cnet N, nrc_check_ws w, nrc_err
             break;
         }
         //@ ghost nrc_check_row_end(i, m, d);
+        //@ ghost nrc_check_dims_product(m, k);
         //@ ghost nrc_check_row_end(i, m, k);
-        nrc_cfix_init(&xt);
-        if (!(st = nrc_cfix_set_d(&xt, N.Xt + i * d, d, 1, err)) &&
-            !(st = nrc_check_neuron_dots(w.At + i * k, w.Wr, k, &xt, N.b, w.sp, w.sn, sl, err)))
-            st = nrc_check_dot(&w.xxt[i], &xt, &xt, w.sp, w.sn, sl, err);
-        nrc_cfix_clear(&xt);
+        st = test_row(w.At + i * k, &w.xxt[i], &xt, N.Xt + i * d, d, w.Wr, k, N.b, w.sp, w.sn,
+                      sl, err);
+        /* the rows across the call, once for the loop and the early exit */
+        //@ assert x_kept: nrc_rows_valid(w.Xr, N.n);
+        //@ assert xl_kept: nrc_rows_len(w.Xr, N.n, N.d);
+        //@ assert w_kept: nrc_rows_valid(w.Wr, k);
+        //@ assert wl_kept: nrc_rows_len(w.Wr, k, d);
         if (st)
             break;
     }

@@ -137,6 +137,7 @@ nrc_status nrc_check_flips(const nrc_cert *C, nrc_cert_view V, nrc_cnet N, nrc_c
             st = nrc_error_set(err, NRC_ERR_INTERNAL, "flips[%zu].index %zu out of range", r, i);
             break;
         }
+        //@ ghost nrc_check_dims_product(N.m, k);
         //@ ghost nrc_check_row_end(i, f.test ? N.m : N.n, k);
         if (f.test)
             flip_claims(f, r, i, w.At + i * k, &w.xxt[i], N, w, L, rep, err);

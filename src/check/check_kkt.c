@@ -318,6 +318,7 @@ static void kkt_rterms(nrc_cdy *wk, const nrc_cdy *S,
     assigns w.coef[0 .. N.n - 1], w.support[0 .. N.n - 1], *cf, w.S[0 .. N.d - 1],
             w.sp[0 .. sl - 1], w.sn[0 .. sl - 1], err->msg[0 .. NRC_ERROR_MSG_MAX - 1],
             wk[0 .. 3];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM || \result == NRC_ERR_INTERNAL;
 */
 static nrc_status kkt_loop(nrc_cdy *wk, nrc_cfix *cf, nrc_cert_view V, nrc_cnet N,
                            nrc_check_ws w, size_t sl, nrc_error *err)
@@ -326,7 +327,12 @@ static nrc_status kkt_loop(nrc_cdy *wk, nrc_cfix *cf, nrc_cert_view V, nrc_cnet 
     const nrc_cfix *const Xc = w.Xc;
     size_t j;
     nrc_status st = NRC_OK;
+    /* sizes: the sizes kkt_kinks requires, restated (from nrc_cnet_ok at
+     * entry, a predicate on memory the calls write, they were not proved
+     * after the calls of the loop) */
     /*@ loop invariant 0 <= j <= k && st == NRC_OK;
+        loop invariant sizes: 1 <= n <= NRC_MODEL_DIM_MAX && 1 <= d <= NRC_MODEL_DIM_MAX &&
+                              n * d <= SIZE_MAX;
         loop invariant nrc_rows_valid((nrc_cfix *)Xc, d);
         loop invariant nrc_rows_len((nrc_cfix *)Xc, d, n);
         loop assigns j, st, w.coef[0 .. n - 1], w.support[0 .. n - 1], *cf, w.S[0 .. d - 1],

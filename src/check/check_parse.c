@@ -441,15 +441,15 @@ static nrc_status parse_kkt(json_t *root, nrc_cert *C, nrc_error *err)
     if (C->kkt_variant_given &&
         (st = choice_member(o, "kkt", "variant", variants, &C->kkt_fixed, err)))
         return st;
-    /* a cross-member rule: it holds whatever the status says */
+    C->kkt_certified = status == 0;
+    /* a cross-member rule: it holds whatever kkt.status says (issue 29) */
     if (C->kkt_variant_given && C->has_fixed_second_layer &&
         C->kkt_fixed != C->fixed_second_layer)
         return nrc_error_set(err, NRC_ERR_INPUT,
                              "kkt.variant: \"%s\" does not match model.fixed_second_layer",
                              variants[C->kkt_fixed]);
-    C->kkt_certified = status == 0;
     if (!C->kkt_certified)
-        return NRC_OK;   /* "not-applicable" asserts nothing */
+        return NRC_OK;   /* "not-applicable" asserts nothing more */
     if ((st = member(o, "kkt", "lambda", &v, err)))
         return st;
     if (!json_is_array(v) || json_array_size(v) != C->n)

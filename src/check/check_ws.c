@@ -72,6 +72,8 @@ static void cdy_block_free(nrc_cdy *a, size_t count)
      assigns \nothing;
      ensures n + k + d <= SIZE_MAX && nrc_ws_ndy(n, d, k, m) <= SIZE_MAX;
      ensures (n + m) * k + 2 * n + m + 3 * k + d + 9 == nrc_ws_ndy(n, d, k, m);
+     ensures n * k <= (n + m) * k && m * k <= (n + m) * k;
+     ensures (n + m) * k + n + m + k + 3 <= nrc_ws_ndy(n, d, k, m);
   @/
   static void ws_counts(size_t n, size_t d, size_t k, size_t m)
   {
@@ -112,14 +114,22 @@ nrc_status nrc_check_ws_alloc(nrc_check_ws *w, size_t n, size_t d, size_t k, siz
 {
     nrc_check_ws b = {0};   /* the blocks, then the parts (a value until stored) */
     //@ ghost ws_counts(n, d, k, m);
+    /* every size first, while the only hypotheses are the sizes (after the
+     * allocators' contracts the provers lose these linear facts) */
+    const size_t nfix = n + k + d, nk = n * k, mk = m * k;
+    const size_t ndy = (n + m) * k + 2 * n + m + 3 * k + d + 9;
+    const size_t nnet = (n + m) * k + n + m + k + 3, ndata = n + k + 5;
+    /*@ assert sizes: nfix == nrc_ws_nfix(n, d, k) && nk == n * k && mk == m * k &&
+                      ndy == nrc_ws_ndy(n, d, k, m) && nnet == nrc_ws_nnet(n, k, m) &&
+                      ndata == nrc_ws_ndata(n, k); */
     /* One block per element type, each apart from the blocks before it
      * (ghost: b so far), the report and the error record. */
-    b.Xr = cfix_block(n + k + d) /*@ ghost (b, rep, err) */;
+    b.Xr = cfix_block(nfix) /*@ ghost (b, rep, err) */;
     b.z = cfix_block(1) /*@ ghost (b, rep, err) */;
-    b.A = cdy_block((n + m) * k + 2 * n + m + 3 * k + d + 9) /*@ ghost (b, rep, err) */;
+    b.A = cdy_block(ndy) /*@ ghost (b, rep, err) */;
     b.coef = double_block(n) /*@ ghost (b, rep, err) */;
     b.support = size_block(n) /*@ ghost (b, rep, err) */;
-    b.is_kink = byte_block(n * k) /*@ ghost (b, rep, err) */;
+    b.is_kink = byte_block(nk) /*@ ghost (b, rep, err) */;
     b.sp = u64_block(2 * NRC_CHECK_ACC_LIMBS) /*@ ghost (b, rep, err) */;
     if (!b.Xr || !b.z || !b.A || !b.coef || !b.support || !b.is_kink || !b.sp) {
         ws_release(b, n, d, k, m);
@@ -129,21 +139,21 @@ nrc_status nrc_check_ws_alloc(nrc_check_ws *w, size_t n, size_t d, size_t k, siz
      * its length per line; nrc_ws_layout). */
     b.Wr = b.Xr + n;           /* Xr (n) | Wr (k) | Xc (d) */
     b.Xc = b.Wr + k;
-    b.At = b.A + n * k;        /* nrc_check_net: A (n k) | At (m k) | q (n) | xxt (m) | */
-    b.q = b.At + m * k;        /* ww (k) | qmin | T_full | T_wb */
+    b.At = b.A + nk;           /* nrc_check_net: A (n k) | At (m k) | q (n) | xxt (m) | */
+    b.q = b.At + mk;           /* ww (k) | qmin | T_full | T_wb */
     b.xxt = b.q + n;
     b.ww = b.xxt + m;
     b.qmin = b.ww + k;
     b.T_full = b.qmin + 1;
     b.T_wb = b.T_full + 1;
-    b.xx = b.A + ((n + m) * k + n + m + k + 3);  /* nrc_check_data_q: xx (n) | wz (k) | */
-    b.wz = b.xx + n;                             /* rho | Rmin | Rmax | zz | gz */
+    b.xx = b.A + nnet;         /* nrc_check_data_q: xx (n) | wz (k) | */
+    b.wz = b.xx + n;           /* rho | Rmin | Rmax | zz | gz */
     b.rho = b.wz + k;
     b.Rmin = b.rho + 1;
     b.Rmax = b.Rmin + 1;
     b.zz = b.Rmax + 1;
     b.gz = b.zz + 1;
-    b.ap = b.xx + (n + k + 5); /* nrc_check_flips: ap (k) */
+    b.ap = b.xx + ndata;       /* nrc_check_flips: ap (k) */
     b.S = b.ap + k;            /* nrc_check_kkt: S (d) | res */
     b.res = b.S + d;
     b.sn = b.sp + NRC_CHECK_ACC_LIMBS;

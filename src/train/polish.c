@@ -96,12 +96,16 @@ void pol_report(pol_ctx *c, const char *stage)
 
 void pol_ctx_free(pol_ctx *c)
 {
-    if (c->Lk)
-        for (size_t j = 0; j < c->k; j++) {
+    /* the three per-neuron arrays are allocated one after the other (zeroed):
+     * any of them may be missing when an allocation failed */
+    for (size_t j = 0; j < c->k; j++) {
+        if (c->Lk)
             nrc_free(c->Lk[j]);
+        if (c->Vt)
             nrc_free(c->Vt[j]);
+        if (c->kp)
             nrc_free(c->kp[j]);
-        }
+    }
     nrc_free(c->K); nrc_free(c->xn); nrc_free(c->sig); nrc_free(c->s);
     nrc_free(c->ps); nrc_free(c->lam); nrc_free(c->kv); nrc_free(c->fv);
     nrc_free(c->fpos); nrc_free(c->z); nrc_free(c->zs); nrc_free(c->blocked);

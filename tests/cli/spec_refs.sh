@@ -150,7 +150,8 @@ mkdir -p "$p/spec" "$p/src"
 printf '# M\n\n## 1. One\n\n## 2. Two\n\n## Named part\n\n- *Emphasized label* text\n' > "$p/spec/${M}.md"
 printf '/* ok: %s.md section 1, spec/%s.md sections 1-2, %s.md sections 1 and 2,\n * %s.md "Named part", %s.md "Emphasized label", %s.md\n * section 2 */\n' \
     $M $M $M $M $M $M > "$p/src/ok.c"
-printf 'see %s/shared/spec/%s.md\n' '..' $M > "$p/src/shared.c"
+S=shared   # spelled apart, so that this script names no outside directory
+printf 'see %s/%s/spec/%s.md\n' '..' "$S" $M > "$p/src/shared.c"
 printf 'path "/%s/x/y.c"\n' 'work' > "$p/src/abs.c"
 printf 'home /%s/me/notes\n' 'home' > "$p/src/home.c"
 printf 'cites spec/%s.md\n' 'NOPE' > "$p/src/nofile.c"
