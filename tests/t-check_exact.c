@@ -367,11 +367,12 @@ static void fix_from_mpz_and_dyadics(void)
     nrc_cdy_clear(&s);
 }
 
-/* check_claims.c sizes its dot-product accumulators once (SCRATCH_LIMBS =
- * 80) from these bounds: an exact vector of finite doubles needs at most 33
- * limbs per entry (2^-1074 .. 2^1024), the direction z (a sum of at most
- * 2^31 such entries) at most 34; a dot product needs a->limbs + b->limbs + 1
- * <= 69 <= 80 (dot() returns an internal error beyond). */
+/* The checker sizes its dot-product accumulators once (NRC_CHECK_ACC_LIMBS
+ * = 80, include/check/nrc_check_ws.h) from these bounds: an exact vector of
+ * finite doubles needs at most 33 limbs per entry (2^-1074 .. 2^1024), the
+ * direction z (a sum of at most 2^31 such entries) at most 34; a dot product
+ * needs a->limbs + b->limbs + 1 <= 69 <= 80 (nrc_check_dot returns an
+ * internal error beyond). */
 static void fix_limbs_within_scratch_bound(void)
 {
     const double x[4] = {0x1.fffffffffffffp1023, 0x1p-1074, -0x1.fffffffffffffp1023,
@@ -388,7 +389,7 @@ static void fix_limbs_within_scratch_bound(void)
     mpz_sub_ui(v[0], v[0], 1);
     REQUIRE(nrc_cfix_set_mpz(&g, (const mpz_t *)v, 1, -1074, NULL) == NRC_OK, "alloc");
     CHECK(g.limbs <= 34, "largest z entry needs %zu limbs", g.limbs);
-    CHECK(g.limbs + g.limbs + 1 <= 80, "z.z needs %zu limbs", g.limbs + g.limbs + 1);
+    CHECK(g.limbs + g.limbs + 1 <= NRC_CHECK_ACC_LIMBS, "z.z needs %zu limbs", g.limbs + g.limbs + 1);
     mpz_clear(v[0]);
     nrc_cfix_clear(&f);
     nrc_cfix_clear(&g);
