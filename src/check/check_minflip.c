@@ -12,6 +12,7 @@
 #include <string.h>
 #include "nrc_alloc.h"
 #include "nrc_check_minflip.h"
+#include "nrc_check_quant.h"   /* nrc_check_dot */
 
 const char *nrc_check_mf_what_name(nrc_check_mf_what w)
 {
@@ -72,18 +73,6 @@ void nrc_check_mf_scratch_clear(nrc_check_mf_scratch *S)
     memset(S, 0, sizeof *S);
 }
 
-/* r = <a, b> exactly, when the accumulators are wide enough. */
-static nrc_status dot(nrc_cdy *r, const nrc_cfix *a, const nrc_cfix *b, uint64_t *sp,
-                      uint64_t *sn, size_t sl, nrc_error *err)
-{
-    if (a->limbs >= sl || b->limbs >= sl - a->limbs)
-        return nrc_error_set(err, NRC_ERR_INTERNAL,
-                             "exact dot product of %zu- and %zu-limb vectors exceeds %zu limbs",
-                             a->limbs, b->limbs, sl);
-    nrc_cfix_dot(r, a, b, sp, sn);
-    return NRC_OK;
-}
-
 /* Row j of G as one fixed-point vector: the entries (dyadics at their own
  * exponents, in t) aligned to the smallest exponent of a nonzero entry. */
 static nrc_status gram_row(nrc_cfix *row, nrc_cdy *t, size_t k, nrc_error *err)
@@ -127,7 +116,7 @@ nrc_status nrc_check_mf_gram(nrc_cfix *G, const nrc_cfix *Wr, size_t k,
             if (l < j)      /* symmetric: row l is done */
                 nrc_cfix_get(&t[l], &G[l], j);
             else
-                st = dot(&t[l], &Wr[j], &Wr[l], sp, sn, sl, err);
+                st = nrc_check_dot(&t[l], &Wr[j], &Wr[l], sp, sn, sl, err);
         }
         if (!st)
             st = gram_row(&G[j], t, k, err);
@@ -179,7 +168,7 @@ nrc_status nrc_check_mf_upper(const nrc_cfix *Wr, size_t k, const double *b,
     if ((st = nrc_cfix_set_d(&xp, xadv, d, 1, err)))
         return st;
     for (j = 0; j < k; j++) {
-        if ((st = dot(&S->t[j], &Wr[j], &xp, sp, sn, sl, err)))
+        if ((st = nrc_check_dot(&S->t[j], &Wr[j], &xp, sp, sn, sl, err)))
             goto done;
         if (b)
             nrc_cdy_add_d(&S->t[j], &S->t[j], b[j]);
@@ -190,9 +179,9 @@ nrc_status nrc_check_mf_upper(const nrc_cfix *Wr, size_t k, const double *b,
         goto done;
     }
     /* ||x' - x||^2 = <x', x'> - 2 <x', x> + <x, x> <= U^2, U >= 0 */
-    if ((st = dot(&S->x, &xp, &xp, sp, sn, sl, err)) ||
-        (st = dot(&S->y, &xp, x, sp, sn, sl, err)) ||
-        (st = dot(&S->z, x, x, sp, sn, sl, err)))
+    if ((st = nrc_check_dot(&S->x, &xp, &xp, sp, sn, sl, err)) ||
+        (st = nrc_check_dot(&S->y, &xp, x, sp, sn, sl, err)) ||
+        (st = nrc_check_dot(&S->z, x, x, sp, sn, sl, err)))
         goto done;
     nrc_cdy_sub(&S->x, &S->x, &S->y);
     nrc_cdy_sub(&S->x, &S->x, &S->y);
@@ -292,7 +281,7 @@ static nrc_status check_leaf(const nrc_cfix *G, size_t k, const double *v, int p
     if ((st = nrc_cfix_set_d(&bf, beta, k, 1, err)))
         goto done;
     for (j = 0; j < k && !st; j++)
-        st = dot(&S->t[j], &G[j], &bf, sp, sn, sl, err);
+        st = nrc_check_dot(&S->t[j], &G[j], &bf, sp, sn, sl, err);
     nrc_cfix_clear(&bf);
     if (st)
         goto done;
