@@ -14,10 +14,12 @@
 #define NRC_TESTS_ENGINES_COMPARE_H
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "testlib.h"
 #include "nrc_alloc.h"
 #include "nrc_certify.h"
 #include "nrc_check_cert.h"
+#include "nrc_io.h"
 #include "nrc_engine.h"
 #include "nrc_model.h"
 #include "nrc_sha256.h"
@@ -66,10 +68,23 @@ static int ec_certify(nrc_model *M, const unsigned char *bytes, size_t len, cons
         CHECK(0, "%s: json (%s): %s", tag, engine, R->err.msg);
         return 0;
     }
-    if (nrc_check_buffers((const unsigned char *)R->json, R->json_len, "cert.json", bytes, len,
-                          "model.bin", &R->rep, &R->err) != NRC_OK || !R->rep.valid) {
-        CHECK(0, "%s: the checker rejects the %s certificate: %s", tag, engine, R->err.msg);
-        return 0;
+    {   /* with --min-flip, the companion file beside the certificate */
+        char mf[64];
+        nrc_status st;
+        snprintf(mf, sizeof mf, "/tmp/nrc-engines-compare-%ld.st", (long)getpid());
+        if (R->C.mf_data && nrc_file_write_atomic(mf, R->C.mf_data, R->C.mf_len, &R->err)) {
+            CHECK(0, "%s: companion: %s", tag, R->err.msg);
+            return 0;
+        }
+        st = nrc_check_buffers_mf((const unsigned char *)R->json, R->json_len, "cert.json",
+                                  bytes, len, "model.bin", R->C.mf_data ? mf : NULL, &R->rep,
+                                  &R->err);
+        if (R->C.mf_data)
+            unlink(mf);
+        if (st != NRC_OK || !R->rep.valid) {
+            CHECK(0, "%s: the checker rejects the %s certificate: %s", tag, engine, R->err.msg);
+            return 0;
+        }
     }
     R->checked = 1;
     return 1;

@@ -17,7 +17,9 @@
  *     allocator's, LeakSanitizer checks the same at exit;
  * and the run with k = count + 1 succeeds again.  Inputs: the committed
  * seed corpus (tests/fuzz/corpus/), a certificate for each of the fuzz
- * harness's models A and B (B: biases, fixed second layer, a kink).
+ * harness's models A and B (B: biases, fixed second layer, a kink), and a
+ * certificate with min_flip claims and its companion file, written by
+ * $BIN/certify --min-flip for a small model from $BIN/train.
  * Allocations made by jansson and GMP do not go through nrc_malloc and are
  * not injected here (GMP aborts on exhaustion by design). */
 #include <fcntl.h>
@@ -202,6 +204,30 @@ static void check_model_b(void)
     every_k(4, argv, "check B");
 }
 
+/* min_flip: the companion's reader and the claims' own allocations. */
+static void check_min_flip(void)
+{
+    char dir[] = "/tmp/nrc-allocfail-mf.XXXXXX", cmd[1024], cert[96], model[96];
+    const char *bin = getenv("BIN") ? getenv("BIN") : "bin";
+    int rc;
+    REQUIRE(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(model, sizeof model, "%s/m.bin", dir);
+    snprintf(cert, sizeof cert, "%s/m.json", dir);
+    snprintf(cmd, sizeof cmd,
+             "%s/train -n 4 -d 30 -k 4 -m 2 --steps 300 --seed 1 --quiet -o %s && "
+             "%s/certify --quiet --min-flip -o %s %s", bin, model, bin, cert, model);
+    rc = system(cmd);
+    if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) <= 1 && access(cert, R_OK) == 0) {
+        char *argv[] = {"certify", "--check", cert, model, NULL};
+        every_k(4, argv, "check min_flip");
+    } else {
+        CHECK(0, "could not write a min_flip certificate with %s/certify (status %d)", bin, rc);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        printf("     could not remove %s\n", dir);
+}
+
 static void cite(void)
 {
     char *argv[] = {"certify", "--cite", CORPUS "cert/ok_a_all_certified.json", NULL};
@@ -220,6 +246,7 @@ int main(int argc, char **argv)
     }
     RUN(check_model_a);
     RUN(check_model_b);
+    RUN(check_min_flip);
     RUN(cite);
     return tl_exit();
 }

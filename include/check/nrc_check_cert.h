@@ -70,6 +70,9 @@ typedef struct {
     /* robust_reference */
     int robust_certified;
     double radius_lower;
+    /* min_flip (absent: NULL, nothing claimed); its companion's tensors
+     * once attached (include/check/nrc_check_mfcert.h) */
+    struct nrc_cmf *mf;
 } nrc_cert;
 
 #ifdef __FRAMAC__
@@ -95,6 +98,11 @@ typedef struct {
     size_t flips_train, flips_test, flips_other;
     int lipschitz_present;     /* lipschitz member present (an addition) */
     double kink_tolerance;     /* eta of a checked kkt claim (0: exact kinks) */
+    /* min_flip (nrc_check_min_flip): certified upper / lower claims
+     * checked, the leaves of their trees (vacuous: accepted because an
+     * interval is empty), claims with status "none" */
+    int mf_present;
+    size_t mf_upper, mf_lower, mf_leaves, mf_vacuous, mf_none;
 } nrc_check_report;
 
 /* Evaluate every certified claim of C against model M exactly.
@@ -123,5 +131,19 @@ nrc_status nrc_check_buffers(const unsigned char *cert, size_t cert_len,
                              const unsigned char *model, size_t model_len,
                              const char *model_name,
                              nrc_check_report *rep, nrc_error *err);
+
+/* The same with the min_flip companion file (spec/CHECK.md "min_flip and
+ * its companion file"): when the certificate has a min_flip member, the
+ * companion is read from mf_path, or when mf_path is NULL from the file
+ * min_flip.companion.file in cert_name's directory; its SHA-256 must equal
+ * min_flip.companion.sha256 (check_companion.c). A companion that is
+ * missing, differs or is malformed is NRC_ERR_INPUT naming the file.
+ * nrc_check_buffers reads no companion: a certificate with a min_flip
+ * member is then not valid (claim min_flip.companion: not verified). */
+nrc_status nrc_check_buffers_mf(const unsigned char *cert, size_t cert_len,
+                                const char *cert_name,
+                                const unsigned char *model, size_t model_len,
+                                const char *model_name, const char *mf_path,
+                                nrc_check_report *rep, nrc_error *err);
 
 #endif

@@ -106,4 +106,23 @@ nrc_status nrc_check_kkt(const nrc_cert *C, nrc_cert_view V, nrc_cnet N, nrc_che
 nrc_status nrc_check_robust(const nrc_cert *C, nrc_cnet N, nrc_check_ws w,
                             nrc_check_report *rep, nrc_error *err);
 
+/* min_flip (check_minflip_claims.c; spec/MINFLIP.md section 4): absent,
+ * nothing; present, every entry of C->mf in order until the first false
+ * claim, exactly, from w.Wr and the model's doubles, in memory of its own
+ * (allocated and released here; the workspace is only read). Its counts:
+ * rep->mf_*. A companion that was not attached (nrc_check_buffers reads
+ * none) is a claim not verified: rep->valid = 0. NRC_ERR_INTERNAL when a
+ * value the reader checked is out of range (never expected). */
+/*@ requires \valid_read(C) && nrc_cnet_ok(N) && nrc_ws_ok(w, N.n, N.d, N.k, N.m);
+    requires \valid(rep) && (err == \null || \valid(err));
+    requires nrc_ws_apart(w, rep, err);
+    requires \separated(rep, err);
+    assigns rep->mf_present, rep->mf_upper, rep->mf_lower, rep->mf_leaves, rep->mf_vacuous,
+            rep->mf_none, rep->valid, rep->claim[0 .. 159],
+            err->msg[0 .. NRC_ERROR_MSG_MAX - 1];
+    ensures \result == NRC_OK || \result == NRC_ERR_SYSTEM || \result == NRC_ERR_INTERNAL;
+*/
+nrc_status nrc_check_min_flip(const nrc_cert *C, nrc_cnet N, nrc_check_ws w,
+                              nrc_check_report *rep, nrc_error *err);
+
 #endif

@@ -50,7 +50,7 @@ typedef struct {
 } nrc_cfix;
 
 #ifdef __FRAMAC__
-/* Shared by the contracts of check_kern.c, check_fix.c and check_claims.c
+/* Shared by the contracts of check_kern.c, check_fix.c and the claim steps
  * (make proofs only): a well-formed fixed-point vector.  Its buffers hold
  * len * limbs magnitude limbs, len signs and, when present, 2 len digits,
  * and none of them overlaps the struct itself. */

@@ -68,6 +68,14 @@ nrc_status nrc_check_mf_upper(const nrc_cfix *Wr, size_t k, const double *b,
                               int strict, nrc_check_mf_scratch *S, uint64_t *sp, uint64_t *sn,
                               size_t sl, nrc_check_mf_verdict *out, nrc_error *err);
 
+/* (T) alone (spec/MINFLIP.md 3.1): tokens tree[0 .. ntok) form a
+ * well-formed preorder over neurons < k (S's width), no neuron split twice
+ * on a path, with exactly nleaves leaves; NRC_ERR_INPUT "tree: ..."
+ * otherwise. nrc_check_mf_lower checks it too; this lets a reader reject a
+ * malformed certificate before any claim is evaluated. */
+nrc_status nrc_check_mf_tree(const int32_t *tree, size_t ntok, size_t k, size_t nleaves,
+                             nrc_check_mf_scratch *S, nrc_error *err);
+
 /* Claim D at one point (spec/MINFLIP.md 4): D >= 0, u_j >= 0 and
  * u_j^2 >= G_jj, the tree (T) walked once, and (M), (C), (B) at every leaf
  * that is not vacuous. a: the exact a_j(x); G: nrc_check_mf_gram's rows;

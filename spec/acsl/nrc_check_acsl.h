@@ -1,4 +1,4 @@
-/* ACSL logic for the checker's claim evaluation (src/check/check_claims.c):
+/* ACSL logic for the checker's claim evaluation (src/check/check_*.c):
  * what a model accepted by the reader and a certificate accepted by
  * nrc_cert_parse look like in memory. Seen only by Frama-C
  * (include/check/nrc_check_cert.h includes it under #ifdef __FRAMAC__).

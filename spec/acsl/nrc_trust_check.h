@@ -9,7 +9,7 @@
 
 /* src/core/alloc.c: releases a block from nrc_malloc (or NULL); WP does not
  * model deallocation, so only "writes nothing the caller can see". Used by
- * check_claims.c's show() on the string of nrc_cdy_get_hex. */
+ * check_report.c's nrc_check_show on the string of nrc_cdy_get_hex. */
 /*@ assigns \nothing; */
 void nrc_free(void *p);
 

@@ -50,6 +50,8 @@ static nrc_status run_steps(const nrc_cert *C, nrc_cert_view V, nrc_cnet N, nrc_
         return st;
     if ((st = nrc_check_flips(C, V, N, w, rep, err)) || !rep->valid)
         return st;
+    if ((st = nrc_check_min_flip(C, N, w, rep, err)) || !rep->valid)
+        return st;
     if (V.kkt && ((st = nrc_check_kkt(C, V, N, w, rep, err)) || !rep->valid))
         return st;
     if (V.robust)

@@ -25,6 +25,8 @@ static void usage(FILE *out, const char *prog)
         fprintf(out,
                 "usage: nrc-check CERT MODEL       re-verify every certified claim of CERT\n"
                 "                                  exactly against MODEL (also: --check CERT MODEL)\n"
+                "         --min-flip-data FILE     the min_flip companion file (default: the file\n"
+                "                                  the certificate names, in CERT's directory)\n"
                 "       nrc-check --cite CERT      a LaTeX table and the claims of CERT, for a paper\n"
                 "       nrc-check --bibtex         BibTeX entries for nrc and the paper\n"
                 "       nrc-check --help | --version\n"
@@ -35,6 +37,9 @@ static void usage(FILE *out, const char *prog)
         fprintf(out,
                 "usage: certify --check CERT MODEL   re-verify every certified claim of CERT\n"
                 "                                    exactly against MODEL\n"
+                "         --min-flip-data FILE       the min_flip companion file (default: the\n"
+                "                                    file the certificate names, in CERT's\n"
+                "                                    directory)\n"
                 "       certify --cite CERT          a LaTeX table and the claims of CERT,\n"
                 "                                    for a paper\n"
                 "       certify --bibtex             BibTeX entries for nrc and the paper\n"
@@ -81,7 +86,20 @@ static int fail_input(const char *prog, nrc_status st, const nrc_error *err,
     return (int)st;
 }
 
-static int run_check(const char *prog, const char *cert_path, const char *model_path)
+/* The min_flip line of the summary. */
+static void print_min_flip(const nrc_check_report *rep)
+{
+    if (!rep->mf_present) {
+        printf("  min_flip: absent (asserts nothing)\n");
+        return;
+    }
+    printf("  min_flip: %zu upper and %zu lower claims checked (%zu leaves, %zu of them vacuous); "
+           "%zu with status none (assert nothing)\n", rep->mf_upper, rep->mf_lower, rep->mf_leaves,
+           rep->mf_vacuous, rep->mf_none);
+}
+
+static int run_check(const char *prog, const char *cert_path, const char *model_path,
+                     const char *mf_path)
 {
     unsigned char *cb = NULL, *mb = NULL;
     size_t cl = 0, ml = 0;
@@ -110,7 +128,7 @@ static int run_check(const char *prog, const char *cert_path, const char *model_
         nrc_free(mb);
         return fail_input(prog, st, &err, cert_path, model_path);
     }
-    st = nrc_check_buffers(cb, cl, cert_path, mb, ml, model_path, &rep, &err);
+    st = nrc_check_buffers_mf(cb, cl, cert_path, mb, ml, model_path, mf_path, &rep, &err);
     nrc_sha256(mb, ml, sha);
     nrc_hex(sha, 32, hex);
     nrc_free(cb);
@@ -132,6 +150,7 @@ static int run_check(const char *prog, const char *cert_path, const char *model_
         printf("  lipschitz: absent (asserts nothing; no dist_lower)\n");
     printf("  flips: %zu certified claims checked (%zu train, %zu test); %zu not certified (assert nothing)\n",
            rep.flips_train + rep.flips_test, rep.flips_train, rep.flips_test, rep.flips_other);
+    print_min_flip(&rep);
     if (rep.kkt && rep.kink_tolerance > 0.0) {
         char eh[32];
         nrc_check_hex_format(rep.kink_tolerance, eh, sizeof eh);
@@ -425,10 +444,17 @@ static int check_cli(int argc, char **argv, int implicit_check)
 {
     const char *prog = implicit_check ? "nrc-check" : "certify";
     int a, check = 0, cite = 0, bib = 0;
-    const char *pos[3];
+    const char *pos[3], *mf_path = NULL;
     int npos = 0;
     for (a = 1; a < argc; a++) {
-        if (strcmp(argv[a], "--check") == 0)
+        if (strcmp(argv[a], "--min-flip-data") == 0) {
+            if (a + 1 >= argc || argv[a + 1][0] == '\0') {
+                fprintf(stderr, "%s: error: option --min-flip-data needs a file name (try %s "
+                        "--help)\n", prog, prog);
+                return 2;
+            }
+            mf_path = argv[++a];
+        } else if (strcmp(argv[a], "--check") == 0)
             check = 1;
         else if (strcmp(argv[a], "--cite") == 0)
             cite = 1;
@@ -455,8 +481,10 @@ static int check_cli(int argc, char **argv, int implicit_check)
         check = 1;
     if (check + cite + bib > 1) {
         fprintf(stderr, "%s: error: --check, --cite and --bibtex exclude each other\n", prog);
+    } else if (mf_path && !check) {
+        fprintf(stderr, "%s: error: --min-flip-data goes with --check\n", prog);
     } else if (check && npos == 2) {
-        return run_check(prog, pos[0], pos[1]);
+        return run_check(prog, pos[0], pos[1], mf_path);
     } else if (cite && npos == 1) {
         return run_cite(prog, pos[0]);
     } else if (bib && npos == 0) {

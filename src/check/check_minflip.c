@@ -347,6 +347,12 @@ static nrc_status tree_check(const int32_t *tree, size_t ntok, size_t k, size_t 
     return NRC_OK;
 }
 
+nrc_status nrc_check_mf_tree(const int32_t *tree, size_t ntok, size_t k, size_t nleaves,
+                             nrc_check_mf_scratch *S, nrc_error *err)
+{
+    return tree_check(tree, ntok, k, nleaves, S, err);
+}
+
 nrc_status nrc_check_mf_lower(const nrc_cfix *G, size_t k, const double *v, int p,
                               const nrc_cdy *a, const double *u, double D,
                               const int32_t *tree, size_t ntok, const double *beta,

@@ -9,6 +9,7 @@
 #include "nrc_alloc.h"
 #include "nrc_check_cert.h"
 #include "nrc_check_exact.h"
+#include "nrc_check_mfcert.h"
 
 void nrc_cert_init(nrc_cert *C)
 {
@@ -22,6 +23,7 @@ void nrc_cert_clear(nrc_cert *C)
     nrc_free(C->flips);
     nrc_free(C->lambda);
     nrc_free(C->kinks);
+    nrc_cmf_free(C->mf);
     nrc_cert_init(C);
 }
 
@@ -518,6 +520,153 @@ static nrc_status parse_robust(json_t *root, nrc_cert *C, nrc_error *err)
     return hex_member(o, "robust_reference", "radius_lower", &C->radius_lower, err);
 }
 
+/* [first, count] of a min_flip lower claim: two integers whose sum fits. */
+static nrc_status mf_range(json_t *lo, const char *path, const char *key, uint64_t *first,
+                           uint64_t *count, nrc_error *err)
+{
+    char p[128], q[140];
+    json_t *v;
+    nrc_status st = member(lo, path, key, &v, err);
+    if (st)
+        return st;
+    snprintf(p, sizeof p, "%s.%s", path, key);
+    if (!json_is_array(v) || json_array_size(v) != 2)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: expected [first, count]", p);
+    snprintf(q, sizeof q, "%s[0]", p);
+    if ((st = uint_value(json_array_get(v, 0), q, (uint64_t)INT64_MAX / 2, first, err)))
+        return st;
+    snprintf(q, sizeof q, "%s[1]", p);
+    return uint_value(json_array_get(v, 1), q, (uint64_t)INT64_MAX / 2, count, err);
+}
+
+/* The status of a min_flip claim; "none" needs a reason string. */
+static nrc_status mf_status(json_t *o, const char *path, int *certified, nrc_error *err)
+{
+    static const char *const statuses[] = {"certified", "none", NULL};
+    int c;
+    nrc_status st;
+    if (!json_is_object(o))
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: expected an object", path);
+    if ((st = choice_member(o, path, "status", statuses, &c, err)))
+        return st;
+    *certified = c == 0;
+    if (!*certified)
+        return string_member(o, path, "reason", err);
+    return NRC_OK;
+}
+
+/* One entry of min_flip.points: the point of flips[r] (set, index, sign),
+ * its upper and lower claims. */
+static nrc_status mf_point(json_t *e, const char *p, const nrc_cflip *f, nrc_cmf_point *q,
+                           nrc_error *err)
+{
+    static const char *const sets[] = {"train", "test", NULL};
+    char pu[96], pl[96];
+    json_t *v, *up, *lo;
+    nrc_status st;
+    if (!json_is_object(e))
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s: expected an object", p);
+    if ((st = choice_member(e, p, "set", sets, &q->test, err)) ||
+        (st = member(e, p, "index", &v, err)))
+        return st;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s.index: expected an integer >= 0", p);
+    q->index = (uint64_t)json_integer_value(v);
+    if ((st = member(e, p, "sign", &v, err)))
+        return st;
+    q->sign = json_is_integer(v) ? (int)json_integer_value(v) : 0;
+    if (!json_is_integer(v) || (json_integer_value(v) != 1 && json_integer_value(v) != -1))
+        return nrc_error_set(err, NRC_ERR_INPUT, "%s.sign: expected 1 or -1", p);
+    if (q->test != f->test || q->index != f->index || q->sign != f->sign)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "%s: set, index and sign must be those of the flip entry with the same number",
+                             p);
+    snprintf(pu, sizeof pu, "%s.upper", p);
+    snprintf(pl, sizeof pl, "%s.lower", p);
+    if ((st = member(e, p, "upper", &up, err)) || (st = mf_status(up, pu, &q->upper, err)) ||
+        (st = member(e, p, "lower", &lo, err)) || (st = mf_status(lo, pl, &q->lower, err)))
+        return st;
+    if (q->upper && ((st = hex_member(up, pu, "U", &q->U, err)) ||
+                     (st = bool_member(up, pu, "strict", &q->strict, err)) ||
+                     (st = uint_member(up, pu, "row", (uint64_t)INT64_MAX, &q->row, err))))
+        return st;
+    if (q->lower && ((st = hex_member(lo, pl, "D", &q->D, err)) ||
+                     (st = mf_range(lo, pl, "tree", &q->tok0, &q->ntok, err)) ||
+                     (st = mf_range(lo, pl, "leaves", &q->leaf0, &q->nleaves, err))))
+        return st;
+    return NRC_OK;
+}
+
+/* The companion's name: a plain file name (no '/', not "." or ".."). */
+static nrc_status mf_companion(json_t *o, nrc_cmf *mf, nrc_error *err)
+{
+    static const char *const fmt[] = {"safetensors", NULL};
+    json_t *c, *v;
+    const char *s;
+    size_t t;
+    int f;
+    nrc_status st;
+    if ((st = object(o, "min_flip", "companion", &c, err)) ||
+        (st = choice_member(c, "min_flip.companion", "format", fmt, &f, err)) ||
+        (st = member(c, "min_flip.companion", "file", &v, err)))
+        return st;
+    s = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!s || json_string_length(v) != strlen(s) || !*s || strchr(s, '/') ||
+        strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strlen(s) >= sizeof mf->file)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "min_flip.companion.file: expected a plain file name (no '/', not . or .., "
+                             "at most %zu bytes)", sizeof mf->file - 1);
+    memcpy(mf->file, s, strlen(s) + 1);
+    if ((st = member(c, "min_flip.companion", "sha256", &v, err)))
+        return st;
+    s = json_is_string(v) ? json_string_value(v) : NULL;
+    for (t = 0; s && t < 64; t++)
+        if (!((s[t] >= '0' && s[t] <= '9') || (s[t] >= 'a' && s[t] <= 'f')))
+            s = NULL;
+    if (!s || strlen(s) != 64)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "min_flip.companion.sha256: expected 64 lower-case hex digits");
+    memcpy(mf->sha256, s, 65);
+    return NRC_OK;
+}
+
+/* min_flip (an addition; spec/CERTIFICATE.md "min_flip"): absent, nothing
+ * is claimed; present, one entry per flip entry, and lipschitz is
+ * required (claim D uses its u_j). */
+static nrc_status parse_min_flip(json_t *root, nrc_cert *C, nrc_error *err)
+{
+    json_t *o, *a;
+    nrc_status st;
+    size_t r;
+    if (!json_object_get(root, "min_flip"))
+        return NRC_OK;
+    if ((st = object(root, "", "min_flip", &o, err)))
+        return st;
+    if (!C->has_lipschitz)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "min_flip: present without lipschitz (claim D needs its neuron_norm_upper)");
+    C->mf = nrc_calloc(1, sizeof *C->mf);
+    if (!C->mf)
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory");
+    if ((st = mf_companion(o, C->mf, err)) || (st = member(o, "min_flip", "points", &a, err)))
+        return st;
+    if (!json_is_array(a) || json_array_size(a) != C->n_flips)
+        return nrc_error_set(err, NRC_ERR_INPUT,
+                             "min_flip.points: expected an array of %zu entries (one per flip entry)",
+                             C->n_flips);
+    C->mf->pts = nrc_calloc(C->n_flips ? C->n_flips : 1, sizeof *C->mf->pts);
+    if (!C->mf->pts)
+        return nrc_error_set(err, NRC_ERR_SYSTEM, "out of memory");
+    C->mf->n_pts = C->n_flips;
+    for (r = 0; r < C->n_flips; r++) {
+        char p[64];
+        snprintf(p, sizeof p, "min_flip.points[%zu]", r);
+        if ((st = mf_point(json_array_get(a, r), p, &C->flips[r], &C->mf->pts[r], err)))
+            return st;
+    }
+    return NRC_OK;
+}
+
 nrc_status nrc_cert_parse(json_t *root, nrc_cert *C, nrc_error *err)
 {
     nrc_status st;
@@ -526,7 +675,8 @@ nrc_status nrc_cert_parse(json_t *root, nrc_cert *C, nrc_error *err)
         return nrc_error_set(err, NRC_ERR_INPUT, "not a JSON object");
     if ((st = parse_header(root, C, err)) || (st = parse_direction(root, C, err)) ||
         (st = parse_fit_data(root, C, err)) || (st = parse_lipschitz(root, C, err)) ||
-        (st = parse_flips(root, C, err)) || (st = parse_kkt(root, C, err)) ||
+        (st = parse_flips(root, C, err)) || (st = parse_min_flip(root, C, err)) ||
+        (st = parse_kkt(root, C, err)) ||
         (st = parse_robust(root, C, err)))
         return st;
     return NRC_OK;
