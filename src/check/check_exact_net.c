@@ -152,6 +152,7 @@ static void add_biases(nrc_cdy *A, size_t n, size_t k, const double *b)
     requires 1 <= d <= NRC_MODEL_DIM_MAX && n * k <= SIZE_MAX;
     requires err == \null || \valid(err);
     requires \valid(A + (0 .. n * k - 1));
+    requires \valid_read(Xr + (0 .. n - 1)) && \valid_read(Wr + (0 .. k - 1));
     requires nrc_rows_valid(Xr, n);
     requires nrc_rows_len(Xr, n, d);
     requires nrc_rows_valid((nrc_cfix *)Wr, k);
