@@ -146,4 +146,16 @@ nrc_status nrc_check_buffers_mf(const unsigned char *cert, size_t cert_len,
                                 const char *model_name, const char *mf_path,
                                 nrc_check_report *rep, nrc_error *err);
 
+/* The same for a model buffer the caller gives away (certify --check and
+ * nrc-check): *model (from nrc_malloc) is released and set to NULL as soon
+ * as it is parsed and hashed, before the claims are evaluated, so that the
+ * check does not hold the file's bytes besides the model's arrays (one
+ * model size less at the peak). Its SHA-256 into model_sha256 (also on
+ * failure after the parse; unspecified before it). */
+nrc_status nrc_check_buffers_mf_take(const unsigned char *cert, size_t cert_len,
+                                     const char *cert_name, unsigned char **model,
+                                     size_t model_len, const char *model_name,
+                                     const char *mf_path, unsigned char model_sha256[32],
+                                     nrc_check_report *rep, nrc_error *err);
+
 #endif

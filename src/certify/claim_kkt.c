@@ -19,6 +19,12 @@
 #define KKT_MAX_KINK_UNKNOWNS 4096
 /* Row tiles of the transposes (cache reuse only; values unchanged). */
 #define KKT_TILE 32
+/* Columns of the product P = M^T [X, 1] per engine call: [X, 1]^T is
+ * transposed one block of rows at a time, so that neither it nor P is held
+ * besides the rows of r (memory only: every entry of P is the same engine
+ * product over the n points whatever the blocking, so the certificate's
+ * bytes do not depend on it; tests/golden). */
+#define KKT_COLS 4096
 
 /* ---------------------------------------------------------------- near kinks */
 /* Binary64 norms ||(w_j, [b_j])|| (k) and ||(x_i, [1])|| (n): search only. */
@@ -120,12 +126,13 @@ typedef struct {
     double *kg;        /* (n, k) g at the listed pairs */
     double *Mt, *Mhi;  /* (k, n) M^T, M_ij = lambda_i y_i g_ij ([Mt, Mhi] when
                         * some g is strictly between 0 and 1) */
-    double *XT;        /* (d + 1, n) X^T and a row of ones */
-    double *Plo, *Phi; /* (k, d + 1) M^T [X, 1] */
+    double *XT;        /* (min(d + 1, KKT_COLS), n) a block of rows of
+                        * [X, 1]^T (the row of ones is row d) */
     double *ly;        /* (n) lambda_i y_i */
     double *RLo, *RHi; /* (k, n) relu(a_ij) enclosures, transposed */
     double *slo, *shi; /* (k) sum_i lambda_i y_i relu(a_ij), then ||r_j||^2 */
-    double *rl, *rh;   /* (k, d + 2) rows (r_wj, r_bj, r_vj) of r */
+    double *rl, *rh;   /* (k, d + 2) rows (r_wj, r_bj, r_vj) of r; first
+                        * (columns 0 .. d) the product P = M^T [X, 1] */
     double *qhi;       /* (n) upper bounds of q_i from the fit */
     double *xqhi, *xwlo, *xwhi;  /* (n), (k), (k): the exact fallback's */
     int kink_frac;     /* some listed g is strictly between 0 and 1 */
@@ -176,24 +183,33 @@ static void kkt_coef(const nrc_cert_run *R, const kkt_work *W, size_t i, size_t 
         fi_ia_scale(ly, g, g, lo, hi);
 }
 
-/* ly, X^T with its row of ones, M^T (and Mhi), relu(a)^T enclosures; the
- * transposes in row tiles of KKT_TILE, so that the cache lines of the
- * (n, .) arrays are reused across consecutive columns (pure data movement:
- * the values are those of the untiled loops). */
+/* Rows t0 .. t1 - 1 of [X, 1]^T into W->XT (row d is the row of ones), in
+ * row tiles of KKT_TILE so that the cache lines of X are reused across
+ * consecutive columns (pure data movement). */
+static void kkt_xt_block(const nrc_cert_run *R, kkt_work *W, size_t t0, size_t t1)
+{
+    const double *X = R->M->X;
+    size_t n = R->n, d = R->d, i, t, i0;
+    for (i0 = 0; i0 < n; i0 += KKT_TILE) {
+        size_t i1 = n - i0 < KKT_TILE ? n : i0 + KKT_TILE;
+        for (t = t0; t < t1 && t < d; t++)
+            for (i = i0; i < i1; i++)
+                W->XT[(t - t0) * n + i] = X[i * d + t];
+    }
+    if (t1 == d + 1)
+        for (i = 0; i < n; i++)
+            W->XT[(d - t0) * n + i] = 1.0;
+}
+
+/* ly, M^T (and Mhi), relu(a)^T enclosures; the transposes in row tiles of
+ * KKT_TILE (pure data movement: the values are those of the untiled
+ * loops). */
 static void kkt_operands(const nrc_cert_run *R, kkt_work *W)
 {
     const nrc_model *M = R->M;
-    size_t n = R->n, k = R->k, d = R->d, i, j, t, i0;
-    for (i = 0; i < n; i++) {
+    size_t n = R->n, k = R->k, i, j, i0;
+    for (i = 0; i < n; i++)
         W->ly[i] = M->y[i] > 0 ? R->C->lambda[i] : -R->C->lambda[i];
-        W->XT[d * n + i] = 1.0;
-    }
-    for (i0 = 0; i0 < n; i0 += KKT_TILE) {
-        size_t i1 = n - i0 < KKT_TILE ? n : i0 + KKT_TILE;
-        for (t = 0; t < d; t++)
-            for (i = i0; i < i1; i++)
-                W->XT[t * n + i] = M->X[i * d + t];
-    }
     for (i0 = 0; i0 < n; i0 += KKT_TILE) {
         size_t i1 = n - i0 < KKT_TILE ? n : i0 + KKT_TILE;
         for (j = 0; j < k; j++)
@@ -211,29 +227,43 @@ static void kkt_operands(const nrc_cert_run *R, kkt_work *W)
 
 /* Row j of r = theta - sum_i lambda_i h_i: (w_j - v_j P_j[0..d), b_j - v_j
  * P_j[d] (0 without biases), v_j - s_j (0 for the fixed second layer)),
- * outward. */
+ * outward, in place over P_j (held in the row's first d + 1 entries: each
+ * is read before its entry of r is written). */
 static void kkt_residual_row(const nrc_cert_run *R, kkt_work *W, size_t j, int full)
 {
-    size_t d = R->d, t, w;
+    size_t d = R->d, t;
     double v = R->M->v[j], *rl = W->rl + j * (d + 2), *rh = W->rh + j * (d + 2);
-    const double *Pl = W->Plo + j * (d + 1), *Ph = W->Phi + j * (d + 1);
-    for (t = 0, w = 0; t < d; t++, w++) {
+    for (t = 0; t < d; t++) {
         double pl, ph;
-        fi_ia_scale(v, Pl[t], Ph[t], &pl, &ph);
-        fi_ia_sub(R->M->W[j * d + t], R->M->W[j * d + t], pl, ph, &rl[w], &rh[w]);
+        fi_ia_scale(v, rl[t], rh[t], &pl, &ph);
+        fi_ia_sub(R->M->W[j * d + t], R->M->W[j * d + t], pl, ph, &rl[t], &rh[t]);
     }
     if (R->b) {
         double pl, ph;
-        fi_ia_scale(v, Pl[d], Ph[d], &pl, &ph);
-        fi_ia_sub(R->b[j], R->b[j], pl, ph, &rl[w], &rh[w]);
+        fi_ia_scale(v, rl[d], rh[d], &pl, &ph);
+        fi_ia_sub(R->b[j], R->b[j], pl, ph, &rl[d], &rh[d]);
     } else {
-        rl[w] = rh[w] = 0.0;
+        rl[d] = rh[d] = 0.0;
     }
-    w++;
     if (full)
-        fi_ia_sub(v, v, W->slo[j], W->shi[j], &rl[w], &rh[w]);
+        fi_ia_sub(v, v, W->slo[j], W->shi[j], &rl[d + 1], &rh[d + 1]);
     else
-        rl[w] = rh[w] = 0.0;
+        rl[d + 1] = rh[d + 1] = 0.0;
+}
+
+/* P = M^T [X, 1] into columns 0 .. d of the rows of r (leading dimension
+ * d + 2), KKT_COLS columns per engine call. */
+static nrc_status kkt_product(nrc_cert_run *R, kkt_work *W, nrc_error *err)
+{
+    size_t n = R->n, k = R->k, d = R->d, t0;
+    nrc_status st = NRC_OK;
+    for (t0 = 0; t0 < d + 1 && st == NRC_OK; t0 += KKT_COLS) {
+        size_t t1 = d + 1 - t0 < KKT_COLS ? d + 1 : t0 + KKT_COLS;
+        kkt_xt_block(R, W, t0, t1);
+        st = nrc_engine_gemm(R->e, k, t1 - t0, n, W->Mt, W->kink_frac ? W->Mhi : NULL, n,
+                             W->XT, n, W->rl + t0, W->rh + t0, d + 2, err);
+    }
+    return st;
 }
 
 /* [r2lo, r2hi] encloses ||r||^2: the engine's products P = M^T [X, 1] and
@@ -242,8 +272,7 @@ static nrc_status kkt_residual(nrc_cert_run *R, kkt_work *W, int full, double r2
                                nrc_error *err)
 {
     size_t n = R->n, k = R->k, d = R->d, j;
-    nrc_status st = nrc_engine_gemm(R->e, k, d + 1, n, W->Mt, W->kink_frac ? W->Mhi : NULL, n,
-                                    W->XT, n, W->Plo, W->Phi, d + 1, err);
+    nrc_status st = kkt_product(R, W, err);
     if (st == NRC_OK && full)
         st = nrc_engine_gemm(R->e, k, 1, n, W->RLo, W->RHi, n, W->ly, n, W->slo, W->shi, 1, err);
     if (st != NRC_OK)
@@ -402,8 +431,8 @@ static nrc_status kkt_alloc(const nrc_cert_run *R, kkt_work *W, void **ws, nrc_e
     size_t n = R->n, k = R->k, d = R->d;
     const nrc_ws_entry tab[] = {
         NRC_WS(W->kg, n * k, 1),       NRC_WS(W->Mt, k * n, 0),
-        NRC_WS(W->Mhi, k * n, 0),      NRC_WS(W->XT, (d + 1) * n, 0),
-        NRC_WS(W->Plo, k * (d + 1), 0), NRC_WS(W->Phi, k * (d + 1), 0),
+        NRC_WS(W->Mhi, k * n, 0),
+        NRC_WS(W->XT, nrc_ws_mul(d + 1 < KKT_COLS ? d + 1 : KKT_COLS, n), 0),
         NRC_WS(W->ly, n, 0),           NRC_WS(W->RLo, k * n, 0),
         NRC_WS(W->RHi, k * n, 0),      NRC_WS(W->slo, k, 0),
         NRC_WS(W->shi, k, 0),          NRC_WS(W->rl, k * (d + 2), 0),

@@ -128,8 +128,9 @@ static int run_check(const char *prog, const char *cert_path, const char *model_
         nrc_free(mb);
         return fail_input(prog, st, &err, cert_path, model_path);
     }
-    st = nrc_check_buffers_mf(cb, cl, cert_path, mb, ml, model_path, mf_path, &rep, &err);
-    nrc_sha256(mb, ml, sha);
+    memset(sha, 0, sizeof sha);
+    st = nrc_check_buffers_mf_take(cb, cl, cert_path, &mb, ml, model_path, mf_path, sha, &rep,
+                                   &err);
     nrc_hex(sha, 32, hex);
     nrc_free(cb);
     nrc_free(mb);

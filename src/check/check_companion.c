@@ -354,17 +354,18 @@ static nrc_status mf_read(nrc_cert *C, const char *cert_name, const char *mf_pat
     return st;
 }
 
-nrc_status nrc_check_buffers_mf(const unsigned char *cert, size_t cert_len,
-                                const char *cert_name,
-                                const unsigned char *model, size_t model_len,
-                                const char *model_name, const char *mf_path,
-                                nrc_check_report *rep, nrc_error *err)
+/* The check of nrc_check_buffers_mf; when owned is not NULL, *owned is the
+ * model buffer, released (and set to NULL) as soon as it is parsed and
+ * hashed. The model's SHA-256 into sha. */
+static nrc_status check_mf(const unsigned char *cert, size_t cert_len, const char *cert_name,
+                           const unsigned char *model, size_t model_len, unsigned char **owned,
+                           const char *model_name, const char *mf_path, unsigned char sha[32],
+                           nrc_check_report *rep, nrc_error *err)
 {
     json_error_t jerr;
     json_t *root;
     nrc_cert C;
     nrc_model M;
-    unsigned char sha[32];
     nrc_status st;
     memset(rep, 0, sizeof *rep);
     root = json_loadb((const char *)cert, cert_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -381,8 +382,13 @@ nrc_status nrc_check_buffers_mf(const unsigned char *cert, size_t cert_len,
     nrc_model_init(&M);
     if (!st)
         st = nrc_model_parse(model, model_len, model_name, &M, err);
-    if (!st) {
+    if (!st)
         nrc_sha256(model, model_len, sha);
+    if (owned) {
+        nrc_free(*owned);
+        *owned = NULL;
+    }
+    if (!st) {
         st = nrc_check_claims(&C, &M, sha, rep, err);
         if (st == NRC_ERR_INPUT)
             nrc_error_prefix(err, cert_name);
@@ -390,4 +396,25 @@ nrc_status nrc_check_buffers_mf(const unsigned char *cert, size_t cert_len,
     nrc_model_clear(&M);
     nrc_cert_clear(&C);
     return st;
+}
+
+nrc_status nrc_check_buffers_mf(const unsigned char *cert, size_t cert_len,
+                                const char *cert_name,
+                                const unsigned char *model, size_t model_len,
+                                const char *model_name, const char *mf_path,
+                                nrc_check_report *rep, nrc_error *err)
+{
+    unsigned char sha[32];
+    return check_mf(cert, cert_len, cert_name, model, model_len, NULL, model_name, mf_path, sha,
+                    rep, err);
+}
+
+nrc_status nrc_check_buffers_mf_take(const unsigned char *cert, size_t cert_len,
+                                     const char *cert_name, unsigned char **model,
+                                     size_t model_len, const char *model_name,
+                                     const char *mf_path, unsigned char model_sha256[32],
+                                     nrc_check_report *rep, nrc_error *err)
+{
+    return check_mf(cert, cert_len, cert_name, *model, model_len, model, model_name, mf_path,
+                    model_sha256, rep, err);
 }

@@ -32,6 +32,12 @@ case_ counts_flips 0 'flips: 4 certified claims checked (4 train, 0 test); 1 not
 case_ float_trap 1 'check failed: flips\[1\].sign' -- $C --check $FIX/float.cert.json $FIX/float.model.bin
 case_ hash_mismatch 1 'model.sha256: .* does not match MODEL' -- \
     $C --check $FIX/hand.cert.json $FIX/fixed.model.bin
+# the model's SHA-256 it prints is the file's (hashed once, while the
+# checker still holds the bytes: nrc_check_buffers_mf_take), for both tools
+msha=$(sha256sum $FIX/hand.model.bin | cut -d' ' -f1)
+case_ prints_model_sha256 0 "(sha256 $msha)" -- $C --check $FIX/hand.cert.json $FIX/hand.model.bin
+case_ nrc_check_prints_model_sha256 0 "(sha256 $msha)" -- \
+    $BIN/nrc-check $FIX/hand.cert.json $FIX/hand.model.bin
 
 sed 's/"0x1.c28f5c28f5c29p-3"/"0.22"/' $FIX/hand.cert.json > "$tmp/dec.json"
 case_ decimal_claim 3 'kkt.lambda\[3\]: not a hex float' -- $C --check "$tmp/dec.json" $FIX/hand.model.bin
