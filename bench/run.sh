@@ -187,7 +187,7 @@ END {
         print line " |"
     }
     if (ex_shape != "") {
-        print "\n## The checker's exact products: X W^T at " ex_shape " (bench/exact_gemm.c)\n"
+        print "\n## Exact products of the checker: X W^T at " ex_shape " (bench/exact_gemm.c)\n"
         print "Digit kernels (nrc_cfix_gemm) against the pair-by-pair kernels the claim checks call (nrc_cfix_dot) and against the binary64 product (nrc_dgemm); CPU seconds, one thread.\n"
         print "| digit kernels s | ns per term | pair by pair s | pairs / digits | binary64 s | digits / binary64 | same values |"
         print "|---|---|---|---|---|---|---|"
