@@ -223,7 +223,7 @@ END {
     printf "  \"regime\": [" > summary
     for (i = 1; i <= nrg; i++) {
         R = rg_order[i]; split(R, sh, "x")
-        printf "%s\n    {\"n\": %s, \"d\": %s, \"k\": %s, \"m\": %s, \"file_mb\": %.1f, \"limit_s\": %s,\n     \"certify_vs_limit\": %s, \"check_vs_limit\": %s, \"check_vs_certify\": %s,\n     \"peak_over_file\": {\"train\": %s, \"certify\": %s, \"check\": %s}}", i > 1 ? "," : "",
+        printf "%s\n    {\"n\": %s, \"d\": %s, \"k\": %s, \"m\": %s, \"file_mb\": %.1f, \"limit_s\": %s,\n     \"certify_vs_limit\": %s, \"check_vs_limit\": %s, \"check_vs_certify\": %s,\n     \"peak_over_file\": {\"train\": %s, \"certify\": %s, \"check\": %s}}", (i > 1 ? "," : ""),
             sh[1], sh[2], sh[3], rg_m[R], rg_file[R] / 1e6, js(rg_lim[R]), js(ratio(rg_cpu[R, "certify"], rg_lim[R])),
             js(ratio(rg_cpu[R, "check"], rg_lim[R])), js(ratio(rg_cpu[R, "check"], rg_cpu[R, "certify"])),
             js(ratio(rg_mem[R, "train"], rg_file[R])), js(ratio(rg_mem[R, "certify"], rg_file[R])), js(ratio(rg_mem[R, "check"], rg_file[R])) > summary
