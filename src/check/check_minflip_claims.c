@@ -18,6 +18,7 @@
 #include "nrc_check_claims.h"
 #include "nrc_check_mfcert.h"
 #include "nrc_check_minflip.h"
+#include "nrc_check_quant.h"   /* nrc_check_neuron_dots */
 
 /* Limbs of any exact vector of finite doubles (2^-1074 .. 2^1024: 2098
  * bits), with room: the accumulators hold a dot product of one such vector
@@ -102,19 +103,11 @@ static nrc_status ctx_init(mf_ctx *X, nrc_cnet N, const nrc_cfix *Wr, int need_g
 static nrc_status point_exact(mf_ctx *X, nrc_cnet N, const nrc_cfix *Wr, const double *row,
                               nrc_error *err)
 {
-    size_t j;
     nrc_status st;
     nrc_cfix_clear(&X->x);
     if ((st = nrc_cfix_set_d(&X->x, row, N.d, 1, err)))
         return st;
-    for (j = 0; j < N.k; j++) {
-        if (Wr[j].limbs + X->x.limbs >= X->sl)
-            return nrc_error_set(err, NRC_ERR_INTERNAL, "min_flip: accumulators too small");
-        nrc_cfix_dot(&X->a[j], &Wr[j], &X->x, X->sp, X->sn);
-        if (N.b)
-            nrc_cdy_add_d(&X->a[j], &X->a[j], N.b[j]);
-    }
-    return NRC_OK;
+    return nrc_check_neuron_dots(X->a, Wr, N.k, &X->x, N.b, X->sp, X->sn, X->sl, err);
 }
 
 /* Claim U of entry r: the first false condition recorded. */
